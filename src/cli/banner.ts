@@ -1,0 +1,39 @@
+import type { RunningService } from '../main.js';
+
+/** What `npm start` prints: where things are, and a client config ready to paste. */
+export function banner(running: RunningService): string {
+  const { config } = running;
+  const mcpUrl = `${config.publicUrl}/mcp`;
+  const key = running.devApiKey ?? '<your API key>';
+  const headers = { Authorization: `Bearer ${key}` };
+  const lines = [
+    '',
+    `LoopPause is listening on port ${running.port}`,
+    `  MCP (Streamable HTTP)  ${mcpUrl}`,
+    `  REST                   ${config.publicUrl}/v1/pauses`,
+    `  Health                 ${config.publicUrl}/healthz  ${config.publicUrl}/readyz`,
+    `  Store                  ${running.store.kind}${running.store.kind === 'memory' ? ' (embedded; set REDIS_URL for production)' : ''}`,
+    `  Slack                  ${config.slack ? `on (${config.slack.appToken ? 'Socket Mode' : `${config.publicUrl}/slack/events`})` : 'off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)'}`,
+    `  E-mail                 ${config.email.smtpUrl ? 'SMTP' : `written to ${config.email.outboxDir}/ (set SMTP_URL to send)`}`,
+  ];
+  if (running.devApiKey) {
+    lines.push('', `Development API key (kept in ${config.devStateDir}/dev.json):`, `  ${running.devApiKey}`);
+  }
+  lines.push(
+    '',
+    'Claude Code — .mcp.json in your project (or: claude mcp add --transport http looppause URL --header "Authorization: Bearer KEY"):',
+    indent(JSON.stringify({ mcpServers: { looppause: { type: 'http', url: mcpUrl, headers } } }, null, 2)),
+    '',
+    'Cursor — ~/.cursor/mcp.json:',
+    indent(JSON.stringify({ mcpServers: { looppause: { url: mcpUrl, headers } } }, null, 2)),
+    '',
+  );
+  return lines.join('\n');
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n');
+}

@@ -1,0 +1,63 @@
+import type { Config } from '../config.js';
+import { newSecretToken } from '../domain/ids.js';
+import { hashApiKey } from '../http/auth.js';
+import { RedisStore } from '../store/redis-store.js';
+
+/** `looppause keys create|list|revoke`: API keys minted into Redis, stored as SHA-256 only. */
+export async function keysCommand(config: Config, args: string[]): Promise<number> {
+  const [action, ...flags] = args;
+  if (!config.redis) {
+    process.stderr.write(
+      'looppause keys: needs REDIS_URL (the embedded memory store lives inside one server process); ' +
+        'without Redis, configure keys with LOOPPAUSE_API_KEYS=name:key\n',
+    );
+    return 1;
+  }
+  const name = flagValue(flags, '--name');
+  if ((action === 'create' || action === 'revoke') && (!name || !/^[A-Za-z0-9._-]{1,64}$/.test(name))) {
+    process.stderr.write(`looppause keys ${action}: --name NAME is required (letters, digits, . _ -; max 64)\n`);
+    return 2;
+  }
+  const store = new RedisStore({ url: config.redis.url, prefix: config.redis.prefix });
+  try {
+    await store.connect();
+    switch (action) {
+      case 'create': {
+        const key = `lp_${newSecretToken()}`;
+        const stored = await store.createApiKey({
+          name: name as string,
+          hash: hashApiKey(key),
+          created_at: new Date().toISOString(),
+        });
+        if (!stored) {
+          process.stderr.write(`looppause keys create: a key named ${name} exists; revoke it first\n`);
+          return 1;
+        }
+        process.stdout.write(`${key}\n`);
+        process.stderr.write(`Created API key "${name}". It is shown once; store it now.\n`);
+        return 0;
+      }
+      case 'list': {
+        for (const key of await store.listApiKeys()) process.stdout.write(`${key.name}\t${key.created_at}\n`);
+        return 0;
+      }
+      case 'revoke': {
+        const revoked = await store.revokeApiKey(name as string);
+        process.stderr.write(revoked ? `Revoked "${name}".\n` : `No key named "${name}".\n`);
+        return revoked ? 0 : 1;
+      }
+      default:
+        process.stderr.write('usage: looppause keys create --name NAME | list | revoke --name NAME\n');
+        return 2;
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+function flagValue(flags: string[], flag: string): string | undefined {
+  const inline = flags.find((f) => f.startsWith(`${flag}=`));
+  if (inline) return inline.slice(flag.length + 1);
+  const i = flags.indexOf(flag);
+  return i >= 0 ? flags[i + 1] : undefined;
+}

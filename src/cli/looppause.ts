@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+import { loadConfig } from '../config.js';
+import { keysCommand } from './keys.js';
+import { serveCommand } from './serve.js';
+import { verifyCommand } from './verify.js';
+
+const USAGE = `usage: looppause <command>
+
+  serve                         run the service (what npm start runs)
+  keys create --name NAME       mint an API key (stored hashed; needs REDIS_URL)
+  keys list                     list API key names
+  keys revoke --name NAME       revoke an API key
+  verify                        read a check_approval result on stdin and check its signature
+                                with LOOPPAUSE_SIGNING_SECRET; exit 0 when valid
+`;
+
+const [command, ...rest] = process.argv.slice(2);
+
+async function main(): Promise<number> {
+  switch (command) {
+    case 'serve':
+      return serveCommand(loadConfig());
+    case 'keys':
+      return keysCommand(loadConfig(), rest);
+    case 'verify':
+      return verifyCommand(loadConfig());
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`looppause: unknown command ${JSON.stringify(command)}\n${USAGE}`);
+      return 2;
+  }
+}
+
+main().then(
+  (code) => {
+    if (code !== -1) process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`looppause: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,219 @@
+import { z } from 'zod';
+
+/** Environment → typed config. The only module that reads `process.env`. */
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const url = (protocols: string[], what: string) =>
+  optionalString.refine(
+    (v) => {
+      if (v === undefined) return true;
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a ${what} URL (${protocols.map((p) => `${p}//`).join(' or ')})` },
+  );
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  PUBLIC_URL: url(['http:', 'https:'], 'http(s)'),
+  LOOPPAUSE_ALLOWED_HOSTS: optionalString,
+  REDIS_URL: url(['redis:', 'rediss:'], 'Redis'),
+  LOOPPAUSE_REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]{1,64}$/, 'must be 1–64 letters, digits, :, _ or -')
+    .default('looppause'),
+  LOOPPAUSE_SIGNING_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, {
+    message: 'must be at least 32 characters',
+  }),
+  LOOPPAUSE_API_KEYS: optionalString,
+  LOOPPAUSE_DEV_STATE_DIR: z.string().default('.looppause'),
+  SLACK_BOT_TOKEN: optionalString.refine((v) => v === undefined || v.startsWith('xoxb-'), {
+    message: 'must be a bot token (xoxb-…)',
+  }),
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_APP_TOKEN: optionalString.refine((v) => v === undefined || v.startsWith('xapp-'), {
+    message: 'must be an app-level token (xapp-…)',
+  }),
+  SLACK_API_URL: url(['http:', 'https:'], 'http(s)'),
+  SMTP_URL: url(['smtp:', 'smtps:'], 'SMTP'),
+  LOOPPAUSE_OUTBOX_DIR: z.string().default('./outbox'),
+  EMAIL_FROM: z.string().min(3).default('LoopPause <approvals@localhost>'),
+  LOOPPAUSE_EMAIL_FALLBACK_AFTER_SECONDS: z.coerce
+    .number()
+    .min(0)
+    .max(7 * 24 * 3600)
+    .default(900),
+  LOOPPAUSE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  LOOPPAUSE_TASK_LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(60),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+});
+
+export interface ApiKeyConfig {
+  name: string;
+  key: string;
+}
+
+export interface SlackConfig {
+  botToken: string;
+  signingSecret: string;
+  appToken?: string;
+  apiUrl?: string;
+}
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  /** Without a trailing slash. */
+  publicUrl: string;
+  /** Host names accepted in the Host header (DNS-rebinding protection). */
+  allowedHosts: string[];
+  redis?: { url: string; prefix: string };
+  /** Unset in development until main generates one. */
+  signingSecret?: string;
+  apiKeys: ApiKeyConfig[];
+  devStateDir: string;
+  slack?: SlackConfig;
+  email: { smtpUrl?: string; outboxDir: string; from: string; fallbackAfterSeconds: number };
+  /** Requests per API key per minute on /mcp and /v1, across replicas; 0 turns the limit off. */
+  rateLimitPerMinute: number;
+  /** How long a replica holds a delivery task before another may take it over (a crashed replica's tasks). */
+  taskLeaseMs: number;
+  logLevel: (typeof LOG_LEVELS)[number];
+}
+
+export type ConfigResult<T = Config> = { ok: true; config: T } | { ok: false; errors: string[] };
+
+export function parseConfig(env: Record<string, string | undefined>): ConfigResult {
+  const parsed = envSchema.safeParse(env);
+  const errors: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      errors.push(`${issue.path.join('.')}: ${issue.message}`);
+    }
+    return { ok: false, errors };
+  }
+  const e = parsed.data;
+  const apiKeys = parseApiKeys(e.LOOPPAUSE_API_KEYS, errors);
+  if (e.NODE_ENV === 'production' && !e.LOOPPAUSE_SIGNING_SECRET) {
+    errors.push('LOOPPAUSE_SIGNING_SECRET: is required when NODE_ENV=production');
+  }
+  if ((e.SLACK_BOT_TOKEN === undefined) !== (e.SLACK_SIGNING_SECRET === undefined)) {
+    errors.push(
+      `${e.SLACK_BOT_TOKEN ? 'SLACK_SIGNING_SECRET' : 'SLACK_BOT_TOKEN'}: is required when ${
+        e.SLACK_BOT_TOKEN ? 'SLACK_BOT_TOKEN' : 'SLACK_SIGNING_SECRET'
+      } is set`,
+    );
+  }
+  if (e.SLACK_APP_TOKEN && !e.SLACK_BOT_TOKEN) {
+    errors.push('SLACK_APP_TOKEN: needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET too');
+  }
+  if (errors.length > 0) return { ok: false, errors };
+
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  const allowedHosts = new Set(['localhost', '127.0.0.1', '[::1]', new URL(publicUrl).hostname]);
+  for (const host of (e.LOOPPAUSE_ALLOWED_HOSTS ?? '').split(',')) if (host.trim()) allowedHosts.add(host.trim());
+
+  const config: Config = {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl,
+    allowedHosts: [...allowedHosts],
+    apiKeys,
+    devStateDir: e.LOOPPAUSE_DEV_STATE_DIR,
+    email: {
+      outboxDir: e.LOOPPAUSE_OUTBOX_DIR,
+      from: e.EMAIL_FROM,
+      fallbackAfterSeconds: e.LOOPPAUSE_EMAIL_FALLBACK_AFTER_SECONDS,
+      ...(e.SMTP_URL ? { smtpUrl: e.SMTP_URL } : {}),
+    },
+    rateLimitPerMinute: e.LOOPPAUSE_RATE_LIMIT_PER_MINUTE,
+    taskLeaseMs: e.LOOPPAUSE_TASK_LEASE_SECONDS * 1000,
+    logLevel: e.LOG_LEVEL,
+  };
+  if (e.REDIS_URL) config.redis = { url: e.REDIS_URL, prefix: e.LOOPPAUSE_REDIS_PREFIX };
+  if (e.LOOPPAUSE_SIGNING_SECRET) config.signingSecret = e.LOOPPAUSE_SIGNING_SECRET;
+  if (e.SLACK_BOT_TOKEN && e.SLACK_SIGNING_SECRET) {
+    config.slack = {
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      ...(e.SLACK_APP_TOKEN ? { appToken: e.SLACK_APP_TOKEN } : {}),
+      ...(e.SLACK_API_URL ? { apiUrl: e.SLACK_API_URL } : {}),
+    };
+  }
+  return { ok: true, config };
+}
+
+function parseApiKeys(raw: string | undefined, errors: string[]): ApiKeyConfig[] {
+  if (!raw) return [];
+  const keys: ApiKeyConfig[] = [];
+  for (const [i, pair] of raw.split(',').entries()) {
+    const trimmed = pair.trim();
+    const colon = trimmed.indexOf(':');
+    const name = trimmed.slice(0, colon);
+    const key = trimmed.slice(colon + 1);
+    if (colon <= 0 || !/^[A-Za-z0-9._-]{1,64}$/.test(name) || key.length < 16) {
+      errors.push(
+        `LOOPPAUSE_API_KEYS: entry ${i + 1} must be name:key (name of letters, digits, . _ -; key of 16+ characters)`,
+      );
+      continue;
+    }
+    keys.push({ name, key });
+  }
+  return keys;
+}
+
+/** Reads the process environment; exits with one line per bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = parseConfig(env);
+  if (result.ok) return result.config;
+  for (const line of result.errors) process.stderr.write(`config error: ${line}\n`);
+  process.exit(1);
+}
+
+/** The stdio proxy (`looppause-mcp`): where the service is and which key to use. */
+export interface ProxyConfig {
+  apiUrl: string;
+  apiKey: string;
+}
+
+const proxySchema = z.object({
+  LOOPPAUSE_API_KEY: z
+    .string({ error: 'is required: the API key of your LoopPause service' })
+    .trim()
+    .min(1, 'is required: the API key of your LoopPause service'),
+  LOOPPAUSE_API_URL: z
+    .string()
+    .trim()
+    .default('http://localhost:3000')
+    .refine((v) => /^https?:\/\/[^\s]+$/.test(v), 'must be an http(s) URL'),
+});
+
+export function parseProxyConfig(env: Record<string, string | undefined>): ConfigResult<ProxyConfig> {
+  const parsed = proxySchema.safeParse(env);
+  if (!parsed.success)
+    return { ok: false, errors: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) };
+  return {
+    ok: true,
+    config: { apiKey: parsed.data.LOOPPAUSE_API_KEY, apiUrl: parsed.data.LOOPPAUSE_API_URL.replace(/\/+$/, '') },
+  };
+}
+
+export function loadProxyConfig(env: Record<string, string | undefined> = process.env): ProxyConfig {
+  const result = parseProxyConfig(env);
+  if (result.ok) return result.config;
+  for (const line of result.errors) process.stderr.write(`looppause-mcp: ${line}\n`);
+  process.exit(1);
+}

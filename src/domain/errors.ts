@@ -1,0 +1,25 @@
+/** Coded errors: every surface maps `code` to its own wire format; `message` is safe to show. */
+export type ErrorCode =
+  | 'invalid_argument'
+  | 'unauthorized'
+  | 'not_found'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'internal';
+
+export class LoopPauseError extends Error {
+  readonly code: ErrorCode;
+  readonly field?: string;
+
+  constructor(code: ErrorCode, message: string, field?: string) {
+    super(message);
+    this.name = 'LoopPauseError';
+    this.code = code;
+    if (field !== undefined) this.field = field;
+  }
+}
+
+export const notFound = (pauseId: string) =>
+  new LoopPauseError('not_found', `No pause with id ${JSON.stringify(pauseId)} exists for this API key.`, 'pause_id');

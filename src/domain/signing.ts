@@ -1,0 +1,97 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+
+/** SPEC §5. Everything here is pure; the secret is passed in. */
+
+export interface UnsignedDecision {
+  decision: 'approved' | 'rejected';
+  comment: string;
+  fields: Record<string, string>;
+  responder: string;
+  responded_at: string;
+  channel: 'slack' | 'email' | 'web';
+  nonce: string;
+  pause_id: string;
+  action_digest: string;
+}
+
+export interface SignedDecision extends UnsignedDecision {
+  signature: string;
+}
+
+/** JSON with every object's keys sorted, recursively. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === 'object') {
+    const sorted: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) sorted[key] = sortKeys((value as Record<string, unknown>)[key]);
+    return sorted;
+  }
+  return value;
+}
+
+/** sha256 hex of the canonical {action_description, action_details}: binds a decision to one action. */
+export function actionDigest(action: { action_description: string; action_details: Record<string, string> }): string {
+  const canonical = canonicalJson({
+    action_description: action.action_description,
+    action_details: action.action_details,
+  });
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+/**
+ * The string that is signed: the response without `signature`, top-level keys sorted.
+ * Nested values (`fields`) are built with sorted keys, so a verifier that sorts only the top
+ * level (the SPEC's recipe) and one that sorts recursively compute the same bytes.
+ */
+function signingInput(response: Record<string, unknown>): string {
+  const { signature: _ignored, ...rest } = response;
+  const sorted: Record<string, unknown> = {};
+  for (const key of Object.keys(rest).sort()) sorted[key] = rest[key];
+  return JSON.stringify(sorted);
+}
+
+export function signDecision(secret: string, decision: UnsignedDecision): SignedDecision {
+  const fields: Record<string, string> = {};
+  for (const key of Object.keys(decision.fields).sort()) fields[key] = decision.fields[key] ?? '';
+  const normalized = { ...decision, fields };
+  const hmac = createHmac('sha256', secret)
+    .update(signingInput({ ...normalized }))
+    .digest('hex');
+  return { ...normalized, signature: `sha256=${hmac}` };
+}
+
+export interface VerifyExpectations {
+  pause_id?: string;
+  action?: { action_description: string; action_details: Record<string, string> };
+}
+
+export type VerifyResult = { ok: true } | { ok: false; reason: string };
+
+/**
+ * For agent authors: checks a `response` object from check_approval. Pass `pause_id` and the
+ * action you asked about to be sure the approval is for *this* action and not a replay.
+ */
+export function verifyDecision(secret: string, response: unknown, expect: VerifyExpectations = {}): VerifyResult {
+  if (response === null || typeof response !== 'object') return { ok: false, reason: 'response is not an object' };
+  const record = response as Record<string, unknown>;
+  const signature = record.signature;
+  if (typeof signature !== 'string' || !signature.startsWith('sha256=')) {
+    return { ok: false, reason: 'signature is missing or not of the form sha256=<hex>' };
+  }
+  const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(signingInput(record)).digest('hex')}`);
+  const given = Buffer.from(signature);
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
+    return { ok: false, reason: 'signature does not match' };
+  }
+  if (expect.pause_id !== undefined && record.pause_id !== expect.pause_id) {
+    return { ok: false, reason: 'signed for another pause' };
+  }
+  if (expect.action !== undefined && record.action_digest !== actionDigest(expect.action)) {
+    return { ok: false, reason: 'signed for another action' };
+  }
+  return { ok: true };
+}

@@ -1,0 +1,174 @@
+import type { Server } from 'node:http';
+import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
+import type { Config } from './config.js';
+import { loadDevState } from './dev-state.js';
+import { createHttpApp } from './http/app.js';
+import { ApiKeyAuth } from './http/auth.js';
+import { Metrics } from './metrics.js';
+import { currentRequestId } from './request-context.js';
+import { ApprovalService } from './service/approvals.js';
+import { TaskRunner } from './service/task-runner.js';
+import { MemoryStore } from './store/memory-store.js';
+import { RedisStore } from './store/redis-store.js';
+import type { Store } from './store/store.js';
+import type { Surface, SurfaceFactory } from './surface.js';
+import { surfaceFactories } from './surfaces.js';
+
+export interface RunningService {
+  url: string;
+  port: number;
+  config: Config;
+  store: Store;
+  service: ApprovalService;
+  runner: TaskRunner;
+  logger: Logger;
+  metrics: Metrics;
+  /** Set when development generated a key (printed in the banner). */
+  devApiKey?: string;
+  /** Stops accepting, answers waiting long-polls with the current status, closes the store. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  surfaces?: readonly SurfaceFactory[];
+  /** Runner cadence; tests shorten it. */
+  taskIntervalMs?: number;
+  /** Process metrics (CPU, heap, event loop); off in tests that start many services. */
+  defaultMetrics?: boolean;
+}
+
+export async function startService(config: Config, options: StartOptions = {}): Promise<RunningService> {
+  const logger = options.logger ?? createLogger(config);
+  const resolved = withDevDefaults(config);
+  const rawStore: Store = resolved.config.redis
+    ? new RedisStore({ url: resolved.config.redis.url, prefix: resolved.config.redis.prefix })
+    : new MemoryStore();
+  if (rawStore instanceof RedisStore) await rawStore.connect();
+  const metrics = new Metrics({ defaultMetrics: options.defaultMetrics ?? true });
+  const store = withDeliveryMetrics(rawStore, metrics);
+
+  const runner = new TaskRunner({
+    store,
+    metrics,
+    logger,
+    leaseMs: config.taskLeaseMs,
+    ...(options.taskIntervalMs ? { intervalMs: options.taskIntervalMs } : {}),
+  });
+  const service = new ApprovalService({
+    store,
+    signingSecret: resolved.signingSecret,
+    slackEnabled: resolved.config.slack !== undefined,
+    emailFallbackAfterMs: resolved.config.email.fallbackAfterSeconds * 1000,
+    onCreated: () => runner.kick(),
+    metrics,
+  });
+  const context = { config: resolved.config, service, store, runner, logger };
+  const surfaces = (options.surfaces ?? surfaceFactories)
+    .map((factory) => factory(context))
+    .filter((s): s is Surface => s !== undefined);
+
+  const app = createHttpApp({
+    service,
+    store,
+    auth: new ApiKeyAuth(resolved.config.apiKeys, store),
+    logger,
+    allowedHosts: resolved.config.allowedHosts,
+    rateLimitPerMinute: resolved.config.rateLimitPerMinute,
+    metrics,
+    mounts: surfaces.flatMap((s) => s.mounts ?? []),
+  });
+  const server = await listen(app, resolved.config.port, resolved.config.host);
+  for (const surface of surfaces) await surface.start?.();
+  runner.start();
+
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : resolved.config.port;
+  // PORT=0 (tests) picks a free port: links must carry the real one. Surfaces read config lazily.
+  if (resolved.config.publicUrl === `http://localhost:0`) resolved.config.publicUrl = `http://localhost:${port}`;
+  let closing: Promise<void> | undefined;
+  const running: RunningService = {
+    url: `http://localhost:${port}`,
+    port,
+    config: resolved.config,
+    store,
+    service,
+    runner,
+    logger,
+    metrics,
+    close: () => {
+      closing ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        service.stopWaiting();
+        // Keep-alive sockets become idle as their last answer goes out; close them as they do.
+        const reaper = setInterval(() => server.closeIdleConnections(), 50);
+        server.closeIdleConnections();
+        await runner.stop();
+        for (const surface of surfaces) await surface.stop?.();
+        await Promise.race([closed, delay(10_000)]);
+        clearInterval(reaper);
+        server.closeAllConnections();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+  if (resolved.devApiKey) running.devApiKey = resolved.devApiKey;
+  return running;
+}
+
+export function createLogger(config: Pick<Config, 'logLevel'>, destination?: DestinationStream): Logger {
+  const options: LoggerOptions = {
+    level: config.logLevel,
+    base: { service: 'looppause' },
+    mixin: () => {
+      const requestId = currentRequestId();
+      return requestId ? { req_id: requestId } : {};
+    },
+    redact: {
+      paths: ['*.authorization', '*.headers.authorization', '*.token', '*.apiKey', '*.secret'],
+      censor: '[redacted]',
+    },
+  };
+  return destination ? pino(options, destination) : pino(options);
+}
+
+/** In development a missing signing secret or API key comes from `.looppause/dev.json`. */
+function withDevDefaults(config: Config): { config: Config; signingSecret: string; devApiKey?: string } {
+  const complete = config.signingSecret !== undefined && config.apiKeys.length > 0;
+  if (complete || config.env === 'production') {
+    // parseConfig requires the secret in production; there, keys may also be minted into Redis.
+    return { config, signingSecret: config.signingSecret ?? '' };
+  }
+  const dev = loadDevState(config.devStateDir);
+  const needsKey = config.apiKeys.length === 0;
+  return {
+    config: needsKey ? { ...config, apiKeys: [{ name: 'dev', key: dev.apiKey }] } : config,
+    signingSecret: config.signingSecret ?? dev.signingSecret,
+    ...(needsKey ? { devApiKey: dev.apiKey } : {}),
+  };
+}
+
+/** Every failed or retried delivery a surface records shows in the metrics. */
+function withDeliveryMetrics(store: Store, metrics: Metrics): Store {
+  const setDelivery = store.setDelivery.bind(store);
+  store.setDelivery = async (pauseId, channel, state) => {
+    if (state.state === 'failed' || state.state === 'retrying') metrics.deliveryFailures.inc({ surface: channel });
+    await setDelivery(pauseId, channel, state);
+  };
+  return store;
+}
+
+function listen(app: ReturnType<typeof createHttpApp>, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(server)));
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
+    // Long-polls hold up to 50 s; the default request timeout (300 s) is fine, but be explicit.
+    server.requestTimeout = 120_000;
+  });
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+/** Shapes of the tools' results (SPEC §4), published as outputSchema. */
+
+const status = z.enum(['pending', 'responded', 'timed_out', 'expired']);
+
+export const requestApprovalOutput = z.object({
+  pause_id: z.string().describe('Pass this to check_approval.'),
+  status,
+  expires_at: z.string().describe('ISO 8601 time after which the request times out.'),
+  MANDATORY_NEXT_STEP: z.string(),
+});
+
+export const signedResponseOutput = z.object({
+  decision: z.enum(['approved', 'rejected']),
+  comment: z.string(),
+  fields: z.record(z.string(), z.string()),
+  responder: z.string().describe('The human: e-mail where known, else Slack user id.'),
+  responded_at: z.string(),
+  channel: z.enum(['slack', 'email', 'web']),
+  nonce: z.string(),
+  pause_id: z.string(),
+  action_digest: z.string(),
+  signature: z.string().describe('sha256=<hex HMAC> over the other fields, keys sorted (see SPEC §5).'),
+});
+
+export const checkApprovalOutput = z.object({
+  pause_id: z.string(),
+  agent_id: z.string(),
+  status,
+  created_at: z.string(),
+  expires_at: z.string(),
+  response: signedResponseOutput.optional(),
+  cancel_reason: z.string().optional(),
+  message: z.string().optional(),
+});
+
+export const cancelApprovalOutput = z.object({
+  pause_id: z.string(),
+  status,
+  cancelled: z.boolean().describe('False when the pause had already ended: nothing changed.'),
+  message: z.string(),
+});

@@ -1,0 +1,42 @@
+import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import type { ApprovalService } from '../service/approvals.js';
+
+export interface ToolContext {
+  service: ApprovalService;
+  agentId: string;
+  signal: AbortSignal;
+}
+
+export interface Tool {
+  name: string;
+  title: string;
+  description: string;
+  inputSchema: z.ZodType;
+  outputSchema: z.ZodType;
+  annotations: ToolAnnotations;
+  /** Validates `args` itself (through the service) so errors name the field and the rule. */
+  run(context: ToolContext, args: unknown): Promise<object>;
+}
+
+type JsonObjectSchema = { type: 'object'; [key: string]: unknown };
+
+/** The tools/list entry, computed once per process rather than once per request. */
+export function listEntry(tool: Tool) {
+  return {
+    name: tool.name,
+    title: tool.title,
+    description: tool.description,
+    inputSchema: jsonSchema(tool.inputSchema, 'input'),
+    outputSchema: jsonSchema(tool.outputSchema, 'output'),
+    annotations: tool.annotations,
+  };
+}
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonObjectSchema {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
+  return { ...rest, type: 'object' };
+}

@@ -1,0 +1,274 @@
+import { LoopPauseError, notFound } from '../domain/errors.js';
+import { newNonce, newPauseId } from '../domain/ids.js';
+import {
+  type DecisionChannel,
+  expiresAt,
+  MANDATORY_NEXT_STEP,
+  mayDecide,
+  type Pause,
+  type PauseStatus,
+  type PauseView,
+  toView,
+  withEffectiveStatus,
+} from '../domain/pause.js';
+import { cancelApprovalSchema, checkApprovalSchema, type Decision, requestApprovalSchema } from '../domain/schemas.js';
+import { actionDigest, signDecision } from '../domain/signing.js';
+import { parseInput } from '../domain/validation.js';
+import type { Metrics } from '../metrics.js';
+import type { NewTask, Page, Store } from '../store/store.js';
+import { TaskKind, taskId } from './tasks.js';
+
+export interface ApprovalServiceOptions {
+  store: Store;
+  signingSecret: string;
+  /** Whether a Slack surface is configured; without it `recipient_slack` alone is refused. */
+  slackEnabled: boolean;
+  emailFallbackAfterMs: number;
+  now?: () => number;
+  /** Called after a new pause is stored, e.g. to run its delivery tasks right away. */
+  onCreated?: (pause: Pause) => void;
+  metrics?: Metrics;
+}
+
+export interface RequestResult {
+  pause_id: string;
+  /** `pending`, unless an idempotency key returned an earlier pause that has ended since. */
+  status: PauseStatus;
+  expires_at: string;
+  MANDATORY_NEXT_STEP: string;
+}
+
+export interface CancelResult {
+  pause_id: string;
+  status: PauseStatus;
+  cancelled: boolean;
+  message: string;
+}
+
+export interface DecisionInput {
+  decision: Decision;
+  comment?: string;
+  fields?: Record<string, string>;
+  /** E-mail where known, else the Slack user id. */
+  responder: string;
+  channel: DecisionChannel;
+  /** Every identity of the human (e-mail, Slack id) checked against `approvers`. */
+  identities: string[];
+}
+
+export type DecideOutcome =
+  | { outcome: 'decided'; pause: Pause }
+  | { outcome: 'already_final'; pause: Pause }
+  | { outcome: 'not_approver'; pause: Pause }
+  | { outcome: 'missing_fields'; pause: Pause; fields: string[] };
+
+/** The use cases every surface shares. Surfaces parse their wire format and call these. */
+export class ApprovalService {
+  private readonly store: Store;
+  private readonly secret: string;
+  private readonly slackEnabled: boolean;
+  private readonly fallbackAfterMs: number;
+  readonly now: () => number;
+  private readonly stopping = new AbortController();
+  private readonly onCreated: ((pause: Pause) => void) | undefined;
+  private readonly metrics: Metrics | undefined;
+
+  constructor(options: ApprovalServiceOptions) {
+    this.store = options.store;
+    this.secret = options.signingSecret;
+    this.slackEnabled = options.slackEnabled;
+    this.fallbackAfterMs = options.emailFallbackAfterMs;
+    this.now = options.now ?? Date.now;
+    this.onCreated = options.onCreated;
+    this.metrics = options.metrics;
+  }
+
+  async request(agentId: string, args: unknown): Promise<RequestResult> {
+    return (await this.requestWithOutcome(agentId, args)).result;
+  }
+
+  /** `created` is false when an idempotency key returned an earlier pause. */
+  async requestWithOutcome(agentId: string, args: unknown): Promise<{ result: RequestResult; created: boolean }> {
+    const request = parseInput(requestApprovalSchema, args);
+    if (request.recipient_slack !== undefined && !this.slackEnabled && request.recipient_email === undefined) {
+      throw new LoopPauseError(
+        'invalid_argument',
+        'recipient_slack: Slack is not configured on this LoopPause server; give recipient_email instead',
+        'recipient_slack',
+      );
+    }
+    const nowMs = this.now();
+    const pauseId = newPauseId();
+    const pause: Pause = {
+      pause_id: pauseId,
+      agent_id: agentId,
+      status: 'pending',
+      created_at: new Date(nowMs).toISOString(),
+      expires_at: new Date(expiresAt(nowMs, request.timeout_hours)).toISOString(),
+      request,
+      action_digest: actionDigest(request),
+      delivery: {},
+    };
+    const { idempotency_key: idempotencyKey } = request;
+    const { pause: stored, created } = await this.store.createPause({
+      pause,
+      tasks: this.deliveryTasks(pause, nowMs),
+      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+    });
+    if (created) {
+      this.metrics?.pausesCreated.inc({ recipients: recipientsLabel(pause) });
+      this.onCreated?.(pause);
+    }
+    return {
+      created,
+      result: {
+        pause_id: stored.pause_id,
+        status: withEffectiveStatus(stored, nowMs).status,
+        expires_at: stored.expires_at,
+        MANDATORY_NEXT_STEP,
+      },
+    };
+  }
+
+  /** SPEC §4 check_approval: holds up to `wait_seconds` for a change, woken by the store. */
+  async check(agentId: string, args: unknown, signal?: AbortSignal): Promise<PauseView> {
+    const { pause_id: pauseId, wait_seconds: waitSeconds } = parseInput(checkApprovalSchema, args);
+    const deadline = this.now() + waitSeconds * 1000;
+    const stop = signal ? AbortSignal.any([signal, this.stopping.signal]) : this.stopping.signal;
+    const watch = this.store.watch(pauseId);
+    const onAbort = () => watch.close();
+    this.metrics?.waitingChecks.inc();
+    try {
+      stop.addEventListener('abort', onAbort, { once: true });
+      for (;;) {
+        const pause = await this.ownedPause(agentId, pauseId);
+        const nowMs = this.now();
+        const remaining = deadline - nowMs;
+        if (pause.status !== 'pending' || remaining <= 0 || stop.aborted) return toView(pause);
+        // Wake at the deadline of the pause too: a timeout is a change nobody publishes in time otherwise.
+        await watch.next(Math.min(remaining, Math.max(1, Date.parse(pause.expires_at) - nowMs + 5)));
+      }
+    } finally {
+      this.metrics?.waitingChecks.dec();
+      stop.removeEventListener('abort', onAbort);
+      watch.close();
+    }
+  }
+
+  /** Shutdown: every waiting check answers now with the current status. */
+  stopWaiting(): void {
+    this.stopping.abort();
+  }
+
+  async cancel(agentId: string, args: unknown): Promise<CancelResult> {
+    const { pause_id: pauseId, reason } = parseInput(cancelApprovalSchema, args);
+    await this.ownedPause(agentId, pauseId);
+    const result = await this.store.cancel(pauseId, reason, this.now());
+    if (result.outcome === 'not_found') throw notFound(pauseId);
+    const { pause } = result;
+    if (result.outcome === 'ended') {
+      this.metrics?.pausesEnded.inc({ outcome: 'cancelled', channel: 'agent' });
+      return {
+        pause_id: pauseId,
+        status: pause.status,
+        cancelled: true,
+        message: 'Cancelled: the request is withdrawn.',
+      };
+    }
+    return {
+      pause_id: pauseId,
+      status: pause.status,
+      cancelled: false,
+      message: `Nothing changed: the pause had already ended (${pause.status}).`,
+    };
+  }
+
+  async list(
+    agentId: string,
+    query: { status?: PauseStatus; limit: number; cursor?: string },
+  ): Promise<Page<PauseView>> {
+    const page = await this.store.listPauses({ ...query, agentId });
+    const nowMs = this.now();
+    return { items: page.items.map((p) => toView(withEffectiveStatus(p, nowMs))), next_cursor: page.next_cursor };
+  }
+
+  /** For surfaces (Slack, e-mail): any pause by id, its status as of now. */
+  async get(pauseId: string): Promise<Pause | null> {
+    const pause = await this.store.getPause(pauseId);
+    return pause ? withEffectiveStatus(pause, this.now()) : null;
+  }
+
+  /** A human decides. Exactly one decision wins, whatever the races; the others get the winner. */
+  async decide(pauseId: string, input: DecisionInput): Promise<DecideOutcome> {
+    const pause = await this.get(pauseId);
+    if (!pause) throw notFound(pauseId);
+    if (pause.status !== 'pending') return { outcome: 'already_final', pause };
+    if (!mayDecide(pause, input.identities)) return { outcome: 'not_approver', pause };
+    const fields = pickFields(pause, input.fields ?? {});
+    const missing = (pause.request.response_fields ?? [])
+      .filter((f) => f.required && !fields[f.name]?.trim())
+      .map((f) => f.name);
+    if (input.decision === 'approved' && missing.length > 0)
+      return { outcome: 'missing_fields', pause, fields: missing };
+    const nowMs = this.now();
+    const response = signDecision(this.secret, {
+      decision: input.decision,
+      comment: input.comment ?? '',
+      fields,
+      responder: input.responder,
+      responded_at: new Date(nowMs).toISOString(),
+      channel: input.channel,
+      nonce: newNonce(),
+      pause_id: pauseId,
+      action_digest: pause.action_digest,
+    });
+    const result = await this.store.decide(pauseId, response, nowMs);
+    if (result.outcome === 'not_found') throw notFound(pauseId);
+    if (result.outcome === 'ended') {
+      this.metrics?.pausesEnded.inc({ outcome: input.decision, channel: input.channel });
+      this.metrics?.timeToDecision.observe({ channel: input.channel }, (nowMs - Date.parse(pause.created_at)) / 1000);
+    }
+    return { outcome: result.outcome === 'ended' ? 'decided' : 'already_final', pause: result.pause };
+  }
+
+  private async ownedPause(agentId: string, pauseId: string): Promise<Pause> {
+    const pause = await this.get(pauseId);
+    // Another key's pause is indistinguishable from one that does not exist.
+    if (!pause || pause.agent_id !== agentId) throw notFound(pauseId);
+    return pause;
+  }
+
+  private deliveryTasks(pause: Pause, nowMs: number): NewTask[] {
+    const { recipient_slack: slack, recipient_email: email } = pause.request;
+    const task = (kind: (typeof TaskKind)[keyof typeof TaskKind], runAt: number): NewTask => ({
+      id: taskId(kind, pause.pause_id),
+      kind,
+      pause_id: pause.pause_id,
+      run_at: runAt,
+    });
+    const tasks: NewTask[] = [];
+    const slackWillPost = slack !== undefined && this.slackEnabled;
+    if (slackWillPost) tasks.push(task(TaskKind.slackPost, nowMs));
+    if (email !== undefined) {
+      tasks.push(
+        slackWillPost ? task(TaskKind.emailFallback, nowMs + this.fallbackAfterMs) : task(TaskKind.emailSend, nowMs),
+      );
+    }
+    return tasks;
+  }
+}
+
+function recipientsLabel(pause: Pause): string {
+  const { recipient_slack: slack, recipient_email: email } = pause.request;
+  return slack && email ? 'slack+email' : slack ? 'slack' : 'email';
+}
+
+/** Keeps only the answers the request asked for, trimmed; a rejection may leave them empty. */
+function pickFields(pause: Pause, given: Record<string, string>): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const field of pause.request.response_fields ?? []) {
+    const value = given[field.name];
+    if (typeof value === 'string' && value.trim() !== '') fields[field.name] = value.trim().slice(0, 2000);
+  }
+  return fields;
+}

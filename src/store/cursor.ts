@@ -1,0 +1,23 @@
+/** Opaque list cursors: newest-first order by (created_ms, pause_id). */
+export interface CursorPosition {
+  score: number;
+  id: string;
+}
+
+export function encodeCursor(position: CursorPosition): string {
+  return Buffer.from(`${position.score}:${position.id}`).toString('base64url');
+}
+
+export function decodeCursor(cursor: string | undefined): CursorPosition | undefined {
+  if (cursor === undefined) return undefined;
+  const [score, id] = Buffer.from(cursor, 'base64url').toString().split(':');
+  const n = Number(score);
+  if (!Number.isFinite(n) || !id) return undefined;
+  return { score: n, id };
+}
+
+/** True when (score, id) comes after the cursor in newest-first order. */
+export function isAfter(score: number, id: string, cursor: CursorPosition | undefined): boolean {
+  if (!cursor) return true;
+  return score < cursor.score || (score === cursor.score && id < cursor.id);
+}

@@ -1,0 +1,22 @@
+--[[
+  Times out pending pauses whose deadline has passed; safe to run on every replica at once.
+  KEYS[1] expiry zset   KEYS[2] slack pending zset   KEYS[3] task queue zset   KEYS[4] task data hash
+  ARGV[1] now ms   ARGV[2] max   ARGV[3] retention ms   ARGV[4] events channel
+  ARGV[5] pause key prefix (pause keys share the hash tag of KEYS)
+  Returns the ids timed out.
+]]
+-- @include end-pause
+
+local now = tonumber(ARGV[1])
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
+local ended = {}
+for _, pauseId in ipairs(due) do
+  local pauseKey = ARGV[5] .. pauseId
+  if redis.call('HGET', pauseKey, 'status') == 'pending' then
+    endPause(pauseKey, pauseId, 'timed_out', now, KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[3], ARGV[4])
+    table.insert(ended, pauseId)
+  else
+    redis.call('ZREM', KEYS[1], pauseId)
+  end
+end
+return ended

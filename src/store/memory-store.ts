@@ -1,0 +1,215 @@
+import { createHash } from 'node:crypto';
+import type { Deliveries, Pause, PauseStatus } from '../domain/pause.js';
+import type { SignedDecision } from '../domain/signing.js';
+import { decodeCursor, encodeCursor, isAfter } from './cursor.js';
+import {
+  type CreateResult,
+  type DecisionToken,
+  type EndResult,
+  type ListQuery,
+  type NewPause,
+  type NewTask,
+  type Page,
+  type RateLimitResult,
+  RETENTION_MS,
+  type Store,
+  type StoredApiKey,
+  type Task,
+  type Watch,
+} from './store.js';
+import { Watchers } from './watchers.js';
+
+/** The embedded store: one process, no persistence. Mirrors the Redis scripts' semantics exactly. */
+export class MemoryStore implements Store {
+  readonly kind = 'memory';
+  private readonly pauses = new Map<string, Pause>();
+  private readonly idempotency = new Map<string, string>();
+  private readonly tasks = new Map<string, Task>();
+  private readonly tokens = new Map<string, { token: DecisionToken; expiresAtMs: number }>();
+  private readonly apiKeys = new Map<string, StoredApiKey>();
+  private readonly watchers = new Watchers();
+  private readonly rateWindows = new Map<string, { window: number; hits: number }>();
+
+  async createPause({ pause, idempotencyKey, tasks }: NewPause): Promise<CreateResult> {
+    if (idempotencyKey !== undefined) {
+      const key = `${pause.agent_id}\n${sha256(idempotencyKey)}`;
+      const existing = this.idempotency.get(key);
+      const existingPause = existing ? this.pauses.get(existing) : undefined;
+      if (existingPause) return { created: false, pause: structuredClone(existingPause) };
+      this.idempotency.set(key, pause.pause_id);
+    }
+    this.pauses.set(pause.pause_id, structuredClone(pause));
+    for (const task of tasks) this.addTask(task);
+    return { created: true, pause: structuredClone(pause) };
+  }
+
+  async getPause(pauseId: string): Promise<Pause | null> {
+    const pause = this.pauses.get(pauseId);
+    return pause ? structuredClone(pause) : null;
+  }
+
+  async decide(pauseId: string, response: SignedDecision, nowMs: number): Promise<EndResult> {
+    return this.end(pauseId, nowMs, (pause) => {
+      pause.status = 'responded';
+      pause.response = structuredClone(response);
+    });
+  }
+
+  async cancel(pauseId: string, reason: string | undefined, nowMs: number): Promise<EndResult> {
+    return this.end(pauseId, nowMs, (pause) => {
+      pause.status = 'expired';
+      if (reason !== undefined) pause.cancel_reason = reason;
+    });
+  }
+
+  async sweepExpired(nowMs: number, max: number): Promise<string[]> {
+    const ended: string[] = [];
+    for (const pause of this.pauses.values()) {
+      if (pause.status === 'pending' && Date.parse(pause.expires_at) <= nowMs && ended.length < max) {
+        this.finish(pause, 'timed_out', pause.expires_at, nowMs);
+        ended.push(pause.pause_id);
+      } else if (pause.ended_at !== undefined && Date.parse(pause.ended_at) + RETENTION_MS <= nowMs) {
+        // Same retention as Redis gives finished pauses, so a long-running dev server stays small.
+        this.pauses.delete(pause.pause_id);
+      }
+    }
+    for (const [key, pauseId] of this.idempotency) if (!this.pauses.has(pauseId)) this.idempotency.delete(key);
+    for (const [hash, entry] of this.tokens) if (entry.expiresAtMs <= nowMs) this.tokens.delete(hash);
+    return ended;
+  }
+
+  async listPauses(query: ListQuery): Promise<Page<Pause>> {
+    const cursor = decodeCursor(query.cursor);
+    const matching = [...this.pauses.values()]
+      .filter(
+        (p) =>
+          (query.agentId === undefined || p.agent_id === query.agentId) &&
+          (query.status === undefined || p.status === query.status) &&
+          (!query.slackOnly || p.request.recipient_slack !== undefined),
+      )
+      .map((p) => ({ p, score: Date.parse(p.created_at) }))
+      .sort((a, b) => b.score - a.score || (a.p.pause_id < b.p.pause_id ? 1 : -1))
+      .filter(({ p, score }) => isAfter(score, p.pause_id, cursor));
+    const page = matching.slice(0, query.limit);
+    const last = page.at(-1);
+    return {
+      items: page.map(({ p }) => structuredClone(p)),
+      next_cursor:
+        matching.length > query.limit && last ? encodeCursor({ score: last.score, id: last.p.pause_id }) : null,
+    };
+  }
+
+  async setDelivery<K extends keyof Deliveries>(
+    pauseId: string,
+    channel: K,
+    state: NonNullable<Deliveries[K]>,
+  ): Promise<void> {
+    const pause = this.pauses.get(pauseId);
+    if (pause) pause.delivery[channel] = structuredClone(state);
+  }
+
+  async enqueueTask(task: NewTask): Promise<boolean> {
+    return this.addTask(task);
+  }
+
+  async claimDueTasks(nowMs: number, leaseMs: number, max: number): Promise<Task[]> {
+    const due = [...this.tasks.values()]
+      .filter((t) => t.run_at <= nowMs)
+      .sort((a, b) => a.run_at - b.run_at)
+      .slice(0, max);
+    for (const task of due) {
+      task.run_at = nowMs + leaseMs;
+      task.attempts += 1;
+    }
+    return due.map((t) => ({ ...t }));
+  }
+
+  async completeTask(taskId: string): Promise<void> {
+    this.tasks.delete(taskId);
+  }
+
+  async rescheduleTask(taskId: string, runAt: number): Promise<void> {
+    const task = this.tasks.get(taskId);
+    if (task) task.run_at = runAt;
+  }
+
+  async putDecisionToken(tokenHash: string, token: DecisionToken, expiresAtMs: number): Promise<void> {
+    this.tokens.set(tokenHash, { token: { ...token }, expiresAtMs });
+  }
+
+  async getDecisionToken(tokenHash: string): Promise<DecisionToken | null> {
+    const entry = this.tokens.get(tokenHash);
+    if (!entry || entry.expiresAtMs <= Date.now()) return null;
+    return { ...entry.token };
+  }
+
+  async createApiKey(key: StoredApiKey): Promise<boolean> {
+    if ([...this.apiKeys.values()].some((k) => k.name === key.name)) return false;
+    this.apiKeys.set(key.hash, { ...key });
+    return true;
+  }
+
+  async findApiKey(hash: string): Promise<StoredApiKey | null> {
+    const key = this.apiKeys.get(hash);
+    return key ? { ...key } : null;
+  }
+
+  async listApiKeys(): Promise<StoredApiKey[]> {
+    return [...this.apiKeys.values()].map((k) => ({ ...k })).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async revokeApiKey(name: string): Promise<boolean> {
+    for (const [hash, key] of this.apiKeys) {
+      if (key.name === name) return this.apiKeys.delete(hash);
+    }
+    return false;
+  }
+
+  async hitRateLimit(subject: string, limit: number, windowMs: number, nowMs: number): Promise<RateLimitResult> {
+    const window = Math.floor(nowMs / windowMs);
+    const current = this.rateWindows.get(subject);
+    const entry = current?.window === window ? current : { window, hits: 0 };
+    entry.hits += 1;
+    this.rateWindows.set(subject, entry);
+    return { allowed: entry.hits <= limit, retryAfterMs: Math.max(1, (window + 1) * windowMs - nowMs) };
+  }
+
+  watch(pauseId: string): Watch {
+    return this.watchers.watch(pauseId);
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.watchers.wakeAll();
+  }
+
+  private end(pauseId: string, nowMs: number, apply: (pause: Pause) => void): EndResult {
+    const pause = this.pauses.get(pauseId);
+    if (!pause) return { outcome: 'not_found' };
+    if (pause.status === 'pending' && Date.parse(pause.expires_at) <= nowMs) {
+      this.finish(pause, 'timed_out', pause.expires_at, nowMs);
+    }
+    if (pause.status !== 'pending') return { outcome: 'already_final', pause: structuredClone(pause) };
+    apply(pause);
+    this.finish(pause, pause.status, new Date(nowMs).toISOString(), nowMs);
+    return { outcome: 'ended', pause: structuredClone(pause) };
+  }
+
+  private finish(pause: Pause, status: PauseStatus, endedAt: string, nowMs: number): void {
+    pause.status = status;
+    pause.ended_at = endedAt;
+    this.addTask({ id: `ended:${pause.pause_id}`, kind: 'pause.ended', pause_id: pause.pause_id, run_at: nowMs });
+    this.watchers.notify({ pause_id: pause.pause_id, status });
+  }
+
+  private addTask(task: NewTask): boolean {
+    if (this.tasks.has(task.id)) return false;
+    this.tasks.set(task.id, { ...task, attempts: 0 });
+    return true;
+  }
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}

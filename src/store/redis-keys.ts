@@ -1,0 +1,36 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Every Redis key LoopPause uses, built here and nowhere else. The whole prefix is a hash tag,
+ * so in Redis Cluster all keys share one slot and every script may touch several of them.
+ */
+export function redisKeys(prefix: string) {
+  const base = `{${prefix}}:`;
+  return {
+    base,
+    pause: (pauseId: string) => `${base}pause:${pauseId}`,
+    idempotency: (agentId: string, key: string) => `${base}idem:${sha256(agentId)}:${sha256(key)}`,
+    agentAll: (agentId: string) => `${base}agent:${sha256(agentId)}:all`,
+    agentPending: (agentId: string) => `${base}agent:${sha256(agentId)}:pending`,
+    /** Pending pauses by deadline: the sweeper pops due ones, no scan of every pause. */
+    expiry: `${base}expiry`,
+    /** Pending pauses that went to Slack, by creation time: `/looppause`. */
+    slackPending: `${base}slack:pending`,
+    /** Task ids by run time, and their bodies and attempt counts. */
+    taskQueue: `${base}tasks:queue`,
+    taskData: `${base}tasks:data`,
+    taskAttempts: `${base}tasks:attempts`,
+    decisionToken: (tokenHash: string) => `${base}token:${tokenHash}`,
+    apiKeys: `${base}apikeys`,
+    apiKeyNames: `${base}apikeys:names`,
+    rateLimit: (subject: string, window: number) => `${base}rl:${sha256(subject)}:${window}`,
+    /** Pub/sub channel: `<pause_id> <status>` on every transition out of pending. */
+    events: `${base}events`,
+  };
+}
+
+export type RedisKeys = ReturnType<typeof redisKeys>;
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 32);
+}

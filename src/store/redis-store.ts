@@ -1,0 +1,338 @@
+import { createHash } from 'node:crypto';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Deliveries, Pause, PauseStatus } from '../domain/pause.js';
+import type { SignedDecision } from '../domain/signing.js';
+import { decodeCursor, encodeCursor, isAfter } from './cursor.js';
+import { ScriptRunner } from './lua-scripts.js';
+import { type RedisKeys, redisKeys } from './redis-keys.js';
+import {
+  type CreateResult,
+  type DecisionToken,
+  type EndResult,
+  type ListQuery,
+  type NewPause,
+  type NewTask,
+  type Page,
+  type RateLimitResult,
+  RETENTION_MS,
+  type Store,
+  type StoredApiKey,
+  type Task,
+  type Watch,
+} from './store.js';
+import { Watchers } from './watchers.js';
+
+export interface RedisStoreOptions {
+  url: string;
+  /** Key prefix; also the hash tag that keeps every key in one Cluster slot. */
+  prefix?: string;
+  redisOptions?: RedisOptions;
+}
+
+type PauseRecord = Pick<Pause, 'pause_id' | 'agent_id' | 'created_at' | 'expires_at' | 'request' | 'action_digest'>;
+
+export class RedisStore implements Store {
+  readonly kind = 'redis';
+  readonly keys: RedisKeys;
+  readonly redis: Redis;
+  private readonly subscriber: Redis;
+  private readonly scripts: ScriptRunner;
+  private readonly watchers = new Watchers();
+  private readonly ready: Promise<unknown>;
+
+  constructor(options: RedisStoreOptions) {
+    this.keys = redisKeys(options.prefix ?? 'looppause');
+    const redisOptions: RedisOptions = { maxRetriesPerRequest: 2, ...options.redisOptions };
+    this.redis = new Redis(options.url, redisOptions);
+    this.subscriber = new Redis(options.url, { ...redisOptions, maxRetriesPerRequest: null });
+    // ioredis logs unhandled 'error' events to stderr; reconnects are its job, readiness reports outages.
+    this.redis.on('error', () => {});
+    this.subscriber.on('error', () => {});
+    this.scripts = new ScriptRunner(this.redis);
+    this.subscriber.on('message', (_channel: string, message: string) => {
+      const [pauseId, status] = message.split(' ');
+      if (pauseId && status) this.watchers.notify({ pause_id: pauseId, status: status as PauseStatus });
+    });
+    this.ready = this.subscriber.subscribe(this.keys.events).catch(() => undefined);
+  }
+
+  /** Resolves once the wake-up subscription is live. */
+  async connect(): Promise<void> {
+    await this.ready;
+    await this.redis.ping();
+  }
+
+  async createPause({ pause, idempotencyKey, tasks }: NewPause): Promise<CreateResult> {
+    const k = this.keys;
+    const record: PauseRecord = {
+      pause_id: pause.pause_id,
+      agent_id: pause.agent_id,
+      created_at: pause.created_at,
+      expires_at: pause.expires_at,
+      request: pause.request,
+      action_digest: pause.action_digest,
+    };
+    const expiresMs = Date.parse(pause.expires_at);
+    const createdMs = Date.parse(pause.created_at);
+    const taskArgs = tasks.flatMap((t) => [t.id, taskJson(t), t.run_at]);
+    const [created, pauseId] = await this.scripts.run<[number, string]>(
+      'create',
+      [
+        k.pause(pause.pause_id),
+        idempotencyKey === undefined ? k.pause(pause.pause_id) : k.idempotency(pause.agent_id, idempotencyKey),
+        k.agentAll(pause.agent_id),
+        k.agentPending(pause.agent_id),
+        k.expiry,
+        k.slackPending,
+        k.taskQueue,
+        k.taskData,
+      ],
+      [
+        pause.pause_id,
+        JSON.stringify(record),
+        expiresMs,
+        createdMs,
+        idempotencyKey === undefined ? '0' : '1',
+        expiresMs - createdMs + RETENTION_MS,
+        pause.request.recipient_slack === undefined ? '0' : '1',
+        ...taskArgs,
+      ],
+    );
+    if (created === 1) return { created: true, pause };
+    const existing = await this.getPause(pauseId);
+    if (!existing) throw new Error('idempotency key points at a pause that no longer exists');
+    return { created: false, pause: existing };
+  }
+
+  async getPause(pauseId: string): Promise<Pause | null> {
+    const hash = await this.redis.hgetall(this.keys.pause(pauseId));
+    return fromHash(hash);
+  }
+
+  decide(pauseId: string, response: SignedDecision, nowMs: number): Promise<EndResult> {
+    return this.end(pauseId, nowMs, 'responded', 'resp', JSON.stringify(response));
+  }
+
+  cancel(pauseId: string, reason: string | undefined, nowMs: number): Promise<EndResult> {
+    return this.end(pauseId, nowMs, 'expired', 'reason', reason ?? '');
+  }
+
+  async sweepExpired(nowMs: number, max: number): Promise<string[]> {
+    const k = this.keys;
+    return this.scripts.run<string[]>(
+      'sweep',
+      [k.expiry, k.slackPending, k.taskQueue, k.taskData],
+      [nowMs, max, RETENTION_MS, k.events, k.pause('')],
+    );
+  }
+
+  async listPauses(query: ListQuery): Promise<Page<Pause>> {
+    const k = this.keys;
+    const index =
+      query.agentId === undefined
+        ? query.slackOnly && (query.status === 'pending' || query.status === undefined)
+          ? k.slackPending
+          : undefined
+        : query.status === 'pending'
+          ? k.agentPending(query.agentId)
+          : k.agentAll(query.agentId);
+    if (!index) throw new Error('listPauses needs an agent or a Slack pending query');
+    const cursor = decodeCursor(query.cursor);
+    const items: Pause[] = [];
+    let max = cursor ? String(cursor.score) : '+inf';
+    let lastScore = cursor?.score;
+    let lastId = cursor?.id;
+    // Walk the index in batches, skipping records that no longer match or have been pruned.
+    for (let round = 0; round < 20 && items.length <= query.limit; round++) {
+      const batch = await this.redis.zrevrangebyscore(index, max, '-inf', 'WITHSCORES', 'LIMIT', 0, query.limit + 50);
+      if (batch.length === 0) break;
+      const entries: { id: string; score: number }[] = [];
+      for (let i = 0; i < batch.length; i += 2) {
+        const id = batch[i] as string;
+        const score = Number(batch[i + 1]);
+        if (
+          isAfter(
+            score,
+            id,
+            lastScore === undefined || lastId === undefined ? undefined : { score: lastScore, id: lastId },
+          )
+        )
+          entries.push({ id, score });
+      }
+      if (entries.length === 0) break;
+      const pipeline = this.redis.pipeline();
+      for (const e of entries) pipeline.hgetall(k.pause(e.id));
+      const results = (await pipeline.exec()) ?? [];
+      const stale: string[] = [];
+      for (const [i, e] of entries.entries()) {
+        lastScore = e.score;
+        lastId = e.id;
+        const pause = fromHash((results[i]?.[1] ?? {}) as Record<string, string>);
+        if (!pause) {
+          stale.push(e.id);
+          continue;
+        }
+        if (query.status !== undefined && pause.status !== query.status) continue;
+        items.push(pause);
+        if (items.length > query.limit) break;
+      }
+      if (stale.length > 0) await this.redis.zrem(index, ...stale);
+      max = String(lastScore);
+      if (batch.length < (query.limit + 50) * 2) break;
+    }
+    const page = items.slice(0, query.limit);
+    const last = page.at(-1);
+    return {
+      items: page,
+      next_cursor:
+        items.length > query.limit && last
+          ? encodeCursor({ score: Date.parse(last.created_at), id: last.pause_id })
+          : null,
+    };
+  }
+
+  async setDelivery<K extends keyof Deliveries>(
+    pauseId: string,
+    channel: K,
+    state: NonNullable<Deliveries[K]>,
+  ): Promise<void> {
+    const key = this.keys.pause(pauseId);
+    // HSETEX-free guard: only annotate a pause that still exists.
+    if ((await this.redis.exists(key)) === 1) await this.redis.hset(key, `d:${channel}`, JSON.stringify(state));
+  }
+
+  async enqueueTask(task: NewTask): Promise<boolean> {
+    const k = this.keys;
+    const added = await this.scripts.run<number>(
+      'enqueue',
+      [k.taskQueue, k.taskData],
+      [task.id, taskJson(task), task.run_at],
+    );
+    return added === 1;
+  }
+
+  async claimDueTasks(nowMs: number, leaseMs: number, max: number): Promise<Task[]> {
+    const k = this.keys;
+    const flat = await this.scripts.run<(string | number)[]>(
+      'claim',
+      [k.taskQueue, k.taskData, k.taskAttempts],
+      [nowMs, leaseMs, max],
+    );
+    const tasks: Task[] = [];
+    for (let i = 0; i < flat.length; i += 3) {
+      const data = JSON.parse(String(flat[i + 1])) as { kind: string; pause_id: string };
+      tasks.push({
+        id: String(flat[i]),
+        kind: data.kind,
+        pause_id: data.pause_id,
+        run_at: nowMs + leaseMs,
+        attempts: Number(flat[i + 2]),
+      });
+    }
+    return tasks;
+  }
+
+  async completeTask(taskId: string): Promise<void> {
+    const k = this.keys;
+    await this.redis.multi().zrem(k.taskQueue, taskId).hdel(k.taskData, taskId).hdel(k.taskAttempts, taskId).exec();
+  }
+
+  async rescheduleTask(taskId: string, runAt: number): Promise<void> {
+    await this.redis.zadd(this.keys.taskQueue, 'XX', runAt, taskId);
+  }
+
+  async putDecisionToken(tokenHash: string, token: DecisionToken, expiresAtMs: number): Promise<void> {
+    await this.redis.set(this.keys.decisionToken(tokenHash), JSON.stringify(token), 'PXAT', expiresAtMs);
+  }
+
+  async getDecisionToken(tokenHash: string): Promise<DecisionToken | null> {
+    const raw = await this.redis.get(this.keys.decisionToken(tokenHash));
+    return raw ? (JSON.parse(raw) as DecisionToken) : null;
+  }
+
+  async createApiKey(key: StoredApiKey): Promise<boolean> {
+    const k = this.keys;
+    const stored = await this.scripts.run<number>(
+      'create-api-key',
+      [k.apiKeys, k.apiKeyNames],
+      [key.name, key.hash, JSON.stringify(key)],
+    );
+    return stored === 1;
+  }
+
+  async findApiKey(hash: string): Promise<StoredApiKey | null> {
+    const raw = await this.redis.hget(this.keys.apiKeys, hash);
+    return raw ? (JSON.parse(raw) as StoredApiKey) : null;
+  }
+
+  async listApiKeys(): Promise<StoredApiKey[]> {
+    const all = await this.redis.hvals(this.keys.apiKeys);
+    return all.map((raw) => JSON.parse(raw) as StoredApiKey).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async revokeApiKey(name: string): Promise<boolean> {
+    const k = this.keys;
+    return (await this.scripts.run<number>('revoke-api-key', [k.apiKeys, k.apiKeyNames], [name])) === 1;
+  }
+
+  async hitRateLimit(subject: string, limit: number, windowMs: number, nowMs: number): Promise<RateLimitResult> {
+    const window = Math.floor(nowMs / windowMs);
+    const hits = await this.scripts.run<number>('rate-limit', [this.keys.rateLimit(subject, window)], [windowMs]);
+    return { allowed: hits <= limit, retryAfterMs: Math.max(1, (window + 1) * windowMs - nowMs) };
+  }
+
+  watch(pauseId: string): Watch {
+    return this.watchers.watch(pauseId);
+  }
+
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
+  async close(): Promise<void> {
+    this.watchers.wakeAll();
+    await Promise.allSettled([this.subscriber.quit(), this.redis.quit()]);
+  }
+
+  private async end(
+    pauseId: string,
+    nowMs: number,
+    status: PauseStatus,
+    field: 'resp' | 'reason',
+    value: string,
+  ): Promise<EndResult> {
+    const k = this.keys;
+    const [outcome, ...flat] = await this.scripts.run<string[]>(
+      'end',
+      [k.pause(pauseId), k.expiry, k.slackPending, k.taskQueue, k.taskData],
+      [pauseId, nowMs, status, field, value, RETENTION_MS, k.events],
+    );
+    if (outcome === 'not_found') return { outcome };
+    const hash: Record<string, string> = {};
+    for (let i = 0; i < flat.length; i += 2) hash[flat[i] as string] = flat[i + 1] as string;
+    const pause = fromHash(hash);
+    if (!pause) return { outcome: 'not_found' };
+    return { outcome: outcome === 'ended' ? 'ended' : 'already_final', pause };
+  }
+}
+
+function taskJson(task: NewTask): string {
+  return JSON.stringify({ kind: task.kind, pause_id: task.pause_id });
+}
+
+function fromHash(hash: Record<string, string>): Pause | null {
+  if (!hash.rec || !hash.status) return null;
+  const record = JSON.parse(hash.rec) as PauseRecord;
+  const pause: Pause = { ...record, status: hash.status as PauseStatus, delivery: {} };
+  if (hash.resp) pause.response = JSON.parse(hash.resp);
+  if (hash.reason) pause.cancel_reason = hash.reason;
+  if (pause.status === 'timed_out') pause.ended_at = pause.expires_at;
+  else if (hash.ended_ms) pause.ended_at = new Date(Number(hash.ended_ms)).toISOString();
+  if (hash['d:slack']) pause.delivery.slack = JSON.parse(hash['d:slack']);
+  if (hash['d:email']) pause.delivery.email = JSON.parse(hash['d:email']);
+  return pause;
+}
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}

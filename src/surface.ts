@@ -1,0 +1,24 @@
+import type { RequestHandler, Router } from 'express';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { ApprovalService } from './service/approvals.js';
+import type { TaskRunner } from './service/task-runner.js';
+import type { Store } from './store/store.js';
+
+/** What a surface (Slack, e-mail) gets to wire itself in: it registers task handlers and routes. */
+export interface SurfaceContext {
+  config: Config;
+  service: ApprovalService;
+  store: Store;
+  runner: TaskRunner;
+  logger: Logger;
+}
+
+export interface Surface {
+  name: string;
+  mounts?: ReadonlyArray<{ path: string; router: Router | RequestHandler }>;
+  start?(): Promise<void>;
+  stop?(): Promise<void>;
+}
+
+export type SurfaceFactory = (context: SurfaceContext) => Surface | undefined;

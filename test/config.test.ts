@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../src/config.js';
+
+describe('config', () => {
+  it('has working embedded defaults', () => {
+    const result = parseConfig({});
+    if (!result.ok) throw new Error(result.errors.join());
+    expect(result.config.port).toBe(3000);
+    expect(result.config.publicUrl).toBe('http://localhost:3000');
+    expect(result.config.redis).toBeUndefined();
+    expect(result.config.slack).toBeUndefined();
+    expect(result.config.email).toMatchObject({ outboxDir: './outbox', fallbackAfterSeconds: 900 });
+  });
+
+  it('reports one line per bad variable, naming it, without echoing secrets', () => {
+    const result = parseConfig({
+      PORT: 'eighty',
+      REDIS_URL: 'http://nope',
+      LOOPPAUSE_SIGNING_SECRET: 'short-secret-value',
+      SLACK_BOT_TOKEN: 'xoxp-user-token-value',
+      LOG_LEVEL: 'loud',
+    });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors.map((e) => e.split(':')[0]).sort()).toEqual(
+      ['LOG_LEVEL', 'LOOPPAUSE_SIGNING_SECRET', 'PORT', 'REDIS_URL', 'SLACK_BOT_TOKEN'].sort(),
+    );
+    expect(result.errors.join('\n')).not.toContain('short-secret-value');
+    expect(result.errors.join('\n')).not.toContain('xoxp-user-token-value');
+  });
+
+  it('requires a signing secret in production and both Slack secrets together', () => {
+    const result = parseConfig({ NODE_ENV: 'production', SLACK_BOT_TOKEN: 'xoxb-1' });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors).toContain('LOOPPAUSE_SIGNING_SECRET: is required when NODE_ENV=production');
+    expect(result.errors).toContain('SLACK_SIGNING_SECRET: is required when SLACK_BOT_TOKEN is set');
+  });
+
+  it('parses API keys and rejects malformed pairs', () => {
+    const ok = parseConfig({ LOOPPAUSE_API_KEYS: 'claude:0123456789abcdef0123, cursor:fedcba9876543210fedc' });
+    expect(ok.ok && ok.config.apiKeys.map((k) => k.name)).toEqual(['claude', 'cursor']);
+    const bad = parseConfig({ LOOPPAUSE_API_KEYS: 'claude:short,nocolon' });
+    expect(!bad.ok && bad.errors).toHaveLength(2);
+  });
+
+  it('allows the public host and extra hosts through the Host guard', () => {
+    const result = parseConfig({
+      PUBLIC_URL: 'https://approvals.example.com/',
+      LOOPPAUSE_ALLOWED_HOSTS: 'lp.internal',
+    });
+    if (!result.ok) throw new Error(result.errors.join());
+    expect(result.config.publicUrl).toBe('https://approvals.example.com');
+    expect(result.config.allowedHosts).toEqual(
+      expect.arrayContaining(['approvals.example.com', 'lp.internal', 'localhost']),
+    );
+  });
+});

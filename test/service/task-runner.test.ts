@@ -1,0 +1,108 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { backoffMs, TaskRunner } from '../../src/service/task-runner.js';
+import { MemoryStore } from '../../src/store/memory-store.js';
+import type { Task } from '../../src/store/store.js';
+
+const logger = pino({ level: 'silent' });
+
+function setup(maxAttempts = 3) {
+  let now = 1_000_000;
+  const store = new MemoryStore();
+  const runner = new TaskRunner({ store, logger, now: () => now, maxAttempts, leaseMs: 60_000 });
+  return { store, runner, advance: (ms: number) => (now += ms), now: () => now };
+}
+
+describe('TaskRunner', () => {
+  it('runs every handler of a due task once and completes it', async () => {
+    const { store, runner, now } = setup();
+    const seen: string[] = [];
+    runner.on('pause.ended', async (t) => void seen.push(`a:${t.pause_id}`));
+    runner.on('pause.ended', async (t) => void seen.push(`b:${t.pause_id}`));
+    await store.enqueueTask({ id: 'ended:p1', kind: 'pause.ended', pause_id: 'p1', run_at: now() });
+    await runner.tick();
+    await runner.tick();
+    expect(seen).toEqual(['a:p1', 'b:p1']);
+    expect(await store.claimDueTasks(now() + 10_000_000, 1, 10)).toEqual([]);
+  });
+
+  it('retries a failing task with growing backoff, then gives up after maxAttempts', async () => {
+    const { store, runner, advance, now } = setup(3);
+    const attempts: number[] = [];
+    runner.on('email.send', async (t: Task) => {
+      attempts.push(t.attempts);
+      throw new Error('SMTP down');
+    });
+    await store.enqueueTask({ id: 'email.send:p1', kind: 'email.send', pause_id: 'p1', run_at: now() });
+    await runner.tick();
+    expect(attempts).toEqual([1]);
+    await runner.tick();
+    expect(attempts).toEqual([1]);
+    advance(1_300);
+    await runner.tick();
+    expect(attempts).toEqual([1, 2]);
+    advance(2_500);
+    await runner.tick();
+    expect(attempts).toEqual([1, 2, 3]);
+    advance(10_000_000);
+    await runner.tick();
+    expect(attempts).toEqual([1, 2, 3]);
+  });
+
+  it('times out due pauses on each round', async () => {
+    const { store, runner, advance, now } = setup();
+    const created = new Date(now()).toISOString();
+    await store.createPause({
+      pause: {
+        pause_id: 'pse_aaaaaaaaaaaaaaaaaaaaaaaaaa',
+        agent_id: 'a',
+        status: 'pending',
+        created_at: created,
+        expires_at: new Date(now() + 500).toISOString(),
+        request: { action_description: 'x', action_details: {}, recipient_email: 'a@b.co', timeout_hours: 1 },
+        action_digest: 'd',
+        delivery: {},
+      },
+      tasks: [],
+    });
+    await runner.tick();
+    expect((await store.getPause('pse_aaaaaaaaaaaaaaaaaaaaaaaaaa'))?.status).toBe('pending');
+    advance(500);
+    await runner.tick();
+    expect((await store.getPause('pse_aaaaaaaaaaaaaaaaaaaaaaaaaa'))?.status).toBe('timed_out');
+  });
+
+  it('sweeps a burst of expiries in one round, batch after batch', async () => {
+    const { store, runner, advance, now } = setup();
+    for (let i = 0; i < 1200; i++) {
+      await store.createPause({
+        pause: {
+          pause_id: `pse_${String(i).padStart(26, 'a')}`,
+          agent_id: 'a',
+          status: 'pending',
+          created_at: new Date(now()).toISOString(),
+          expires_at: new Date(now() + 100).toISOString(),
+          request: { action_description: 'x', action_details: {}, recipient_email: 'a@b.co', timeout_hours: 1 },
+          action_digest: 'd',
+          delivery: {},
+        },
+        tasks: [],
+      });
+    }
+    advance(100);
+    await runner.tick();
+    const pending = await store.listPauses({ agentId: 'a', status: 'pending', limit: 10 });
+    expect(pending.items).toEqual([]);
+    const timedOut = await store.listPauses({ agentId: 'a', status: 'timed_out', limit: 2000 });
+    expect(timedOut.items).toHaveLength(1200);
+  });
+
+  it('backs off exponentially within bounds', () => {
+    for (let attempt = 1; attempt <= 20; attempt++) {
+      const ms = backoffMs(attempt);
+      const base = Math.min(300_000, 1000 * 2 ** (attempt - 1));
+      expect(ms).toBeGreaterThanOrEqual(base * 0.8);
+      expect(ms).toBeLessThanOrEqual(base * 1.2);
+    }
+  });
+});

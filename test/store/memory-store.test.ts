@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryStore } from '../../src/store/memory-store.js';
+import { RETENTION_MS } from '../../src/store/store.js';
+import { pauseAt, storeConformance } from './conformance.js';
+
+storeConformance('memory', async () => new MemoryStore());
+
+describe('memory store retention', () => {
+  it('forgets finished pauses and their idempotency keys after the retention period', async () => {
+    const store = new MemoryStore();
+    const now = Date.now();
+    const pause = pauseAt(now);
+    await store.createPause({ pause, idempotencyKey: 'k', tasks: [] });
+    await store.cancel(pause.pause_id, undefined, now);
+    await store.sweepExpired(now + RETENTION_MS - 1, 100);
+    expect(await store.getPause(pause.pause_id)).not.toBeNull();
+    await store.sweepExpired(now + RETENTION_MS, 100);
+    expect(await store.getPause(pause.pause_id)).toBeNull();
+    const again = pauseAt(now);
+    expect((await store.createPause({ pause: again, idempotencyKey: 'k', tasks: [] })).created).toBe(true);
+  });
+});
