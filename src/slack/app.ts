@@ -1,0 +1,66 @@
+import { App, ExpressReceiver } from '@slack/bolt';
+import { type RetryOptions, WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
+import type { SlackConfig } from '../config.js';
+import { slackErrorSummary } from './errors.js';
+import { slackLogger } from './logger.js';
+
+/**
+ * The WebClient's own retries: Retry-After is honoured on 429, and then the failure is final
+ * (bounded so a task's lease is never outlived; the task runner retries other failures later).
+ */
+export const DEFAULT_RETRY: RetryOptions = {
+  retries: 3,
+  factor: 2,
+  minTimeout: 500,
+  maxTimeout: 5000,
+  randomize: true,
+};
+
+export interface SlackAppOptions {
+  retryConfig?: RetryOptions;
+}
+
+export interface SlackApp {
+  app: App;
+  /** The bot's client, for task handlers (Bolt hands listeners their own). */
+  client: WebClient;
+  /** HTTP mode: Bolt's router, serving POST /slack/events. Absent in Socket Mode. */
+  receiver?: ExpressReceiver;
+}
+
+/** Bolt on an ExpressReceiver (HTTP) or in Socket Mode when an app token is set. */
+export function createSlackApp(config: SlackConfig, logger: Logger, options: SlackAppOptions = {}): SlackApp {
+  const log = slackLogger(logger);
+  const clientOptions = {
+    logger: log,
+    retryConfig: options.retryConfig ?? DEFAULT_RETRY,
+    timeout: 15_000,
+    ...(config.apiUrl ? { slackApiUrl: config.apiUrl } : {}),
+  };
+  const client = new WebClient(config.botToken, clientOptions);
+  let app: App;
+  let receiver: ExpressReceiver | undefined;
+  if (config.appToken) {
+    app = new App({
+      token: config.botToken,
+      appToken: config.appToken,
+      socketMode: true,
+      signingSecret: config.signingSecret,
+      logger: log,
+      clientOptions,
+    });
+  } else {
+    receiver = new ExpressReceiver({
+      signingSecret: config.signingSecret,
+      endpoints: '/slack/events',
+      logger: log,
+      processBeforeResponse: false,
+    });
+    app = new App({ token: config.botToken, receiver, logger: log, clientOptions });
+  }
+  app.error(async (error) => {
+    logger.warn({ component: 'slack', err: slackErrorSummary(error) }, 'Slack listener failed');
+  });
+  return { app, client, ...(receiver ? { receiver } : {}) };
+}

@@ -1,0 +1,7 @@
+export { escapeAndCut, escapeText, LIMITS } from './escape.js';
+export { helpMessage } from './help.js';
+export { homeView, LIST_PAGE_SIZE, pendingListMessage } from './list.js';
+export { decisionModal, parseModalMetadata } from './modal.js';
+export { alreadyFinalText, NOT_APPROVER_TEXT, outcomeLine, outcomeMessage } from './outcome.js';
+export { requestMessage } from './request.js';
+export type { SlackMessage } from './types.js';

@@ -1,0 +1,14 @@
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
+import type { ApprovalService } from '../service/approvals.js';
+import type { Store } from '../store/store.js';
+import type { IdentityResolver } from './identity.js';
+
+/** What listeners and task handlers share. `client` carries the bot token. */
+export interface SlackDeps {
+  service: ApprovalService;
+  store: Store;
+  client: WebClient;
+  identity: IdentityResolver;
+  logger: Logger;
+}

@@ -1,0 +1,23 @@
+import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { helpMessage, pendingListMessage } from '../../blocks/index.js';
+import type { SlackDeps } from '../../deps.js';
+import { SLASH_COMMAND } from '../../ids.js';
+import { pendingSlackPauses } from '../pending.js';
+
+type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+
+/** `/looppause` and `/looppause pending`: the ephemeral list; `/looppause help`: help. */
+export function registerLooppauseCommand(app: App, deps: SlackDeps): void {
+  app.command(SLASH_COMMAND, async ({ ack, command, respond }: Args) => {
+    await ack();
+    const sub = command.text.trim().toLowerCase();
+    if (sub === '' || sub === 'pending' || sub === 'list') {
+      const page = await pendingSlackPauses(deps);
+      await respond({ response_type: 'ephemeral', ...pendingListMessage(page.items, page.next_cursor) });
+      return;
+    }
+    const help = helpMessage();
+    if (sub !== 'help') help.text = `Unknown subcommand. ${help.text}`;
+    await respond({ response_type: 'ephemeral', ...help });
+  });
+}

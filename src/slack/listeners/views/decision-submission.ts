@@ -1,0 +1,52 @@
+import type { AllMiddlewareArgs, App, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { parseModalMetadata } from '../../blocks/index.js';
+import type { SlackDeps } from '../../deps.js';
+import { CallbackId, fieldBlockId, ModalIds } from '../../ids.js';
+import { decideFromSlack } from '../decide.js';
+
+type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
+
+/**
+ * The modal's submit. Required answers are checked before the ack, so a missing one is shown
+ * on the field (`response_action: "errors"`) and the modal stays open; otherwise ack (closing
+ * the modal) and decide.
+ */
+export function registerDecisionSubmission(app: App, deps: SlackDeps): void {
+  app.view({ type: 'view_submission', callback_id: CallbackId.decision }, async ({ ack, view, body }: Args) => {
+    const meta = parseModalMetadata(view.private_metadata);
+    if (!meta) {
+      await ack();
+      return;
+    }
+    const values = view.state.values;
+    const comment = (values[ModalIds.commentBlock]?.[ModalIds.commentAction]?.value ?? '').trim().slice(0, 2000);
+    const fields: Record<string, string> = {};
+    for (const [blockId, actions] of Object.entries(values)) {
+      if (!blockId.startsWith(ModalIds.fieldBlockPrefix)) continue;
+      const value = actions[ModalIds.fieldAction]?.value;
+      if (typeof value === 'string') fields[blockId.slice(ModalIds.fieldBlockPrefix.length)] = value;
+    }
+    if (meta.decision === 'approved') {
+      const pause = await deps.service.get(meta.pause_id);
+      const missing = (pause?.status === 'pending' ? (pause.request.response_fields ?? []) : []).filter(
+        (f) => f.required && !fields[f.name]?.trim(),
+      );
+      if (missing.length > 0) {
+        await ack({
+          response_action: 'errors',
+          errors: Object.fromEntries(missing.map((f) => [fieldBlockId(f.name), 'This answer is required to approve.'])),
+        });
+        return;
+      }
+    }
+    await ack();
+    await decideFromSlack(deps, {
+      pauseId: meta.pause_id,
+      userId: body.user.id,
+      channel: meta.channel,
+      decision: meta.decision,
+      comment,
+      fields,
+    });
+  });
+}

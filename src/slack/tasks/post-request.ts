@@ -1,0 +1,62 @@
+import type { TaskHandler } from '../../service/task-runner.js';
+import { TaskKind, taskId } from '../../service/tasks.js';
+import { requestMessage } from '../blocks/index.js';
+import type { SlackDeps } from '../deps.js';
+import { finalSlackError, slackErrorSummary } from '../errors.js';
+import { updateSlackMessage } from './update-message.js';
+
+/** After this many failed runs a transient failure (network, Slack 5xx) counts as final too. */
+const MAX_TRANSIENT_ATTEMPTS = 5;
+
+/**
+ * `slack.post`: posts the request to `#name`, a channel id, or a user id (a DM from the app) and
+ * stores channel and ts on the pause. A final failure is stored on the pause and, when the pause
+ * has an e-mail recipient, handed to e-mail at once (an `email.send` task). Idempotent: a retry
+ * after a post skips.
+ */
+export function postRequestTask(deps: SlackDeps): TaskHandler {
+  const { service, store, client, logger } = deps;
+  return async (task) => {
+    const pause = await service.get(task.pause_id);
+    if (pause?.status !== 'pending') return;
+    if (pause.delivery.slack?.state === 'posted') return;
+    const target = pause.request.recipient_slack;
+    if (!target) return;
+    const message = requestMessage(pause);
+    let posted: { channel: string; ts: string };
+    try {
+      const result = await client.chat.postMessage({
+        channel: target,
+        text: message.text,
+        blocks: message.blocks,
+        unfurl_links: false,
+        unfurl_media: false,
+      });
+      if (!result.channel || !result.ts) throw new Error('chat.postMessage answered without channel or ts');
+      posted = { channel: result.channel, ts: result.ts };
+    } catch (error) {
+      const final = finalSlackError(error) ?? (task.attempts >= MAX_TRANSIENT_ATTEMPTS ? 'unreachable' : undefined);
+      if (!final) throw error; // the runner retries with backoff
+      await store.setDelivery(pause.pause_id, 'slack', { state: 'failed', error: final, at: new Date().toISOString() });
+      const email = pause.request.recipient_email !== undefined;
+      logger.warn(
+        { pause_id: pause.pause_id, err: slackErrorSummary(error), fallback: email ? 'email' : 'none' },
+        'Slack post failed',
+      );
+      if (email) {
+        await store.enqueueTask({
+          id: taskId(TaskKind.emailSend, pause.pause_id),
+          kind: TaskKind.emailSend,
+          pause_id: pause.pause_id,
+          run_at: Date.now(),
+        });
+      }
+      return;
+    }
+    await store.setDelivery(pause.pause_id, 'slack', { state: 'posted', ...posted, at: new Date().toISOString() });
+    logger.info({ pause_id: pause.pause_id, channel: posted.channel }, 'posted to Slack');
+    // The pause may have ended while we posted: its pause.ended task found no ts, so update here.
+    const after = await service.get(pause.pause_id);
+    if (after && after.status !== 'pending') await updateSlackMessage(deps, after);
+  };
+}

@@ -1,0 +1,68 @@
+import type { RunningService } from '../../src/main.js';
+import { TaskKind } from '../../src/service/tasks.js';
+import { createSlackSurface } from '../../src/slack/index.js';
+import type { Task } from '../../src/store/store.js';
+import type { SurfaceFactory } from '../../src/surface.js';
+import type { FakeSlack, SlackCall } from '../helpers/fake-slack.js';
+import { startTestService } from '../helpers/service.js';
+import { SLACK_SIGNING_SECRET } from './slack-requests.js';
+
+export interface SlackService {
+  running: RunningService;
+  /** `email.send` tasks handed over by the Slack surface (recorded by a probe surface). */
+  emailTasks: Task[];
+}
+
+/**
+ * The whole service with the Slack surface against the fake; a probe stands in for the e-mail
+ * surface so the hand-over is observable. The WebClient retries fast (Retry-After still honoured).
+ */
+export async function startSlackService(fake: FakeSlack, env: Record<string, string> = {}): Promise<SlackService> {
+  const emailTasks: Task[] = [];
+  const probe: SurfaceFactory = ({ runner }) => {
+    runner.on(TaskKind.emailSend, async (task) => {
+      emailTasks.push(task);
+    });
+    return { name: 'email-probe' };
+  };
+  const running = await startTestService(
+    {
+      SLACK_BOT_TOKEN: 'xoxb-test',
+      SLACK_SIGNING_SECRET,
+      SLACK_API_URL: fake.apiUrl,
+      ...env,
+    },
+    { surfaces: [createSlackSurface({ retryConfig: { retries: 1, minTimeout: 10, maxTimeout: 50 } }), probe] },
+  );
+  return { running, emailTasks };
+}
+
+/** Polls until `check` returns a value, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 8000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Every text a message's blocks would show, joined: for assertions on what a human sees. */
+export function shownText(call: SlackCall): string {
+  return JSON.stringify(call.body.blocks ?? call.body.view ?? call.body.text ?? '');
+}
+
+export function actionIds(blocks: unknown): string[] {
+  const ids: string[] = [];
+  const walk = (v: unknown) => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if (o.type === 'button' && typeof o.action_id === 'string') ids.push(o.action_id);
+      Object.values(o).forEach(walk);
+    }
+  };
+  walk(blocks);
+  return ids;
+}
