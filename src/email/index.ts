@@ -1,0 +1,23 @@
+import { TaskKind } from '../service/tasks.js';
+import type { SurfaceFactory } from '../surface.js';
+import { decideRouter } from './routes.js';
+import { fallbackTask, sendTask } from './send.js';
+import { createMailTransport, type MailTransport } from './transport.js';
+
+/** The e-mail surface (SPEC §7): always on; SMTP when SMTP_URL is set, else `.eml` files in the outbox. */
+export function createEmailSurface(options: { transport?: MailTransport } = {}): SurfaceFactory {
+  return ({ config, service, store, runner, logger }) => {
+    const log = logger.child({ surface: 'email' });
+    const transport = options.transport ?? createMailTransport(config.email, log);
+    const deps = { config, service, store, transport, logger: log, kick: () => runner.kick() };
+    runner.on(TaskKind.emailSend, sendTask(deps));
+    runner.on(TaskKind.emailFallback, fallbackTask(deps));
+    return {
+      name: 'email',
+      mounts: [{ path: '/decide', router: decideRouter({ config, service, store, logger: log }) }],
+      stop: async () => transport.close(),
+    };
+  };
+}
+
+export const emailSurface: SurfaceFactory = createEmailSurface();

@@ -1,0 +1,168 @@
+import type { Pause } from '../domain/pause.js';
+import { escapeHtml, escapeMultiline, formatRelative, formatUtc } from './html.js';
+
+/** The decision page's HTML (SPEC §7). Pure: every agent- or human-supplied string is escaped here. */
+
+export type Choice = 'approved' | 'rejected';
+
+export interface FormValues {
+  comment: string;
+  fields: Record<string, string>;
+}
+
+export interface FormPageInput {
+  pause: Pause;
+  recipient: string;
+  formKey: string;
+  /** From the e-mail button that opened the page. */
+  chosen?: Choice;
+  values?: FormValues;
+  /** Each names its field: `Comment: must be at most 2000 characters`. */
+  errors?: string[];
+  nonce: string;
+  nowMs: number;
+}
+
+const STYLE = `
+*{box-sizing:border-box}
+body{margin:0;background:#f4f4f5;color:#111;font:15px/1.5 -apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif}
+main{max-width:640px;margin:32px auto;padding:0 12px}
+.card{background:#fff;border:1px solid #e4e4e7;border-radius:8px;padding:24px}
+.eyebrow{font-size:12px;color:#71717a;text-transform:uppercase;letter-spacing:1px;margin:0 0 4px}
+h1{font-size:19px;line-height:1.4;margin:0 0 16px;word-break:break-word}
+table{border-collapse:collapse;width:100%;margin:0 0 16px}
+th,td{text-align:left;vertical-align:top;padding:6px 12px 6px 0;border-top:1px solid #eee;font-size:14px}
+th{color:#555;font-weight:normal;white-space:nowrap}
+td{word-break:break-word}
+.meta{color:#555;font-size:14px;margin:0 0 4px}
+label{display:block;font-weight:600;margin:16px 0 4px}
+textarea,input[type=text]{width:100%;padding:8px;border:1px solid #d4d4d8;border-radius:6px;font:inherit}
+textarea{min-height:90px}
+.buttons{display:flex;gap:12px;margin-top:20px}
+button{border:0;border-radius:6px;padding:12px 28px;font:inherit;font-weight:700;color:#fff;cursor:pointer}
+.approve{background:#15803d}.reject{background:#b91c1c}
+.chosen{outline:3px solid #111;outline-offset:2px}
+.errors{background:#fef2f2;border:1px solid #fecaca;color:#991b1b;border-radius:6px;padding:8px 12px;margin:0 0 16px}
+.errors ul{margin:0;padding-left:18px}
+.note{color:#71717a;font-size:13px;margin-top:16px}
+.outcome{font-size:17px;margin:0 0 12px}
+.req{color:#b91c1c}
+blockquote{margin:8px 0 0;padding:8px 12px;border-left:3px solid #d4d4d8;color:#333;white-space:pre-wrap;word-break:break-word}
+footer{color:#a1a1aa;font-size:12px;text-align:center;margin:12px 0}
+`;
+
+export function pageShell(nonce: string, title: string, body: string): string {
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="referrer" content="same-origin"><meta name="robots" content="noindex,nofollow">
+<title>${escapeHtml(title)} · LoopPause</title><style nonce="${escapeHtml(nonce)}">${STYLE}</style></head>
+<body><main>${body}<footer>LoopPause</footer></main></body></html>`;
+}
+
+function requestSummary(pause: Pause, nowMs: number): string {
+  const { request } = pause;
+  const details = Object.entries(request.action_details);
+  const rows = details.map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th><td>${escapeMultiline(v)}</td></tr>`);
+  return (
+    `<h1>${escapeMultiline(request.action_description)}</h1>` +
+    (rows.length > 0 ? `<table>${rows.join('')}</table>` : '') +
+    `<p class="meta">Requested by <strong>${escapeHtml(pause.agent_id)}</strong></p>` +
+    `<p class="meta">Expires ${escapeHtml(formatUtc(pause.expires_at))} (${escapeHtml(formatRelative(pause.expires_at, nowMs))})</p>`
+  );
+}
+
+/** Approve / Reject, a comment box and the response fields. Posts to itself. */
+export function formPage(input: FormPageInput): string {
+  const { pause, values, chosen } = input;
+  const fields = pause.request.response_fields ?? [];
+  const errors =
+    input.errors && input.errors.length > 0
+      ? `<div class="errors" role="alert"><ul>${input.errors.map((e) => `<li>${escapeHtml(e)}</li>`).join('')}</ul></div>`
+      : '';
+  const fieldInputs = fields
+    .map((f) => {
+      const id = `field_${f.name}`;
+      const value = values?.fields[f.name] ?? '';
+      return (
+        `<label for="${escapeHtml(id)}">${escapeHtml(f.label)}${f.required ? ' <span class="req">(required to approve)</span>' : ''}</label>` +
+        `<input type="text" id="${escapeHtml(id)}" name="${escapeHtml(id)}" maxlength="2000" value="${escapeHtml(value)}">`
+      );
+    })
+    .join('');
+  const button = (choice: Choice) =>
+    `<button type="submit" name="decision" value="${choice}" class="${choice === 'approved' ? 'approve' : 'reject'}${
+      chosen === choice ? ' chosen' : ''
+    }">${choice === 'approved' ? 'Approve' : 'Reject'}</button>`;
+  const order: Choice[] = chosen === 'rejected' ? ['rejected', 'approved'] : ['approved', 'rejected'];
+  const hint = chosen
+    ? `<p class="meta">You chose <strong>${chosen === 'approved' ? 'Approve' : 'Reject'}</strong>. Add a comment if you like, then confirm below.</p>`
+    : '';
+  const body =
+    `<div class="card"><p class="eyebrow">Approval needed</p>${requestSummary(pause, input.nowMs)}${hint}` +
+    `<form method="post" autocomplete="off">${errors}` +
+    `<input type="hidden" name="form_key" value="${escapeHtml(input.formKey)}">` +
+    fieldInputs +
+    `<label for="comment">Comment <span class="meta">(optional, the agent sees it)</span></label>` +
+    `<textarea id="comment" name="comment" maxlength="2000">${escapeHtml(values?.comment ?? '')}</textarea>` +
+    `<div class="buttons">${order.map(button).join('')}</div></form>` +
+    `<p class="note">Deciding as ${escapeHtml(input.recipient)}. Nothing is decided until you press a button.</p></div>`;
+  return pageShell(input.nonce, 'Approval needed', body);
+}
+
+const CHANNEL_NAMES: Record<string, string> = { slack: 'Slack', email: 'e-mail', web: 'the web' };
+
+/** "Already approved by X via Slack at …": what happened to a pause that is no longer pending. */
+export function describeOutcome(pause: Pause): { title: string; line: string; detail?: string } {
+  const response = pause.response;
+  if (pause.status === 'responded' && response) {
+    const verb = response.decision === 'approved' ? 'approved' : 'rejected';
+    return {
+      title: `Already ${verb}`,
+      line: `Already ${verb} by ${response.responder} via ${CHANNEL_NAMES[response.channel] ?? response.channel} at ${formatUtc(response.responded_at)}.`,
+      ...(response.comment ? { detail: response.comment } : {}),
+    };
+  }
+  if (pause.status === 'timed_out') {
+    return {
+      title: 'Timed out',
+      line: `This request timed out at ${formatUtc(pause.ended_at ?? pause.expires_at)} without a decision; the agent was told not to act.`,
+    };
+  }
+  return {
+    title: 'Withdrawn',
+    line: `The agent withdrew this request${pause.ended_at ? ` at ${formatUtc(pause.ended_at)}` : ''}; there is nothing left to decide.`,
+    ...(pause.cancel_reason ? { detail: `Reason: ${pause.cancel_reason}` } : {}),
+  };
+}
+
+/** A link that no longer decides anything: the pause has ended (410). */
+export function endedPage(nonce: string, pause: Pause, nowMs: number): string {
+  const outcome = describeOutcome(pause);
+  const body =
+    `<div class="card"><p class="eyebrow">${escapeHtml(outcome.title)}</p>` +
+    `<p class="outcome">${escapeHtml(outcome.line)}</p>` +
+    (outcome.detail ? `<blockquote>${escapeHtml(outcome.detail)}</blockquote>` : '') +
+    `<p class="note">The request was:</p>${requestSummary(pause, nowMs)}</div>`;
+  return pageShell(nonce, outcome.title, body);
+}
+
+/** After this page's POST decided. */
+export function decidedPage(nonce: string, pause: Pause): string {
+  const response = pause.response;
+  const verb = response?.decision === 'approved' ? 'approved' : 'rejected';
+  const body =
+    `<div class="card"><p class="eyebrow">Done</p>` +
+    `<p class="outcome">You ${verb} this request. The agent has been told.</p>` +
+    `<h1>${escapeMultiline(pause.request.action_description)}</h1>` +
+    (response?.comment
+      ? `<p class="meta">Your comment:</p><blockquote>${escapeHtml(response.comment)}</blockquote>`
+      : '') +
+    `<p class="note">Recorded at ${escapeHtml(formatUtc(response?.responded_at ?? new Date().toISOString()))}. You can close this page.</p></div>`;
+  return pageShell(nonce, verb === 'approved' ? 'Approved' : 'Rejected', body);
+}
+
+/** Unknown links (404), refused posts (403), errors: a title and one explanation. */
+export function messagePage(nonce: string, title: string, line: string): string {
+  const body = `<div class="card"><p class="eyebrow">${escapeHtml(title)}</p><p class="outcome">${escapeHtml(line)}</p></div>`;
+  return pageShell(nonce, title, body);
+}

@@ -1,0 +1,262 @@
+import { randomBytes } from 'node:crypto';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, Router } from 'express';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { Config } from '../config.js';
+import type { Pause } from '../domain/pause.js';
+import type { ResponseField } from '../domain/schemas.js';
+import { toClientError } from '../http/errors.js';
+import type { ApprovalService } from '../service/approvals.js';
+import type { Store } from '../store/store.js';
+import { type Choice, decidedPage, endedPage, type FormValues, formPage, messagePage } from './page.js';
+import { formKey, formKeyMatches, hashToken, TOKEN_PATTERN } from './tokens.js';
+
+export interface DecideRouterDeps {
+  config: Config;
+  service: ApprovalService;
+  store: Store;
+  logger: Logger;
+}
+
+const MAX_TEXT = 2000;
+
+/**
+ * `/decide/:token` (SPEC §7). GET shows the request and never changes anything, so mail scanners
+ * that prefetch links decide nothing; only the page's own POST (token, the form key derived from
+ * it, and a same-origin check) decides.
+ */
+export function decideRouter(deps: DecideRouterDeps): Router {
+  const { config, service, store, logger } = deps;
+  const router = Router();
+  router.use(securityHeaders);
+
+  const lookup = async (token: string): Promise<{ pause: Pause; recipient: string } | undefined> => {
+    if (!TOKEN_PATTERN.test(token)) return undefined;
+    const record = await store.getDecisionToken(hashToken(token));
+    if (!record) return undefined;
+    const pause = await service.get(record.pause_id);
+    return pause ? { pause, recipient: record.recipient } : undefined;
+  };
+
+  router.get(
+    '/:token',
+    wrap(async (req, res) => {
+      const token = String(req.params.token);
+      const found = await lookup(token);
+      if (!found) return unknownLink(res);
+      const { pause, recipient } = found;
+      if (pause.status !== 'pending') return html(res, 410, endedPage(nonceOf(res), pause, service.now()));
+      const chosen = req.query.decision;
+      html(
+        res,
+        200,
+        formPage({
+          pause,
+          recipient,
+          formKey: formKey(token),
+          ...(chosen === 'approved' || chosen === 'rejected' ? { chosen } : {}),
+          nonce: nonceOf(res),
+          nowMs: service.now(),
+        }),
+      );
+    }),
+  );
+
+  router.post(
+    '/:token',
+    express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 40 }),
+    wrap(async (req, res) => {
+      const nonce = nonceOf(res);
+      if (!sameOrigin(req, config.publicUrl)) {
+        return html(
+          res,
+          403,
+          messagePage(
+            nonce,
+            'Refused',
+            'This form was not sent from the LoopPause page. Open the link from the e-mail again.',
+          ),
+        );
+      }
+      const token = String(req.params.token);
+      const found = await lookup(token);
+      if (!found) return unknownLink(res);
+      const { pause, recipient } = found;
+      if (pause.status !== 'pending') return html(res, 410, endedPage(nonce, pause, service.now()));
+
+      const responseFields = pause.request.response_fields ?? [];
+      const parsed = formSchema(responseFields).safeParse(req.body ?? {});
+      const rerender = (status: number, errors: string[], values: FormValues, chosen?: Choice) =>
+        html(
+          res,
+          status,
+          formPage({
+            pause,
+            recipient,
+            formKey: formKey(token),
+            values,
+            errors,
+            ...(chosen ? { chosen } : {}),
+            nonce,
+            nowMs: service.now(),
+          }),
+        );
+      if (!parsed.success) {
+        const errors = parsed.error.issues.map(
+          (issue) => `${fieldName(String(issue.path[0] ?? 'form'), responseFields)}: ${issue.message}`,
+        );
+        return rerender(400, errors, looseValues(req.body, responseFields));
+      }
+      const form = parsed.data;
+      if (!formKeyMatches(token, form.form_key)) {
+        return html(
+          res,
+          403,
+          messagePage(
+            nonce,
+            'Refused',
+            'This form is stale or did not come from this page. Open the link from the e-mail again.',
+          ),
+        );
+      }
+      const fields: Record<string, string> = {};
+      for (const f of responseFields) fields[f.name] = form[`field_${f.name}`] ?? '';
+      const values: FormValues = { comment: form.comment, fields };
+
+      const result = await service.decide(pause.pause_id, {
+        decision: form.decision,
+        comment: form.comment.trim(),
+        fields,
+        responder: recipient,
+        channel: 'email',
+        identities: [recipient],
+      });
+      logger.info({ pause_id: pause.pause_id, outcome: result.outcome, decision: form.decision }, 'e-mail decision');
+      switch (result.outcome) {
+        case 'decided':
+          return html(res, 200, decidedPage(nonce, result.pause));
+        case 'already_final':
+          return html(res, 410, endedPage(nonce, result.pause, service.now()));
+        case 'not_approver':
+          return html(
+            res,
+            403,
+            messagePage(
+              nonce,
+              'Not an approver',
+              `${recipient} is not among the people allowed to decide this request.`,
+            ),
+          );
+        case 'missing_fields': {
+          const missing = result.fields.map(
+            (name) => `${fieldName(`field_${name}`, responseFields)}: is required to approve`,
+          );
+          return rerender(422, missing, values, form.decision);
+        }
+      }
+    }),
+  );
+
+  router.use(pageErrors(logger));
+  return router;
+}
+
+type DecisionForm = { form_key: string; decision: Choice; comment: string } & Record<string, string>;
+
+/** The POST body: every key named, so an error says which one is wrong. Unknown keys are dropped. */
+function formSchema(fields: readonly ResponseField[]): z.ZodType<DecisionForm> {
+  const text = z.string({ error: 'must be text' }).max(MAX_TEXT, `must be at most ${MAX_TEXT} characters`).default('');
+  const shape: Record<string, z.ZodType> = {
+    form_key: z.string({ error: 'is missing: open the link from the e-mail again' }),
+    decision: z.enum(['approved', 'rejected'], { error: 'must be Approve or Reject' }),
+    comment: text,
+  };
+  for (const f of fields) shape[`field_${f.name}`] = text;
+  return z.object(shape) as unknown as z.ZodType<DecisionForm>;
+}
+
+function fieldName(key: string, fields: readonly ResponseField[]): string {
+  if (key === 'comment') return 'Comment';
+  if (key === 'decision') return 'Decision';
+  if (key === 'form_key') return 'Form';
+  const field = fields.find((f) => `field_${f.name}` === key);
+  return field ? field.label : key;
+}
+
+/** What the human typed, kept for the re-rendered form even when the post was invalid. */
+function looseValues(body: unknown, fields: readonly ResponseField[]): FormValues {
+  const b = (body ?? {}) as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === 'string' ? v.slice(0, MAX_TEXT) : '');
+  const values: FormValues = { comment: str(b.comment), fields: {} };
+  for (const f of fields) values.fields[f.name] = str(b[`field_${f.name}`]);
+  return values;
+}
+
+/** Origin, or else Referer, when the browser sends one, must be PUBLIC_URL's origin. */
+export function sameOrigin(req: Request, publicUrl: string): boolean {
+  const expected = new URL(publicUrl).origin;
+  const origin = req.headers.origin;
+  if (origin !== undefined) return origin === expected;
+  const referer = req.headers.referer;
+  if (referer !== undefined) {
+    try {
+      return new URL(referer).origin === expected;
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+const securityHeaders: RequestHandler = (_req, res, next) => {
+  const nonce = randomBytes(16).toString('base64');
+  res.locals.cspNonce = nonce;
+  res.setHeader(
+    'Content-Security-Policy',
+    `default-src 'none'; style-src 'nonce-${nonce}'; img-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+  );
+  res.setHeader('Referrer-Policy', 'same-origin');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('X-Robots-Tag', 'noindex, nofollow');
+  next();
+};
+
+function nonceOf(res: Response): string {
+  return String(res.locals.cspNonce ?? '');
+}
+
+function html(res: Response, status: number, body: string): void {
+  res.status(status).type('html').send(body);
+}
+
+function unknownLink(res: Response): void {
+  html(
+    res,
+    404,
+    messagePage(
+      nonceOf(res),
+      'Unknown link',
+      'This decision link is not valid: it may be cut short or mistyped, or the request is long gone.',
+    ),
+  );
+}
+
+function wrap(handler: (req: Request, res: Response) => Promise<void>): RequestHandler {
+  return (req, res, next) => {
+    handler(req, res).catch(next);
+  };
+}
+
+/** Errors on these pages answer as pages: body too large, store outage, anything unexpected. */
+function pageErrors(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, _req, res, next) => {
+    if (res.headersSent) return next(error);
+    const clientError = toClientError(error, logger);
+    const status: Record<string, number> = { payload_too_large: 413, invalid_argument: 400, unavailable: 503 };
+    const code = status[clientError.code] ?? 500;
+    const line = code === 503 ? 'LoopPause is briefly unavailable. Please try again in a minute.' : clientError.message;
+    html(res, code, messagePage(nonceOf(res), code === 503 ? 'Try again' : 'Error', line));
+  };
+}

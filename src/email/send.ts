@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { ApprovalService } from '../service/approvals.js';
+import { errorSummary, type TaskHandler } from '../service/task-runner.js';
+import { TaskKind, taskId } from '../service/tasks.js';
+import type { Store } from '../store/store.js';
+import { renderRequestEmail } from './template.js';
+import { issueDecisionToken } from './tokens.js';
+import { type MailTransport, messageIdDomain } from './transport.js';
+
+export interface EmailDeps {
+  config: Config;
+  service: ApprovalService;
+  store: Store;
+  transport: MailTransport;
+  logger: Logger;
+  /** Runs a task round now (after queueing a send). */
+  kick: () => void;
+}
+
+/** The TaskRunner's default: on the last attempt a failure is final and shows as `failed`. */
+const MAX_SEND_ATTEMPTS = 8;
+
+/**
+ * `email.send`: mails the request to `recipient_email` with a fresh decision link. Idempotent:
+ * nothing happens once the pause has ended or the mail went out. A failed send is recorded on the
+ * pause (`retrying`, then `failed`) and thrown, so the runner retries it with backoff; the task
+ * lives in the store, so a restart does not drop it, and its lease keeps other replicas off it.
+ */
+export function sendTask(deps: EmailDeps): TaskHandler {
+  const { config, service, store, transport, logger } = deps;
+  return async (task) => {
+    const pause = await service.get(task.pause_id);
+    if (pause?.status !== 'pending') return;
+    const to = pause.request.recipient_email;
+    if (!to) return;
+    const previous = pause.delivery.email;
+    if (previous?.state === 'sent') return;
+    const attempts = (previous?.attempts ?? 0) + 1;
+
+    const token = await issueDecisionToken(store, pause, to);
+    const domain = messageIdDomain(config.email.from);
+    const rendered = renderRequestEmail({
+      pause,
+      decideUrl: `${config.publicUrl}/decide/${token}`,
+      nowMs: Date.now(),
+    });
+    const messageId = `<${randomUUID()}@${domain}>`;
+    try {
+      const sent = await transport.send({
+        to,
+        ...rendered,
+        messageId,
+        threadId: `<${pause.pause_id}@${domain}>`,
+      });
+      await store.setDelivery(pause.pause_id, 'email', {
+        state: 'sent',
+        attempts,
+        message_id: sent.messageId,
+        at: new Date().toISOString(),
+      });
+      logger.info(
+        { pause_id: pause.pause_id, message_id: sent.messageId, attempts, ...(sent.path ? { path: sent.path } : {}) },
+        sent.path ? 'e-mail written to the outbox' : 'e-mail sent',
+      );
+    } catch (error) {
+      const final = task.attempts >= MAX_SEND_ATTEMPTS;
+      await store.setDelivery(pause.pause_id, 'email', {
+        state: final ? 'failed' : 'retrying',
+        attempts,
+        error: errorSummary(error).slice(0, 300),
+        at: new Date().toISOString(),
+      });
+      logger.warn(
+        { pause_id: pause.pause_id, attempts, final, err: errorSummary(error) },
+        final ? 'e-mail send failed for good' : 'e-mail send failed, will retry',
+      );
+      throw error;
+    }
+  };
+}
+
+/**
+ * `email.fallback` (both recipients; runs once, across replicas, at created + the fallback delay):
+ * when nobody has decided in Slack, the e-mail goes out. It queues the one `email.send` task, so a
+ * send already queued by a failed Slack post is not doubled.
+ */
+export function fallbackTask(deps: EmailDeps): TaskHandler {
+  const { service, store, logger } = deps;
+  return async (task) => {
+    const pause = await service.get(task.pause_id);
+    if (pause?.status !== 'pending' || !pause.request.recipient_email) return;
+    if (pause.delivery.email?.state === 'sent') return;
+    const queued = await store.enqueueTask({
+      id: taskId(TaskKind.emailSend, pause.pause_id),
+      kind: TaskKind.emailSend,
+      pause_id: pause.pause_id,
+      run_at: Date.now(),
+    });
+    logger.info({ pause_id: pause.pause_id, queued }, 'no decision in Slack yet: e-mail fallback');
+    deps.kick();
+  };
+}

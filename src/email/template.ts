@@ -1,0 +1,99 @@
+import type { Pause } from '../domain/pause.js';
+import { escapeHtml, escapeMultiline, formatRelative, formatUtc, oneLine, stripControls } from './html.js';
+
+/** What the request e-mail needs besides the pause: where its links go, and "now" for the relative expiry. */
+export interface RequestEmailInput {
+  pause: Pick<Pause, 'pause_id' | 'agent_id' | 'expires_at' | 'request'>;
+  /** The decision page for this recipient: `…/decide/<token>`. */
+  decideUrl: string;
+  nowMs: number;
+}
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+const SUBJECT_MAX = 90;
+
+/** The request e-mail: the same facts as the Slack message, every agent-supplied string escaped. Pure. */
+export function renderRequestEmail({ pause, decideUrl, nowMs }: RequestEmailInput): RenderedEmail {
+  const { request } = pause;
+  const subject = `Approval needed: ${oneLine(request.action_description, SUBJECT_MAX)}`;
+  const approveUrl = `${decideUrl}?decision=approved`;
+  const rejectUrl = `${decideUrl}?decision=rejected`;
+  const expiry = `${formatUtc(pause.expires_at)} (${formatRelative(pause.expires_at, nowMs)})`;
+  const details = Object.entries(request.action_details);
+  const fields = request.response_fields ?? [];
+
+  const text = [
+    'An AI agent is waiting for your approval before it acts.',
+    '',
+    'What it wants to do:',
+    stripControls(request.action_description),
+    '',
+    ...(details.length > 0
+      ? ['Details:', ...details.map(([k, v]) => `  ${oneLine(k, 150)}: ${stripControls(v)}`), '']
+      : []),
+    `Requested by: ${stripControls(pause.agent_id)}`,
+    `Expires: ${expiry}`,
+    ...(fields.length > 0
+      ? [
+          '',
+          'You will be asked for:',
+          ...fields.map((f) => `  - ${oneLine(f.label, 150)}${f.required ? ' (required)' : ''}`),
+        ]
+      : []),
+    '',
+    `Approve: ${approveUrl}`,
+    `Reject:  ${rejectUrl}`,
+    '',
+    'Each link opens a page where you confirm (and may add a comment); nothing is decided until you do.',
+    'Do not forward this e-mail: its links let whoever has them decide.',
+    '',
+    `Request ${pause.pause_id}, sent by LoopPause.`,
+  ].join('\n');
+
+  const font = "font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;";
+  const detailRows = details
+    .map(
+      ([k, v]) =>
+        `<tr><td style="${font}padding:6px 12px 6px 0;color:#555555;font-size:13px;vertical-align:top;white-space:nowrap;border-top:1px solid #eeeeee;">${escapeHtml(k)}</td>` +
+        `<td style="${font}padding:6px 0;color:#111111;font-size:13px;vertical-align:top;word-break:break-word;border-top:1px solid #eeeeee;">${escapeMultiline(v)}</td></tr>`,
+    )
+    .join('');
+  const detailsTable =
+    details.length > 0
+      ? `<tr><td style="padding:0 24px 16px 24px;"><table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;">${detailRows}</table></td></tr>`
+      : '';
+  const fieldsNote =
+    fields.length > 0
+      ? `<tr><td style="${font}padding:0 24px 16px 24px;font-size:13px;color:#555555;">You will be asked for: ${fields
+          .map((f) => `${escapeHtml(f.label)}${f.required ? ' (required)' : ''}`)
+          .join(', ')}</td></tr>`
+      : '';
+  const button = (href: string, label: string, color: string) =>
+    `<td align="center" bgcolor="${color}" style="border-radius:6px;background-color:${color};">` +
+    `<a href="${escapeHtml(href)}" target="_blank" style="${font}display:inline-block;padding:12px 28px;font-size:15px;font-weight:bold;color:#ffffff;text-decoration:none;border-radius:6px;">${label}</a></td>`;
+
+  const html = `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="color-scheme" content="light"><title>${escapeHtml(subject)}</title></head>
+<body style="margin:0;padding:0;background-color:#f4f4f5;">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background-color:#f4f4f5;"><tr><td align="center" style="padding:24px 12px;">
+<table role="presentation" width="600" cellpadding="0" cellspacing="0" border="0" style="max-width:600px;width:100%;background-color:#ffffff;border:1px solid #e4e4e7;border-radius:8px;">
+<tr><td style="${font}padding:20px 24px 4px 24px;font-size:12px;color:#71717a;text-transform:uppercase;letter-spacing:1px;">Approval needed</td></tr>
+<tr><td style="${font}padding:4px 24px 16px 24px;font-size:17px;line-height:24px;color:#111111;font-weight:bold;word-break:break-word;">${escapeMultiline(request.action_description)}</td></tr>
+${detailsTable}
+<tr><td style="${font}padding:0 24px 4px 24px;font-size:13px;color:#555555;">Requested by <strong style="color:#111111;">${escapeHtml(pause.agent_id)}</strong></td></tr>
+<tr><td style="${font}padding:0 24px 16px 24px;font-size:13px;color:#555555;">Expires ${escapeHtml(expiry)}</td></tr>
+${fieldsNote}
+<tr><td style="padding:8px 24px 20px 24px;"><table role="presentation" cellpadding="0" cellspacing="0" border="0"><tr>${button(approveUrl, 'Approve', '#15803d')}<td width="12" style="width:12px;">&nbsp;</td>${button(rejectUrl, 'Reject', '#b91c1c')}</tr></table></td></tr>
+<tr><td style="${font}padding:0 24px 20px 24px;font-size:12px;line-height:18px;color:#71717a;">Each button opens a page where you confirm and may add a comment; nothing is decided until you do. Do not forward this e-mail: its links let whoever has them decide.</td></tr>
+</table>
+<table role="presentation" width="600" cellpadding="0" cellspacing="0" border="0" style="max-width:600px;width:100%;"><tr><td style="${font}padding:12px 24px;font-size:11px;color:#a1a1aa;text-align:center;">Request ${escapeHtml(pause.pause_id)} · sent by LoopPause</td></tr></table>
+</td></tr></table>
+</body></html>`;
+
+  return { subject, text, html };
+}

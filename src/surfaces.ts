@@ -1,0 +1,6 @@
+import { emailSurface } from './email/index.js';
+import { slackSurface } from './slack/index.js';
+import type { SurfaceFactory } from './surface.js';
+
+/** Every surface the service runs besides MCP and REST. Each decides from config whether it is on. */
+export const surfaceFactories: readonly SurfaceFactory[] = [slackSurface, emailSurface];
