@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyDecision } from '../../src/domain/signing.js';
+import { ActionId } from '../../src/slack/ids.js';
+import { RedisStore } from '../../src/store/redis-store.js';
+import { FakeSlack, type SlackCall } from '../helpers/fake-slack.js';
+import { randomPrefix, startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { type ReplicaProcess, spawnReplica } from '../helpers/replica-process.js';
+import { TEST_API_KEY, TEST_SIGNING_SECRET } from '../helpers/service.js';
+import { eventually } from '../slack/harness.js';
+import { blockActionPayload, formPayload, SLACK_SIGNING_SECRET, sendToSlackEndpoint } from '../slack/slack-requests.js';
+
+/** Three service processes on one real Redis, as N replicas behind a load balancer. */
+describe('three replica processes on one Redis', () => {
+  let redis: TestRedis;
+  let fake: FakeSlack;
+  let replicas: ReplicaProcess[] = [];
+  let store: RedisStore;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    fake = await new FakeSlack().start();
+    const prefix = randomPrefix();
+    store = new RedisStore({ url: redis.url, prefix });
+    await store.connect();
+    const env = {
+      REDIS_URL: redis.url,
+      LOOPPAUSE_REDIS_PREFIX: prefix,
+      SLACK_BOT_TOKEN: 'xoxb-test',
+      SLACK_SIGNING_SECRET,
+      SLACK_API_URL: fake.apiUrl,
+      // A killed replica's leased tasks are taken over after this; short so the test can see it.
+      LOOPPAUSE_TASK_LEASE_SECONDS: '2',
+    };
+    replicas = await Promise.all([spawnReplica(env), spawnReplica(env), spawnReplica(env)]);
+  }, 90_000);
+  afterAll(async () => {
+    await Promise.all(replicas.map((r) => r.stop()));
+    await store?.close();
+    await fake?.close();
+    await redis?.stop();
+  });
+
+  const at = (i: number) => replicas[i % replicas.length] as ReplicaProcess;
+  const rest = (i: number, path: string, init: RequestInit = {}) =>
+    fetch(`${at(i).url}${path}`, {
+      ...init,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_API_KEY}` },
+    });
+  const request = async (i: number, extra: object = {}) => {
+    const body = {
+      action_description: 'Rotate prod credentials',
+      action_details: { db: 'main' },
+      recipient_slack: '#ops',
+      ...extra,
+    };
+    const res = await rest(i, '/v1/pauses', { method: 'POST', body: JSON.stringify(body) });
+    expect(res.status).toBe(201);
+    return { ...((await res.json()) as { pause_id: string }), body };
+  };
+  const postsFor = (id: string) => (c: SlackCall) =>
+    c.method === 'chat.postMessage' && JSON.stringify(c.body).includes(id);
+  const click = (i: number, pauseId: string, userId: string) =>
+    sendToSlackEndpoint(
+      at(i).url,
+      formPayload(
+        blockActionPayload({
+          actionId: ActionId.approve,
+          value: pauseId,
+          userId,
+          responseUrl: fake.responseUrl(userId),
+        }),
+      ),
+      'application/x-www-form-urlencoded',
+    );
+  /** The posted message's ts, as the replica that posted it recorded it on the pause. */
+  const messageTs = (pauseId: string) =>
+    eventually(async () => (await store.getPause(pauseId))?.delivery.slack?.ts, 10_000);
+  const updatesOf =
+    (ts: string, text = '') =>
+    (c: SlackCall) =>
+      c.method === 'chat.update' && c.body.ts === ts && JSON.stringify(c.body).includes(text);
+
+  it('a pause created on one replica is posted to Slack once and read the same on the others', async () => {
+    const { pause_id } = await request(0);
+    await fake.waitFor(postsFor(pause_id));
+    for (let i = 0; i < 3; i++) {
+      expect(await (await rest(i, `/v1/pauses/${pause_id}`)).json()).toMatchObject({ pause_id, status: 'pending' });
+    }
+    await new Promise((r) => setTimeout(r, 600));
+    expect(fake.calls.filter(postsFor(pause_id))).toHaveLength(1);
+  });
+
+  it('a check waiting on replica B wakes when a human clicks on replica C', async () => {
+    const { pause_id, body } = await request(0);
+    await messageTs(pause_id);
+    const waiting = rest(1, `/v1/pauses/${pause_id}?wait=30`);
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await click(2, pause_id, 'U0HUMAN01')).status).toBe(200);
+    const view = (await (await waiting).json()) as { status: string; response: Record<string, unknown> };
+    expect(view.status).toBe('responded');
+    expect(view.response.responder).toBe('U0HUMAN01');
+    expect(verifyDecision(TEST_SIGNING_SECRET, view.response, { pause_id, action: body }).ok).toBe(true);
+  });
+
+  it('100 concurrent clicks across the replicas: one winner, one chat.update, the same signed answer everywhere', async () => {
+    const { pause_id } = await request(1);
+    const ts = await messageTs(pause_id);
+    const users = Array.from({ length: 100 }, (_, i) => `U0RACE${String(i).padStart(3, '0')}`);
+    const responses = await Promise.all(users.map((u, i) => click(i, pause_id, u)));
+    expect(responses.every((r) => r.status === 200)).toBe(true);
+    const views = await Promise.all(
+      [0, 1, 2].map(async (i) => (await (await rest(i, `/v1/pauses/${pause_id}`)).json()) as { response: unknown }),
+    );
+    expect(views[0]?.response).toBeDefined();
+    expect(views[1]?.response).toEqual(views[0]?.response);
+    expect(views[2]?.response).toEqual(views[0]?.response);
+    const updates = updatesOf(ts);
+    await fake.waitFor(updates);
+    await new Promise((r) => setTimeout(r, 800));
+    expect(fake.calls.filter(updates)).toHaveLength(1);
+  });
+
+  it('the expiry sweeper fires once across replicas', async () => {
+    const { pause_id } = await request(2, { timeout_hours: 0.0003 });
+    const updates = updatesOf(await messageTs(pause_id), 'Timed out');
+    await fake.waitFor(updates, { timeoutMs: 10_000 });
+    await new Promise((r) => setTimeout(r, 800));
+    expect(fake.calls.filter(updates)).toHaveLength(1);
+    expect(await (await rest(0, `/v1/pauses/${pause_id}`)).json()).toMatchObject({ status: 'timed_out' });
+  });
+
+  it('a replica killed with SIGKILL loses nothing it acknowledged', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) ids.push((await request(0)).pause_id);
+    await at(0).kill();
+    for (const id of ids) {
+      expect(await (await rest(1, `/v1/pauses/${id}`)).json()).toMatchObject({ pause_id: id, status: 'pending' });
+    }
+    // Tasks the killed replica had leased are taken over once their lease (2 s here) runs out.
+    for (const id of ids) await fake.waitFor(postsFor(id), { timeoutMs: 15_000 });
+  }, 30_000);
+});
