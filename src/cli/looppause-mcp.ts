@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { loadProxyConfig } from '../config.js';
+import { createMcpServer } from '../mcp/server.js';
+import { errorSummary } from '../service/task-runner.js';
+import { restToolCaller } from './rest-caller.js';
+
+/**
+ * `looppause-mcp`: LoopPause's tools over stdio for hosts that start MCP servers with npx.
+ * stdout carries only the protocol; anything worth saying goes to stderr.
+ */
+const config = loadProxyConfig();
+const log = (message: string) => process.stderr.write(`looppause-mcp: ${message}\n`);
+
+process.on('uncaughtException', (error) => log(`unexpected error: ${errorSummary(error)}`));
+process.on('unhandledRejection', (error) => log(`unexpected rejection: ${errorSummary(error)}`));
+
+const server = createMcpServer(restToolCaller(config), (error) => log(`tool failed: ${errorSummary(error)}`));
+const transport = new StdioServerTransport();
+transport.onclose = () => process.exit(0);
+await server.connect(transport);

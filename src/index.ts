@@ -1,0 +1,7 @@
+/** What agent authors import: verify a LoopPause decision without trusting the transport. */
+export type { ErrorCode } from './domain/errors.js';
+export { LoopPauseError } from './domain/errors.js';
+export type { PauseStatus, PauseView } from './domain/pause.js';
+export type { ApprovalRequestInput } from './domain/schemas.js';
+export type { SignedDecision, VerifyExpectations, VerifyResult } from './domain/signing.js';
+export { actionDigest, canonicalJson, verifyDecision } from './domain/signing.js';
