@@ -17,8 +17,15 @@ export const DEFAULT_RETRY: RetryOptions = {
   randomize: true,
 };
 
+/**
+ * Per Web API call. With the retries above a hung Slack costs at most 4 × 10 s plus backoff, under
+ * the default 60 s task lease, so no other replica takes the task over while this one still tries.
+ */
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
 export interface SlackAppOptions {
   retryConfig?: RetryOptions;
+  timeoutMs?: number;
 }
 
 export interface SlackApp {
@@ -35,7 +42,7 @@ export function createSlackApp(config: SlackConfig, logger: Logger, options: Sla
   const clientOptions = {
     logger: log,
     retryConfig: options.retryConfig ?? DEFAULT_RETRY,
-    timeout: 15_000,
+    timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     ...(config.apiUrl ? { slackApiUrl: config.apiUrl } : {}),
   };
   const client = new WebClient(config.botToken, clientOptions);

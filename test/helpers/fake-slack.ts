@@ -8,6 +8,8 @@ export interface SlackCall {
   authorized: boolean;
   /** For `response_url` calls: the path that was posted to. */
   path: string;
+  /** When the call arrived (ms since the epoch). */
+  at: number;
 }
 
 interface Override {
@@ -15,6 +17,8 @@ interface Override {
   headers: Record<string, string>;
   body: Record<string, unknown>;
   times: number;
+  /** Answer nothing at all (a hung connection), so the client's timeout fires. */
+  hang?: boolean;
 }
 
 /**
@@ -79,6 +83,16 @@ export class FakeSlack {
     });
   }
 
+  /** The next `times` calls of `method` answer an HTTP error (Slack's 500s, 503s). */
+  failHttp(method: string, status: number, times = Number.POSITIVE_INFINITY): void {
+    this.push(method, { status, headers: {}, body: { ok: false, error: 'internal_error' }, times });
+  }
+
+  /** The next `times` calls of `method` never get an answer (until the client gives up). */
+  hang(method: string, times = Number.POSITIVE_INFINITY): void {
+    this.push(method, { status: 0, headers: {}, body: {}, times, hang: true });
+  }
+
   clearFailures(): void {
     this.overrides.clear();
   }
@@ -116,17 +130,18 @@ export class FakeSlack {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const authorized = req.headers.authorization === `Bearer ${this.token}` || body.token === this.token;
     if (path.startsWith('/response/')) {
-      this.calls.push({ method: 'response_url', body, authorized: true, path });
+      this.calls.push({ method: 'response_url', body, authorized: true, path, at: Date.now() });
       send(res, 200, {}, { ok: true });
       return;
     }
     const method = path.replace(/^\/api\//, '');
-    this.calls.push({ method, body, authorized, path });
+    this.calls.push({ method, body, authorized, path, at: Date.now() });
     const queue = this.overrides.get(method);
     const override = queue?.[0];
     if (queue && override) {
       override.times -= 1;
       if (override.times <= 0) queue.shift();
+      if (override.hang) return; // the socket stays open and silent; close() ends it
       send(res, override.status, override.headers, override.body);
       return;
     }

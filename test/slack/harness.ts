@@ -1,5 +1,6 @@
 import type { RunningService } from '../../src/main.js';
 import { TaskKind } from '../../src/service/tasks.js';
+import type { SlackAppOptions } from '../../src/slack/app.js';
 import { createSlackSurface } from '../../src/slack/index.js';
 import type { Task } from '../../src/store/store.js';
 import type { SurfaceFactory } from '../../src/surface.js';
@@ -17,7 +18,11 @@ export interface SlackService {
  * The whole service with the Slack surface against the fake; a probe stands in for the e-mail
  * surface so the hand-over is observable. The WebClient retries fast (Retry-After still honoured).
  */
-export async function startSlackService(fake: FakeSlack, env: Record<string, string> = {}): Promise<SlackService> {
+export async function startSlackService(
+  fake: FakeSlack,
+  env: Record<string, string> = {},
+  slackOptions: SlackAppOptions = {},
+): Promise<SlackService> {
   const emailTasks: Task[] = [];
   const probe: SurfaceFactory = ({ runner }) => {
     runner.on(TaskKind.emailSend, async (task) => {
@@ -32,7 +37,7 @@ export async function startSlackService(fake: FakeSlack, env: Record<string, str
       SLACK_API_URL: fake.apiUrl,
       ...env,
     },
-    { surfaces: [createSlackSurface({ retryConfig: { retries: 1, minTimeout: 10, maxTimeout: 50 } }), probe] },
+    { surfaces: [createSlackSurface({ retryConfig: { retries: 1, minTimeout: 10, maxTimeout: 50 }, ...slackOptions }), probe] },
   );
   return { running, emailTasks };
 }
