@@ -1,4 +1,4 @@
-import { App, ExpressReceiver } from '@slack/bolt';
+import { App, ExpressReceiver, HTTPModuleFunctions, type ReceiverProcessEventErrorHandlerArgs } from '@slack/bolt';
 import { type RetryOptions, WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { SlackConfig } from '../config.js';
@@ -63,6 +63,7 @@ export function createSlackApp(config: SlackConfig, logger: Logger, options: Sla
       endpoints: '/slack/events',
       logger: log,
       processBeforeResponse: false,
+      processEventErrorHandler: badBodyIs400,
     });
     app = new App({ token: config.botToken, receiver, logger: log, clientOptions });
   }
@@ -70,4 +71,18 @@ export function createSlackApp(config: SlackConfig, logger: Logger, options: Sla
     logger.warn({ component: 'slack', err: slackErrorSummary(error) }, 'Slack listener failed');
   });
   return { app, client, ...(receiver ? { receiver } : {}) };
+}
+
+/**
+ * A correctly signed body Bolt cannot route (`null`, a number, an array) throws inside Bolt
+ * before any listener runs: that is bad input, so 400, not Bolt's default 500.
+ */
+async function badBodyIs400(args: ReceiverProcessEventErrorHandlerArgs): Promise<boolean> {
+  const body = (args.request as { body?: unknown }).body;
+  if ((body === null || typeof body !== 'object' || Array.isArray(body)) && !args.response.headersSent) {
+    args.logger.warn('Slack request with a body that is not an object');
+    args.response.writeHead(400).end();
+    return false;
+  }
+  return HTTPModuleFunctions.defaultProcessEventErrorHandler(args);
 }

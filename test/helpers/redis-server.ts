@@ -35,7 +35,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** A real redis-server on a free port, killed by pid on stop; or the server in REDIS_URL. */
-export async function startRedis(): Promise<TestRedis> {
+export async function startRedis(options: { extraArgs?: string[] } = {}): Promise<TestRedis> {
   const external = process.env.REDIS_URL;
   if (external) {
     return {
@@ -70,6 +70,7 @@ export async function startRedis(): Promise<TestRedis> {
         'always',
         '--dir',
         dir,
+        ...(options.extraArgs ?? []),
       ],
       { stdio: 'ignore' },
     );

@@ -37,7 +37,12 @@ export async function startSlackService(
       SLACK_API_URL: fake.apiUrl,
       ...env,
     },
-    { surfaces: [createSlackSurface({ retryConfig: { retries: 1, minTimeout: 10, maxTimeout: 50 }, ...slackOptions }), probe] },
+    {
+      surfaces: [
+        createSlackSurface({ retryConfig: { retries: 1, minTimeout: 10, maxTimeout: 50 }, ...slackOptions }),
+        probe,
+      ],
+    },
   );
   return { running, emailTasks };
 }

@@ -183,6 +183,17 @@ describe('Slack surface (memory store, fake Slack Web API)', () => {
     it('a correctly signed request → 200', async () => {
       expect((await sendToSlackEndpoint(url, body(), FORM)).status).toBe(200);
     });
+    it('a signed JSON null (Bolt throws on it) → 400, not 500', async () => {
+      expect((await sendToSlackEndpoint(url, 'null', 'application/json')).status).toBe(400);
+    });
+    it('a click on a button LoopPause did not make is acked at once and decides nothing', async () => {
+      const pauseId = await createPause();
+      const before = fake.calls.length;
+      const { res } = await click('someone_elses_button', pauseId, 'U0OTHER');
+      expect(res.status).toBe(200);
+      expect((await svc.running.service.get(pauseId))?.status).toBe('pending');
+      expect(fake.calls.slice(before).filter((c) => c.method !== 'chat.postMessage')).toEqual([]);
+    });
   });
 
   describe('5–7. deciding and channel sync', () => {
