@@ -6,8 +6,11 @@ import { FakeSlack, type SlackCall } from '../helpers/fake-slack.js';
 import { randomPrefix, startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { type ReplicaProcess, spawnReplica } from '../helpers/replica-process.js';
 import { TEST_API_KEY, TEST_SIGNING_SECRET } from '../helpers/service.js';
+import { decideLink, TestSmtp } from '../helpers/smtp.js';
 import { eventually } from '../slack/harness.js';
 import { blockActionPayload, formPayload, SLACK_SIGNING_SECRET, sendToSlackEndpoint } from '../slack/slack-requests.js';
+
+const PUBLIC_URL = 'http://approvals.test';
 
 /** Three service processes on one real Redis, as N replicas behind a load balancer. */
 describe('three replica processes on one Redis', () => {
@@ -15,10 +18,12 @@ describe('three replica processes on one Redis', () => {
   let fake: FakeSlack;
   let replicas: ReplicaProcess[] = [];
   let store: RedisStore;
+  let smtp: TestSmtp;
 
   beforeAll(async () => {
     redis = await startRedis();
     fake = await new FakeSlack().start();
+    smtp = await new TestSmtp().start();
     const prefix = randomPrefix();
     store = new RedisStore({ url: redis.url, prefix });
     await store.connect();
@@ -28,6 +33,10 @@ describe('three replica processes on one Redis', () => {
       SLACK_BOT_TOKEN: 'xoxb-test',
       SLACK_SIGNING_SECRET,
       SLACK_API_URL: fake.apiUrl,
+      SMTP_URL: smtp.url,
+      LOOPPAUSE_EMAIL_FALLBACK_AFTER_SECONDS: '1',
+      // The load balancer's address, shared by every replica (links in mail, the page's origin).
+      PUBLIC_URL: PUBLIC_URL,
       // A killed replica's leased tasks are taken over after this; short so the test can see it.
       LOOPPAUSE_TASK_LEASE_SECONDS: '2',
     };
@@ -37,6 +46,7 @@ describe('three replica processes on one Redis', () => {
     await Promise.all(replicas.map((r) => r.stop()));
     await store?.close();
     await fake?.close();
+    await smtp?.stop();
     await redis?.stop();
   });
 
@@ -127,6 +137,35 @@ describe('three replica processes on one Redis', () => {
     await new Promise((r) => setTimeout(r, 800));
     expect(fake.calls.filter(updates)).toHaveLength(1);
     expect(await (await rest(0, `/v1/pauses/${pause_id}`)).json()).toMatchObject({ status: 'timed_out' });
+  });
+
+  it('the e-mail fallback timer fires once across replicas; the e-mail decision updates Slack once', async () => {
+    const { pause_id, body } = await request(0, { recipient_email: 'oncall@example.com' });
+    const ts = await messageTs(pause_id);
+    const [mail] = await smtp.waitFor({ match: (m) => (m.text ?? '').includes(pause_id), timeoutMs: 10_000 });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(smtp.mailsFor(pause_id)).toHaveLength(1);
+
+    // The link points at the load balancer; it sends this human to replica 2.
+    const link = decideLink(mail as NonNullable<typeof mail>).replace(PUBLIC_URL, at(2).url);
+    const page = await (await fetch(link)).text();
+    const formKey = /name="form_key" value="([^"]+)"/.exec(page)?.[1] ?? '';
+    const decided = await fetch(link, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: PUBLIC_URL },
+      body: new URLSearchParams({ form_key: formKey, decision: 'approved', comment: 'by mail' }).toString(),
+    });
+    expect(decided.status).toBe(200);
+    const view = (await (await rest(1, `/v1/pauses/${pause_id}`)).json()) as { status: string; response: unknown };
+    expect(view).toMatchObject({
+      status: 'responded',
+      response: { channel: 'email', responder: 'oncall@example.com' },
+    });
+    expect(verifyDecision(TEST_SIGNING_SECRET, view.response, { pause_id, action: body }).ok).toBe(true);
+    const updates = updatesOf(ts, 'by mail');
+    await fake.waitFor(updates);
+    await new Promise((r) => setTimeout(r, 800));
+    expect(fake.calls.filter(updates)).toHaveLength(1);
   });
 
   it('a replica killed with SIGKILL loses nothing it acknowledged', async () => {
