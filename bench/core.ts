@@ -85,7 +85,9 @@ try {
     const decidedAt = Number(reply.split(' ')[1]);
     latencies.push((await waiting) - decidedAt);
   }
-  decider.stdin.write('quit\n');
+  const deciderExited = new Promise((resolve) => decider.once('exit', resolve));
+  decider.stdin.end('quit\n');
+  await deciderExited;
   latencies.sort((a, b) => a - b);
 
   // 3. Redis bytes per pending pause.

@@ -17,3 +17,5 @@ for await (const line of createInterface({ input: process.stdin })) {
   process.stdout.write(`${line} ${decidedAt}\n`);
 }
 await store.close();
+// stdin stays open while the parent lives: leave explicitly.
+process.exit(0);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Deliveries, Pause, PauseStatus } from '../domain/pause.js';
-import type { SignedDecision } from '../domain/signing.js';
+import { actionDigest, type SignedDecision } from '../domain/signing.js';
 import { decodeCursor, encodeCursor, isAfter } from './cursor.js';
 import { ScriptRunner } from './lua-scripts.js';
 import { type RedisKeys, redisKeys } from './redis-keys.js';
@@ -29,7 +29,11 @@ export interface RedisStoreOptions {
   redisOptions?: RedisOptions;
 }
 
-type PauseRecord = Pick<Pause, 'pause_id' | 'agent_id' | 'created_at' | 'expires_at' | 'request' | 'action_digest'>;
+/**
+ * What `rec` holds: the immutable part of a pause, compact. The id is the key's and the digest is
+ * recomputed from the request on read (both derivable), which keeps a pending pause under 2 KB.
+ */
+type PauseRecord = Pick<Pause, 'agent_id' | 'created_at' | 'expires_at' | 'request'>;
 
 export class RedisStore implements Store {
   readonly kind = 'redis';
@@ -65,12 +69,10 @@ export class RedisStore implements Store {
   async createPause({ pause, idempotencyKey, tasks }: NewPause): Promise<CreateResult> {
     const k = this.keys;
     const record: PauseRecord = {
-      pause_id: pause.pause_id,
       agent_id: pause.agent_id,
       created_at: pause.created_at,
       expires_at: pause.expires_at,
       request: pause.request,
-      action_digest: pause.action_digest,
     };
     const expiresMs = Date.parse(pause.expires_at);
     const createdMs = Date.parse(pause.created_at);
@@ -106,7 +108,7 @@ export class RedisStore implements Store {
 
   async getPause(pauseId: string): Promise<Pause | null> {
     const hash = await this.redis.hgetall(this.keys.pause(pauseId));
-    return fromHash(hash);
+    return fromHash(pauseId, hash);
   }
 
   decide(pauseId: string, response: SignedDecision, nowMs: number): Promise<EndResult> {
@@ -167,7 +169,7 @@ export class RedisStore implements Store {
       for (const [i, e] of entries.entries()) {
         lastScore = e.score;
         lastId = e.id;
-        const pause = fromHash((results[i]?.[1] ?? {}) as Record<string, string>);
+        const pause = fromHash(e.id, (results[i]?.[1] ?? {}) as Record<string, string>);
         if (!pause) {
           stale.push(e.id);
           continue;
@@ -310,7 +312,7 @@ export class RedisStore implements Store {
     if (outcome === 'not_found') return { outcome };
     const hash: Record<string, string> = {};
     for (let i = 0; i < flat.length; i += 2) hash[flat[i] as string] = flat[i + 1] as string;
-    const pause = fromHash(hash);
+    const pause = fromHash(pauseId, hash);
     if (!pause) return { outcome: 'not_found' };
     return { outcome: outcome === 'ended' ? 'ended' : 'already_final', pause };
   }
@@ -320,10 +322,19 @@ function taskJson(task: NewTask): string {
   return JSON.stringify({ kind: task.kind, pause_id: task.pause_id });
 }
 
-function fromHash(hash: Record<string, string>): Pause | null {
+function fromHash(pauseId: string, hash: Record<string, string>): Pause | null {
   if (!hash.rec || !hash.status) return null;
-  const record = JSON.parse(hash.rec) as PauseRecord;
-  const pause: Pause = { ...record, status: hash.status as PauseStatus, delivery: {} };
+  const { agent_id, created_at, expires_at, request } = JSON.parse(hash.rec) as PauseRecord;
+  const pause: Pause = {
+    pause_id: pauseId,
+    agent_id,
+    status: hash.status as PauseStatus,
+    created_at,
+    expires_at,
+    request,
+    action_digest: actionDigest(request),
+    delivery: {},
+  };
   if (hash.resp) pause.response = JSON.parse(hash.resp);
   if (hash.reason) pause.cancel_reason = hash.reason;
   if (pause.status === 'timed_out') pause.ended_at = pause.expires_at;

@@ -1,13 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newNonce, newPauseId } from '../../src/domain/ids.js';
 import type { Pause } from '../../src/domain/pause.js';
-import { signDecision } from '../../src/domain/signing.js';
+import { actionDigest, signDecision } from '../../src/domain/signing.js';
 import type { Store } from '../../src/store/store.js';
 
 const SECRET = 'conformance-secret-0123456789abcdef-xyz';
 
 export function pauseAt(nowMs: number, overrides: Partial<Pause> = {}, timeoutMs = 3_600_000): Pause {
-  return {
+  const pause: Pause = {
     pause_id: newPauseId(),
     agent_id: 'agent-a',
     status: 'pending',
@@ -20,10 +20,12 @@ export function pauseAt(nowMs: number, overrides: Partial<Pause> = {}, timeoutMs
       timeout_hours: timeoutMs / 3_600_000,
       response_fields: [],
     },
-    action_digest: 'digest',
+    action_digest: '',
     delivery: {},
     ...overrides,
   };
+  // As the service does; the Redis store recomputes it from the request on read.
+  return { ...pause, action_digest: actionDigest(pause.request) };
 }
 
 export function responseFor(
