@@ -84,4 +84,31 @@ describe('a real browser on the decision page', () => {
     await page.getByText('Already approved by ops@example.com via e-mail').waitFor();
     await page.close();
   });
+
+  it('shows hostile agent text as text: no script runs, nothing injected, in the mail or on the page', async () => {
+    const attacks = ['<script>alert(1)</script>', '"><img src=x onerror=alert(2)>', "'><svg onload=alert(3)>"];
+    const pauseId = await createPause(running, {
+      action_description: `Ship it ${attacks[0]}`,
+      action_details: { [attacks[1] as string]: attacks[2], plain: attacks[0] },
+      response_fields: [{ name: 'po', label: `PO ${attacks[1]}` }],
+    });
+    const [mail] = await smtp.waitFor({ match: (m) => (m.text ?? '').includes(pauseId) });
+    const html = mail?.html || '';
+    for (const attack of attacks) expect(html).not.toContain(attack);
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    const href = /href="([^"]+\?decision=approved)"/.exec(html)?.[1]?.replaceAll('&amp;', '&') ?? '';
+
+    const page = await browser.newPage();
+    const dialogs: string[] = [];
+    page.on('dialog', async (d) => {
+      dialogs.push(d.message());
+      await d.dismiss();
+    });
+    await page.goto(href);
+    await page.getByText('Ship it <script>alert(1)</script>').first().waitFor();
+    await page.getByText(`PO ${attacks[1]}`).first().waitFor();
+    expect(await page.locator('img, svg, script:not([nonce])').count()).toBe(0);
+    expect(dialogs).toEqual([]);
+    await page.close();
+  });
 });
