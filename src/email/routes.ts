@@ -68,15 +68,7 @@ export function decideRouter(deps: DecideRouterDeps): Router {
     wrap(async (req, res) => {
       const nonce = nonceOf(res);
       if (!sameOrigin(req, config.publicUrl)) {
-        return html(
-          res,
-          403,
-          messagePage(
-            nonce,
-            'Refused',
-            'This form was not sent from the LoopPause page. Open the link from the e-mail again.',
-          ),
-        );
+        return refuse(res, nonce, 'This form was not sent from the LoopPause page.');
       }
       const token = String(req.params.token);
       const found = await lookup(token);
@@ -109,15 +101,7 @@ export function decideRouter(deps: DecideRouterDeps): Router {
       }
       const form = parsed.data;
       if (!formKeyMatches(token, form.form_key)) {
-        return html(
-          res,
-          403,
-          messagePage(
-            nonce,
-            'Refused',
-            'This form is stale or did not come from this page. Open the link from the e-mail again.',
-          ),
-        );
+        return refuse(res, nonce, 'This form is stale or did not come from this page.');
       }
       const fields: Record<string, string> = {};
       for (const f of responseFields) fields[f.name] = form[`field_${f.name}`] ?? '';
@@ -229,6 +213,11 @@ function nonceOf(res: Response): string {
 
 function html(res: Response, status: number, body: string): void {
   res.status(status).type('html').send(body);
+}
+
+/** 403: the post is not from our page (origin) or not for this token (form key); nothing decided. */
+function refuse(res: Response, nonce: string, why: string): void {
+  html(res, 403, messagePage(nonce, 'Refused', `${why} Open the link from the e-mail again.`));
 }
 
 function unknownLink(res: Response): void {

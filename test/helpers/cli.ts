@@ -2,19 +2,21 @@ import { spawn } from 'node:child_process';
 
 const CLI = new URL('../../src/cli/looppause.ts', import.meta.url).pathname;
 
-export interface CliResult {
+export interface ProcessResult {
   code: number | null;
   stdout: string;
   stderr: string;
 }
 
-/** Runs the `looppause` CLI as a user would, in its own process with only the env given. */
-export function runCli(args: string[], env: Record<string, string> = {}, stdin = ''): Promise<CliResult> {
+/** Runs a command to its end with only the env given (plus PATH), feeding `stdin`. */
+export function runProcess(
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+  stdin = '',
+): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(command, args, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'pipe' });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -27,4 +29,14 @@ export function runCli(args: string[], env: Record<string, string> = {}, stdin =
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(stdin);
   });
+}
+
+/** The `looppause` CLI as a user runs it, in its own process. */
+export function runCli(args: string[], env: Record<string, string> = {}, stdin = ''): Promise<ProcessResult> {
+  return runProcess(
+    process.execPath,
+    ['--import', 'tsx', CLI, ...args],
+    { NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env },
+    stdin,
+  );
 }

@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyDecision } from '../../src/domain/signing.js';
 import type { RunningService } from '../../src/main.js';
+import { runProcess } from '../helpers/cli.js';
 import { connectMcp, toolErrorText, toolJson } from '../helpers/mcp-client.js';
 import { type InstalledPackage, packAndInstall } from '../helpers/packed.js';
 import { freePort } from '../helpers/redis-server.js';
@@ -132,16 +132,7 @@ describe('looppause-mcp from the packed package', () => {
   });
 
   it('without LOOPPAUSE_API_KEY: exits non-zero with one line on stderr naming it, nothing on stdout', async () => {
-    const child = spawn(pkg.bin('looppause-mcp'), [], { env: { PATH: process.env.PATH ?? '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const { code, stdout, stderr } = await runProcess(pkg.bin('looppause-mcp'), []);
     expect(code).not.toBe(0);
     expect(stdout).toBe('');
     expect(stderr.trim().split('\n')).toHaveLength(1);

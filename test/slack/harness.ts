@@ -47,16 +47,7 @@ export async function startSlackService(
   return { running, emailTasks };
 }
 
-/** Polls until `check` returns a value, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { eventually } from '../helpers/eventually.js';
 
 /** Every text a message's blocks would show, joined: for assertions on what a human sees. */
 export function shownText(call: SlackCall): string {
