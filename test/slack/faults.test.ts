@@ -60,6 +60,10 @@ describe('Slack outside faults', () => {
     expect(gap(2)).toBeGreaterThanOrEqual(700);
     expect(gap(4)).toBeGreaterThanOrEqual(1500);
     expect(await agentStatus(pauseId)).toBe('pending');
+    // Each failed run was recorded on the pause (`retrying`) and counted for /metrics.
+    const metrics = await (await fetch(`${svc.running.url}/metrics`)).text();
+    const failures = Number(/looppause_delivery_failures_total\{surface="slack"\} (\d+)/.exec(metrics)?.[1]);
+    expect(failures).toBeGreaterThanOrEqual(2);
   });
 
   it('a hung connection times out and is retried; the request is posted', async () => {

@@ -36,7 +36,15 @@ export function postRequestTask(deps: SlackDeps): TaskHandler {
       posted = { channel: result.channel, ts: result.ts };
     } catch (error) {
       const final = finalSlackError(error) ?? (task.attempts >= MAX_TRANSIENT_ATTEMPTS ? 'unreachable' : undefined);
-      if (!final) throw error; // the runner retries with backoff
+      if (!final) {
+        // Shown on the pause and counted in the metrics; the runner retries with backoff.
+        await store.setDelivery(pause.pause_id, 'slack', {
+          state: 'retrying',
+          error: slackErrorSummary(error),
+          at: new Date().toISOString(),
+        });
+        throw error;
+      }
       await store.setDelivery(pause.pause_id, 'slack', { state: 'failed', error: final, at: new Date().toISOString() });
       const email = pause.request.recipient_email !== undefined;
       logger.warn(
