@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 
-const schemaPath = new URL('../../../shared/vendor/slack-manifest-schema/manifest.schema.2.0.0.json', import.meta.url);
+const schemaPath = new URL('./fixtures/slack-manifest-schema/manifest.schema.2.0.0.json', import.meta.url);
 const manifest = JSON.parse(readFileSync(new URL('../../manifest.json', import.meta.url), 'utf8'));
 
 describe('manifest.json', () => {
