@@ -170,6 +170,11 @@ function parseApiKeys(raw: string | undefined, errors: string[]): ApiKeyConfig[]
       );
       continue;
     }
+    if (keys.some((k) => k.name === name)) {
+      // The name is the agent identity that scopes pauses: two keys with one name would share them.
+      errors.push(`LOOPPAUSE_API_KEYS: entry ${i + 1} repeats the name ${name}; names must be unique`);
+      continue;
+    }
     keys.push({ name, key });
   }
   return keys;

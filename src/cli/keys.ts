@@ -18,6 +18,10 @@ export async function keysCommand(config: Config, args: string[]): Promise<numbe
     process.stderr.write(`looppause keys ${action}: --name NAME is required (letters, digits, . _ -; max 64)\n`);
     return 2;
   }
+  if (action === 'create' && config.apiKeys.some((k) => k.name === name)) {
+    process.stderr.write(`looppause keys create: ${name} is already a key name in LOOPPAUSE_API_KEYS; pick another\n`);
+    return 1;
+  }
   const store = new RedisStore({ url: config.redis.url, prefix: config.redis.prefix });
   try {
     await store.connect();

@@ -33,9 +33,14 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
-/** sha256 hex of the canonical {action_description, action_details}: binds a decision to one action. */
+/**
+ * sha256 hex of the canonical {action_description, action_details} (SPEC §5): top-level keys
+ * sorted, values exactly as the agent sent them — so an agent computes it from its own request
+ * with `JSON.stringify({ action_description, action_details })`. Key order inside
+ * `action_details` is kept, not sorted: that is what the SPEC's canonical form says.
+ */
 export function actionDigest(action: { action_description: string; action_details: Record<string, string> }): string {
-  const canonical = canonicalJson({
+  const canonical = JSON.stringify({
     action_description: action.action_description,
     action_details: action.action_details,
   });

@@ -31,12 +31,12 @@ export function renderRequestEmail({ pause, decideUrl, nowMs }: RequestEmailInpu
     'An AI agent is waiting for your approval before it acts.',
     '',
     'What it wants to do:',
-    stripControls(request.action_description),
+    quoted(request.action_description),
     '',
     ...(details.length > 0
-      ? ['Details:', ...details.map(([k, v]) => `  ${oneLine(k, 150)}: ${stripControls(v)}`), '']
+      ? ['Details:', ...details.map(([k, v]) => `  ${oneLine(k, 150)}: ${oneLine(v, 2000)}`), '']
       : []),
-    `Requested by: ${stripControls(pause.agent_id)}`,
+    `Requested by: ${oneLine(pause.agent_id, 150)}`,
     `Expires: ${expiry}`,
     ...(fields.length > 0
       ? [
@@ -96,4 +96,15 @@ ${fieldsNote}
 </body></html>`;
 
   return { subject, text, html };
+}
+
+/**
+ * Agent text in the plain-text part, every line behind "> ": a description cannot fake our own
+ * lines ("Requested by:", "Approve: https://…") in a reader that shows only text.
+ */
+function quoted(text: string): string {
+  return stripControls(text)
+    .split('\n')
+    .map((line) => `> ${line}`)
+    .join('\n');
 }

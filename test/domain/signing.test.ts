@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   actionDigest,
@@ -83,11 +83,15 @@ describe('decision signing (SPEC §5)', () => {
     });
   });
 
-  it('computes the action digest over sorted keys', () => {
-    const reordered = { action_details: { db: 'main', env: 'prod' }, action_description: 'Drop table users' };
-    expect(actionDigest(reordered)).toBe(actionDigest(action));
-    expect(actionDigest(action)).toMatch(/^[0-9a-f]{64}$/);
-    expect(actionDigest({ ...action, action_description: 'Drop table user' })).not.toBe(actionDigest(action));
+  it('computes the action digest as an agent would from its own request (SPEC §5)', () => {
+    const agentDigest = createHash('sha256')
+      .update(JSON.stringify({ action_description: action.action_description, action_details: action.action_details }))
+      .digest('hex');
+    expect(actionDigest(action)).toBe(agentDigest);
+    // Top-level order does not matter; the details are taken exactly as sent.
+    const topReordered = { action_details: action.action_details, action_description: action.action_description };
+    expect(actionDigest(topReordered)).toBe(agentDigest);
+    expect(actionDigest({ ...action, action_description: 'Drop table user' })).not.toBe(agentDigest);
   });
 
   it('refuses malformed input', () => {

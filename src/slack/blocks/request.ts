@@ -7,7 +7,7 @@ import {
   detailBlocks,
   notificationText,
 } from './common.js';
-import { escapeAndCut, LIMITS, mrkdwn } from './escape.js';
+import { LIMITS, plain } from './escape.js';
 import type { KnownBlock, SlackMessage } from './types.js';
 
 /** The request as posted: header, the action, details as fields, who asks, expiry, the buttons. */
@@ -28,6 +28,7 @@ export function requestMessage(pause: Pause): SlackMessage {
 function responseFieldsNote(pause: Pause): KnownBlock | undefined {
   const fields = pause.request.response_fields ?? [];
   if (fields.length === 0) return undefined;
-  const list = fields.map((f) => `${escapeAndCut(f.label, 150)}${f.required ? ' (required)' : ''}`).join(', ');
-  return { type: 'context', elements: [mrkdwn(`Approving asks for: ${list}`)] };
+  // plain_text: the labels are the agent's words, so no *bold* or :emoji: of its making.
+  const list = fields.map((f) => `${f.label}${f.required ? ' (required)' : ''}`).join(', ');
+  return { type: 'context', elements: [plain(`Approving asks for: ${list}`, LIMITS.text)] };
 }
