@@ -404,6 +404,24 @@ describe('Slack surface (memory store, fake Slack Web API)', () => {
       expect(shownText(answer)).not.toContain(newer);
     });
 
+    it('a request sent as a DM is listed only to its recipient (and approvers), and only they may decide it', async () => {
+      const dm = await createPause({ action_description: 'Private to Ada', recipient_slack: 'U0ADA001' });
+      const guarded = await createPause({ action_description: 'For the boss', approvers: ['U0BOSS001'] });
+      await delivered(dm);
+      const seenBy = async (user: string) => shownText((await command('', user)).answer);
+      expect(await seenBy('U0ADA001')).toContain(dm);
+      expect(await seenBy('U0MALLORY')).not.toContain(dm);
+      expect(await seenBy('U0MALLORY')).not.toContain(guarded);
+      expect(await seenBy('U0BOSS001')).toContain(guarded);
+
+      await click(ActionId.approve, dm, 'U0MALLORY');
+      const [refusal] = await fake.waitFor(ephemeralTo('U0MALLORY'));
+      expect(refusal?.body.text).toContain('not an approver');
+      expect((await svc.running.service.get(dm))?.status).toBe('pending');
+      await click(ActionId.approve, dm, 'U0ADA001');
+      await eventually(async () => ((await svc.running.service.get(dm))?.status === 'responded' ? true : undefined));
+    });
+
     it('the list is paged: "Show more" replaces the ephemeral message with the next page', async () => {
       for (let i = 0; i < 11; i++) await createPause({ action_description: `Paged request ${i}` });
       const { answer } = await command('');

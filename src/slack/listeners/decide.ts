@@ -1,5 +1,5 @@
 import { LoopPauseError } from '../../domain/errors.js';
-import { mayDecide } from '../../domain/pause.js';
+import { maySeeInSlack } from '../audience.js';
 import { alreadyFinalText, decisionModal, NOT_APPROVER_TEXT } from '../blocks/index.js';
 import type { SlackDeps } from '../deps.js';
 import { slackErrorSummary } from '../errors.js';
@@ -31,9 +31,7 @@ export async function handleClick(deps: SlackDeps, click: Click, mode: ClickMode
   // Only look the e-mail up before the modal when approvers may name e-mails: the trigger_id lives 3 s.
   const needsEmail = approvers.some((a) => a.includes('@')) && !approvers.includes(click.userId);
   const ids = needsEmail ? (await identity.identities(click.userId)).ids : [click.userId];
-  if (approvers.length > 0 && !mayDecide(pause, ids)) {
-    return replyPrivately(client, logger, target, NOT_APPROVER_TEXT);
-  }
+  if (!maySeeInSlack(pause, ids)) return replyPrivately(client, logger, target, NOT_APPROVER_TEXT);
 
   const wantsModal = mode !== 'approve' || (pause.request.response_fields ?? []).length > 0;
   if (wantsModal) {

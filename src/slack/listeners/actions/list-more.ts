@@ -7,9 +7,9 @@ import type { ButtonArgs } from './click.js';
 
 /** "Show more" under the /looppause list: the next page replaces the ephemeral message. */
 export function registerListMore(app: App, deps: SlackDeps): void {
-  app.action<BlockAction<ButtonAction>>(ActionId.listMore, async ({ ack, action, respond }: ButtonArgs) => {
+  app.action<BlockAction<ButtonAction>>(ActionId.listMore, async ({ ack, action, body, respond }: ButtonArgs) => {
     await ack();
-    const page = await pendingSlackPauses(deps, action.value);
+    const page = await pendingSlackPauses(deps, body.user.id, action.value);
     await respond({
       response_type: 'ephemeral',
       replace_original: true,

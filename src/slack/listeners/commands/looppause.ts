@@ -12,7 +12,7 @@ export function registerLooppauseCommand(app: App, deps: SlackDeps): void {
     await ack();
     const sub = command.text.trim().toLowerCase();
     if (sub === '' || sub === 'pending' || sub === 'list') {
-      const page = await pendingSlackPauses(deps);
+      const page = await pendingSlackPauses(deps, command.user_id);
       await respond({ response_type: 'ephemeral', ...pendingListMessage(page.items, page.next_cursor) });
       return;
     }

@@ -8,7 +8,7 @@ import { pendingSlackPauses } from '../pending.js';
 export function registerAppHomeOpened(app: App, deps: SlackDeps): void {
   app.event('app_home_opened', async ({ event, client }) => {
     if (event.tab !== 'home') return;
-    const page = await pendingSlackPauses(deps);
+    const page = await pendingSlackPauses(deps, event.user);
     try {
       await client.views.publish({ user_id: event.user, view: homeView(page.items, page.next_cursor) });
     } catch (error) {
