@@ -60,6 +60,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     signingSecret: resolved.signingSecret,
     slackEnabled: resolved.config.slack !== undefined,
     emailFallbackAfterMs: resolved.config.email.fallbackAfterSeconds * 1000,
+    ...(resolved.config.allowedEmailDomains ? { allowedEmailDomains: resolved.config.allowedEmailDomains } : {}),
     onCreated: () => runner.kick(),
     metrics,
   });

@@ -42,6 +42,17 @@ describe('config', () => {
     expect(ok.ok && ok.config.apiKeys.map((k) => k.name)).toEqual(['claude', 'cursor']);
     const bad = parseConfig({ LOOPPAUSE_API_KEYS: 'claude:short,nocolon' });
     expect(!bad.ok && bad.errors).toHaveLength(2);
+    const twice = parseConfig({ LOOPPAUSE_API_KEYS: 'ci:0123456789abcdef0123,ci:fedcba9876543210fedc' });
+    expect(!twice.ok && twice.errors).toEqual([
+      'LOOPPAUSE_API_KEYS: entry 2 repeats the name ci; names must be unique',
+    ]);
+  });
+
+  it('parses the allowed e-mail domains, lower-cased, and refuses what is not a domain', () => {
+    const ok = parseConfig({ LOOPPAUSE_ALLOWED_EMAIL_DOMAINS: 'Example.com, ops.example.org' });
+    expect(ok.ok && ok.config.allowedEmailDomains).toEqual(['example.com', 'ops.example.org']);
+    const bad = parseConfig({ LOOPPAUSE_ALLOWED_EMAIL_DOMAINS: 'example.com,@evil' });
+    expect(!bad.ok && bad.errors[0]).toMatch(/^LOOPPAUSE_ALLOWED_EMAIL_DOMAINS: /);
   });
 
   it('allows the public host and extra hosts through the Host guard', () => {

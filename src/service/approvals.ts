@@ -11,7 +11,13 @@ import {
   toView,
   withEffectiveStatus,
 } from '../domain/pause.js';
-import { cancelApprovalSchema, checkApprovalSchema, type Decision, requestApprovalSchema } from '../domain/schemas.js';
+import {
+  type ApprovalRequest,
+  cancelApprovalSchema,
+  checkApprovalSchema,
+  type Decision,
+  requestApprovalSchema,
+} from '../domain/schemas.js';
 import { actionDigest, signDecision } from '../domain/signing.js';
 import { parseInput } from '../domain/validation.js';
 import type { Metrics } from '../metrics.js';
@@ -24,6 +30,8 @@ export interface ApprovalServiceOptions {
   /** Whether a Slack surface is configured; without it `recipient_slack` alone is refused. */
   slackEnabled: boolean;
   emailFallbackAfterMs: number;
+  /** Operator policy: e-mail recipients and approvers only in these domains (unset: any). */
+  allowedEmailDomains?: readonly string[];
   now?: () => number;
   /** Called after a new pause is stored, e.g. to run its delivery tasks right away. */
   onCreated?: (pause: Pause) => void;
@@ -68,6 +76,7 @@ export class ApprovalService {
   private readonly secret: string;
   private readonly slackEnabled: boolean;
   private readonly fallbackAfterMs: number;
+  private readonly allowedEmailDomains: readonly string[] | undefined;
   readonly now: () => number;
   private readonly stopping = new AbortController();
   private readonly onCreated: ((pause: Pause) => void) | undefined;
@@ -78,6 +87,7 @@ export class ApprovalService {
     this.secret = options.signingSecret;
     this.slackEnabled = options.slackEnabled;
     this.fallbackAfterMs = options.emailFallbackAfterMs;
+    this.allowedEmailDomains = options.allowedEmailDomains;
     this.now = options.now ?? Date.now;
     this.onCreated = options.onCreated;
     this.metrics = options.metrics;
@@ -97,6 +107,7 @@ export class ApprovalService {
         'recipient_slack',
       );
     }
+    this.checkEmailDomains(request);
     const nowMs = this.now();
     const pauseId = newPauseId();
     const pause: Pause = {
@@ -236,6 +247,27 @@ export class ApprovalService {
     // Another key's pause is indistinguishable from one that does not exist.
     if (!pause || pause.agent_id !== agentId) throw notFound(pauseId);
     return pause;
+  }
+
+  /** A prompt-injected agent must not route an approval to an address it controls. */
+  private checkEmailDomains(request: ApprovalRequest): void {
+    const allowed = this.allowedEmailDomains;
+    if (!allowed) return;
+    const addresses: [string, string][] = [];
+    if (request.recipient_email !== undefined) addresses.push(['recipient_email', request.recipient_email]);
+    for (const [i, approver] of (request.approvers ?? []).entries()) {
+      if (approver.includes('@')) addresses.push([`approvers.${i}`, approver]);
+    }
+    for (const [field, address] of addresses) {
+      const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+      if (!allowed.includes(domain)) {
+        throw new LoopPauseError(
+          'invalid_argument',
+          `${field}: ${domain} is not a domain this LoopPause server sends approvals to (allowed: ${allowed.join(', ')})`,
+          field,
+        );
+      }
+    }
   }
 
   private deliveryTasks(pause: Pause, nowMs: number): NewTask[] {

@@ -157,3 +157,35 @@ describe('REST /v1/pauses', () => {
     await closed;
   });
 });
+
+describe('LOOPPAUSE_ALLOWED_EMAIL_DOMAINS', () => {
+  let running: RunningService;
+  beforeAll(async () => {
+    running = await startTestService({ LOOPPAUSE_ALLOWED_EMAIL_DOMAINS: 'example.com, corp.example' });
+  });
+  afterAll(() => running?.close());
+
+  const create = async (extra: Record<string, unknown>) => {
+    const res = await fetch(`${running.url}/v1/pauses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_API_KEY}` },
+      body: JSON.stringify({ ...body, ...extra }),
+    });
+    return { status: res.status, json: (await res.json()) as { error?: { field?: string; message: string } } };
+  };
+
+  it('refuses a recipient or an e-mail approver outside the allowed domains, naming the field; stores nothing', async () => {
+    const outside = await create({ recipient_email: 'me@attacker.example.net' });
+    expect(outside.status).toBe(400);
+    expect(outside.json.error).toMatchObject({ field: 'recipient_email' });
+    expect(outside.json.error?.message).toContain('attacker.example.net');
+    const approver = await create({ approvers: ['cfo@example.com', 'me@evil.test'] });
+    expect(approver.json.error).toMatchObject({ field: 'approvers.1' });
+    expect((await running.service.list('agent-a', { limit: 10 })).items).toHaveLength(0);
+  });
+
+  it('accepts the allowed domains, case-insensitively, and Slack user ids as approvers', async () => {
+    expect((await create({ recipient_email: 'Fin@EXAMPLE.com' })).status).toBe(201);
+    expect((await create({ recipient_email: 'ops@corp.example', approvers: ['U0ADA001'] })).status).toBe(201);
+  });
+});
