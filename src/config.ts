@@ -103,29 +103,12 @@ export type ConfigResult<T = Config> = { ok: true; config: T } | { ok: false; er
 
 export function parseConfig(env: Record<string, string | undefined>): ConfigResult {
   const parsed = envSchema.safeParse(env);
-  const errors: string[] = [];
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      errors.push(`${issue.path.join('.')}: ${issue.message}`);
-    }
-    return { ok: false, errors };
-  }
+  const errors = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  // The rules across variables read the raw values, so one run reports every bad variable.
+  const apiKeys = parseApiKeys(given(env.LOOPPAUSE_API_KEYS), errors);
+  errors.push(...crossVariableErrors(env));
+  if (!parsed.success || errors.length > 0) return { ok: false, errors };
   const e = parsed.data;
-  const apiKeys = parseApiKeys(e.LOOPPAUSE_API_KEYS, errors);
-  if (e.NODE_ENV === 'production' && !e.LOOPPAUSE_SIGNING_SECRET) {
-    errors.push('LOOPPAUSE_SIGNING_SECRET: is required when NODE_ENV=production');
-  }
-  if ((e.SLACK_BOT_TOKEN === undefined) !== (e.SLACK_SIGNING_SECRET === undefined)) {
-    errors.push(
-      `${e.SLACK_BOT_TOKEN ? 'SLACK_SIGNING_SECRET' : 'SLACK_BOT_TOKEN'}: is required when ${
-        e.SLACK_BOT_TOKEN ? 'SLACK_BOT_TOKEN' : 'SLACK_SIGNING_SECRET'
-      } is set`,
-    );
-  }
-  if (e.SLACK_APP_TOKEN && !e.SLACK_BOT_TOKEN) {
-    errors.push('SLACK_APP_TOKEN: needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET too');
-  }
-  if (errors.length > 0) return { ok: false, errors };
 
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   const allowedHosts = new Set(['localhost', '127.0.0.1', '[::1]', new URL(publicUrl).hostname]);
@@ -163,6 +146,25 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
     };
   }
   return { ok: true, config };
+}
+
+function given(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function crossVariableErrors(env: Record<string, string | undefined>): string[] {
+  const errors: string[] = [];
+  const bot = given(env.SLACK_BOT_TOKEN);
+  const signing = given(env.SLACK_SIGNING_SECRET);
+  if (env.NODE_ENV === 'production' && !given(env.LOOPPAUSE_SIGNING_SECRET)) {
+    errors.push('LOOPPAUSE_SIGNING_SECRET: is required when NODE_ENV=production');
+  }
+  if (bot && !signing) errors.push('SLACK_SIGNING_SECRET: is required when SLACK_BOT_TOKEN is set');
+  if (signing && !bot) errors.push('SLACK_BOT_TOKEN: is required when SLACK_SIGNING_SECRET is set');
+  if (given(env.SLACK_APP_TOKEN) && !bot) {
+    errors.push('SLACK_APP_TOKEN: needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET too');
+  }
+  return errors;
 }
 
 function parseApiKeys(raw: string | undefined, errors: string[]): ApiKeyConfig[] {

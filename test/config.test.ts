@@ -23,10 +23,19 @@ describe('config', () => {
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.errors.map((e) => e.split(':')[0]).sort()).toEqual(
-      ['LOG_LEVEL', 'LOOPPAUSE_SIGNING_SECRET', 'PORT', 'REDIS_URL', 'SLACK_BOT_TOKEN'].sort(),
+      ['LOG_LEVEL', 'LOOPPAUSE_SIGNING_SECRET', 'PORT', 'REDIS_URL', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET'].sort(),
     );
     expect(result.errors.join('\n')).not.toContain('short-secret-value');
     expect(result.errors.join('\n')).not.toContain('xoxp-user-token-value');
+  });
+
+  it('reports the rules across variables in the same run as the malformed ones', () => {
+    const result = parseConfig({ NODE_ENV: 'production', PORT: 'eighty', LOOPPAUSE_API_KEYS: 'nocolon' });
+    expect(!result.ok && result.errors.map((e) => e.split(':')[0]).sort()).toEqual([
+      'LOOPPAUSE_API_KEYS',
+      'LOOPPAUSE_SIGNING_SECRET',
+      'PORT',
+    ]);
   });
 
   it('requires a signing secret in production and both Slack secrets together', () => {
