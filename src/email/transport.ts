@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createTransport } from 'nodemailer';
 import type { Logger } from 'pino';
@@ -80,7 +80,9 @@ export function createMailTransport(email: Config['email'], logger: Logger): Mai
       seq += 1;
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       const path = resolve(dir, `${stamp}-${process.pid}-${seq}.eml`);
-      await writeFile(path, message, { mode: 0o600 });
+      // Written aside, then renamed: whoever watches the outbox never reads half a message.
+      await writeFile(`${path}.part`, message, { mode: 0o600 });
+      await rename(`${path}.part`, path);
       return { messageId: info.messageId || mail.messageId, path };
     },
     close: () => transporter.close(),
