@@ -1,5 +1,8 @@
 // npm run bench — prints figures for the core service (issue 2). Talks only to 127.0.0.1 and stops by itself.
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
 import { randomPrefix, startRedis } from '../test/helpers/redis-server.js';
@@ -28,7 +31,13 @@ const toolCall = (name: string, args: object) =>
 
 const redis = await startRedis();
 const prefix = randomPrefix();
-const running = await startTestService({ REDIS_URL: redis.url, LOOPPAUSE_REDIS_PREFIX: prefix });
+// The pauses below have e-mail recipients: their .eml files go here and are removed at the end.
+const outbox = mkdtempSync(join(tmpdir(), 'looppause-bench-outbox-'));
+const running = await startTestService({
+  REDIS_URL: redis.url,
+  LOOPPAUSE_REDIS_PREFIX: prefix,
+  LOOPPAUSE_OUTBOX_DIR: outbox,
+});
 const bare = await startBareSdkServer();
 const rest = (path: string, init: RequestInit = {}) =>
   fetch(`${running.url}${path}`, {
@@ -105,7 +114,11 @@ try {
 
   // 3. Redis bytes per pending pause.
   const memPrefix = randomPrefix();
-  const memService = await startTestService({ REDIS_URL: redis.url, LOOPPAUSE_REDIS_PREFIX: memPrefix });
+  const memService = await startTestService({
+    REDIS_URL: redis.url,
+    LOOPPAUSE_REDIS_PREFIX: memPrefix,
+    LOOPPAUSE_OUTBOX_DIR: outbox,
+  });
   const probe = new Redis(redis.url);
   const usedMemory = async () => Number(/used_memory:(\d+)/.exec(await probe.info('memory'))?.[1]);
   const before = await usedMemory();
@@ -147,4 +160,5 @@ try {
   await running.close();
   await new Promise<void>((resolve) => bare.server.close(() => resolve()));
   await redis.stop();
+  rmSync(outbox, { recursive: true, force: true });
 }

@@ -144,24 +144,28 @@ export class ApprovalService {
   /** SPEC §4 check_approval: holds up to `wait_seconds` for a change, woken by the store. */
   async check(agentId: string, args: unknown, signal?: AbortSignal): Promise<PauseView> {
     const { pause_id: pauseId, wait_seconds: waitSeconds } = parseInput(checkApprovalSchema, args);
+    if (waitSeconds === 0) return toView(await this.ownedPause(agentId, pauseId));
     const deadline = this.now() + waitSeconds * 1000;
-    const stop = signal ? AbortSignal.any([signal, this.stopping.signal]) : this.stopping.signal;
+    // Listeners on both signals rather than AbortSignal.any: on Node 20, any() over the
+    // long-lived shutdown signal piles up dependants and slows every later call.
+    const signals = signal ? [signal, this.stopping.signal] : [this.stopping.signal];
+    const stopped = () => signals.some((s) => s.aborted);
     const watch = this.store.watch(pauseId);
     const onAbort = () => watch.close();
     this.metrics?.waitingChecks.inc();
     try {
-      stop.addEventListener('abort', onAbort, { once: true });
+      for (const s of signals) s.addEventListener('abort', onAbort, { once: true });
       for (;;) {
         const pause = await this.ownedPause(agentId, pauseId);
         const nowMs = this.now();
         const remaining = deadline - nowMs;
-        if (pause.status !== 'pending' || remaining <= 0 || stop.aborted) return toView(pause);
+        if (pause.status !== 'pending' || remaining <= 0 || stopped()) return toView(pause);
         // Wake at the deadline of the pause too: a timeout is a change nobody publishes in time otherwise.
         await watch.next(Math.min(remaining, Math.max(1, Date.parse(pause.expires_at) - nowMs + 5)));
       }
     } finally {
       this.metrics?.waitingChecks.dec();
-      stop.removeEventListener('abort', onAbort);
+      for (const s of signals) s.removeEventListener('abort', onAbort);
       watch.close();
     }
   }
