@@ -4,10 +4,12 @@ import { z } from 'zod';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-const optionalString = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+/** A variable's trimmed value; unset and blank are the same. */
+function given(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+const optionalString = z.string().optional().transform(given);
 
 const url = (protocols: string[], what: string) =>
   optionalString.refine(
@@ -146,10 +148,6 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
     };
   }
   return { ok: true, config };
-}
-
-function given(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
 function crossVariableErrors(env: Record<string, string | undefined>): string[] {

@@ -1,18 +1,7 @@
 import type { ProxyConfig } from '../config.js';
-import { type ErrorCode, LoopPauseError } from '../domain/errors.js';
+import { ERROR_CODES, LoopPauseError } from '../domain/errors.js';
 import { parseInput } from '../domain/validation.js';
 import type { ToolCaller } from '../mcp/server.js';
-
-const KNOWN_CODES: readonly ErrorCode[] = [
-  'invalid_argument',
-  'unauthorized',
-  'not_found',
-  'conflict',
-  'payload_too_large',
-  'rate_limited',
-  'unavailable',
-  'internal',
-];
 
 /**
  * The stdio proxy's tool runner: the same tools and schemas as the HTTP server, each call passed
@@ -48,7 +37,7 @@ export function restToolCaller(config: ProxyConfig, fetchImpl: typeof fetch = fe
     if (response.ok && json && typeof json === 'object') return json as object;
     const error = (json as { error?: { code?: string; message?: string; field?: string } } | undefined)?.error;
     const code =
-      KNOWN_CODES.find((c) => c === error?.code) ?? (response.status === 401 ? 'unauthorized' : 'unavailable');
+      ERROR_CODES.find((c) => c === error?.code) ?? (response.status === 401 ? 'unauthorized' : 'unavailable');
     const message = error?.message ?? `the service answered HTTP ${response.status}`;
     throw new LoopPauseError(code, `LoopPause service: ${message}`, error?.field);
   };

@@ -1,13 +1,16 @@
 /** Coded errors: every surface maps `code` to its own wire format; `message` is safe to show. */
-export type ErrorCode =
-  | 'invalid_argument'
-  | 'unauthorized'
-  | 'not_found'
-  | 'conflict'
-  | 'payload_too_large'
-  | 'rate_limited'
-  | 'unavailable'
-  | 'internal';
+export const ERROR_CODES = [
+  'invalid_argument',
+  'unauthorized',
+  'not_found',
+  'conflict',
+  'payload_too_large',
+  'rate_limited',
+  'unavailable',
+  'internal',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export class LoopPauseError extends Error {
   readonly code: ErrorCode;

@@ -1,6 +1,5 @@
 import { mayDecide, type Pause } from '../domain/pause.js';
-
-const SLACK_USER_ID = /^[UW][A-Z0-9]{6,20}$/;
+import { SLACK_USER_PATTERN } from '../domain/schemas.js';
 
 /**
  * Who may see a pause in Slack's lists and decide it there. With `approvers`: only they. Without,
@@ -10,6 +9,6 @@ const SLACK_USER_ID = /^[UW][A-Z0-9]{6,20}$/;
 export function maySeeInSlack(pause: Pause, identities: readonly string[]): boolean {
   if ((pause.request.approvers ?? []).length > 0) return mayDecide(pause, identities);
   const target = pause.request.recipient_slack ?? '';
-  if (SLACK_USER_ID.test(target)) return identities.includes(target);
+  if (SLACK_USER_PATTERN.test(target)) return identities.includes(target);
   return true;
 }

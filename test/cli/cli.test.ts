@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '../../src/main.js';
 import { runCli } from '../helpers/cli.js';
+import { eventually } from '../helpers/eventually.js';
 import { randomPrefix, startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { startTestService, TEST_API_KEY, TEST_SIGNING_SECRET } from '../helpers/service.js';
-import { eventually } from '../slack/harness.js';
 
 const REQUEST = {
   action_description: 'Wire $12,000 to ACME',

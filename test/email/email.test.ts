@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyDecision } from '../../src/domain/signing.js';
 import type { RunningService } from '../../src/main.js';
+import { eventually } from '../helpers/eventually.js';
 import { startTestService, TEST_SIGNING_SECRET } from '../helpers/service.js';
 import { decideLink, TestSmtp } from '../helpers/smtp.js';
-import { agentView, createPause, EMAIL_REQUEST, eventually, formKeyIn, postDecision } from './harness.js';
+import { agentView, createPause, EMAIL_REQUEST, formKeyIn, postDecision } from './harness.js';
 
 describe('e-mail over a real SMTP server, and the decision page', () => {
   let smtp: TestSmtp;

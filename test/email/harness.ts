@@ -49,5 +49,3 @@ export function postDecision(
 export function mailFor(mails: ParsedMail[], pauseId: string): ParsedMail[] {
   return mails.filter((m) => (m.text ?? '').includes(pauseId));
 }
-
-export { eventually } from '../helpers/eventually.js';

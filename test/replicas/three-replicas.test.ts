@@ -2,13 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyDecision } from '../../src/domain/signing.js';
 import { ActionId } from '../../src/slack/ids.js';
 import { RedisStore } from '../../src/store/redis-store.js';
+import { formKeyIn, postDecision } from '../email/harness.js';
+import { eventually } from '../helpers/eventually.js';
 import { FakeSlack, type SlackCall } from '../helpers/fake-slack.js';
 import { randomPrefix, startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { type ReplicaProcess, spawnReplica } from '../helpers/replica-process.js';
 import { TEST_API_KEY, TEST_SIGNING_SECRET } from '../helpers/service.js';
 import { decideLink, TestSmtp } from '../helpers/smtp.js';
-import { eventually } from '../slack/harness.js';
-import { blockActionPayload, formPayload, SLACK_SIGNING_SECRET, sendToSlackEndpoint } from '../slack/slack-requests.js';
+import { SLACK_SIGNING_SECRET, sendClick } from '../slack/slack-requests.js';
 
 const PUBLIC_URL = 'http://approvals.test';
 
@@ -36,7 +37,7 @@ describe('three replica processes on one Redis', () => {
       SMTP_URL: smtp.url,
       LOOPPAUSE_EMAIL_FALLBACK_AFTER_SECONDS: '1',
       // The load balancer's address, shared by every replica (links in mail, the page's origin).
-      PUBLIC_URL: PUBLIC_URL,
+      PUBLIC_URL,
       // A killed replica's leased tasks are taken over after this; short so the test can see it.
       LOOPPAUSE_TASK_LEASE_SECONDS: '2',
     };
@@ -70,18 +71,7 @@ describe('three replica processes on one Redis', () => {
   const postsFor = (id: string) => (c: SlackCall) =>
     c.method === 'chat.postMessage' && JSON.stringify(c.body).includes(id);
   const click = (i: number, pauseId: string, userId: string) =>
-    sendToSlackEndpoint(
-      at(i).url,
-      formPayload(
-        blockActionPayload({
-          actionId: ActionId.approve,
-          value: pauseId,
-          userId,
-          responseUrl: fake.responseUrl(userId),
-        }),
-      ),
-      'application/x-www-form-urlencoded',
-    );
+    sendClick(at(i).url, { actionId: ActionId.approve, value: pauseId, userId, responseUrl: fake.responseUrl(userId) });
   /** The posted message's ts, as the replica that posted it recorded it on the pause. */
   const messageTs = (pauseId: string) =>
     eventually(async () => (await store.getPause(pauseId))?.delivery.slack?.ts, 10_000);
@@ -148,13 +138,12 @@ describe('three replica processes on one Redis', () => {
 
     // The link points at the load balancer; it sends this human to replica 2.
     const link = decideLink(mail as NonNullable<typeof mail>).replace(PUBLIC_URL, at(2).url);
-    const page = await (await fetch(link)).text();
-    const formKey = /name="form_key" value="([^"]+)"/.exec(page)?.[1] ?? '';
-    const decided = await fetch(link, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: PUBLIC_URL },
-      body: new URLSearchParams({ form_key: formKey, decision: 'approved', comment: 'by mail' }).toString(),
-    });
+    const formKey = formKeyIn(await (await fetch(link)).text());
+    const decided = await postDecision(
+      link,
+      { form_key: formKey, decision: 'approved', comment: 'by mail' },
+      { origin: PUBLIC_URL },
+    );
     expect(decided.status).toBe(200);
     const view = (await (await rest(1, `/v1/pauses/${pause_id}`)).json()) as { status: string; response: unknown };
     expect(view).toMatchObject({

@@ -47,8 +47,6 @@ export async function startSlackService(
   return { running, emailTasks };
 }
 
-export { eventually } from '../helpers/eventually.js';
-
 /** Every text a message's blocks would show, joined: for assertions on what a human sees. */
 export function shownText(call: SlackCall): string {
   return JSON.stringify(call.body.blocks ?? call.body.view ?? call.body.text ?? '');

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActionId } from '../../src/slack/ids.js';
+import { eventually } from '../helpers/eventually.js';
 import { FakeSlack, type SlackCall } from '../helpers/fake-slack.js';
 import { randomPrefix, startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { eventually, type SlackService, startSlackService } from './harness.js';
-import { blockActionPayload, formPayload, sendToSlackEndpoint } from './slack-requests.js';
+import { type SlackService, startSlackService } from './harness.js';
+import { sendClick } from './slack-requests.js';
 
 describe('Slack on two replicas sharing one Redis', () => {
   let redis: TestRedis;
@@ -42,18 +43,12 @@ describe('Slack on two replicas sharing one Redis', () => {
     const users = Array.from({ length: 20 }, (_, i) => `U0CLICK${String(i).padStart(2, '0')}`);
     const responses = await Promise.all(
       users.map((userId, i) =>
-        sendToSlackEndpoint(
-          (i % 2 === 0 ? a : b).running.url,
-          formPayload(
-            blockActionPayload({
-              actionId: ActionId.approve,
-              value: pauseId,
-              userId,
-              responseUrl: fake.responseUrl(userId),
-            }),
-          ),
-          'application/x-www-form-urlencoded',
-        ),
+        sendClick((i % 2 === 0 ? a : b).running.url, {
+          actionId: ActionId.approve,
+          value: pauseId,
+          userId,
+          responseUrl: fake.responseUrl(userId),
+        }),
       ),
     );
     expect(responses.map((r) => r.status)).toEqual(users.map(() => 200));

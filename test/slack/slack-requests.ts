@@ -51,17 +51,21 @@ export interface ClickInput {
   ephemeral?: boolean;
 }
 
+function slackUser(id: string) {
+  return { id, username: id.toLowerCase(), name: id.toLowerCase(), team_id: TEAM.id };
+}
+
+/** A signed button click, as Slack posts it to `/slack/events`. */
+export function sendClick(baseUrl: string, input: ClickInput): Promise<Response> {
+  return sendToSlackEndpoint(baseUrl, formPayload(blockActionPayload(input)), 'application/x-www-form-urlencoded');
+}
+
 export function blockActionPayload(input: ClickInput): Record<string, unknown> {
   const channel = input.channel ?? 'C0APPROVALS';
   const ts = input.messageTs ?? '1700000001.000001';
   return {
     type: 'block_actions',
-    user: {
-      id: input.userId,
-      username: input.userId.toLowerCase(),
-      name: input.userId.toLowerCase(),
-      team_id: TEAM.id,
-    },
+    user: slackUser(input.userId),
     api_app_id: 'A0LOOPPAUSE',
     token: 'legacy-verification-token',
     container: { type: 'message', message_ts: ts, channel_id: channel, is_ephemeral: input.ephemeral ?? false },
@@ -96,12 +100,7 @@ export function viewSubmissionPayload(input: {
   return {
     type: 'view_submission',
     team: TEAM,
-    user: {
-      id: input.userId,
-      username: input.userId.toLowerCase(),
-      name: input.userId.toLowerCase(),
-      team_id: TEAM.id,
-    },
+    user: slackUser(input.userId),
     api_app_id: 'A0LOOPPAUSE',
     token: 'legacy-verification-token',
     trigger_id: `${Date.now()}.1234567890.abcdef`,

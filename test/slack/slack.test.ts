@@ -1,13 +1,15 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { verifyDecision } from '../../src/domain/signing.js';
 import { ActionId, CallbackId, fieldBlockId, ModalIds } from '../../src/slack/ids.js';
+import { eventually } from '../helpers/eventually.js';
 import { channelIdFor, FakeSlack, type SlackCall } from '../helpers/fake-slack.js';
 import { TEST_SIGNING_SECRET } from '../helpers/service.js';
-import { actionIds, eventually, type SlackService, shownText, startSlackService } from './harness.js';
+import { actionIds, type SlackService, shownText, startSlackService } from './harness.js';
 import {
   appHomeOpenedBody,
   blockActionPayload,
   formPayload,
+  sendClick,
   sendToSlackEndpoint,
   slashCommandBody,
   viewSubmissionPayload,
@@ -63,11 +65,7 @@ describe('Slack surface (memory store, fake Slack Web API)', () => {
 
   async function click(actionId: string, pauseId: string, userId: string, extra: { channel?: string } = {}) {
     const responseUrl = fake.responseUrl(`click-${Math.random().toString(36).slice(2)}`);
-    const res = await sendToSlackEndpoint(
-      url,
-      formPayload(blockActionPayload({ actionId, value: pauseId, userId, responseUrl, ...extra })),
-      FORM,
-    );
+    const res = await sendClick(url, { actionId, value: pauseId, userId, responseUrl, ...extra });
     return { res, responseUrl };
   }
 
@@ -430,19 +428,13 @@ describe('Slack surface (memory store, fake Slack Web API)', () => {
         .find((e) => e.action_id === ActionId.listMore);
       expect(more?.value).toEqual(expect.any(String));
       const responseUrl = fake.responseUrl('more-1');
-      await sendToSlackEndpoint(
-        url,
-        formPayload(
-          blockActionPayload({
-            actionId: ActionId.listMore,
-            value: String(more?.value),
-            userId: 'U0LIST',
-            responseUrl,
-            ephemeral: true,
-          }),
-        ),
-        FORM,
-      );
+      await sendClick(url, {
+        actionId: ActionId.listMore,
+        value: String(more?.value),
+        userId: 'U0LIST',
+        responseUrl,
+        ephemeral: true,
+      });
       const [next] = await fake.waitFor((c) => c.method === 'response_url' && c.path.endsWith('more-1'));
       expect(next?.body).toMatchObject({ replace_original: true, response_type: 'ephemeral' });
       expect(shownText(next as SlackCall)).not.toBe(shownText(answer));
