@@ -4,4 +4,4 @@ export { LoopPauseError } from './domain/errors.js';
 export type { PauseStatus, PauseView } from './domain/pause.js';
 export type { ApprovalRequestInput } from './domain/schemas.js';
 export type { SignedDecision, VerifyExpectations, VerifyResult } from './domain/signing.js';
-export { actionDigest, canonicalJson, verifyDecision } from './domain/signing.js';
+export { actionDigest, verifyDecision } from './domain/signing.js';

@@ -18,21 +18,6 @@ export interface SignedDecision extends UnsignedDecision {
   signature: string;
 }
 
-/** JSON with every object's keys sorted, recursively. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    const sorted: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) sorted[key] = sortKeys((value as Record<string, unknown>)[key]);
-    return sorted;
-  }
-  return value;
-}
-
 /**
  * sha256 hex of the canonical {action_description, action_details} (SPEC §5): top-level keys
  * sorted, values exactly as the agent sent them — so an agent computes it from its own request
@@ -63,9 +48,7 @@ export function signDecision(secret: string, decision: UnsignedDecision): Signed
   const fields: Record<string, string> = {};
   for (const key of Object.keys(decision.fields).sort()) fields[key] = decision.fields[key] ?? '';
   const normalized = { ...decision, fields };
-  const hmac = createHmac('sha256', secret)
-    .update(signingInput({ ...normalized }))
-    .digest('hex');
+  const hmac = createHmac('sha256', secret).update(signingInput(normalized)).digest('hex');
   return { ...normalized, signature: `sha256=${hmac}` };
 }
 
