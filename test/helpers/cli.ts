@@ -14,9 +14,10 @@ export function runProcess(
   args: string[],
   env: Record<string, string> = {},
   stdin = '',
+  cwd?: string,
 ): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'pipe' });
+    const child = spawn(command, args, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'pipe', cwd });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {

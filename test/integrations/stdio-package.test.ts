@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyDecision } from '../../src/domain/signing.js';
+import { actionDigest, signDecision, verifyDecision } from '../../src/domain/signing.js';
 import type { RunningService } from '../../src/main.js';
 import { runProcess } from '../helpers/cli.js';
 import { connectMcp, toolErrorText, toolJson } from '../helpers/mcp-client.js';
@@ -139,10 +139,34 @@ describe('looppause-mcp from the packed package', () => {
     expect(stderr).toContain('LOOPPAUSE_API_KEY');
   });
 
-  it('exports verifyDecision to agent code that imports the installed package', async () => {
-    const { verifyDecision: exported } = (await import(`${pkg.appDir}/node_modules/looppause/dist/src/index.js`)) as {
-      verifyDecision: typeof verifyDecision;
-    };
-    expect(exported(TEST_SIGNING_SECRET, { signature: 'sha256=00' })).toMatchObject({ ok: false });
+  it('exports verifyDecision to agent code that imports the installed package by name', async () => {
+    const signed = signDecision(TEST_SIGNING_SECRET, {
+      decision: 'approved',
+      comment: '',
+      fields: {},
+      responder: 'ops@example.com',
+      responded_at: new Date().toISOString(),
+      channel: 'email',
+      nonce: 'n'.repeat(32),
+      pause_id: 'pse_aaaaaaaaaaaaaaaaaaaaaaaaaa',
+      action_digest: actionDigest(ACTION),
+    });
+    // What an agent's own module does, run from the folder the package was installed into.
+    const agent = `import { verifyDecision } from 'looppause';
+      const response = JSON.parse(process.env.RESPONSE);
+      const expect = { pause_id: response.pause_id, action: JSON.parse(process.env.ACTION) };
+      console.log(JSON.stringify([
+        verifyDecision(process.env.SECRET, response, expect),
+        verifyDecision(process.env.SECRET, { ...response, decision: 'rejected' }, expect),
+      ]));`;
+    const run = await runProcess(
+      process.execPath,
+      ['--input-type=module', '-e', agent],
+      { RESPONSE: JSON.stringify(signed), ACTION: JSON.stringify(ACTION), SECRET: TEST_SIGNING_SECRET },
+      '',
+      pkg.appDir,
+    );
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual([{ ok: true }, { ok: false, reason: expect.any(String) }]);
   });
 });
