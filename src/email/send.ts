@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { ApprovalService } from '../service/approvals.js';
-import { errorSummary, type TaskHandler } from '../service/task-runner.js';
+import { DEFAULT_MAX_ATTEMPTS, errorSummary, type TaskHandler } from '../service/task-runner.js';
 import { TaskKind, taskId } from '../service/tasks.js';
 import type { Store } from '../store/store.js';
 import { renderRequestEmail } from './template.js';
@@ -19,8 +19,6 @@ export interface EmailDeps {
   kick: () => void;
 }
 
-/** The TaskRunner's default: on the last attempt a failure is final and shows as `failed`. */
-const MAX_SEND_ATTEMPTS = 8;
 
 /**
  * `email.send`: mails the request to `recipient_email` with a fresh decision link. Idempotent:
@@ -65,7 +63,8 @@ export function sendTask(deps: EmailDeps): TaskHandler {
         sent.path ? 'e-mail written to the outbox' : 'e-mail sent',
       );
     } catch (error) {
-      const final = task.attempts >= MAX_SEND_ATTEMPTS;
+      // The runner gives up after this run: the failure is final and shows as `failed`.
+      const final = task.attempts >= DEFAULT_MAX_ATTEMPTS;
       await store.setDelivery(pause.pause_id, 'email', {
         state: final ? 'failed' : 'retrying',
         attempts,

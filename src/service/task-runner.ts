@@ -19,6 +19,8 @@ export interface TaskRunnerOptions {
 
 const SWEEP_BATCH = 500;
 const SWEEP_MAX_ROUNDS = 100;
+/** Runs of a failing task before it is given up (with backoff, about 2 minutes in all). */
+export const DEFAULT_MAX_ATTEMPTS = 8;
 
 /** Thrown by a handler to retry later with backoff; any other error is retried the same way. */
 export class RetryLater extends Error {}
@@ -45,7 +47,7 @@ export class TaskRunner {
     this.logger = options.logger;
     this.intervalMs = options.intervalMs ?? 250;
     this.leaseMs = options.leaseMs ?? 60_000;
-    this.maxAttempts = options.maxAttempts ?? 8;
+    this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     this.now = options.now ?? Date.now;
     this.metrics = options.metrics;
   }
