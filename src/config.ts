@@ -56,10 +56,11 @@ const envSchema = z.object({
     .min(0)
     .max(7 * 24 * 3600)
     .default(900),
-  LOOPPAUSE_ALLOWED_EMAIL_DOMAINS: optionalString.refine(
-    (v) => v === undefined || v.split(',').every((d) => /^[a-z0-9.-]+\.[a-z]{2,}$/i.test(d.trim())),
-    { message: 'must be comma-separated domain names, e.g. example.com,example.org' },
-  ),
+  LOOPPAUSE_ALLOWED_EMAIL_DOMAINS: optionalString
+    .transform((v) => v?.split(',').map((d) => d.trim().toLowerCase()))
+    .refine((domains) => domains === undefined || domains.every((d) => /^[a-z0-9.-]+\.[a-z]{2,}$/.test(d)), {
+      message: 'must be comma-separated domain names, e.g. example.com,example.org',
+    }),
   LOOPPAUSE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
   LOOPPAUSE_TASK_LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(60),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
@@ -134,9 +135,7 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
     taskLeaseMs: e.LOOPPAUSE_TASK_LEASE_SECONDS * 1000,
     logLevel: e.LOG_LEVEL,
   };
-  if (e.LOOPPAUSE_ALLOWED_EMAIL_DOMAINS) {
-    config.allowedEmailDomains = e.LOOPPAUSE_ALLOWED_EMAIL_DOMAINS.split(',').map((d) => d.trim().toLowerCase());
-  }
+  if (e.LOOPPAUSE_ALLOWED_EMAIL_DOMAINS) config.allowedEmailDomains = e.LOOPPAUSE_ALLOWED_EMAIL_DOMAINS;
   if (e.REDIS_URL) config.redis = { url: e.REDIS_URL, prefix: e.LOOPPAUSE_REDIS_PREFIX };
   if (e.LOOPPAUSE_SIGNING_SECRET) config.signingSecret = e.LOOPPAUSE_SIGNING_SECRET;
   if (e.SLACK_BOT_TOKEN && e.SLACK_SIGNING_SECRET) {

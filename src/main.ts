@@ -52,7 +52,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     store,
     metrics,
     logger,
-    leaseMs: config.taskLeaseMs,
+    leaseMs: resolved.config.taskLeaseMs,
     ...(options.taskIntervalMs ? { intervalMs: options.taskIntervalMs } : {}),
   });
   const service = new ApprovalService({

@@ -19,7 +19,6 @@ export interface EmailDeps {
   kick: () => void;
 }
 
-
 /**
  * `email.send`: mails the request to `recipient_email` with a fresh decision link. Idempotent:
  * nothing happens once the pause has ended or the mail went out. A failed send is recorded on the
