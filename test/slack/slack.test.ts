@@ -181,6 +181,16 @@ describe('Slack surface (memory store, fake Slack Web API)', () => {
     it('a correctly signed request → 200', async () => {
       expect((await sendToSlackEndpoint(url, body(), FORM)).status).toBe(200);
     });
+    it('answers the url_verification challenge Slack sends when the events URL is saved', async () => {
+      const body = JSON.stringify({
+        token: 'legacy-verification-token',
+        challenge: 'ch4ll3nge-xyz',
+        type: 'url_verification',
+      });
+      const res = await sendToSlackEndpoint(url, body, 'application/json');
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ challenge: 'ch4ll3nge-xyz' });
+    });
     it('a signed JSON null (Bolt throws on it) → 400, not 500', async () => {
       expect((await sendToSlackEndpoint(url, 'null', 'application/json')).status).toBe(400);
     });
