@@ -61,6 +61,16 @@ const envSchema = z.object({
     .refine((domains) => domains === undefined || domains.every((d) => /^[a-z0-9.-]+\.[a-z]{2,}$/.test(d)), {
       message: 'must be comma-separated domain names, e.g. example.com,example.org',
     }),
+  LOOPPAUSE_ALLOWED_SLACK_CHANNELS: optionalString
+    .transform((v) => v?.split(',').map((c) => c.trim()))
+    .refine(
+      (channels) => channels === undefined || channels.every((c) => /^(#[a-z0-9._-]{1,80}|[CG][A-Z0-9]{2,})$/.test(c)),
+      { message: 'must be comma-separated channel names (#name) or ids (C…, G…), e.g. #approvals,C0123ABCD' },
+    ),
+  LOOPPAUSE_MAX_WAITING_PER_KEY: z.coerce.number().int().min(0).max(100_000).default(100),
+  LOOPPAUSE_METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, {
+    message: 'must be at least 16 characters',
+  }),
   LOOPPAUSE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
   LOOPPAUSE_TASK_LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(60),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
@@ -95,6 +105,12 @@ export interface Config {
   email: { smtpUrl?: string; outboxDir: string; from: string; fallbackAfterSeconds: number };
   /** When set, e-mail recipients and e-mail approvers must be in these domains (lower case). */
   allowedEmailDomains?: string[];
+  /** When set, `recipient_slack` must be one of these channel names (`#name`) or ids (lower-case names). */
+  allowedSlackChannels?: string[];
+  /** Waiting `check_approval` calls one API key may hold on one replica; past it a call answers at once. */
+  maxWaitingPerKey: number;
+  /** When set, `/metrics` needs `Authorization: Bearer <token>`. */
+  metricsToken?: string;
   /** Requests per API key per minute on /mcp and /v1, across replicas; 0 turns the limit off. */
   rateLimitPerMinute: number;
   /** How long a replica holds a delivery task before another may take it over (a crashed replica's tasks). */
@@ -132,10 +148,13 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       ...(e.SMTP_URL ? { smtpUrl: e.SMTP_URL } : {}),
     },
     rateLimitPerMinute: e.LOOPPAUSE_RATE_LIMIT_PER_MINUTE,
+    maxWaitingPerKey: e.LOOPPAUSE_MAX_WAITING_PER_KEY,
     taskLeaseMs: e.LOOPPAUSE_TASK_LEASE_SECONDS * 1000,
     logLevel: e.LOG_LEVEL,
   };
   if (e.LOOPPAUSE_ALLOWED_EMAIL_DOMAINS) config.allowedEmailDomains = e.LOOPPAUSE_ALLOWED_EMAIL_DOMAINS;
+  if (e.LOOPPAUSE_ALLOWED_SLACK_CHANNELS) config.allowedSlackChannels = e.LOOPPAUSE_ALLOWED_SLACK_CHANNELS;
+  if (e.LOOPPAUSE_METRICS_TOKEN) config.metricsToken = e.LOOPPAUSE_METRICS_TOKEN;
   if (e.REDIS_URL) config.redis = { url: e.REDIS_URL, prefix: e.LOOPPAUSE_REDIS_PREFIX };
   if (e.LOOPPAUSE_SIGNING_SECRET) config.signingSecret = e.LOOPPAUSE_SIGNING_SECRET;
   if (e.SLACK_BOT_TOKEN && e.SLACK_SIGNING_SECRET) {
