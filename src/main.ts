@@ -77,6 +77,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     allowedHosts: resolved.config.allowedHosts,
     rateLimitPerMinute: resolved.config.rateLimitPerMinute,
     metrics,
+    ...(resolved.config.metricsToken ? { metricsToken: resolved.config.metricsToken } : {}),
     mounts: surfaces.flatMap((s) => s.mounts ?? []),
   });
   const server = await listen(app, resolved.config.port, resolved.config.host);

@@ -10,6 +10,7 @@ import { hostGuard } from './host-guard.js';
 import { rateLimit } from './rate-limit.js';
 import { requestLog } from './request-log.js';
 import { healthRouter } from './routes/health.js';
+import { metricsRouter } from './routes/metrics.js';
 import { pausesRouter } from './routes/pauses.js';
 
 export interface HttpAppOptions {
@@ -20,6 +21,8 @@ export interface HttpAppOptions {
   allowedHosts: readonly string[];
   rateLimitPerMinute: number;
   metrics?: Metrics;
+  /** When set, `/metrics` needs `Authorization: Bearer <metricsToken>`. */
+  metricsToken?: string;
   /** Routers mounted by other surfaces (Slack's receiver, the e-mail decision page), path → router. */
   mounts?: ReadonlyArray<{ path: string; router: Router | RequestHandler }>;
   bodyLimit?: string;
@@ -35,13 +38,16 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', true);
   app.use(requestLog(logger, options.metrics));
-  app.use(healthRouter(store, options.metrics));
+  app.use(healthRouter(store));
   app.use(hostGuard(options.allowedHosts));
+  if (options.metrics) app.use(metricsRouter(options.metrics, options.metricsToken));
 
   const json = express.json({ limit: options.bodyLimit ?? '256kb', type: ['application/json', 'application/*+json'] });
-  const authenticated = [auth.middleware(), rateLimit(store, options.rateLimitPerMinute, logger)];
-  app.use('/mcp', mcpMethodGuard, json, ...authenticated, mcpRouter(service, logger));
-  app.use('/v1/pauses', json, ...authenticated, pausesRouter(service));
+  // Authenticate before parsing: an anonymous body is never read.
+  const authenticate = auth.middleware();
+  const limit = rateLimit(store, options.rateLimitPerMinute, logger);
+  app.use('/mcp', mcpMethodGuard, authenticate, json, limit, mcpRouter(service, logger));
+  app.use('/v1/pauses', authenticate, json, limit, pausesRouter(service));
   for (const mount of options.mounts ?? []) app.use(mount.path, mount.router);
 
   app.use((_req, res) => {

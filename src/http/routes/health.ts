@@ -1,16 +1,9 @@
 import { Router } from 'express';
-import type { Metrics } from '../../metrics.js';
 import type { Store } from '../../store/store.js';
 
-/** Liveness, readiness and metrics; outside the Host guard so load balancers and Prometheus may probe by IP. */
-export function healthRouter(store: Store, metrics?: Metrics): Router {
+/** Liveness and readiness; outside the Host guard so load balancers may probe by IP. */
+export function healthRouter(store: Store): Router {
   const router = Router();
-  if (metrics) {
-    router.get('/metrics', async (_req, res) => {
-      res.setHeader('Content-Type', metrics.registry.contentType);
-      res.send(await metrics.registry.metrics());
-    });
-  }
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
