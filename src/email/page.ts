@@ -82,7 +82,7 @@ export function formPage(input: FormPageInput): string {
   const fieldInputs = fields
     .map((f) => {
       const id = `field_${f.name}`;
-      const value = values?.fields[f.name] ?? '';
+      const value = (values && Object.hasOwn(values.fields, f.name) ? values.fields[f.name] : undefined) ?? '';
       return (
         `<label for="${escapeHtml(id)}">${escapeHtml(f.label)}${f.required ? ' <span class="req">(required to approve)</span>' : ''}</label>` +
         `<input type="text" id="${escapeHtml(id)}" name="${escapeHtml(id)}" maxlength="2000" value="${escapeHtml(value)}">`

@@ -1,4 +1,6 @@
 import { LoopPauseError, notFound } from '../domain/errors.js';
+import { missingRequired, pickAnswers } from '../domain/fields.js';
+import { requestDigest } from '../domain/idempotency.js';
 import { newNonce, newPauseId } from '../domain/ids.js';
 import {
   type DecisionChannel,
@@ -121,11 +123,23 @@ export class ApprovalService {
       delivery: {},
     };
     const { idempotency_key: idempotencyKey } = request;
-    const { pause: stored, created } = await this.store.createPause({
+    const result = await this.store.createPause({
       pause,
       tasks: this.deliveryTasks(pause, nowMs),
-      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+      ...(idempotencyKey === undefined
+        ? {}
+        : { idempotency: { key: idempotencyKey, requestDigest: requestDigest(request) } }),
     });
+    if (result.outcome === 'conflict') {
+      throw new LoopPauseError(
+        'conflict',
+        `idempotency_key: this key was already used for a different request (${result.pauseId}); ` +
+          'a retry must repeat the request exactly, a new request needs a new key',
+        'idempotency_key',
+      );
+    }
+    const { pause: stored } = result;
+    const created = result.outcome === 'created';
     if (created) {
       this.metrics?.pausesCreated.inc({ recipients: recipientsLabel(pause) });
       this.onCreated?.(pause);
@@ -219,10 +233,9 @@ export class ApprovalService {
     if (!pause) throw notFound(pauseId);
     if (pause.status !== 'pending') return { outcome: 'already_final', pause };
     if (!mayDecide(pause, input.identities)) return { outcome: 'not_approver', pause };
-    const fields = pickFields(pause, input.fields ?? {});
-    const missing = (pause.request.response_fields ?? [])
-      .filter((f) => f.required && !fields[f.name]?.trim())
-      .map((f) => f.name);
+    const asked = pause.request.response_fields ?? [];
+    const fields = pickAnswers(asked, input.fields ?? {});
+    const missing = missingRequired(asked, fields);
     if (input.decision === 'approved' && missing.length > 0)
       return { outcome: 'missing_fields', pause, fields: missing };
     const nowMs = this.now();
@@ -297,14 +310,4 @@ export class ApprovalService {
 function recipientsLabel(pause: Pause): string {
   const { recipient_slack: slack, recipient_email: email } = pause.request;
   return slack && email ? 'slack+email' : slack ? 'slack' : 'email';
-}
-
-/** Keeps only the answers the request asked for, trimmed; a rejection may leave them empty. */
-function pickFields(pause: Pause, given: Record<string, string>): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const field of pause.request.response_fields ?? []) {
-    const value = given[field.name];
-    if (typeof value === 'string' && value.trim() !== '') fields[field.name] = value.trim().slice(0, 2000);
-  }
-  return fields;
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../domain/hash.js';
 import type { Deliveries, Pause, PauseStatus } from '../domain/pause.js';
 import type { SignedDecision } from '../domain/signing.js';
 import { decodeCursor, encodeCursor, isAfter } from './cursor.js';
@@ -23,24 +23,28 @@ import { Watchers } from './watchers.js';
 export class MemoryStore implements Store {
   readonly kind = 'memory';
   private readonly pauses = new Map<string, Pause>();
-  private readonly idempotency = new Map<string, string>();
+  private readonly idempotency = new Map<string, { pauseId: string; requestDigest: string }>();
   private readonly tasks = new Map<string, Task>();
   private readonly tokens = new Map<string, { token: DecisionToken; expiresAtMs: number }>();
   private readonly apiKeys = new Map<string, StoredApiKey>();
   private readonly watchers = new Watchers();
   private readonly rateWindows = new Map<string, { window: number; hits: number }>();
 
-  async createPause({ pause, idempotencyKey, tasks }: NewPause): Promise<CreateResult> {
-    if (idempotencyKey !== undefined) {
-      const key = `${pause.agent_id}\n${sha256(idempotencyKey)}`;
-      const existing = this.idempotency.get(key);
-      const existingPause = existing ? this.pauses.get(existing) : undefined;
-      if (existingPause) return { created: false, pause: structuredClone(existingPause) };
-      this.idempotency.set(key, pause.pause_id);
+  async createPause({ pause, idempotency, tasks }: NewPause): Promise<CreateResult> {
+    if (idempotency !== undefined) {
+      const key = `${pause.agent_id}\n${sha256Hex(idempotency.key)}`;
+      const held = this.idempotency.get(key);
+      const heldPause = held ? this.pauses.get(held.pauseId) : undefined;
+      if (held && heldPause) {
+        return held.requestDigest === idempotency.requestDigest
+          ? { outcome: 'existing', pause: structuredClone(heldPause) }
+          : { outcome: 'conflict', pauseId: held.pauseId };
+      }
+      this.idempotency.set(key, { pauseId: pause.pause_id, requestDigest: idempotency.requestDigest });
     }
     this.pauses.set(pause.pause_id, structuredClone(pause));
     for (const task of tasks) this.addTask(task);
-    return { created: true, pause: structuredClone(pause) };
+    return { outcome: 'created', pause: structuredClone(pause) };
   }
 
   async getPause(pauseId: string): Promise<Pause | null> {
@@ -73,7 +77,7 @@ export class MemoryStore implements Store {
         this.pauses.delete(pause.pause_id);
       }
     }
-    for (const [key, pauseId] of this.idempotency) if (!this.pauses.has(pauseId)) this.idempotency.delete(key);
+    for (const [key, held] of this.idempotency) if (!this.pauses.has(held.pauseId)) this.idempotency.delete(key);
     for (const [hash, entry] of this.tokens) if (entry.expiresAtMs <= nowMs) this.tokens.delete(hash);
     return ended;
   }
@@ -208,8 +212,4 @@ export class MemoryStore implements Store {
     this.tasks.set(task.id, { ...task, attempts: 0 });
     return true;
   }
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Deliveries, Pause, PauseStatus } from '../domain/pause.js';
 import { actionDigest, type SignedDecision } from '../domain/signing.js';
@@ -9,6 +8,7 @@ import {
   type CreateResult,
   type DecisionToken,
   type EndResult,
+  INDEX_HORIZON_MS,
   type ListQuery,
   type NewPause,
   type NewTask,
@@ -66,7 +66,7 @@ export class RedisStore implements Store {
     await this.redis.ping();
   }
 
-  async createPause({ pause, idempotencyKey, tasks }: NewPause): Promise<CreateResult> {
+  async createPause({ pause, idempotency, tasks }: NewPause): Promise<CreateResult> {
     const k = this.keys;
     const record: PauseRecord = {
       agent_id: pause.agent_id,
@@ -77,11 +77,11 @@ export class RedisStore implements Store {
     const expiresMs = Date.parse(pause.expires_at);
     const createdMs = Date.parse(pause.created_at);
     const taskArgs = tasks.flatMap((t) => [t.id, taskJson(t), t.run_at]);
-    const [created, pauseId] = await this.scripts.run<[number, string]>(
+    const [outcome, pauseId] = await this.scripts.run<[number, string]>(
       'create',
       [
         k.pause(pause.pause_id),
-        idempotencyKey === undefined ? k.pause(pause.pause_id) : k.idempotency(pause.agent_id, idempotencyKey),
+        idempotency === undefined ? k.pause(pause.pause_id) : k.idempotency(pause.agent_id, idempotency.key),
         k.agentAll(pause.agent_id),
         k.agentPending(pause.agent_id),
         k.expiry,
@@ -94,16 +94,20 @@ export class RedisStore implements Store {
         JSON.stringify(record),
         expiresMs,
         createdMs,
-        idempotencyKey === undefined ? '0' : '1',
+        idempotency?.requestDigest ?? '',
         expiresMs - createdMs + RETENTION_MS,
         pause.request.recipient_slack === undefined ? '0' : '1',
+        k.pause(''),
+        INDEX_HORIZON_MS,
         ...taskArgs,
       ],
     );
-    if (created === 1) return { created: true, pause };
+    if (outcome === 1) return { outcome: 'created', pause };
+    if (outcome === 2) return { outcome: 'conflict', pauseId };
     const existing = await this.getPause(pauseId);
-    if (!existing) throw new Error('idempotency key points at a pause that no longer exists');
-    return { created: false, pause: existing };
+    // Purged between the script and this read: as good as a conflict-free retry of a gone pause.
+    if (!existing) return this.createPause({ pause, tasks, ...(idempotency ? { idempotency } : {}) });
+    return { outcome: 'existing', pause: existing };
   }
 
   async getPause(pauseId: string): Promise<Pause | null> {
@@ -342,8 +346,4 @@ function fromHash(pauseId: string, hash: Record<string, string>): Pause | null {
   if (hash['d:slack']) pause.delivery.slack = JSON.parse(hash['d:slack']);
   if (hash['d:email']) pause.delivery.email = JSON.parse(hash['d:email']);
   return pause;
-}
-
-export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }

@@ -1,4 +1,5 @@
 import type { Deliveries, Pause, PauseStatus } from '../domain/pause.js';
+import { MAX_TIMEOUT_HOURS } from '../domain/schemas.js';
 import type { SignedDecision } from '../domain/signing.js';
 
 /** The port every surface talks to. Two adapters: memory (embedded default) and Redis. */
@@ -16,12 +17,20 @@ export type NewTask = Omit<Task, 'attempts'>;
 
 export interface NewPause {
   pause: Pause;
-  idempotencyKey?: string;
+  /** Per agent: a repeat with the same `requestDigest` returns the first pause; another digest is a conflict. */
+  idempotency?: { key: string; requestDigest: string };
   /** Enqueued atomically with the pause: nothing is half-written. */
   tasks: NewTask[];
 }
 
-export type CreateResult = { created: boolean; pause: Pause };
+/**
+ * `existing`: the idempotency key already holds a pause for the same request. `conflict`: it holds
+ * one for a different request. A key whose pause has been purged is free again.
+ */
+export type CreateResult =
+  | { outcome: 'created'; pause: Pause }
+  | { outcome: 'existing'; pause: Pause }
+  | { outcome: 'conflict'; pauseId: string };
 
 /** `ended`: this call made the transition. `already_final`: another outcome won first. */
 export type EndResult =
@@ -113,3 +122,6 @@ export interface Store {
 
 /** How long finished pauses (and their idempotency keys) are kept. */
 export const RETENTION_MS = 7 * 24 * 3_600_000;
+
+/** Nothing in a per-agent index older than this can still exist: the longest timeout plus retention. */
+export const INDEX_HORIZON_MS = MAX_TIMEOUT_HOURS * 3_600_000 + RETENTION_MS;

@@ -171,6 +171,31 @@ describe('e-mail over a real SMTP server, and the decision page', () => {
     });
   });
 
+  it('handles response fields named like Object.prototype members (constructor, toString)', async () => {
+    const { pauseId, link } = await mailed({
+      response_fields: [
+        { name: 'constructor', label: 'Constructor', required: true },
+        { name: 'toString', label: 'To string' },
+      ],
+    });
+    const page = await fetch(link);
+    expect(page.status).toBe(200);
+    expect(await page.text()).not.toContain('[native code]');
+    const formKey = formKeyIn(await (await fetch(link)).text());
+    const missing = await postDecision(link, { form_key: formKey, decision: 'approved' });
+    expect(missing.status).toBe(422);
+    expect(await missing.text()).toContain('Constructor: is required to approve');
+    const approved = await postDecision(link, {
+      form_key: formKey,
+      decision: 'approved',
+      field_constructor: 'PO-77',
+    });
+    expect(approved.status).toBe(200);
+    const view = await agentView(running, pauseId);
+    expect(view).toMatchObject({ status: 'responded', response: { fields: { constructor: 'PO-77' } } });
+    expect(verifyDecision(TEST_SIGNING_SECRET, view.response).ok).toBe(true);
+  });
+
   it('refuses a cross-origin post and a post without the page form key (403); nothing is decided', async () => {
     const { pauseId, link } = await mailed();
     const formKey = formKeyIn(await (await fetch(link)).text());

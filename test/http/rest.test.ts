@@ -56,6 +56,31 @@ describe('REST /v1/pauses', () => {
     expect(await cancel.json()).toMatchObject({ cancelled: false, status: 'responded' });
   });
 
+  it('answers 409 conflict naming idempotency_key when the key is reused for a different request', async () => {
+    const first = await create({ idempotency_key: 'refund-2001' });
+    expect(first.status).toBe(201);
+    const reordered = await call('/v1/pauses', {
+      method: 'POST',
+      body: JSON.stringify({
+        idempotency_key: 'refund-2001',
+        recipient_email: body.recipient_email,
+        action_details: body.action_details,
+        action_description: body.action_description,
+      }),
+    });
+    expect(reordered.status).toBe(200);
+    for (const change of [
+      { action_details: { amount: '9999 EUR' } },
+      { recipient_email: 'mallory@example.com' },
+      { approvers: ['mallory@example.com'] },
+      { timeout_hours: 1 },
+      { response_fields: [{ name: 'po', label: 'PO' }] },
+    ]) {
+      const reused = await create({ ...change, idempotency_key: 'refund-2001' });
+      expect(reused).toMatchObject({ status: 409, json: { error: { code: 'conflict', field: 'idempotency_key' } } });
+    }
+  });
+
   it('lists this key’s pauses by status with a cursor', async () => {
     const mine = [];
     for (let i = 0; i < 3; i++) mine.push((await create()).json.pause_id);

@@ -93,6 +93,28 @@ for (const storeKind of ['memory', 'redis'] as const) {
       expect(b.pause_id).toBe(a.pause_id);
     });
 
+    it('refuses a repeated idempotency key for another action with a tool error naming idempotency_key', async () => {
+      const key = `refund-${Math.random()}`;
+      const first = toolJson(
+        await client.callTool({ name: 'request_approval', arguments: { ...request, idempotency_key: key } }),
+      );
+      await running.service.decide(first.pause_id as string, {
+        decision: 'approved',
+        comment: '',
+        responder: 'ops@example.com',
+        channel: 'email',
+        identities: ['ops@example.com'],
+      });
+      const other = { ...request, action_description: 'Delete the production bucket', idempotency_key: key };
+      const refused = await client.callTool({ name: 'request_approval', arguments: other });
+      expect(refused.isError).toBe(true);
+      expect(toolErrorText(refused)).toMatch(/^Error \(conflict\): idempotency_key: .*different request/);
+      const listed = await running.store.listPauses({ agentId: 'agent-a', limit: 100 });
+      expect(listed.items.filter((p) => p.request.idempotency_key === key).map((p) => p.pause_id)).toEqual([
+        first.pause_id,
+      ]);
+    });
+
     it('cancels a pending pause once and says so the second time', async () => {
       const { pause_id } = toolJson(await client.callTool({ name: 'request_approval', arguments: request }));
       const first = toolJson(

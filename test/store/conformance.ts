@@ -69,25 +69,49 @@ export function storeConformance(
         request: { ...pauseAt(now).request, action_details: {}, approvers: ['U0123ABCD'] },
       });
       const result = await store.createPause({ pause, tasks: [] });
-      expect(result.created).toBe(true);
+      expect(result.outcome).toBe('created');
       expect(await store.getPause(pause.pause_id)).toEqual(pause);
       expect(await store.getPause(newPauseId())).toBeNull();
     });
 
-    it('returns the first pause for a repeated idempotency key, per agent', async () => {
+    it('returns the first pause for a repeated idempotency key and the same request, per agent', async () => {
       const first = pauseAt(now);
       const second = pauseAt(now);
       const otherAgent = pauseAt(now, { agent_id: 'agent-b' });
-      expect((await store.createPause({ pause: first, idempotencyKey: 'k1', tasks: [] })).created).toBe(true);
+      const k1 = { key: 'k1', requestDigest: 'digest-a' };
+      expect((await store.createPause({ pause: first, idempotency: k1, tasks: [] })).outcome).toBe('created');
       const again = await store.createPause({
         pause: second,
-        idempotencyKey: 'k1',
+        idempotency: k1,
         tasks: [{ id: `slack.post:${second.pause_id}`, kind: 'slack.post', pause_id: second.pause_id, run_at: now }],
       });
-      expect(again).toEqual({ created: false, pause: first });
+      expect(again).toEqual({ outcome: 'existing', pause: first });
       expect(await store.getPause(second.pause_id)).toBeNull();
       expect(await store.claimDueTasks(now, 1000, 10)).toEqual([]);
-      expect((await store.createPause({ pause: otherAgent, idempotencyKey: 'k1', tasks: [] })).created).toBe(true);
+      expect((await store.createPause({ pause: otherAgent, idempotency: k1, tasks: [] })).outcome).toBe('created');
+    });
+
+    it('refuses a repeated idempotency key for a different request, storing nothing', async () => {
+      const first = pauseAt(now);
+      const other = pauseAt(now);
+      await store.createPause({ pause: first, idempotency: { key: 'k1', requestDigest: 'digest-a' }, tasks: [] });
+      await store.decide(first.pause_id, responseFor(first), now);
+      await store.claimDueTasks(now, 1000, 10).then((tasks) => Promise.all(tasks.map((t) => store.completeTask(t.id))));
+      const result = await store.createPause({
+        pause: other,
+        idempotency: { key: 'k1', requestDigest: 'digest-b' },
+        tasks: [{ id: `slack.post:${other.pause_id}`, kind: 'slack.post', pause_id: other.pause_id, run_at: now }],
+      });
+      expect(result).toEqual({ outcome: 'conflict', pauseId: first.pause_id });
+      expect(await store.getPause(other.pause_id)).toBeNull();
+      expect(await store.claimDueTasks(now, 1000, 10)).toEqual([]);
+      // The key still answers for the first request.
+      const same = await store.createPause({
+        pause: other,
+        idempotency: { key: 'k1', requestDigest: 'digest-a' },
+        tasks: [],
+      });
+      expect(same.outcome).toBe('existing');
     });
 
     it('lets exactly one of many concurrent decisions win', async () => {

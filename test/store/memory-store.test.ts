@@ -6,17 +6,18 @@ import { pauseAt, storeConformance } from './conformance.js';
 storeConformance('memory', async () => new MemoryStore());
 
 describe('memory store retention', () => {
-  it('forgets finished pauses and their idempotency keys after the retention period', async () => {
+  it('forgets finished pauses after the retention period; their idempotency key then starts a new pause', async () => {
     const store = new MemoryStore();
     const now = Date.now();
     const pause = pauseAt(now);
-    await store.createPause({ pause, idempotencyKey: 'k', tasks: [] });
+    await store.createPause({ pause, idempotency: { key: 'k', requestDigest: 'a' }, tasks: [] });
     await store.cancel(pause.pause_id, undefined, now);
     await store.sweepExpired(now + RETENTION_MS - 1, 100);
     expect(await store.getPause(pause.pause_id)).not.toBeNull();
     await store.sweepExpired(now + RETENTION_MS, 100);
     expect(await store.getPause(pause.pause_id)).toBeNull();
     const again = pauseAt(now);
-    expect((await store.createPause({ pause: again, idempotencyKey: 'k', tasks: [] })).created).toBe(true);
+    const retried = await store.createPause({ pause: again, idempotency: { key: 'k', requestDigest: 'b' }, tasks: [] });
+    expect(retried).toEqual({ outcome: 'created', pause: again });
   });
 });

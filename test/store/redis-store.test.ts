@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisStore } from '../../src/store/redis-store.js';
+import { INDEX_HORIZON_MS } from '../../src/store/store.js';
 import { randomPrefix, startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { pauseAt, responseFor, storeConformance } from './conformance.js';
 
@@ -27,7 +28,7 @@ describe('Redis specifics', () => {
   it('puts every key under one hash tag (Redis Cluster: one slot per deployment)', async () => {
     const store = await makeStore();
     const pause = pauseAt(Date.now());
-    await store.createPause({ pause, idempotencyKey: 'k', tasks: [] });
+    await store.createPause({ pause, idempotency: { key: 'k', requestDigest: 'a' }, tasks: [] });
     await store.decide(pause.pause_id, responseFor(pause), Date.now());
     const keys = await store.redis.keys(`${store.keys.base}*`);
     expect(keys.length).toBeGreaterThan(3);
@@ -49,6 +50,34 @@ describe('Redis specifics', () => {
     expect((await b.getPause(pause.pause_id))?.status).toBe('responded');
     watch.close();
     await Promise.all([a.close(), b.close()]);
+  });
+
+  it('lets an idempotency key whose pause was purged start a new pause (the key outlives the pause)', async () => {
+    const store = await makeStore();
+    const first = pauseAt(Date.now());
+    const idempotency = { key: 'k', requestDigest: 'a' };
+    await store.createPause({ pause: first, idempotency, tasks: [] });
+    await store.redis.del(store.keys.pause(first.pause_id));
+    const retry = pauseAt(Date.now());
+    expect(await store.createPause({ pause: retry, idempotency, tasks: [] })).toEqual({
+      outcome: 'created',
+      pause: retry,
+    });
+    expect((await store.getPause(retry.pause_id))?.status).toBe('pending');
+    await store.close();
+  });
+
+  it('trims the per-agent index on write: entries past the retention horizon go, without a list', async () => {
+    const store = await makeStore();
+    const now = Date.now();
+    const ancient = pauseAt(now - INDEX_HORIZON_MS - 60_000);
+    await store.createPause({ pause: ancient, tasks: [] });
+    const index = store.keys.agentAll(ancient.agent_id);
+    expect(await store.redis.zscore(index, ancient.pause_id)).not.toBeNull();
+    const fresh = pauseAt(now);
+    await store.createPause({ pause: fresh, tasks: [] });
+    expect(await store.redis.zrange(index, '0', '-1')).toEqual([fresh.pause_id]);
+    await store.close();
   });
 
   it('starts the retention clock on finished pauses only', async () => {

@@ -1,4 +1,5 @@
 import type { AllMiddlewareArgs, App, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { missingRequired } from '../../../domain/fields.js';
 import { parseModalMetadata } from '../../blocks/index.js';
 import type { SlackDeps } from '../../deps.js';
 import { CallbackId, fieldBlockId, ModalIds } from '../../ids.js';
@@ -20,7 +21,7 @@ export function registerDecisionSubmission(app: App, deps: SlackDeps): void {
     }
     const values = view.state.values;
     const comment = (values[ModalIds.commentBlock]?.[ModalIds.commentAction]?.value ?? '').trim().slice(0, 2000);
-    const fields: Record<string, string> = {};
+    const fields: Record<string, string> = Object.create(null);
     for (const [blockId, actions] of Object.entries(values)) {
       if (!blockId.startsWith(ModalIds.fieldBlockPrefix)) continue;
       const value = actions[ModalIds.fieldAction]?.value;
@@ -28,13 +29,11 @@ export function registerDecisionSubmission(app: App, deps: SlackDeps): void {
     }
     if (meta.decision === 'approved') {
       const pause = await deps.service.get(meta.pause_id);
-      const missing = (pause?.status === 'pending' ? (pause.request.response_fields ?? []) : []).filter(
-        (f) => f.required && !fields[f.name]?.trim(),
-      );
+      const missing = pause?.status === 'pending' ? missingRequired(pause.request.response_fields ?? [], fields) : [];
       if (missing.length > 0) {
         await ack({
           response_action: 'errors',
-          errors: Object.fromEntries(missing.map((f) => [fieldBlockId(f.name), 'This answer is required to approve.'])),
+          errors: Object.fromEntries(missing.map((name) => [fieldBlockId(name), 'This answer is required to approve.'])),
         });
         return;
       }
