@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SLACK_TARGET_PATTERN } from './domain/schemas.js';
 
 /** Environment → typed config. The only module that reads `process.env`. */
 
@@ -62,11 +63,11 @@ const envSchema = z.object({
       message: 'must be comma-separated domain names, e.g. example.com,example.org',
     }),
   LOOPPAUSE_ALLOWED_SLACK_CHANNELS: optionalString
-    .transform((v) => v?.split(',').map((c) => c.trim()))
-    .refine(
-      (channels) => channels === undefined || channels.every((c) => /^(#[a-z0-9._-]{1,80}|[CG][A-Z0-9]{2,})$/.test(c)),
-      { message: 'must be comma-separated channel names (#name) or ids (C…, G…), e.g. #approvals,C0123ABCD' },
-    ),
+    .transform((v) => v?.split(',').map((c) => (c.trim().startsWith('#') ? c.trim().toLowerCase() : c.trim())))
+    .refine((targets) => targets === undefined || targets.every((t) => SLACK_TARGET_PATTERN.test(t)), {
+      message:
+        'must be comma-separated #channel names, channel ids (C…/G…) or user ids (U…/W…), e.g. #approvals,C0123ABCD',
+    }),
   LOOPPAUSE_MAX_WAITING_PER_KEY: z.coerce.number().int().min(0).max(100_000).default(100),
   LOOPPAUSE_METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, {
     message: 'must be at least 16 characters',
@@ -105,7 +106,7 @@ export interface Config {
   email: { smtpUrl?: string; outboxDir: string; from: string; fallbackAfterSeconds: number };
   /** When set, e-mail recipients and e-mail approvers must be in these domains (lower case). */
   allowedEmailDomains?: string[];
-  /** When set, `recipient_slack` must be one of these channel names (`#name`) or ids (lower-case names). */
+  /** When set, `recipient_slack` must be one of these: `#name` (lower case), a channel id or a user id. */
   allowedSlackChannels?: string[];
   /** Waiting `check_approval` calls one API key may hold on one replica; past it a call answers at once. */
   maxWaitingPerKey: number;

@@ -61,6 +61,8 @@ export async function startService(config: Config, options: StartOptions = {}): 
     slackEnabled: resolved.config.slack !== undefined,
     emailFallbackAfterMs: resolved.config.email.fallbackAfterSeconds * 1000,
     ...(resolved.config.allowedEmailDomains ? { allowedEmailDomains: resolved.config.allowedEmailDomains } : {}),
+    ...(resolved.config.allowedSlackChannels ? { allowedSlackChannels: resolved.config.allowedSlackChannels } : {}),
+    maxWaitingPerKey: resolved.config.maxWaitingPerKey,
     onCreated: () => runner.kick(),
     metrics,
   });

@@ -64,6 +64,24 @@ describe('config', () => {
     expect(!bad.ok && bad.errors[0]).toMatch(/^LOOPPAUSE_ALLOWED_EMAIL_DOMAINS: /);
   });
 
+  it('parses the allowed Slack destinations (names lower-cased) and refuses what is not one', () => {
+    const ok = parseConfig({ LOOPPAUSE_ALLOWED_SLACK_CHANNELS: '#Approvals, C0123ABCD9, U0ONCALL01' });
+    expect(ok.ok && ok.config.allowedSlackChannels).toEqual(['#approvals', 'C0123ABCD9', 'U0ONCALL01']);
+    const bad = parseConfig({ LOOPPAUSE_ALLOWED_SLACK_CHANNELS: '#approvals,approvals' });
+    expect(!bad.ok && bad.errors[0]).toMatch(/^LOOPPAUSE_ALLOWED_SLACK_CHANNELS: /);
+  });
+
+  it('defaults the waiting cap to 100 and requires a real metrics token when one is set', () => {
+    const defaults = parseConfig({});
+    expect(defaults.ok && defaults.config.maxWaitingPerKey).toBe(100);
+    expect(defaults.ok && defaults.config.metricsToken).toBeUndefined();
+    const bad = parseConfig({ LOOPPAUSE_MAX_WAITING_PER_KEY: '-1', LOOPPAUSE_METRICS_TOKEN: 'short' });
+    expect(!bad.ok && bad.errors.map((e) => e.split(':')[0]).sort()).toEqual([
+      'LOOPPAUSE_MAX_WAITING_PER_KEY',
+      'LOOPPAUSE_METRICS_TOKEN',
+    ]);
+  });
+
   it('allows the public host and extra hosts through the Host guard', () => {
     const result = parseConfig({
       PUBLIC_URL: 'https://approvals.example.com/',

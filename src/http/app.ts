@@ -1,6 +1,6 @@
 import express, { type Express, type RequestHandler, type Router } from 'express';
 import type { Logger } from 'pino';
-import { mcpMethodGuard, mcpRouter } from '../mcp/http-handler.js';
+import { mcpMethodGuard, mcpRouter, refuseBatches } from '../mcp/http-handler.js';
 import type { Metrics } from '../metrics.js';
 import type { ApprovalService } from '../service/approvals.js';
 import type { Store } from '../store/store.js';
@@ -46,7 +46,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   // Authenticate before parsing: an anonymous body is never read.
   const authenticate = auth.middleware();
   const limit = rateLimit(store, options.rateLimitPerMinute, logger);
-  app.use('/mcp', mcpMethodGuard, authenticate, json, limit, mcpRouter(service, logger));
+  app.use('/mcp', mcpMethodGuard, authenticate, json, refuseBatches, limit, mcpRouter(service, logger));
   app.use('/v1/pauses', authenticate, json, limit, pausesRouter(service));
   for (const mount of options.mounts ?? []) app.use(mount.path, mount.router);
 

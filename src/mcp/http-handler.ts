@@ -43,3 +43,19 @@ export const mcpMethodGuard: RequestHandler = (req, res, next) => {
       id: null,
     });
 };
+
+/**
+ * MCP 2025-06-18 removed JSON-RPC batching. Refusing arrays also keeps one HTTP request to one
+ * tool call, so the rate limit and the waiting long-poll cap count calls, not requests.
+ */
+export const refuseBatches: RequestHandler = (req, res, next) => {
+  if (!Array.isArray(req.body)) {
+    next();
+    return;
+  }
+  res.status(400).json({
+    jsonrpc: '2.0',
+    error: { code: -32600, message: 'Invalid Request: JSON-RPC batches are not supported; send one message per POST.' },
+    id: null,
+  });
+};

@@ -34,6 +34,10 @@ export interface ApprovalServiceOptions {
   emailFallbackAfterMs: number;
   /** Operator policy: e-mail recipients and approvers only in these domains (unset: any). */
   allowedEmailDomains?: readonly string[];
+  /** Operator policy: `recipient_slack` only one of these (`#name` lower case, or an id; unset: any). */
+  allowedSlackChannels?: readonly string[];
+  /** Waiting checks one agent may hold in this process; past it a check answers at once. */
+  maxWaitingPerKey?: number;
   now?: () => number;
   /** Called after a new pause is stored, e.g. to run its delivery tasks right away. */
   onCreated?: (pause: Pause) => void;
@@ -79,6 +83,9 @@ export class ApprovalService {
   private readonly slackEnabled: boolean;
   private readonly fallbackAfterMs: number;
   private readonly allowedEmailDomains: readonly string[] | undefined;
+  private readonly allowedSlackChannels: readonly string[] | undefined;
+  private readonly maxWaitingPerKey: number;
+  private readonly waitingByAgent = new Map<string, number>();
   readonly now: () => number;
   private readonly stopping = new AbortController();
   private readonly onCreated: ((pause: Pause) => void) | undefined;
@@ -90,6 +97,8 @@ export class ApprovalService {
     this.slackEnabled = options.slackEnabled;
     this.fallbackAfterMs = options.emailFallbackAfterMs;
     this.allowedEmailDomains = options.allowedEmailDomains;
+    this.allowedSlackChannels = options.allowedSlackChannels;
+    this.maxWaitingPerKey = options.maxWaitingPerKey ?? 100;
     this.now = options.now ?? Date.now;
     this.onCreated = options.onCreated;
     this.metrics = options.metrics;
@@ -110,6 +119,7 @@ export class ApprovalService {
       );
     }
     this.checkEmailDomains(request);
+    this.checkSlackChannel(request);
     const nowMs = this.now();
     const pauseId = newPauseId();
     const pause: Pause = {
@@ -158,7 +168,8 @@ export class ApprovalService {
   /** SPEC §4 check_approval: holds up to `wait_seconds` for a change, woken by the store. */
   async check(agentId: string, args: unknown, signal?: AbortSignal): Promise<PauseView> {
     const { pause_id: pauseId, wait_seconds: waitSeconds } = parseInput(checkApprovalSchema, args);
-    if (waitSeconds === 0) return toView(await this.ownedPause(agentId, pauseId));
+    const waiting = this.waitingByAgent.get(agentId) ?? 0;
+    if (waitSeconds === 0 || waiting >= this.maxWaitingPerKey) return toView(await this.ownedPause(agentId, pauseId));
     const deadline = this.now() + waitSeconds * 1000;
     // Listeners on both signals rather than AbortSignal.any: on Node 20, any() over the
     // long-lived shutdown signal piles up dependants and slows every later call.
@@ -167,6 +178,7 @@ export class ApprovalService {
     const watch = this.store.watch(pauseId);
     const onAbort = () => watch.close();
     this.metrics?.waitingChecks.inc();
+    this.waitingByAgent.set(agentId, waiting + 1);
     try {
       for (const s of signals) s.addEventListener('abort', onAbort, { once: true });
       for (;;) {
@@ -179,6 +191,9 @@ export class ApprovalService {
       }
     } finally {
       this.metrics?.waitingChecks.dec();
+      const left = (this.waitingByAgent.get(agentId) ?? 1) - 1;
+      if (left > 0) this.waitingByAgent.set(agentId, left);
+      else this.waitingByAgent.delete(agentId);
       for (const s of signals) s.removeEventListener('abort', onAbort);
       watch.close();
     }
@@ -285,6 +300,19 @@ export class ApprovalService {
         );
       }
     }
+  }
+
+  private checkSlackChannel(request: ApprovalRequest): void {
+    const allowed = this.allowedSlackChannels;
+    const target = request.recipient_slack;
+    if (!allowed || target === undefined) return;
+    const normalized = target.startsWith('#') ? target.toLowerCase() : target;
+    if (allowed.includes(normalized)) return;
+    throw new LoopPauseError(
+      'invalid_argument',
+      `recipient_slack: ${target} is not a Slack destination this LoopPause server sends approvals to (allowed: ${allowed.join(', ')})`,
+      'recipient_slack',
+    );
   }
 
   private deliveryTasks(pause: Pause, nowMs: number): NewTask[] {

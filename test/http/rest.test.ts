@@ -183,10 +183,13 @@ describe('REST /v1/pauses', () => {
   });
 });
 
-describe('LOOPPAUSE_ALLOWED_EMAIL_DOMAINS', () => {
+describe('LOOPPAUSE_ALLOWED_EMAIL_DOMAINS and LOOPPAUSE_ALLOWED_SLACK_CHANNELS', () => {
   let running: RunningService;
   beforeAll(async () => {
-    running = await startTestService({ LOOPPAUSE_ALLOWED_EMAIL_DOMAINS: 'example.com, corp.example' });
+    running = await startTestService({
+      LOOPPAUSE_ALLOWED_EMAIL_DOMAINS: 'example.com, corp.example',
+      LOOPPAUSE_ALLOWED_SLACK_CHANNELS: '#Finance-Approvals, C0APPROVE1, U0ONCALL01',
+    });
   });
   afterAll(() => running?.close());
 
@@ -212,5 +215,22 @@ describe('LOOPPAUSE_ALLOWED_EMAIL_DOMAINS', () => {
   it('accepts the allowed domains, case-insensitively, and Slack user ids as approvers', async () => {
     expect((await create({ recipient_email: 'Fin@EXAMPLE.com' })).status).toBe(201);
     expect((await create({ recipient_email: 'ops@corp.example', approvers: ['U0ADA001'] })).status).toBe(201);
+  });
+
+  it('refuses a Slack destination outside the allowed channels, naming recipient_slack; stores nothing', async () => {
+    const before = (await running.service.list('agent-a', { limit: 100 })).items.length;
+    for (const target of ['#random', 'C0OTHER001', 'G0PRIVATE1', 'U0MALLORY1']) {
+      const refused = await create({ recipient_slack: target });
+      expect(refused.status).toBe(400);
+      expect(refused.json.error).toMatchObject({ field: 'recipient_slack' });
+      expect(refused.json.error?.message).toContain(target);
+    }
+    expect((await running.service.list('agent-a', { limit: 100 })).items).toHaveLength(before);
+  });
+
+  it('accepts the allowed channel names (any case), channel ids and user ids', async () => {
+    for (const target of ['#finance-approvals', 'C0APPROVE1', 'U0ONCALL01']) {
+      expect((await create({ recipient_slack: target })).status).toBe(201);
+    }
   });
 });

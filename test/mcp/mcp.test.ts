@@ -265,6 +265,21 @@ describe('MCP HTTP edges', () => {
     expect((await rpc({ body, headers: { origin: running.url } })).status).toBe(200);
   });
 
+  it('refuses JSON-RPC batches with 400 and runs none of their calls', async () => {
+    const call = (id: number) => ({
+      jsonrpc: '2.0',
+      id,
+      method: 'tools/call',
+      params: { name: 'request_approval', arguments: { ...request, action_description: `batched ${id}` } },
+    });
+    const before = (await running.store.listPauses({ agentId: 'agent-a', limit: 1000 })).items.length;
+    const res = await rpc({ body: JSON.stringify(Array.from({ length: 20 }, (_, i) => call(i))) });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32600 }, id: null });
+    expect((await rpc({ body: '[]' })).status).toBe(400);
+    expect((await running.store.listPauses({ agentId: 'agent-a', limit: 1000 })).items).toHaveLength(before);
+  });
+
   it('answers malformed JSON without a stack trace', async () => {
     const res = await rpc({ body: '{"jsonrpc":' });
     expect(res.status).toBe(400);
