@@ -145,7 +145,8 @@ function withDevDefaults(config: Config): { config: Config; signingSecret: strin
     return { config, signingSecret: config.signingSecret ?? '' };
   }
   const dev = loadDevState(config.devStateDir);
-  const needsKey = config.apiKeys.length === 0;
+  // A key minted on the fly is for the embedded store only: with Redis, keys are created on purpose.
+  const needsKey = config.apiKeys.length === 0 && config.redis === undefined;
   return {
     config: needsKey ? { ...config, apiKeys: [{ name: 'dev', key: dev.apiKey }] } : config,
     signingSecret: config.signingSecret ?? dev.signingSecret,

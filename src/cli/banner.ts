@@ -18,6 +18,13 @@ export function banner(running: RunningService): string {
   ];
   if (running.devApiKey) {
     lines.push('', `Development API key (kept in ${config.devStateDir}/dev.json):`, `  ${running.devApiKey}`);
+  } else if (config.apiKeys.length === 0) {
+    lines.push(
+      '',
+      'No API keys are configured. Create one (stored hashed in Redis) and put it in the client config below:',
+      '  npx looppause keys create --name my-agent',
+      'or set LOOPPAUSE_API_KEYS=name:key (a key of 16+ characters).',
+    );
   }
   lines.push(
     '',

@@ -1,0 +1,53 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { banner } from '../../src/cli/banner.js';
+import { randomPrefix, startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { startTestService } from '../helpers/service.js';
+
+describe('the development API key', () => {
+  let redis: TestRedis;
+  let devStateDir: string;
+  beforeAll(async () => {
+    redis = await startRedis();
+    devStateDir = mkdtempSync(join(process.env.LOOPPAUSE_TEST_TMP ?? tmpdir(), 'dev-state-'));
+  });
+  afterAll(async () => {
+    await redis?.stop();
+    rmSync(devStateDir, { recursive: true, force: true });
+  });
+
+  const noKeys = () => ({ LOOPPAUSE_API_KEYS: undefined, LOOPPAUSE_DEV_STATE_DIR: devStateDir });
+  const listStatus = (url: string, key: string) =>
+    fetch(`${url}/v1/pauses`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.status);
+
+  it('is minted, printed and accepted with the embedded memory store', async () => {
+    const running = await startTestService(noKeys());
+    try {
+      expect(running.devApiKey).toMatch(/^lp_dev_/);
+      expect(banner(running)).toContain(running.devApiKey);
+      expect(await listStatus(running.url, running.devApiKey ?? '')).toBe(200);
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('is neither minted nor accepted with Redis; the banner says how to create keys', async () => {
+    const saved = JSON.parse(readFileSync(join(devStateDir, 'dev.json'), 'utf8')) as { apiKey: string };
+    const running = await startTestService({
+      ...noKeys(),
+      REDIS_URL: redis.url,
+      LOOPPAUSE_REDIS_PREFIX: randomPrefix(),
+    });
+    try {
+      expect(running.devApiKey).toBeUndefined();
+      const text = banner(running);
+      expect(text).not.toContain('lp_dev_');
+      expect(text).toContain('looppause keys create --name');
+      expect(await listStatus(running.url, saved.apiKey)).toBe(401);
+    } finally {
+      await running.close();
+    }
+  });
+});
