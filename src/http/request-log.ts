@@ -32,7 +32,10 @@ export function requestLog(logger: Logger, metrics?: Metrics): RequestHandler {
   };
 }
 
-/** Decision-page paths carry a bearer token: never log it. */
+/**
+ * Decision-page paths carry a bearer token: never log it. Routing ignores case, and a malformed
+ * path still reaches the log, so anything from a `/decide/` segment on is dropped.
+ */
 export function loggablePath(path: string): string {
-  return path.startsWith('/decide/') ? '/decide/:token' : path;
+  return path.replace(/\/decide\/.*$/is, '/decide/:token');
 }

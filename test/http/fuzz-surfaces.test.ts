@@ -17,6 +17,7 @@ import {
   slashCommandBody,
   viewSubmissionPayload,
 } from '../slack/slack-requests.js';
+import { brokenCompressed, brokenPercent, oddPathTail, rawRequest, STACK_TRACE } from './hostile-input.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 
@@ -174,6 +175,106 @@ describe('fuzzing /slack/events and /decide/:token (Redis store)', () => {
       ),
       { numRuns: 200 },
     );
+  });
+
+  const TOKEN_LIKE = 'AAAABBBBCCCCDDDDEEEEFFFFGGGGHHHH1234567890a';
+  const linkPath = () => new URL(link).pathname;
+
+  it('raw, unencoded paths under /decide: never a 5xx, never a stack trace', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('/decide/', `/decide/${TOKEN_LIKE}`, '/DECIDE/', '/decide'),
+        oddPathTail,
+        fc.constantFrom('GET', 'POST'),
+        async (prefix, tail, method) => {
+          const res = await rawRequest(running.url, {
+            method,
+            path: prefix + tail,
+            headers: { 'content-type': FORM, origin: running.url },
+            body: method === 'POST' ? 'decision=approved&form_key=x' : undefined,
+          });
+          expect(res.status).toBeLessThan(500);
+          expect(res.text).not.toMatch(STACK_TRACE);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('broken percent-encoding in a decision token: a 400 page', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          brokenPercent,
+          brokenPercent.map((bad) => `${TOKEN_LIKE}${bad}`),
+        ),
+        fc.constantFrom('GET', 'POST'),
+        async (token, method) => {
+          const res = await rawRequest(running.url, {
+            method,
+            path: `/decide/${token}`,
+            headers: { 'content-type': FORM, origin: running.url },
+            body: method === 'POST' ? 'decision=approved' : undefined,
+          });
+          expect(res.status).toBe(400);
+          expect(res.contentType).toContain('text/html');
+          expect(res.text).not.toContain(TOKEN_LIKE);
+        },
+      ),
+      {
+        numRuns: 100,
+        examples: [
+          ['%E0%A4%A', 'GET'],
+          [`${TOKEN_LIKE}%E2%80`, 'GET'],
+        ],
+      },
+    );
+  });
+
+  it('hundreds of form fields, to the live link or any token: a 413 page, nothing decided', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(fc.string({ minLength: 1, maxLength: 8 }), { minLength: 41, maxLength: 400 }),
+        fc.constantFrom(linkPath(), `/decide/${TOKEN_LIKE}`),
+        async (names, path) => {
+          const body = new URLSearchParams([
+            ['decision', 'approved'],
+            ...names.map((n): [string, string] => [n, 'x']),
+          ]).toString();
+          const res = await rawRequest(running.url, {
+            method: 'POST',
+            path,
+            headers: { 'content-type': FORM, origin: running.url },
+            body,
+          });
+          expect(res.status).toBe(413);
+          expect(res.contentType).toContain('text/html');
+        },
+      ),
+      { numRuns: 50 },
+    );
+    expect((await running.service.get(mailed))?.status).toBe('pending');
+  });
+
+  it('broken compressed form bodies to /decide: never a 5xx, never a stack trace, nothing decided', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        brokenCompressed('decision=approved&comment=zipped'),
+        fc.constantFrom(linkPath(), `/decide/${TOKEN_LIKE}`),
+        async ({ encoding, body }, path) => {
+          const res = await rawRequest(running.url, {
+            method: 'POST',
+            path,
+            headers: { 'content-type': FORM, origin: running.url, 'content-encoding': encoding },
+            body,
+          });
+          expect(res.status).toBeLessThan(500);
+          expect(res.text).not.toMatch(STACK_TRACE);
+        },
+      ),
+      { numRuns: 150 },
+    );
+    expect((await running.service.get(mailed))?.status).toBe('pending');
   });
 
   it('random forms to a live decision link: never a 5xx; whatever happened is whole and signed', async () => {

@@ -4,6 +4,7 @@ import { requestApprovalSchema } from '../../src/domain/schemas.js';
 import type { RunningService } from '../../src/main.js';
 import { randomPrefix, startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { startTestService, TEST_API_KEY } from '../helpers/service.js';
+import { brokenCompressed, brokenPercent, oddPathTail, rawRequest, STACK_TRACE } from './hostile-input.js';
 
 /** Hostile input: random and malformed bodies never give a 5xx, a crash or a half-written record. */
 describe('fuzzing the JSON surfaces (Redis store)', () => {
@@ -125,6 +126,75 @@ describe('fuzzing the JSON surfaces (Redis store)', () => {
         expect(res.status).toBeLessThan(500);
         await res.arrayBuffer();
       }),
+      { numRuns: 200 },
+    );
+  });
+
+  const auth = { authorization: `Bearer ${TEST_API_KEY}`, accept: 'application/json, text/event-stream' };
+
+  it('raw, unencoded paths under /v1/pauses and /mcp: never a 5xx, never a stack trace', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('/v1/pauses/', '/v1/pauses/pse_', '/mcp/', '/v1/'),
+        oddPathTail,
+        fc.constantFrom('', '/cancel'),
+        fc.constantFrom('GET', 'POST'),
+        async (prefix, tail, suffix, method) => {
+          const res = await rawRequest(running.url, {
+            method,
+            path: prefix + tail + suffix,
+            headers: { ...auth, 'content-type': 'application/json' },
+            body: method === 'POST' ? '{}' : undefined,
+          });
+          expect(res.status).toBeLessThan(500);
+          expect(res.text).not.toMatch(STACK_TRACE);
+        },
+      ),
+      { numRuns: 300, examples: [['/v1/pauses/', 'pse_%ZZ', '', 'GET']] },
+    );
+  });
+
+  it('broken percent-encoding in a pause id: 400 invalid_argument, as JSON', async () => {
+    await fc.assert(
+      fc.asyncProperty(brokenPercent, fc.constantFrom('', '/cancel'), async (id, suffix) => {
+        const res = await rawRequest(running.url, {
+          method: suffix ? 'POST' : 'GET',
+          path: `/v1/pauses/${id}${suffix}`,
+          headers: auth,
+        });
+        expect(res.status).toBe(400);
+        expect(JSON.parse(res.text)).toMatchObject({ error: { code: 'invalid_argument' } });
+      }),
+      {
+        numRuns: 100,
+        examples: [
+          ['pse_%ZZ', ''],
+          ['%E0%A4%A', '/cancel'],
+        ],
+      },
+    );
+  });
+
+  it('broken compressed bodies to /v1/pauses and /mcp: a JSON 4xx, never a 5xx', async () => {
+    const valid = JSON.stringify({ action_description: 'x', action_details: {}, recipient_email: 'a@b.co' });
+    await fc.assert(
+      fc.asyncProperty(
+        brokenCompressed(valid),
+        fc.constantFrom('/v1/pauses', '/mcp'),
+        async ({ encoding, body }, path) => {
+          const res = await rawRequest(running.url, {
+            method: 'POST',
+            path,
+            headers: { ...auth, 'content-type': 'application/json', 'content-encoding': encoding },
+            body,
+          });
+          expect(res.status).toBeLessThan(500);
+          expect(res.text).not.toMatch(STACK_TRACE);
+          if (res.status >= 400 && path === '/v1/pauses') {
+            expect(JSON.parse(res.text)).toMatchObject({ error: { code: expect.any(String) } });
+          }
+        },
+      ),
       { numRuns: 200 },
     );
   });

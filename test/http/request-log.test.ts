@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, type RunningService } from '../../src/main.js';
 import { startTestService, TEST_API_KEY } from '../helpers/service.js';
+import { rawRequest } from './hostile-input.js';
 
 describe('request logging', () => {
   const lines: Record<string, unknown>[] = [];
@@ -40,5 +41,28 @@ describe('request logging', () => {
     expect(all).not.toContain(TEST_API_KEY);
     expect(all).not.toContain('secret plan');
     expect(all).not.toContain('AAAABBBBCCCC');
+  });
+
+  it('never logs a decision token: not from a path that fails to decode, another case or a broken body', async () => {
+    const token = 'ZZZZYYYYXXXXWWWWVVVVUUUUTTTTSSSSRRRR9876543';
+    const from = lines.length;
+    const statuses = [
+      (await rawRequest(running.url, { path: `/decide/${token}%E2%80` })).status,
+      (await rawRequest(running.url, { path: `/DECIDE/${token}` })).status,
+      (
+        await rawRequest(running.url, {
+          method: 'POST',
+          path: `/decide/${token}`,
+          headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-encoding': 'gzip' },
+          body: 'not gzip',
+        })
+      ).status,
+    ];
+    await new Promise((r) => setTimeout(r, 50));
+    const logged = lines.slice(from);
+    expect(logged.filter((l) => Number(l.level) >= 50)).toEqual([]);
+    expect(JSON.stringify(logged)).not.toContain(token.slice(0, 12));
+    expect(logged.filter((l) => l.msg === 'request')).toHaveLength(3);
+    expect(statuses).toEqual([400, 404, 400]);
   });
 });
