@@ -9,14 +9,21 @@ export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
+type Cached = { name: string | null; until: number };
+
+/** Entries per cache; past it the oldest entry goes. */
+const CACHE_LIMIT = 10_000;
+
 /**
  * API keys from LOOPPAUSE_API_KEYS and keys minted into the store (held as SHA-256 only).
  * Configured keys are compared in constant time; stored keys are looked up by their hash,
- * which reveals nothing about the key. A short cache keeps auth off the store's hot path.
+ * which reveals nothing about the key. A short cache keeps auth off the store's hot path;
+ * unknown keys are cached apart, so a flood of random keys cannot push out the valid ones.
  */
 export class ApiKeyAuth {
   private readonly configured: { name: string; hash: Buffer }[];
-  private readonly cache = new Map<string, { name: string | null; until: number }>();
+  private readonly valid = new Map<string, Cached>();
+  private readonly invalid = new Map<string, Cached>();
 
   constructor(
     keys: ApiKeyConfig[],
@@ -34,12 +41,13 @@ export class ApiKeyAuth {
     let match: string | null = null;
     for (const key of this.configured) if (timingSafeEqual(key.hash, digest)) match = key.name;
     if (match) return match;
-    const cached = this.cache.get(hash);
+    const cached = this.valid.get(hash) ?? this.invalid.get(hash);
     if (cached && cached.until > this.now()) return cached.name;
-    const stored = await this.store.findApiKey(hash);
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(hash, { name: stored?.name ?? null, until: this.now() + this.cacheMs });
-    return stored?.name ?? null;
+    const name = (await this.store.findApiKey(hash))?.name ?? null;
+    this.valid.delete(hash);
+    this.invalid.delete(hash);
+    remember(name ? this.valid : this.invalid, hash, { name, until: this.now() + this.cacheMs });
+    return name;
   }
 
   middleware(): RequestHandler {
@@ -67,4 +75,12 @@ export class ApiKeyAuth {
       next();
     };
   }
+}
+
+function remember(cache: Map<string, Cached>, hash: string, entry: Cached): void {
+  if (cache.size >= CACHE_LIMIT) {
+    const oldest = cache.keys().next().value;
+    if (oldest !== undefined) cache.delete(oldest);
+  }
+  cache.set(hash, entry);
 }
