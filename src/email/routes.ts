@@ -5,11 +5,11 @@ import { z } from 'zod';
 import type { Config } from '../config.js';
 import type { Pause } from '../domain/pause.js';
 import type { ResponseField } from '../domain/schemas.js';
-import { toClientError } from '../http/errors.js';
+import { httpStatus, toClientError } from '../http/errors.js';
 import type { ApprovalService } from '../service/approvals.js';
 import type { Store } from '../store/store.js';
 import { type Choice, decidedPage, endedPage, type FormValues, formPage, messagePage } from './page.js';
-import { formKey, formKeyMatches, hashToken, TOKEN_PATTERN } from './tokens.js';
+import { formKey, formKeyMatches, formKeySecret, hashToken, TOKEN_PATTERN } from './tokens.js';
 
 export interface DecideRouterDeps {
   config: Config;
@@ -28,6 +28,7 @@ const MAX_TEXT = 2000;
 export function decideRouter(deps: DecideRouterDeps): Router {
   const { config, service, store, logger } = deps;
   const router = Router();
+  const formSecret = formKeySecret(config.signingSecret);
   router.use(securityHeaders);
 
   const lookup = async (token: string): Promise<{ pause: Pause; recipient: string } | undefined> => {
@@ -53,7 +54,7 @@ export function decideRouter(deps: DecideRouterDeps): Router {
         formPage({
           pause,
           recipient,
-          formKey: formKey(token),
+          formKey: formKey(formSecret, token),
           ...(chosen === 'approved' || chosen === 'rejected' ? { chosen } : {}),
           nonce: nonceOf(res),
           nowMs: service.now(),
@@ -85,7 +86,7 @@ export function decideRouter(deps: DecideRouterDeps): Router {
           formPage({
             pause,
             recipient,
-            formKey: formKey(token),
+            formKey: formKey(formSecret, token),
             values,
             errors,
             ...(chosen ? { chosen } : {}),
@@ -100,7 +101,7 @@ export function decideRouter(deps: DecideRouterDeps): Router {
         return rerender(400, errors, looseValues(req.body, responseFields));
       }
       const form = parsed.data;
-      if (!formKeyMatches(token, form.form_key)) {
+      if (!formKeyMatches(formSecret, token, form.form_key)) {
         return refuse(res, nonce, 'This form is stale or did not come from this page.');
       }
       const fields: Record<string, string> = {};
@@ -243,8 +244,7 @@ function pageErrors(logger: Logger): ErrorRequestHandler {
   return (error: unknown, _req, res, next) => {
     if (res.headersSent) return next(error);
     const clientError = toClientError(error, logger);
-    const status: Record<string, number> = { payload_too_large: 413, invalid_argument: 400, unavailable: 503 };
-    const code = status[clientError.code] ?? 500;
+    const code = httpStatus(clientError);
     const line = code === 503 ? 'LoopPause is briefly unavailable. Please try again in a minute.' : clientError.message;
     html(res, code, messagePage(nonceOf(res), code === 503 ? 'Try again' : 'Error', line));
   };

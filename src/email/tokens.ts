@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { newSecretToken } from '../domain/ids.js';
 import type { Pause } from '../domain/pause.js';
 import { RETENTION_MS, type Store } from '../store/store.js';
@@ -26,13 +26,23 @@ export async function issueDecisionToken(store: Store, pause: Pause, recipient: 
   return token;
 }
 
-/** The hidden form field that must come back with a POST: derived from the token, never stored. */
-export function formKey(token: string): string {
-  return createHash('sha256').update(`looppause-decide-form\n${token}`).digest('base64url').slice(0, 32);
+/**
+ * The server key behind form keys: its own key derived from the signing secret (so the key that
+ * signs decisions signs nothing else), the same on every replica. Without one in the config
+ * (development: the generated secret stays in main) a per-process key; a restart stales open pages.
+ */
+export function formKeySecret(signingSecret: string | undefined): Buffer {
+  if (signingSecret === undefined) return randomBytes(32);
+  return createHmac('sha256', signingSecret).update('looppause-form-key').digest();
 }
 
-export function formKeyMatches(token: string, given: string): boolean {
-  const expected = Buffer.from(formKey(token));
+/** The hidden form field that must come back with a POST: an HMAC of the token, never stored. */
+export function formKey(secret: Buffer, token: string): string {
+  return createHmac('sha256', secret).update(token).digest('base64url');
+}
+
+export function formKeyMatches(secret: Buffer, token: string, given: string): boolean {
+  const expected = Buffer.from(formKey(secret, token));
   const actual = Buffer.from(given);
   return expected.length === actual.length && timingSafeEqual(expected, actual);
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyDecision } from '../../src/domain/signing.js';
 import type { RunningService } from '../../src/main.js';
@@ -218,6 +219,20 @@ describe('e-mail over a real SMTP server, and the decision page', () => {
     const wrongKey = await postDecision(link, { form_key: 'x'.repeat(32), decision: 'approved' });
     expect(wrongKey.status).toBe(403);
     expect(await agentView(running, pauseId)).toMatchObject({ status: 'pending' });
+  });
+
+  it('the form key is a keyed HMAC: the old unkeyed hash of the token is refused, the page key works', async () => {
+    const { pauseId, link } = await mailed();
+    const token = new URL(link).pathname.split('/').pop() ?? '';
+    const unkeyed = createHash('sha256').update(`looppause-decide-form\n${token}`).digest('base64url').slice(0, 32);
+    const forged = await postDecision(link, { form_key: unkeyed, decision: 'approved' });
+    expect(forged.status).toBe(403);
+    expect(await agentView(running, pauseId)).toMatchObject({ status: 'pending' });
+
+    const formKey = formKeyIn(await (await fetch(link)).text());
+    expect(formKey).not.toBe(unkeyed);
+    expect((await postDecision(link, { form_key: formKey, decision: 'approved' })).status).toBe(200);
+    expect(await agentView(running, pauseId)).toMatchObject({ status: 'responded' });
   });
 
   it('records the decision once when the same form is posted many times at once', async () => {
