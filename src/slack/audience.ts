@@ -1,14 +1,95 @@
 import { mayDecide, type Pause } from '../domain/pause.js';
 import { SLACK_USER_PATTERN } from '../domain/schemas.js';
+import type { IdentityResolver } from './identity.js';
+import { type ChannelMembership, MembershipUnreadable } from './membership.js';
+
+const CHANNEL_ID_PATTERN = /^[CG][A-Z0-9]+$/;
+
+/** Whose a request is in Slack. */
+export type Audience =
+  | { kind: 'approvers'; approvers: readonly string[] }
+  | { kind: 'recipient'; user: string }
+  | { kind: 'channel'; channel: string }
+  /** Sent to a `#name` that it never reached: which channel it is, is unknown. */
+  | { kind: 'unposted' }
+  /** Not sent to Slack at all (e-mail only). */
+  | { kind: 'nobody' };
 
 /**
- * Who may see a pause in Slack's lists and decide it there. With `approvers`: only they. Without,
- * a request sent as a DM belongs to its recipient alone; one posted to a channel is the channel's,
- * and LoopPause cannot tell channel members apart without extra scopes, so anyone may.
+ * `approvers`, when given, wherever they click; else the DM's recipient; else the members of the
+ * channel the request was posted to (for `#name`, the id Slack answered the post with).
  */
-export function maySeeInSlack(pause: Pause, identities: readonly string[]): boolean {
-  if ((pause.request.approvers ?? []).length > 0) return mayDecide(pause, identities);
-  const target = pause.request.recipient_slack ?? '';
-  if (SLACK_USER_PATTERN.test(target)) return identities.includes(target);
-  return true;
+export function audienceOf(pause: Pause): Audience {
+  const approvers = pause.request.approvers ?? [];
+  if (approvers.length > 0) return { kind: 'approvers', approvers };
+  const target = pause.request.recipient_slack;
+  if (!target) return { kind: 'nobody' };
+  if (SLACK_USER_PATTERN.test(target)) return { kind: 'recipient', user: target };
+  const channel = target.startsWith('#') ? pause.delivery.slack?.channel : target;
+  return channel && CHANNEL_ID_PATTERN.test(channel) ? { kind: 'channel', channel } : { kind: 'unposted' };
+}
+
+export type Verdict =
+  | { allowed: true }
+  | { allowed: false; why: 'not_approver' | 'not_member' | 'unposted' }
+  | { allowed: false; why: 'unreadable'; channel: string; error: string };
+
+const ALLOWED: Verdict = { allowed: true };
+
+/** Who may see a request in Slack's lists and decide it there: one rule for lists, clicks and submissions. */
+export class SlackAudience {
+  constructor(
+    private readonly identity: IdentityResolver,
+    private readonly membership: ChannelMembership,
+  ) {}
+
+  async verdict(pause: Pause, userId: string): Promise<Verdict> {
+    const audience = audienceOf(pause);
+    switch (audience.kind) {
+      case 'approvers':
+        return (await this.isApprover(pause, audience.approvers, userId))
+          ? ALLOWED
+          : { allowed: false, why: 'not_approver' };
+      case 'recipient':
+        return audience.user === userId ? ALLOWED : { allowed: false, why: 'not_approver' };
+      case 'channel':
+        return this.memberVerdict(audience.channel, userId);
+      case 'unposted':
+        return { allowed: false, why: 'unposted' };
+      case 'nobody':
+        return { allowed: false, why: 'not_approver' };
+    }
+  }
+
+  /** The pauses `userId` may see, with one membership lookup per distinct channel. */
+  async visible(pauses: readonly Pause[], userId: string): Promise<{ visible: Pause[]; unchecked: boolean }> {
+    const channels = new Set(pauses.map(audienceOf).flatMap((a) => (a.kind === 'channel' ? [a.channel] : [])));
+    const byChannel = new Map(
+      await Promise.all([...channels].map(async (c) => [c, await this.memberVerdict(c, userId)] as const)),
+    );
+    const visible: Pause[] = [];
+    for (const pause of pauses) {
+      const audience = audienceOf(pause);
+      const verdict = audience.kind === 'channel' ? byChannel.get(audience.channel) : await this.verdict(pause, userId);
+      if (verdict?.allowed) visible.push(pause);
+    }
+    const unchecked = [...byChannel.values()].some((v) => !v.allowed && v.why === 'unreadable');
+    return { visible, unchecked };
+  }
+
+  /** E-mails are looked up only when an approver is named by one (users.info costs time before a modal). */
+  private async isApprover(pause: Pause, approvers: readonly string[], userId: string): Promise<boolean> {
+    const byEmail = approvers.some((a) => a.includes('@')) && !approvers.includes(userId);
+    const ids = byEmail ? (await this.identity.identities(userId)).ids : [userId];
+    return mayDecide(pause, ids);
+  }
+
+  private async memberVerdict(channel: string, userId: string): Promise<Verdict> {
+    try {
+      return (await this.membership.members(channel)).has(userId) ? ALLOWED : { allowed: false, why: 'not_member' };
+    } catch (error) {
+      const reason = error instanceof MembershipUnreadable ? error.reason : 'unknown_error';
+      return { allowed: false, why: 'unreadable', channel, error: reason };
+    }
+  }
 }

@@ -2,6 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { ApprovalService } from '../service/approvals.js';
 import type { Store } from '../store/store.js';
+import type { SlackAudience } from './audience.js';
 import type { IdentityResolver } from './identity.js';
 
 /** What listeners and task handlers share. `client` carries the bot token. */
@@ -10,5 +11,7 @@ export interface SlackDeps {
   store: Store;
   client: WebClient;
   identity: IdentityResolver;
+  /** Who may see and decide which request in Slack. */
+  audience: SlackAudience;
   logger: Logger;
 }

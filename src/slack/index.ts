@@ -1,9 +1,11 @@
 import { TaskKind } from '../service/tasks.js';
 import type { SurfaceFactory } from '../surface.js';
 import { createSlackApp, type SlackAppOptions } from './app.js';
+import { SlackAudience } from './audience.js';
 import type { SlackDeps } from './deps.js';
 import { IdentityResolver } from './identity.js';
 import { registerListeners } from './listeners/index.js';
+import { SlackChannelMembership } from './membership.js';
 import { postRequestTask } from './tasks/post-request.js';
 import { pauseEndedTask } from './tasks/update-message.js';
 
@@ -13,7 +15,9 @@ export function createSlackSurface(options: SlackAppOptions = {}): SurfaceFactor
     if (!config.slack) return undefined;
     const log = logger.child({ surface: 'slack' });
     const { app, client, receiver } = createSlackApp(config.slack, log, options);
-    const deps: SlackDeps = { service, store, client, identity: new IdentityResolver(client, log), logger: log };
+    const identity = new IdentityResolver(client, log);
+    const audience = new SlackAudience(identity, new SlackChannelMembership(client, log));
+    const deps: SlackDeps = { service, store, client, identity, audience, logger: log };
     registerListeners(app, deps);
     runner.on(TaskKind.slackPost, postRequestTask(deps));
     runner.on(TaskKind.pauseEnded, pauseEndedTask(deps));

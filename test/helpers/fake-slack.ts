@@ -32,6 +32,10 @@ export class FakeSlack {
   readonly calls: SlackCall[] = [];
   /** user id → e-mail, answered by users.info. */
   readonly emails = new Map<string, string>();
+  /** channel id → member ids, answered by conversations.members; another channel is `channel_not_found`. */
+  readonly members = new Map<string, string[]>();
+  /** The most members one conversations.members page holds, whatever limit the caller asks. */
+  membersPageSize = 100;
   private readonly overrides = new Map<string, Override[]>();
   private server: Server | undefined;
   private seq = 0;
@@ -178,12 +182,26 @@ export class FakeSlack {
         const email = this.emails.get(id);
         return { ok: true, user: { id, name: id.toLowerCase(), profile: email ? { email } : {} } };
       }
+      case 'conversations.members':
+        return this.membersPage(body);
       case 'views.open':
       case 'views.publish':
         return { ok: true, view: { id: 'V0FAKE', ...(body.view as object) } };
       default:
         return { ok: true };
     }
+  }
+
+  /** Like Slack: an opaque cursor in response_metadata.next_cursor, empty on the last page. */
+  private membersPage(body: Record<string, unknown>): Record<string, unknown> {
+    const all = this.members.get(String(body.channel));
+    if (!all) return { ok: false, error: 'channel_not_found' };
+    const start = body.cursor
+      ? Number(Buffer.from(String(body.cursor), 'base64url').toString().slice('offset:'.length))
+      : 0;
+    const end = start + Math.min(Number(body.limit) || 100, this.membersPageSize);
+    const next = end < all.length ? Buffer.from(`offset:${end}`).toString('base64url') : '';
+    return { ok: true, members: all.slice(start, end), response_metadata: { next_cursor: next } };
   }
 }
 

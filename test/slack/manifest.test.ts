@@ -16,9 +16,17 @@ describe('manifest.json', () => {
     expect(manifest._metadata.major_version).toBe(2);
   });
 
-  it('asks for the scopes posting, DMs, e-mail lookup and the command need', () => {
+  it('asks for the scopes posting, DMs, e-mail lookup, the command and channel membership need', () => {
     expect(manifest.oauth_config.scopes.bot).toEqual(
-      expect.arrayContaining(['chat:write', 'im:write', 'users:read', 'users:read.email', 'commands']),
+      expect.arrayContaining([
+        'chat:write',
+        'im:write',
+        'users:read',
+        'users:read.email',
+        'commands',
+        'channels:read',
+        'groups:read',
+      ]),
     );
   });
 

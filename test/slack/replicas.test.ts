@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActionId } from '../../src/slack/ids.js';
 import { eventually } from '../helpers/eventually.js';
-import { FakeSlack, type SlackCall } from '../helpers/fake-slack.js';
+import { channelIdFor, FakeSlack, type SlackCall } from '../helpers/fake-slack.js';
 import { randomPrefix, startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { type SlackService, startSlackService } from './harness.js';
 import { sendClick } from './slack-requests.js';
@@ -41,6 +41,7 @@ describe('Slack on two replicas sharing one Redis', () => {
     expect(fake.calls.filter(postsOf)).toHaveLength(1);
 
     const users = Array.from({ length: 20 }, (_, i) => `U0CLICK${String(i).padStart(2, '0')}`);
+    fake.members.set(channelIdFor('#ops-approvals'), users);
     const responses = await Promise.all(
       users.map((userId, i) =>
         sendClick((i % 2 === 0 ? a : b).running.url, {

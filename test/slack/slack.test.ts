@@ -4,28 +4,31 @@ import { ActionId, CallbackId, fieldBlockId, ModalIds } from '../../src/slack/id
 import { eventually } from '../helpers/eventually.js';
 import { channelIdFor, FakeSlack, type SlackCall } from '../helpers/fake-slack.js';
 import { TEST_SIGNING_SECRET } from '../helpers/service.js';
-import { actionIds, type SlackService, shownText, startSlackService } from './harness.js';
+import { actionIds, type SlackService, type SlackUsers, shownText, slackUsers, startSlackService } from './harness.js';
 import {
   appHomeOpenedBody,
   blockActionPayload,
   formPayload,
   sendClick,
   sendToSlackEndpoint,
-  slashCommandBody,
-  viewSubmissionPayload,
 } from './slack-requests.js';
 
 const FORM = 'application/x-www-form-urlencoded';
+const CHANNEL_MEMBERS = 'U0ADA U0NOMAIL U0BOB U0CAT U0DAN U0EVE U0BOSS U0LATE U0LIST U0HOME U0HOME2'.split(' ');
 
 describe('Slack surface (memory store, fake Slack Web API)', () => {
   let fake: FakeSlack;
   let svc: SlackService;
   let url: string;
+  let users: SlackUsers;
 
   beforeAll(async () => {
     fake = await new FakeSlack().start();
+    // Everyone who clicks or lists below is in the channel these requests go to.
+    fake.members.set(channelIdFor('#ops-approvals'), [...CHANNEL_MEMBERS]);
     svc = await startSlackService(fake);
     url = svc.running.url;
+    users = slackUsers(fake, url);
   });
   afterAll(async () => {
     await svc?.running.close();
@@ -63,31 +66,8 @@ describe('Slack surface (memory store, fake Slack Web API)', () => {
     });
   }
 
-  async function click(actionId: string, pauseId: string, userId: string, extra: { channel?: string } = {}) {
-    const responseUrl = fake.responseUrl(`click-${Math.random().toString(36).slice(2)}`);
-    const res = await sendClick(url, { actionId, value: pauseId, userId, responseUrl, ...extra });
-    return { res, responseUrl };
-  }
-
-  async function submitModal(view: Record<string, unknown>, userId: string, values: Record<string, string>) {
-    const state: Record<string, Record<string, { type: string; value: string | null }>> = {};
-    for (const [blockId, value] of Object.entries(values)) {
-      const action = blockId === ModalIds.commentBlock ? ModalIds.commentAction : ModalIds.fieldAction;
-      state[blockId] = { [action]: { type: 'plain_text_input', value } };
-    }
-    return sendToSlackEndpoint(
-      url,
-      formPayload(
-        viewSubmissionPayload({
-          userId,
-          callbackId: String(view.callback_id),
-          privateMetadata: String(view.private_metadata),
-          values: state,
-        }),
-      ),
-      FORM,
-    );
-  }
+  const click: SlackUsers['click'] = (...args) => users.click(...args);
+  const submitModal: SlackUsers['submitModal'] = (...args) => users.submitModal(...args);
 
   const updatesOf = (ts: string) => (c: SlackCall) => c.method === 'chat.update' && c.body.ts === ts;
   const ephemeralTo = (user: string) => (c: SlackCall) => c.method === 'chat.postEphemeral' && c.body.user === user;
@@ -380,17 +360,15 @@ describe('Slack surface (memory store, fake Slack Web API)', () => {
   });
 
   describe('8. /looppause and App Home', () => {
-    async function command(text: string, userId = 'U0LIST') {
-      const responseUrl = fake.responseUrl(`cmd-${Math.random().toString(36).slice(2)}`);
-      const res = await sendToSlackEndpoint(url, slashCommandBody({ text, userId, responseUrl }), FORM);
-      const [answer] = await fake.waitFor((c) => c.method === 'response_url' && responseUrl.endsWith(c.path));
-      return { res, answer: answer as SlackCall };
-    }
+    const command = (text: string, userId = 'U0LIST') => users.command(text, userId);
 
     it('/looppause and /looppause pending: an ephemeral list of pending Slack pauses, newest first, with buttons', async () => {
       const older = await createPause({ action_description: 'Older request' });
       await new Promise((r) => setTimeout(r, 5));
       const newer = await createPause({ action_description: 'Newer request' });
+      // A request to #name is listed once posted: its channel id tells whose it is.
+      await delivered(older);
+      await delivered(newer);
       const emailOnly = await svc.running.service.request('agent-a', {
         action_description: 'E-mail only',
         action_details: {},
@@ -431,7 +409,7 @@ describe('Slack surface (memory store, fake Slack Web API)', () => {
     });
 
     it('the list is paged: "Show more" replaces the ephemeral message with the next page', async () => {
-      for (let i = 0; i < 11; i++) await createPause({ action_description: `Paged request ${i}` });
+      for (let i = 0; i < 11; i++) await delivered(await createPause({ action_description: `Paged request ${i}` }));
       const { answer } = await command('');
       const more = (answer.body.blocks as Array<Record<string, unknown>>)
         .flatMap((b) => (b.elements as Array<Record<string, unknown>> | undefined) ?? [])
@@ -458,6 +436,7 @@ describe('Slack surface (memory store, fake Slack Web API)', () => {
 
     it('the App Home tab shows the same list (views.publish)', async () => {
       const pauseId = await createPause({ action_description: 'Home request' });
+      await delivered(pauseId);
       const res = await sendToSlackEndpoint(url, appHomeOpenedBody('U0HOME'), 'application/json');
       expect(res.status).toBe(200);
       const [publish] = await fake.waitFor((c) => c.method === 'views.publish' && c.body.user_id === 'U0HOME');

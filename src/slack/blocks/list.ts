@@ -16,7 +16,12 @@ function itemBlocks(pause: Pause, index: number): KnownBlock[] {
   ];
 }
 
-function listBlocks(pauses: readonly Pause[], nextCursor: string | null, moreAction: string): KnownBlock[] {
+function listBlocks(
+  pauses: readonly Pause[],
+  nextCursor: string | null,
+  moreAction: string,
+  note: string | undefined,
+): KnownBlock[] {
   const blocks: KnownBlock[] = [
     {
       type: 'section',
@@ -33,24 +38,25 @@ function listBlocks(pauses: readonly Pause[], nextCursor: string | null, moreAct
   if (nextCursor) {
     blocks.push({ type: 'actions', elements: [button(moreAction, 'Show more', nextCursor)] });
   }
+  if (note) blocks.push({ type: 'context', elements: [mrkdwn(note)] });
   return blocks.slice(0, LIMITS.blocks);
 }
 
-/** The ephemeral `/looppause` answer: only the caller sees it. */
-export function pendingListMessage(pauses: readonly Pause[], nextCursor: string | null): SlackMessage {
+/** The ephemeral `/looppause` answer: only the caller sees it; `note`, a line under the list. */
+export function pendingListMessage(pauses: readonly Pause[], nextCursor: string | null, note?: string): SlackMessage {
   return {
     text: pauses.length === 0 ? 'No pending approval requests.' : `${pauses.length} pending approval requests`,
-    blocks: listBlocks(pauses, nextCursor, ActionId.listMore),
+    blocks: listBlocks(pauses, nextCursor, ActionId.listMore, note),
   };
 }
 
 /** The App Home tab: the same list. */
-export function homeView(pauses: readonly Pause[], nextCursor: string | null): HomeView {
+export function homeView(pauses: readonly Pause[], nextCursor: string | null, note?: string): HomeView {
   return {
     type: 'home',
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: 'LoopPause approvals' } },
-      ...listBlocks(pauses, nextCursor, ActionId.homeMore),
+      ...listBlocks(pauses, nextCursor, ActionId.homeMore, note),
       { type: 'context', elements: [mrkdwn('Type `/looppause help` in any channel for help.')] },
     ].slice(0, LIMITS.modalBlocks),
   };

@@ -1,6 +1,6 @@
 import { LoopPauseError } from '../../domain/errors.js';
-import { maySeeInSlack } from '../audience.js';
-import { alreadyFinalText, decisionModal, NOT_APPROVER_TEXT } from '../blocks/index.js';
+import type { Pause } from '../../domain/pause.js';
+import { alreadyFinalText, decisionModal, NOT_APPROVER_TEXT, refusalText } from '../blocks/index.js';
 import type { SlackDeps } from '../deps.js';
 import { slackErrorSummary } from '../errors.js';
 import { replyPrivately } from './reply.js';
@@ -16,22 +16,38 @@ export interface Click {
 
 const GONE_TEXT = 'This request no longer exists (finished requests are kept for 7 days).';
 
+type ReplyTarget = { user: string; channel: string | undefined };
+
 /**
- * After the ack: a click on Approve / Reject / Approve with comment. Finished pause → "already …";
- * not an approver → refused; a modal when a comment or answers are wanted; else decide at once.
+ * The pause, when `target.user` is in its Slack audience; else they are told why not (nothing
+ * about the request, not even its outcome) and undefined.
+ */
+async function pauseToActOn(deps: SlackDeps, pauseId: string, target: ReplyTarget): Promise<Pause | undefined> {
+  const { service, client, logger, audience } = deps;
+  const pause = await service.get(pauseId);
+  if (!pause) {
+    await replyPrivately(client, logger, target, GONE_TEXT);
+    return undefined;
+  }
+  const verdict = await audience.verdict(pause, target.user);
+  if (!verdict.allowed) {
+    await replyPrivately(client, logger, target, refusalText(verdict));
+    return undefined;
+  }
+  return pause;
+}
+
+/**
+ * After the ack: a click on Approve / Reject / Approve with comment. Not in the audience →
+ * refused; finished pause → "already …"; a modal when a comment or answers are wanted; else
+ * decide at once.
  */
 export async function handleClick(deps: SlackDeps, click: Click, mode: ClickMode): Promise<void> {
-  const { service, client, logger, identity } = deps;
+  const { client, logger } = deps;
   const target = { user: click.userId, channel: click.channel };
-  const pause = await service.get(click.pauseId);
-  if (!pause) return replyPrivately(client, logger, target, GONE_TEXT);
+  const pause = await pauseToActOn(deps, click.pauseId, target);
+  if (!pause) return;
   if (pause.status !== 'pending') return replyPrivately(client, logger, target, alreadyFinalText(pause));
-
-  const approvers = pause.request.approvers ?? [];
-  // Only look the e-mail up before the modal when approvers may name e-mails: the trigger_id lives 3 s.
-  const needsEmail = approvers.some((a) => a.includes('@')) && !approvers.includes(click.userId);
-  const ids = needsEmail ? (await identity.identities(click.userId)).ids : [click.userId];
-  if (!maySeeInSlack(pause, ids)) return replyPrivately(client, logger, target, NOT_APPROVER_TEXT);
 
   const wantsModal = mode !== 'approve' || (pause.request.response_fields ?? []).length > 0;
   if (wantsModal) {
@@ -59,10 +75,14 @@ export interface SlackDecision {
   fields: Record<string, string>;
 }
 
-/** The atomic decide, with the responder's e-mail when Slack gives it; losers are told who won. */
+/**
+ * The atomic decide, with the responder's e-mail when Slack gives it; losers are told who won.
+ * The audience is checked here again: a submission may come without a click, forged.
+ */
 export async function decideFromSlack(deps: SlackDeps, input: SlackDecision): Promise<void> {
   const { service, client, logger, identity } = deps;
   const target = { user: input.userId, channel: input.channel };
+  if (!(await pauseToActOn(deps, input.pauseId, target))) return;
   const { ids, email } = await identity.identities(input.userId);
   let result: Awaited<ReturnType<typeof service.decide>>;
   try {

@@ -10,6 +10,6 @@ export function registerHomeMore(app: App, deps: SlackDeps): void {
   app.action<BlockAction<ButtonAction>>(ActionId.homeMore, async ({ ack, action, body, client }: ButtonArgs) => {
     await ack();
     const page = await pendingSlackPauses(deps, body.user.id, action.value);
-    await client.views.publish({ user_id: body.user.id, view: homeView(page.items, page.next_cursor) });
+    await client.views.publish({ user_id: body.user.id, view: homeView(page.items, page.next_cursor, page.note) });
   });
 }

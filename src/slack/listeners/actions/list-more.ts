@@ -13,7 +13,7 @@ export function registerListMore(app: App, deps: SlackDeps): void {
     await respond({
       response_type: 'ephemeral',
       replace_original: true,
-      ...pendingListMessage(page.items, page.next_cursor),
+      ...pendingListMessage(page.items, page.next_cursor, page.note),
     });
   });
 }

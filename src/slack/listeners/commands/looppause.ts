@@ -13,7 +13,7 @@ export function registerLooppauseCommand(app: App, deps: SlackDeps): void {
     const sub = command.text.trim().toLowerCase();
     if (sub === '' || sub === 'pending' || sub === 'list') {
       const page = await pendingSlackPauses(deps, command.user_id);
-      await respond({ response_type: 'ephemeral', ...pendingListMessage(page.items, page.next_cursor) });
+      await respond({ response_type: 'ephemeral', ...pendingListMessage(page.items, page.next_cursor, page.note) });
       return;
     }
     const help = helpMessage();

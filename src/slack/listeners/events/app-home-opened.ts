@@ -10,7 +10,7 @@ export function registerAppHomeOpened(app: App, deps: SlackDeps): void {
     if (event.tab !== 'home') return;
     const page = await pendingSlackPauses(deps, event.user);
     try {
-      await client.views.publish({ user_id: event.user, view: homeView(page.items, page.next_cursor) });
+      await client.views.publish({ user_id: event.user, view: homeView(page.items, page.next_cursor, page.note) });
     } catch (error) {
       deps.logger.warn({ err: slackErrorSummary(error) }, 'views.publish failed');
     }

@@ -30,10 +30,13 @@ export function registerDecisionSubmission(app: App, deps: SlackDeps): void {
     if (meta.decision === 'approved') {
       const pause = await deps.service.get(meta.pause_id);
       const missing = pause?.status === 'pending' ? missingRequired(pause.request.response_fields ?? [], fields) : [];
-      if (missing.length > 0) {
+      // Field names are the request's: only its audience is told which are missing; decideFromSlack refuses the rest.
+      if (pause && missing.length > 0 && (await deps.audience.verdict(pause, body.user.id)).allowed) {
         await ack({
           response_action: 'errors',
-          errors: Object.fromEntries(missing.map((name) => [fieldBlockId(name), 'This answer is required to approve.'])),
+          errors: Object.fromEntries(
+            missing.map((name) => [fieldBlockId(name), 'This answer is required to approve.']),
+          ),
         });
         return;
       }
