@@ -1,13 +1,12 @@
 // npm run bench — prints figures for the core service (issue 2). Talks only to 127.0.0.1 and stops by itself.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
 import { randomPrefix, startRedis } from '../test/helpers/redis-server.js';
-import { startTestService, TEST_API_KEY, TEST_SIGNING_SECRET } from '../test/helpers/service.js';
+import { startTestService, TEST_API_KEY } from '../test/helpers/service.js';
 import { startBareSdkServer } from './bare-sdk-server.js';
+import { startDecider } from './decider-client.js';
 import { closedLoop, percentile } from './load.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -79,15 +78,7 @@ try {
   const sdkResult = median(sdkRuns);
 
   // 2. Wake-up latency across two processes.
-  const decider = spawn(
-    process.execPath,
-    ['--import', 'tsx', new URL('./decider.ts', import.meta.url).pathname, redis.url, prefix, TEST_SIGNING_SECRET],
-    {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    },
-  );
-  const lines = createInterface({ input: decider.stdout })[Symbol.asyncIterator]();
-  if ((await lines.next()).value !== 'ready') throw new Error('decider did not start');
+  const decider = await startDecider(redis.url, prefix);
   const latencies: number[] = [];
   for (let i = 0; i < WAKEUPS; i++) {
     const { pause_id } = (await (
@@ -102,14 +93,10 @@ try {
       return arrived;
     });
     await new Promise((r) => setTimeout(r, 20));
-    decider.stdin.write(`${pause_id}\n`);
-    const reply = String((await lines.next()).value);
-    const decidedAt = Number(reply.split(' ')[1]);
+    const decidedAt = await decider.decide(pause_id);
     latencies.push((await waiting) - decidedAt);
   }
-  const deciderExited = new Promise((resolve) => decider.once('exit', resolve));
-  decider.stdin.end('quit\n');
-  await deciderExited;
+  await decider.stop();
   latencies.sort((a, b) => a - b);
 
   // 3. Redis bytes per pending pause.

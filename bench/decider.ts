@@ -1,4 +1,5 @@
-// Second process for the wake-up benchmark: decides pauses on command, on its own Redis connection.
+// Second process for the wake-up benchmarks: decides pauses on command, on its own Redis connection.
+// Each line on stdin is a pause id, decided as soon as it arrives; `quit` ends the process.
 import { createInterface } from 'node:readline';
 import { ApprovalService } from '../src/service/approvals.js';
 import { RedisStore } from '../src/store/redis-store.js';
@@ -10,12 +11,17 @@ await store.connect();
 const service = new ApprovalService({ store, signingSecret: secret, slackEnabled: false, emailFallbackAfterMs: 0 });
 process.stdout.write('ready\n');
 
+const inFlight: Promise<void>[] = [];
 for await (const line of createInterface({ input: process.stdin })) {
   if (line === 'quit') break;
   const decidedAt = performance.timeOrigin + performance.now();
-  await service.decide(line, { decision: 'approved', responder: 'bench@example.com', channel: 'web', identities: [] });
-  process.stdout.write(`${line} ${decidedAt}\n`);
+  inFlight.push(
+    service
+      .decide(line, { decision: 'approved', responder: 'bench@example.com', channel: 'web', identities: [] })
+      .then(() => void process.stdout.write(`${line} ${decidedAt}\n`)),
+  );
 }
+await Promise.all(inFlight);
 await store.close();
 // stdin stays open while the parent lives: leave explicitly.
 process.exit(0);

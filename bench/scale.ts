@@ -1,19 +1,18 @@
 // npm run bench:scale — replicas on one Redis (issue 6). Talks only to 127.0.0.1 and stops by itself.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { newPauseId } from '../src/domain/ids.js';
-import type { Pause } from '../src/domain/pause.js';
 import { ApprovalService } from '../src/service/approvals.js';
 import { RedisStore } from '../src/store/redis-store.js';
 import { FakeSlack } from '../test/helpers/fake-slack.js';
-import { freePort, randomPrefix, startRedis } from '../test/helpers/redis-server.js';
+import { randomPrefix, startRedis } from '../test/helpers/redis-server.js';
 import { TEST_API_KEY, TEST_SIGNING_SECRET } from '../test/helpers/service.js';
 import { SLACK_SIGNING_SECRET, sendToSlackEndpoint, slashCommandBody } from '../test/slack/slack-requests.js';
 import { percentile } from './load.js';
+import { pendingPause, type Replica, spawnReplica, stopReplica } from './replica.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = 32;
@@ -27,42 +26,19 @@ const redis = await startRedis();
 const fake = await new FakeSlack().start();
 const prefix = randomPrefix();
 const outbox = mkdtempSync(join(tmpdir(), 'looppause-bench-outbox-'));
-const children: ChildProcess[] = [];
 
-async function spawnReplica(): Promise<string> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [join(root, 'dist/src/cli/looppause.js'), 'serve'], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      REDIS_URL: redis.url,
-      LOOPPAUSE_REDIS_PREFIX: prefix,
-      LOOPPAUSE_SIGNING_SECRET: TEST_SIGNING_SECRET,
-      LOOPPAUSE_API_KEYS: `bench:${TEST_API_KEY}`,
-      LOOPPAUSE_RATE_LIMIT_PER_MINUTE: '0',
-      LOOPPAUSE_OUTBOX_DIR: outbox,
-      SLACK_BOT_TOKEN: 'xoxb-test',
-      SLACK_SIGNING_SECRET,
-      SLACK_API_URL: fake.apiUrl,
-      LOG_LEVEL: 'error',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
+const replicas: Replica[] = [];
+async function startReplica(): Promise<string> {
+  const replica = await spawnReplica({
+    REDIS_URL: redis.url,
+    LOOPPAUSE_REDIS_PREFIX: prefix,
+    LOOPPAUSE_OUTBOX_DIR: outbox,
+    SLACK_BOT_TOKEN: 'xoxb-test',
+    SLACK_SIGNING_SECRET,
+    SLACK_API_URL: fake.apiUrl,
   });
-  children.push(child);
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    if (
-      await fetch(`${url}/readyz`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return url;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('replica did not start');
+  replicas.push(replica);
+  return replica.url;
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
@@ -120,27 +96,8 @@ async function createAndCheck(urls: string[]): Promise<{ perSecond: number; erro
   return { perSecond: done / ((performance.now() - started) / 1000), errors };
 }
 
-function pendingPause(nowMs: number, expiresInMs: number, slack: boolean): Pause {
-  return {
-    pause_id: newPauseId(),
-    agent_id: 'bench',
-    status: 'pending',
-    created_at: new Date(nowMs).toISOString(),
-    expires_at: new Date(nowMs + expiresInMs).toISOString(),
-    request: {
-      action_description:
-        'Run the database migration 2026_11_25_add_invoice_index on the production cluster (eu-west-1).',
-      action_details: { database: 'billing-prod', migration: '2026_11_25_add_invoice_index', estimated_lock: '4 s' },
-      ...(slack ? { recipient_slack: '#ops' } : { recipient_email: 'oncall@example.com' }),
-      timeout_hours: expiresInMs / 3_600_000,
-    },
-    action_digest: '0'.repeat(64),
-    delivery: {},
-  };
-}
-
 try {
-  const urls = await Promise.all([spawnReplica(), spawnReplica(), spawnReplica()]);
+  const urls = await Promise.all([startReplica(), startReplica(), startReplica()]);
   const store = new RedisStore({ url: redis.url, prefix });
   await store.connect();
   const probe = new Redis(redis.url);
@@ -262,16 +219,7 @@ try {
   await probe.quit();
 } finally {
   agent.destroy();
-  await Promise.all(
-    children.map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null) return resolve();
-          child.once('exit', () => resolve());
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
+  await Promise.all(replicas.map(stopReplica));
   await fake.close();
   await redis.stop();
   rmSync(outbox, { recursive: true, force: true });

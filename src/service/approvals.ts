@@ -23,7 +23,7 @@ import {
 import { actionDigest, signDecision } from '../domain/signing.js';
 import { parseInput } from '../domain/validation.js';
 import type { Metrics } from '../metrics.js';
-import type { NewTask, Page, Store } from '../store/store.js';
+import type { NewTask, Page, Store, Watch } from '../store/store.js';
 import { TaskKind, taskId } from './tasks.js';
 
 export interface ApprovalServiceOptions {
@@ -87,7 +87,8 @@ export class ApprovalService {
   private readonly maxWaitingPerKey: number;
   private readonly waitingByAgent = new Map<string, number>();
   readonly now: () => number;
-  private readonly stopping = new AbortController();
+  private stopped = false;
+  private readonly openWatches = new Set<Watch>();
   private readonly onCreated: ((pause: Pause) => void) | undefined;
   private readonly metrics: Metrics | undefined;
 
@@ -171,21 +172,20 @@ export class ApprovalService {
     const waiting = this.waitingByAgent.get(agentId) ?? 0;
     if (waitSeconds === 0 || waiting >= this.maxWaitingPerKey) return toView(await this.ownedPause(agentId, pauseId));
     const deadline = this.now() + waitSeconds * 1000;
-    // Listeners on both signals rather than AbortSignal.any: on Node 20, any() over the
-    // long-lived shutdown signal piles up dependants and slows every later call.
-    const signals = signal ? [signal, this.stopping.signal] : [this.stopping.signal];
-    const stopped = () => signals.some((s) => s.aborted);
     const watch = this.store.watch(pauseId);
     const onAbort = () => watch.close();
+    // The open watches in a set, not a listener each on one shutdown signal: removing one of
+    // thousands of listeners from an AbortSignal walks them all.
+    this.openWatches.add(watch);
+    signal?.addEventListener('abort', onAbort, { once: true });
     this.metrics?.waitingChecks.inc();
     this.waitingByAgent.set(agentId, waiting + 1);
     try {
-      for (const s of signals) s.addEventListener('abort', onAbort, { once: true });
       for (;;) {
         const pause = await this.ownedPause(agentId, pauseId);
         const nowMs = this.now();
         const remaining = deadline - nowMs;
-        if (pause.status !== 'pending' || remaining <= 0 || stopped()) return toView(pause);
+        if (pause.status !== 'pending' || remaining <= 0 || this.stopped || signal?.aborted) return toView(pause);
         // Wake at the deadline of the pause too: a timeout is a change nobody publishes in time otherwise.
         await watch.next(Math.min(remaining, Math.max(1, Date.parse(pause.expires_at) - nowMs + 5)));
       }
@@ -194,14 +194,16 @@ export class ApprovalService {
       const left = (this.waitingByAgent.get(agentId) ?? 1) - 1;
       if (left > 0) this.waitingByAgent.set(agentId, left);
       else this.waitingByAgent.delete(agentId);
-      for (const s of signals) s.removeEventListener('abort', onAbort);
+      signal?.removeEventListener('abort', onAbort);
+      this.openWatches.delete(watch);
       watch.close();
     }
   }
 
   /** Shutdown: every waiting check answers now with the current status. */
   stopWaiting(): void {
-    this.stopping.abort();
+    this.stopped = true;
+    for (const watch of this.openWatches) watch.close();
   }
 
   async cancel(agentId: string, args: unknown): Promise<CancelResult> {
