@@ -4,7 +4,7 @@ import { ActionId } from '../../src/slack/ids.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { formKeyIn, postDecision } from '../email/harness.js';
 import { eventually } from '../helpers/eventually.js';
-import { FakeSlack, type SlackCall } from '../helpers/fake-slack.js';
+import { channelIdFor, FakeSlack, type SlackCall } from '../helpers/fake-slack.js';
 import { randomPrefix, startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { type ReplicaProcess, spawnReplica } from '../helpers/replica-process.js';
 import { TEST_API_KEY, TEST_SIGNING_SECRET } from '../helpers/service.js';
@@ -14,6 +14,8 @@ import { SLACK_SIGNING_SECRET, sendClick } from '../slack/slack-requests.js';
 const PUBLIC_URL = 'http://approvals.test';
 
 /** Three service processes on one real Redis, as N replicas behind a load balancer. */
+
+const racers = Array.from({ length: 100 }, (_, i) => `U0RACE${String(i).padStart(3, '0')}`);
 describe('three replica processes on one Redis', () => {
   let redis: TestRedis;
   let fake: FakeSlack;
@@ -24,6 +26,7 @@ describe('three replica processes on one Redis', () => {
   beforeAll(async () => {
     redis = await startRedis();
     fake = await new FakeSlack().start();
+    fake.members.set(channelIdFor('#ops'), ['U0HUMAN01', ...racers]);
     smtp = await new TestSmtp().start();
     const prefix = randomPrefix();
     store = new RedisStore({ url: redis.url, prefix });
@@ -105,7 +108,7 @@ describe('three replica processes on one Redis', () => {
   it('100 concurrent clicks across the replicas: one winner, one chat.update, the same signed answer everywhere', async () => {
     const { pause_id } = await request(1);
     const ts = await messageTs(pause_id);
-    const users = Array.from({ length: 100 }, (_, i) => `U0RACE${String(i).padStart(3, '0')}`);
+    const users = racers;
     const responses = await Promise.all(users.map((u, i) => click(i, pause_id, u)));
     expect(responses.every((r) => r.status === 200)).toBe(true);
     const views = await Promise.all(
