@@ -147,9 +147,11 @@ function withDevDefaults(config: Config): { config: Config; signingSecret: strin
   const dev = loadDevState(config.devStateDir);
   // A key minted on the fly is for the embedded store only: with Redis, keys are created on purpose.
   const needsKey = config.apiKeys.length === 0 && config.redis === undefined;
+  // In the config too: surfaces derive their own keys from it (the e-mail form key).
+  const signingSecret = config.signingSecret ?? dev.signingSecret;
   return {
-    config: needsKey ? { ...config, apiKeys: [{ name: 'dev', key: dev.apiKey }] } : config,
-    signingSecret: config.signingSecret ?? dev.signingSecret,
+    config: { ...config, signingSecret, ...(needsKey ? { apiKeys: [{ name: 'dev', key: dev.apiKey }] } : {}) },
+    signingSecret,
     ...(needsKey ? { devApiKey: dev.apiKey } : {}),
   };
 }

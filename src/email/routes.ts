@@ -104,7 +104,7 @@ export function decideRouter(deps: DecideRouterDeps): Router {
       if (!formKeyMatches(formSecret, token, form.form_key)) {
         return refuse(res, nonce, 'This form is stale or did not come from this page.');
       }
-      const fields: Record<string, string> = {};
+      const fields: Record<string, string> = Object.create(null);
       for (const f of responseFields) fields[f.name] = form[`field_${f.name}`] ?? '';
       const values: FormValues = { comment: form.comment, fields };
 
@@ -172,7 +172,7 @@ function fieldName(key: string, fields: readonly ResponseField[]): string {
 function looseValues(body: unknown, fields: readonly ResponseField[]): FormValues {
   const b = (body ?? {}) as Record<string, unknown>;
   const str = (v: unknown) => (typeof v === 'string' ? v.slice(0, MAX_TEXT) : '');
-  const values: FormValues = { comment: str(b.comment), fields: {} };
+  const values: FormValues = { comment: str(b.comment), fields: Object.create(null) };
   for (const f of fields) values.fields[f.name] = str(b[`field_${f.name}`]);
   return values;
 }

@@ -18,7 +18,11 @@ describe('the development API key', () => {
     rmSync(devStateDir, { recursive: true, force: true });
   });
 
-  const noKeys = () => ({ LOOPPAUSE_API_KEYS: undefined, LOOPPAUSE_DEV_STATE_DIR: devStateDir });
+  const noKeys = () => ({
+    LOOPPAUSE_API_KEYS: undefined,
+    LOOPPAUSE_SIGNING_SECRET: undefined,
+    LOOPPAUSE_DEV_STATE_DIR: devStateDir,
+  });
   const listStatus = (url: string, key: string) =>
     fetch(`${url}/v1/pauses`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.status);
 
@@ -28,6 +32,9 @@ describe('the development API key', () => {
       expect(running.devApiKey).toMatch(/^lp_dev_/);
       expect(banner(running)).toContain(running.devApiKey);
       expect(await listStatus(running.url, running.devApiKey ?? '')).toBe(200);
+      // Kept across restarts, and in the config surfaces read (the e-mail form key derives from it).
+      const saved = JSON.parse(readFileSync(join(devStateDir, 'dev.json'), 'utf8')) as { signingSecret: string };
+      expect(running.config.signingSecret).toBe(saved.signingSecret);
     } finally {
       await running.close();
     }
