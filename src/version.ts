@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 
-/** The package version, read once from package.json (two levels up from src/ and dist/src/). */
+/**
+ * The package version, read once from package.json: two levels up from src/ and dist/src/ of
+ * `looppause`, one level up from dist/ of `@looppause/mcp`, which compiles this file too.
+ */
 function readVersion(): string {
   for (const path of ['../package.json', '../../package.json']) {
     try {
@@ -8,7 +11,7 @@ function readVersion(): string {
         name?: string;
         version?: string;
       };
-      if (pkg.name === 'looppause' && pkg.version) return pkg.version;
+      if ((pkg.name === 'looppause' || pkg.name === '@looppause/mcp') && pkg.version) return pkg.version;
     } catch {
       // try the next location
     }

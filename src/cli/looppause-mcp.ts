@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { loadProxyConfig } from '../config.js';
+import { errorSummary } from '../domain/errors.js';
 import { createMcpServer } from '../mcp/server.js';
-import { errorSummary } from '../service/task-runner.js';
 import { restToolCaller } from './rest-caller.js';
 
 /**

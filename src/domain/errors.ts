@@ -26,3 +26,9 @@ export class LoopPauseError extends Error {
 
 export const notFound = (pauseId: string) =>
   new LoopPauseError('not_found', `No pause with id ${JSON.stringify(pauseId)} exists for this API key.`, 'pause_id');
+
+/** One line for logs: `Name: message`, or the value as a string when it is not an Error. */
+export function errorSummary(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { errorSummary } from '../domain/errors.js';
 import type { Metrics } from '../metrics.js';
 import type { Store, Task } from '../store/store.js';
 import type { TaskKindName } from './tasks.js';
@@ -132,7 +133,5 @@ export function backoffMs(attempt: number): number {
   return Math.round(base * (0.8 + Math.random() * 0.4));
 }
 
-export function errorSummary(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
-}
+// Moved to domain/errors.ts so the stdio proxy need not import the runner; kept for existing importers.
+export { errorSummary };
