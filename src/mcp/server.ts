@@ -1,5 +1,6 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, type CallToolResult, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { LoopPauseError } from '../domain/errors.js';
 import { storeOutage } from '../store/unavailable.js';
 import { VERSION } from '../version.js';
@@ -19,9 +20,19 @@ const INSTRUCTIONS =
   'check_approval (with wait_seconds) until a human decides. Never act on "pending", "rejected", ' +
   '"timed_out" or "expired".';
 
+/**
+ * One validator for every server: the SDK builds a new Ajv per Server by default, which cost about
+ * a tenth of each stateless request. It only checks elicitation answers, which LoopPause never asks.
+ */
+const jsonSchemaValidator = new AjvJsonSchemaValidator();
+
 /** A fresh low-level server per request (stateless); the tool list is precomputed once. */
 export function createMcpServer(call: ToolCaller, onUnexpected: (error: unknown) => void): Server {
-  const server = new Server(SERVER_INFO, { capabilities: { tools: {} }, instructions: INSTRUCTIONS });
+  const server = new Server(SERVER_INFO, {
+    capabilities: { tools: {} },
+    instructions: INSTRUCTIONS,
+    jsonSchemaValidator,
+  });
   server.setRequestHandler(ListToolsRequestSchema, () => listed);
   server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
     const tool = byName.get(request.params.name);
