@@ -1,0 +1,56 @@
+import { readFile } from 'node:fs/promises';
+import { expect, it } from 'vitest';
+import { packAndInstall } from '../helpers/packed.js';
+import { TEST_API_KEY } from '../helpers/service.js';
+import { describeStdioProxy } from './stdio-proxy.js';
+
+const repoFile = (path: string) => readFile(new URL(`../../${path}`, import.meta.url), 'utf8');
+const manifest = JSON.parse(await repoFile('packages/mcp/package.json')) as {
+  version: string;
+};
+const SERVER_STACK = ['ioredis', '@slack/bolt', '@slack/web-api', 'nodemailer', 'pino', 'prom-client'];
+
+/** `npx -y @looppause/mcp`: the stdio proxy alone, built from the same src/ as the server package. */
+describeStdioProxy(
+  '@looppause/mcp from its packed tarball',
+  () => packAndInstall('packages/mcp'),
+  (proxy) => {
+    it('ships the proxy modules only, with its README and smithery.yaml', async () => {
+      const { pkg } = proxy();
+      expect((await readFile(pkg.bin('looppause-mcp'), 'utf8')).split('\n')[0]).toBe('#!/usr/bin/env node');
+      expect(pkg.files).toEqual(expect.arrayContaining(['dist/cli/looppause-mcp.js', 'README.md', 'smithery.yaml']));
+      expect(pkg.files.filter((f) => !/^(dist\/.+\.js|package\.json|README\.md|smithery\.yaml)$/.test(f))).toEqual([]);
+      expect(pkg.files.filter((f) => /^dist\/(service|http|slack|email|store\/(?!unavailable\.js))/.test(f))).toEqual(
+        [],
+      );
+    });
+
+    it("the root smithery.yaml starts the small package, as the package's own does", async () => {
+      expect(await repoFile('smithery.yaml')).toBe(await repoFile('packages/mcp/smithery.yaml'));
+      expect(await repoFile('smithery.yaml')).toContain("args: ['-y', '@looppause/mcp']");
+    });
+
+    it("depends on the SDK and zod only: none of the server's stack is installed", () => {
+      const { installed } = proxy().pkg;
+      expect(Object.keys(installed['node_modules/@looppause/mcp']?.dependencies ?? {}).sort()).toEqual([
+        '@modelcontextprotocol/sdk',
+        'zod',
+      ]);
+      const names = Object.keys(installed).map((path) => path.slice(path.lastIndexOf('node_modules/') + 13));
+      expect(names.filter((n) => SERVER_STACK.includes(n))).toEqual([]);
+      // express (and hono) are dependencies of the MCP SDK itself; the proxy never imports them.
+      const needExpress = Object.entries(installed).filter(([, entry]) => entry.dependencies?.express);
+      expect(needExpress.map(([path]) => path)).toEqual(['node_modules/@modelcontextprotocol/sdk']);
+    });
+
+    it('starts as `npx -y @looppause/mcp` and reports its own version', async () => {
+      const client = await proxy().stdioClient(
+        { LOOPPAUSE_API_KEY: TEST_API_KEY, LOOPPAUSE_API_URL: proxy().running.url },
+        'npx',
+        ['-y', '--offline', '@looppause/mcp'],
+      );
+      expect(client.getServerVersion()).toEqual({ name: 'looppause', version: manifest.version });
+      expect((await client.listTools()).tools).toHaveLength(3);
+    });
+  },
+);
