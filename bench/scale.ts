@@ -5,7 +5,7 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { ApprovalService } from '../src/service/approvals.js';
+import { ApprovalService } from '../src/use-cases/approval-service.js';
 import { RedisStore } from '../src/store/redis-store.js';
 import { FakeSlack } from '../test/helpers/fake-slack.js';
 import { randomPrefix, startRedis } from '../test/helpers/redis-server.js';

@@ -6,13 +6,13 @@ import { createHttpApp } from './http/app.js';
 import { ApiKeyAuth } from './http/auth.js';
 import { Metrics } from './metrics.js';
 import { currentRequestId } from './request-context.js';
-import { ApprovalService } from './service/approvals.js';
 import { TaskRunner } from './service/task-runner.js';
 import { MemoryStore } from './store/memory-store.js';
 import { RedisStore } from './store/redis-store.js';
 import type { Store } from './store/store.js';
 import type { Surface, SurfaceFactory } from './surface.js';
 import { surfaceFactories } from './surfaces.js';
+import { ApprovalService } from './use-cases/approval-service.js';
 
 export interface RunningService {
   url: string;
@@ -41,12 +41,11 @@ export interface StartOptions {
 export async function startService(config: Config, options: StartOptions = {}): Promise<RunningService> {
   const logger = options.logger ?? createLogger(config);
   const resolved = withDevDefaults(config);
-  const rawStore: Store = resolved.config.redis
+  const store: Store = resolved.config.redis
     ? new RedisStore({ url: resolved.config.redis.url, prefix: resolved.config.redis.prefix })
     : new MemoryStore();
-  if (rawStore instanceof RedisStore) await rawStore.connect();
+  if (store instanceof RedisStore) await store.connect();
   const metrics = new Metrics({ defaultMetrics: options.defaultMetrics ?? true });
-  const store = withDeliveryMetrics(rawStore, metrics);
 
   const runner = new TaskRunner({
     store,
@@ -154,16 +153,6 @@ function withDevDefaults(config: Config): { config: Config; signingSecret: strin
     signingSecret,
     ...(needsKey ? { devApiKey: dev.apiKey } : {}),
   };
-}
-
-/** Every failed or retried delivery a surface records shows in the metrics. */
-function withDeliveryMetrics(store: Store, metrics: Metrics): Store {
-  const setDelivery = store.setDelivery.bind(store);
-  store.setDelivery = async (pauseId, channel, state) => {
-    if (state.state === 'failed' || state.state === 'retrying') metrics.deliveryFailures.inc({ surface: channel });
-    await setDelivery(pauseId, channel, state);
-  };
-  return store;
 }
 
 function listen(app: ReturnType<typeof createHttpApp>, port: number, host: string): Promise<Server> {

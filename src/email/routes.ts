@@ -6,8 +6,8 @@ import type { Config } from '../config.js';
 import type { Pause } from '../domain/pause.js';
 import type { ResponseField } from '../domain/schemas.js';
 import { httpStatus, toClientError } from '../http/errors.js';
-import type { ApprovalService } from '../service/approvals.js';
 import type { Store } from '../store/store.js';
+import type { ApprovalService } from '../use-cases/approval-service.js';
 import { type Choice, decidedPage, endedPage, type FormValues, formPage, messagePage } from './page.js';
 import { formKey, formKeyMatches, formKeySecret, hashToken, TOKEN_PATTERN } from './tokens.js';
 

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import type { ApprovalService } from '../service/approvals.js';
 import { DEFAULT_MAX_ATTEMPTS, errorSummary, type TaskHandler } from '../service/task-runner.js';
-import { TaskKind, taskId } from '../service/tasks.js';
 import type { Store } from '../store/store.js';
+import type { ApprovalService } from '../use-cases/approval-service.js';
 import { renderRequestEmail } from './template.js';
 import { issueDecisionToken } from './tokens.js';
 import { type MailTransport, messageIdDomain } from './transport.js';
@@ -51,7 +50,7 @@ export function sendTask(deps: EmailDeps): TaskHandler {
         messageId,
         threadId: `<${pause.pause_id}@${domain}>`,
       });
-      await store.setDelivery(pause.pause_id, 'email', {
+      await service.deliveries.record(pause.pause_id, 'email', {
         state: 'sent',
         attempts,
         message_id: sent.messageId,
@@ -64,7 +63,7 @@ export function sendTask(deps: EmailDeps): TaskHandler {
     } catch (error) {
       // The runner gives up after this run: the failure is final and shows as `failed`.
       const final = task.attempts >= DEFAULT_MAX_ATTEMPTS;
-      await store.setDelivery(pause.pause_id, 'email', {
+      await service.deliveries.record(pause.pause_id, 'email', {
         state: final ? 'failed' : 'retrying',
         attempts,
         error: errorSummary(error).slice(0, 300),
@@ -85,17 +84,12 @@ export function sendTask(deps: EmailDeps): TaskHandler {
  * send already queued by a failed Slack post is not doubled.
  */
 export function fallbackTask(deps: EmailDeps): TaskHandler {
-  const { service, store, logger } = deps;
+  const { service, logger } = deps;
   return async (task) => {
     const pause = await service.get(task.pause_id);
     if (pause?.status !== 'pending' || !pause.request.recipient_email) return;
     if (pause.delivery.email?.state === 'sent') return;
-    const queued = await store.enqueueTask({
-      id: taskId(TaskKind.emailSend, pause.pause_id),
-      kind: TaskKind.emailSend,
-      pause_id: pause.pause_id,
-      run_at: Date.now(),
-    });
+    const queued = await service.deliveries.handOverToEmail(pause);
     logger.info({ pause_id: pause.pause_id, queued }, 'no decision in Slack yet: e-mail fallback');
     deps.kick();
   };

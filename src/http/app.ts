@@ -2,8 +2,8 @@ import express, { type Express, type RequestHandler, type Router } from 'express
 import type { Logger } from 'pino';
 import { mcpMethodGuard, mcpRouter, refuseBatches } from '../mcp/http-handler.js';
 import type { Metrics } from '../metrics.js';
-import type { ApprovalService } from '../service/approvals.js';
 import type { Store } from '../store/store.js';
+import type { ApprovalService } from '../use-cases/approval-service.js';
 import type { ApiKeyAuth } from './auth.js';
 import { errorHandler } from './errors.js';
 import { hostGuard } from './host-guard.js';

@@ -1,6 +1,6 @@
 import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import type { ApprovalService } from '../service/approvals.js';
+import type { ApprovalService } from '../use-cases/approval-service.js';
 
 export interface ToolContext {
   service: ApprovalService;

@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import type { ApprovalService } from '../service/approvals.js';
 import type { Store } from '../store/store.js';
+import type { ApprovalService } from '../use-cases/approval-service.js';
 import type { SlackAudience } from './audience.js';
 import type { IdentityResolver } from './identity.js';
 

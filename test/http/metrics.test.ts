@@ -37,7 +37,11 @@ describe('/metrics', () => {
     });
     await create({ timeout_hours: 0.00005 });
     await new Promise((r) => setTimeout(r, 600));
-    await running.store.setDelivery(decided, 'email', { state: 'retrying', attempts: 1, at: new Date().toISOString() });
+    await running.service.deliveries.record(decided, 'email', {
+      state: 'retrying',
+      attempts: 1,
+      at: new Date().toISOString(),
+    });
 
     const text = await (await fetch(`${running.url}/metrics`)).text();
     expect(text).toContain('looppause_pauses_created_total{recipients="email"} 3');

@@ -2,7 +2,7 @@ import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import { MAX_WAIT_SECONDS } from '../../domain/schemas.js';
 import { parseInput } from '../../domain/validation.js';
-import type { ApprovalService } from '../../service/approvals.js';
+import type { ApprovalService } from '../../use-cases/approval-service.js';
 
 const waitQuery = z.strictObject({
   wait: z.coerce

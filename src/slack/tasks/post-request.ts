@@ -1,5 +1,4 @@
 import type { TaskHandler } from '../../service/task-runner.js';
-import { TaskKind, taskId } from '../../service/tasks.js';
 import { requestMessage } from '../blocks/index.js';
 import type { SlackDeps } from '../deps.js';
 import { finalSlackError, slackErrorSummary } from '../errors.js';
@@ -11,11 +10,11 @@ const MAX_TRANSIENT_ATTEMPTS = 5;
 /**
  * `slack.post`: posts the request to `#name`, a channel id, or a user id (a DM from the app) and
  * stores channel and ts on the pause. A final failure is stored on the pause and, when the pause
- * has an e-mail recipient, handed to e-mail at once (an `email.send` task). Idempotent: a retry
+ * has an e-mail recipient, handed to e-mail at once (the service's delivery plan). Idempotent: a retry
  * after a post skips.
  */
 export function postRequestTask(deps: SlackDeps): TaskHandler {
-  const { service, store, client, logger } = deps;
+  const { service, client, logger } = deps;
   return async (task) => {
     const pause = await service.get(task.pause_id);
     if (pause?.status !== 'pending') return;
@@ -38,30 +37,30 @@ export function postRequestTask(deps: SlackDeps): TaskHandler {
       const final = finalSlackError(error) ?? (task.attempts >= MAX_TRANSIENT_ATTEMPTS ? 'unreachable' : undefined);
       if (!final) {
         // Shown on the pause and counted in the metrics; the runner retries with backoff.
-        await store.setDelivery(pause.pause_id, 'slack', {
+        await service.deliveries.record(pause.pause_id, 'slack', {
           state: 'retrying',
           error: slackErrorSummary(error),
           at: new Date().toISOString(),
         });
         throw error;
       }
-      await store.setDelivery(pause.pause_id, 'slack', { state: 'failed', error: final, at: new Date().toISOString() });
-      const email = pause.request.recipient_email !== undefined;
+      await service.deliveries.record(pause.pause_id, 'slack', {
+        state: 'failed',
+        error: final,
+        at: new Date().toISOString(),
+      });
+      const handedOver = await service.deliveries.handOverToEmail(pause);
       logger.warn(
-        { pause_id: pause.pause_id, err: slackErrorSummary(error), fallback: email ? 'email' : 'none' },
+        { pause_id: pause.pause_id, err: slackErrorSummary(error), fallback: handedOver ? 'email' : 'none' },
         'Slack post failed',
       );
-      if (email) {
-        await store.enqueueTask({
-          id: taskId(TaskKind.emailSend, pause.pause_id),
-          kind: TaskKind.emailSend,
-          pause_id: pause.pause_id,
-          run_at: Date.now(),
-        });
-      }
       return;
     }
-    await store.setDelivery(pause.pause_id, 'slack', { state: 'posted', ...posted, at: new Date().toISOString() });
+    await service.deliveries.record(pause.pause_id, 'slack', {
+      state: 'posted',
+      ...posted,
+      at: new Date().toISOString(),
+    });
     logger.info({ pause_id: pause.pause_id, channel: posted.channel }, 'posted to Slack');
     // The pause may have ended while we posted: its pause.ended task found no ts, so update here.
     const after = await service.get(pause.pause_id);

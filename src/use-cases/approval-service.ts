@@ -1,0 +1,93 @@
+import type { Pause, PauseView } from '../domain/pause.js';
+import type { Metrics } from '../metrics.js';
+import type { Page, Store } from '../store/store.js';
+import { type CancelResult, cancelApproval } from './cancel.js';
+import { WaitingChecks } from './check.js';
+import { type DecideDeps, type DecideOutcome, type DecisionInput, decideApproval } from './decide.js';
+import { DeliveryPlan } from './deliveries.js';
+import { type ListQuery, listApprovals } from './list.js';
+import { loadPause } from './load-pause.js';
+import type { RecipientRules } from './recipient-rules.js';
+import { type RequestDeps, type RequestResult, requestApproval } from './request.js';
+
+export interface ApprovalServiceOptions extends Omit<RecipientRules, 'slackEnabled'> {
+  store: Store;
+  signingSecret: string;
+  /** Whether a Slack surface is configured; without it `recipient_slack` alone is refused. */
+  slackEnabled: boolean;
+  emailFallbackAfterMs: number;
+  /** Waiting checks one agent may hold in this process; past it a check answers at once. */
+  maxWaitingPerKey?: number;
+  now?: () => number;
+  /** Called after a new pause is stored, e.g. to run its delivery work right away. */
+  onCreated?: (pause: Pause) => void;
+  metrics?: Metrics;
+}
+
+/**
+ * The use cases every surface shares, bound to one store and clock. Surfaces parse their wire
+ * format and call these; each use case lives in its own module beside this one.
+ */
+export class ApprovalService {
+  readonly now: () => number;
+  readonly deliveries: DeliveryPlan;
+  private readonly requestDeps: RequestDeps;
+  private readonly decideDeps: DecideDeps;
+  private readonly waiting: WaitingChecks;
+
+  constructor(options: ApprovalServiceOptions) {
+    this.now = options.now ?? Date.now;
+    const deps = { store: options.store, now: this.now, metrics: options.metrics };
+    this.deliveries = new DeliveryPlan(deps, {
+      slackEnabled: options.slackEnabled,
+      emailFallbackAfterMs: options.emailFallbackAfterMs,
+    });
+    this.requestDeps = {
+      ...deps,
+      recipients: {
+        slackEnabled: options.slackEnabled,
+        allowedEmailDomains: options.allowedEmailDomains,
+        allowedSlackChannels: options.allowedSlackChannels,
+      },
+      deliveries: this.deliveries,
+      onCreated: options.onCreated,
+    };
+    this.decideDeps = { ...deps, signingSecret: options.signingSecret };
+    this.waiting = new WaitingChecks(deps, options.maxWaitingPerKey ?? 100);
+  }
+
+  async request(agentId: string, args: unknown): Promise<RequestResult> {
+    return (await requestApproval(this.requestDeps, agentId, args)).result;
+  }
+
+  /** `created` is false when an idempotency key returned an earlier pause. */
+  requestWithOutcome(agentId: string, args: unknown): Promise<{ result: RequestResult; created: boolean }> {
+    return requestApproval(this.requestDeps, agentId, args);
+  }
+
+  check(agentId: string, args: unknown, signal?: AbortSignal): Promise<PauseView> {
+    return this.waiting.check(agentId, args, signal);
+  }
+
+  /** Shutdown: every waiting check answers now with the current status. */
+  stopWaiting(): void {
+    this.waiting.stop();
+  }
+
+  cancel(agentId: string, args: unknown): Promise<CancelResult> {
+    return cancelApproval(this.requestDeps, agentId, args);
+  }
+
+  list(agentId: string, query: ListQuery): Promise<Page<PauseView>> {
+    return listApprovals(this.requestDeps, agentId, query);
+  }
+
+  /** For surfaces (Slack, e-mail): any pause by id, its status as of now. */
+  get(pauseId: string): Promise<Pause | null> {
+    return loadPause(this.requestDeps, pauseId);
+  }
+
+  decide(pauseId: string, input: DecisionInput): Promise<DecideOutcome> {
+    return decideApproval(this.decideDeps, pauseId, input);
+  }
+}

@@ -1,0 +1,32 @@
+import { notFound } from '../domain/errors.js';
+import type { PauseStatus } from '../domain/pause.js';
+import { cancelApprovalSchema } from '../domain/schemas.js';
+import { parseInput } from '../domain/validation.js';
+import type { UseCaseDeps } from './deps.js';
+import { loadOwnPause } from './load-pause.js';
+
+export interface CancelResult {
+  pause_id: string;
+  status: PauseStatus;
+  cancelled: boolean;
+  message: string;
+}
+
+/** cancel_approval: a pending pause becomes `expired`; a finished one is left as it is, and says so. */
+export async function cancelApproval(deps: UseCaseDeps, agentId: string, args: unknown): Promise<CancelResult> {
+  const { pause_id: pauseId, reason } = parseInput(cancelApprovalSchema, args);
+  await loadOwnPause(deps, agentId, pauseId);
+  const result = await deps.store.cancel(pauseId, reason, deps.now());
+  if (result.outcome === 'not_found') throw notFound(pauseId);
+  const { status } = result.pause;
+  if (result.outcome === 'ended') {
+    deps.metrics?.pausesEnded.inc({ outcome: 'cancelled', channel: 'agent' });
+    return { pause_id: pauseId, status, cancelled: true, message: 'Cancelled: the request is withdrawn.' };
+  }
+  return {
+    pause_id: pauseId,
+    status,
+    cancelled: false,
+    message: `Nothing changed: the pause had already ended (${status}).`,
+  };
+}

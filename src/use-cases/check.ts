@@ -1,0 +1,62 @@
+import { type PauseView, toView } from '../domain/pause.js';
+import { checkApprovalSchema } from '../domain/schemas.js';
+import { parseInput } from '../domain/validation.js';
+import type { Watch } from '../store/store.js';
+import type { UseCaseDeps } from './deps.js';
+import { loadOwnPause } from './load-pause.js';
+
+/**
+ * check_approval: answers at once, or holds up to `wait_seconds` for a change, woken by the
+ * store's events (any replica's decision). Each agent may hold `maxPerAgent` waits in this
+ * process; past that a check answers at once with the current status.
+ */
+export class WaitingChecks {
+  private readonly byAgent = new Map<string, number>();
+  // The open watches in a set, not a listener each on one shutdown signal: removing one of
+  // thousands of listeners from an AbortSignal walks them all.
+  private readonly open = new Set<Watch>();
+  private stopped = false;
+
+  constructor(
+    private readonly deps: UseCaseDeps,
+    private readonly maxPerAgent: number,
+  ) {}
+
+  async check(agentId: string, args: unknown, signal?: AbortSignal): Promise<PauseView> {
+    const { pause_id: pauseId, wait_seconds: waitSeconds } = parseInput(checkApprovalSchema, args);
+    const waiting = this.byAgent.get(agentId) ?? 0;
+    if (waitSeconds === 0 || waiting >= this.maxPerAgent)
+      return toView(await loadOwnPause(this.deps, agentId, pauseId));
+    const deadline = this.deps.now() + waitSeconds * 1000;
+    const watch = this.deps.store.watch(pauseId);
+    const onAbort = () => watch.close();
+    this.open.add(watch);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    this.deps.metrics?.waitingChecks.inc();
+    this.byAgent.set(agentId, waiting + 1);
+    try {
+      for (;;) {
+        const pause = await loadOwnPause(this.deps, agentId, pauseId);
+        const nowMs = this.deps.now();
+        const remaining = deadline - nowMs;
+        if (pause.status !== 'pending' || remaining <= 0 || this.stopped || signal?.aborted) return toView(pause);
+        // Wake at the deadline of the pause too: a timeout is a change nobody publishes in time otherwise.
+        await watch.next(Math.min(remaining, Math.max(1, Date.parse(pause.expires_at) - nowMs + 5)));
+      }
+    } finally {
+      this.deps.metrics?.waitingChecks.dec();
+      const left = (this.byAgent.get(agentId) ?? 1) - 1;
+      if (left > 0) this.byAgent.set(agentId, left);
+      else this.byAgent.delete(agentId);
+      signal?.removeEventListener('abort', onAbort);
+      this.open.delete(watch);
+      watch.close();
+    }
+  }
+
+  /** Shutdown: every waiting check answers now with the current status. */
+  stop(): void {
+    this.stopped = true;
+    for (const watch of this.open) watch.close();
+  }
+}

@@ -1,0 +1,63 @@
+import type { Deliveries as DeliveryStates, Pause } from '../domain/pause.js';
+import { TaskKind, type TaskKindName, taskId } from '../service/tasks.js';
+import type { NewTask } from '../store/store.js';
+import type { UseCaseDeps } from './deps.js';
+
+export interface DeliveryOptions {
+  slackEnabled: boolean;
+  /** With both recipients, e-mail goes out when nobody decided in Slack within this time. */
+  emailFallbackAfterMs: number;
+}
+
+/**
+ * Where a pause is delivered and when: Slack first when it has a Slack recipient and Slack is on;
+ * e-mail at once without Slack, else as the fallback when Slack failed or nobody decided in time.
+ * Surfaces report how each delivery went here, so every failure is counted in one place.
+ */
+export class DeliveryPlan {
+  constructor(
+    private readonly deps: UseCaseDeps,
+    private readonly options: DeliveryOptions,
+  ) {}
+
+  /** The work a new pause starts with, stored atomically with it. */
+  initialTasks(pause: Pause, nowMs: number): NewTask[] {
+    const { recipient_slack: slack, recipient_email: email } = pause.request;
+    const slackWillPost = slack !== undefined && this.options.slackEnabled;
+    const tasks: NewTask[] = [];
+    if (slackWillPost) tasks.push(task(TaskKind.slackPost, pause, nowMs));
+    if (email !== undefined) {
+      tasks.push(
+        slackWillPost
+          ? task(TaskKind.emailFallback, pause, nowMs + this.options.emailFallbackAfterMs)
+          : task(TaskKind.emailSend, pause, nowMs),
+      );
+    }
+    return tasks;
+  }
+
+  /**
+   * Slack failed for good, or the fallback time came: the e-mail goes out now, once. Returns
+   * whether this call queued it (false: no e-mail recipient, or already queued).
+   */
+  async handOverToEmail(pause: Pause): Promise<boolean> {
+    if (pause.request.recipient_email === undefined) return false;
+    return this.deps.store.enqueueTask(task(TaskKind.emailSend, pause, this.deps.now()));
+  }
+
+  /** Records how a delivery went, beside the pause; failures and retries are counted. */
+  async record<K extends keyof DeliveryStates>(
+    pauseId: string,
+    channel: K,
+    state: NonNullable<DeliveryStates[K]>,
+  ): Promise<void> {
+    if (state.state === 'failed' || state.state === 'retrying') {
+      this.deps.metrics?.deliveryFailures.inc({ surface: channel });
+    }
+    await this.deps.store.setDelivery(pauseId, channel, state);
+  }
+}
+
+function task(kind: TaskKindName, pause: Pause, runAt: number): NewTask {
+  return { id: taskId(kind, pause.pause_id), kind, pause_id: pause.pause_id, run_at: runAt };
+}

@@ -1,0 +1,16 @@
+import { type PauseStatus, type PauseView, toView, withEffectiveStatus } from '../domain/pause.js';
+import type { Page } from '../store/store.js';
+import type { UseCaseDeps } from './deps.js';
+
+export interface ListQuery {
+  status?: PauseStatus;
+  limit: number;
+  cursor?: string;
+}
+
+/** The agent's own pauses, newest first, each with its status as of now. */
+export async function listApprovals(deps: UseCaseDeps, agentId: string, query: ListQuery): Promise<Page<PauseView>> {
+  const page = await deps.store.listPauses({ ...query, agentId });
+  const nowMs = deps.now();
+  return { items: page.items.map((p) => toView(withEffectiveStatus(p, nowMs))), next_cursor: page.next_cursor };
+}

@@ -1,0 +1,79 @@
+import { LoopPauseError } from '../domain/errors.js';
+import { requestDigest } from '../domain/idempotency.js';
+import { newPauseId } from '../domain/ids.js';
+import { expiresAt, MANDATORY_NEXT_STEP, type Pause, type PauseStatus, withEffectiveStatus } from '../domain/pause.js';
+import { requestApprovalSchema } from '../domain/schemas.js';
+import { actionDigest } from '../domain/signing.js';
+import { parseInput } from '../domain/validation.js';
+import type { DeliveryPlan } from './deliveries.js';
+import type { UseCaseDeps } from './deps.js';
+import { checkRecipients, type RecipientRules } from './recipient-rules.js';
+
+export interface RequestDeps extends UseCaseDeps {
+  recipients: RecipientRules;
+  deliveries: DeliveryPlan;
+  /** Called after a new pause is stored, e.g. to run its delivery work right away. */
+  onCreated?: ((pause: Pause) => void) | undefined;
+}
+
+export interface RequestResult {
+  pause_id: string;
+  /** `pending`, unless an idempotency key returned an earlier pause that has ended since. */
+  status: PauseStatus;
+  expires_at: string;
+  MANDATORY_NEXT_STEP: string;
+}
+
+/** request_approval. `created` is false when an idempotency key returned an earlier pause. */
+export async function requestApproval(
+  deps: RequestDeps,
+  agentId: string,
+  args: unknown,
+): Promise<{ result: RequestResult; created: boolean }> {
+  const request = parseInput(requestApprovalSchema, args);
+  checkRecipients(request, deps.recipients);
+  const nowMs = deps.now();
+  const pause: Pause = {
+    pause_id: newPauseId(),
+    agent_id: agentId,
+    status: 'pending',
+    created_at: new Date(nowMs).toISOString(),
+    expires_at: new Date(expiresAt(nowMs, request.timeout_hours)).toISOString(),
+    request,
+    action_digest: actionDigest(request),
+    delivery: {},
+  };
+  const { idempotency_key: key } = request;
+  const stored = await deps.store.createPause({
+    pause,
+    tasks: deps.deliveries.initialTasks(pause, nowMs),
+    ...(key === undefined ? {} : { idempotency: { key, requestDigest: requestDigest(request) } }),
+  });
+  if (stored.outcome === 'conflict') {
+    throw new LoopPauseError(
+      'conflict',
+      `idempotency_key: this key was already used for a different request (${stored.pauseId}); ` +
+        'a retry must repeat the request exactly, a new request needs a new key',
+      'idempotency_key',
+    );
+  }
+  const created = stored.outcome === 'created';
+  if (created) {
+    deps.metrics?.pausesCreated.inc({ recipients: recipientsLabel(pause) });
+    deps.onCreated?.(pause);
+  }
+  return {
+    created,
+    result: {
+      pause_id: stored.pause.pause_id,
+      status: withEffectiveStatus(stored.pause, nowMs).status,
+      expires_at: stored.pause.expires_at,
+      MANDATORY_NEXT_STEP,
+    },
+  };
+}
+
+function recipientsLabel(pause: Pause): string {
+  const { recipient_slack: slack, recipient_email: email } = pause.request;
+  return slack && email ? 'slack+email' : slack ? 'slack' : 'email';
+}
