@@ -1,8 +1,8 @@
 // Second process for the wake-up benchmarks: decides pauses on command, on its own Redis connection.
 // Each line on stdin is a pause id, decided as soon as it arrives; `quit` ends the process.
 import { createInterface } from 'node:readline';
-import { ApprovalService } from '../src/use-cases/approval-service.js';
 import { RedisStore } from '../src/store/redis-store.js';
+import { ApprovalService } from '../src/use-cases/approval-service.js';
 
 const [url, prefix, secret] = process.argv.slice(2);
 if (!url || !prefix || !secret) throw new Error('usage: decider.ts REDIS_URL PREFIX SECRET');

@@ -5,8 +5,8 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { ApprovalService } from '../src/use-cases/approval-service.js';
 import { RedisStore } from '../src/store/redis-store.js';
+import { ApprovalService } from '../src/use-cases/approval-service.js';
 import { FakeSlack } from '../test/helpers/fake-slack.js';
 import { randomPrefix, startRedis } from '../test/helpers/redis-server.js';
 import { TEST_API_KEY, TEST_SIGNING_SECRET } from '../test/helpers/service.js';
@@ -142,7 +142,7 @@ try {
   for (let i = 0; i < PENDING; i += 500) {
     await Promise.all(
       Array.from({ length: Math.min(500, PENDING - i) }, () =>
-        store.createPause({ pause: pendingPause(nowMs, 24 * 3_600_000, true), tasks: [] }),
+        store.createPause({ pause: pendingPause(nowMs, 24 * 3_600_000, true), jobs: [] }),
       ),
     );
   }
@@ -177,7 +177,7 @@ try {
   for (let i = 0; i < BURST; i += 500) {
     await Promise.all(
       Array.from({ length: Math.min(500, BURST - i) }, () =>
-        store.createPause({ pause: pendingPause(burstAt - 24 * 3_600_000, 24 * 3_600_000, false), tasks: [] }),
+        store.createPause({ pause: pendingPause(burstAt - 24 * 3_600_000, 24 * 3_600_000, false), jobs: [] }),
       ),
     );
   }

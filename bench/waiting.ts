@@ -63,7 +63,7 @@ try {
     const batch = Array.from({ length: Math.min(500, WAITING - i) }, () => {
       const pause = pendingPause(startMs, 3_600_000, false);
       ids.push(pause.pause_id);
-      return store.createPause({ pause, tasks: [] });
+      return store.createPause({ pause, jobs: [] });
     });
     await Promise.all(batch);
   }

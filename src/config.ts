@@ -73,7 +73,9 @@ const envSchema = z.object({
     message: 'must be at least 16 characters',
   }),
   LOOPPAUSE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
-  LOOPPAUSE_TASK_LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(60),
+  LOOPPAUSE_JOB_LEASE_SECONDS: z.coerce.number().min(1).max(3600).optional(),
+  /** The same, under its name before jobs were called jobs; still read. */
+  LOOPPAUSE_TASK_LEASE_SECONDS: z.coerce.number().min(1).max(3600).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 });
 
@@ -114,8 +116,8 @@ export interface Config {
   metricsToken?: string;
   /** Requests per API key per minute on /mcp and /v1, across replicas; 0 turns the limit off. */
   rateLimitPerMinute: number;
-  /** How long a replica holds a delivery task before another may take it over (a crashed replica's tasks). */
-  taskLeaseMs: number;
+  /** How long a replica holds a delivery job before another may take it over (a crashed replica's jobs). */
+  jobLeaseMs: number;
   logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -150,7 +152,7 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
     },
     rateLimitPerMinute: e.LOOPPAUSE_RATE_LIMIT_PER_MINUTE,
     maxWaitingPerKey: e.LOOPPAUSE_MAX_WAITING_PER_KEY,
-    taskLeaseMs: e.LOOPPAUSE_TASK_LEASE_SECONDS * 1000,
+    jobLeaseMs: (e.LOOPPAUSE_JOB_LEASE_SECONDS ?? e.LOOPPAUSE_TASK_LEASE_SECONDS ?? 60) * 1000,
     logLevel: e.LOG_LEVEL,
   };
   if (e.LOOPPAUSE_ALLOWED_EMAIL_DOMAINS) config.allowedEmailDomains = e.LOOPPAUSE_ALLOWED_EMAIL_DOMAINS;

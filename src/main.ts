@@ -4,9 +4,9 @@ import type { Config } from './config.js';
 import { loadDevState } from './dev-state.js';
 import { createHttpApp } from './http/app.js';
 import { ApiKeyAuth } from './http/auth.js';
+import { JobRunner } from './jobs/job-runner.js';
 import { Metrics } from './metrics.js';
 import { currentRequestId } from './request-context.js';
-import { TaskRunner } from './service/task-runner.js';
 import { MemoryStore } from './store/memory-store.js';
 import { RedisStore } from './store/redis-store.js';
 import type { Store } from './store/store.js';
@@ -20,7 +20,7 @@ export interface RunningService {
   config: Config;
   store: Store;
   service: ApprovalService;
-  runner: TaskRunner;
+  runner: JobRunner;
   logger: Logger;
   metrics: Metrics;
   /** Set when development generated a key (printed in the banner). */
@@ -33,7 +33,7 @@ export interface StartOptions {
   logger?: Logger;
   surfaces?: readonly SurfaceFactory[];
   /** Runner cadence; tests shorten it. */
-  taskIntervalMs?: number;
+  jobIntervalMs?: number;
   /** Process metrics (CPU, heap, event loop); off in tests that start many services. */
   defaultMetrics?: boolean;
 }
@@ -47,12 +47,12 @@ export async function startService(config: Config, options: StartOptions = {}): 
   if (store instanceof RedisStore) await store.connect();
   const metrics = new Metrics({ defaultMetrics: options.defaultMetrics ?? true });
 
-  const runner = new TaskRunner({
+  const runner = new JobRunner({
     store,
     metrics,
     logger,
-    leaseMs: resolved.config.taskLeaseMs,
-    ...(options.taskIntervalMs ? { intervalMs: options.taskIntervalMs } : {}),
+    leaseMs: resolved.config.jobLeaseMs,
+    ...(options.jobIntervalMs ? { intervalMs: options.jobIntervalMs } : {}),
   });
   const service = new ApprovalService({
     store,

@@ -1,16 +1,16 @@
 import type { RequestHandler, Router } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import type { TaskRunner } from './service/task-runner.js';
+import type { JobRunner } from './jobs/job-runner.js';
 import type { Store } from './store/store.js';
 import type { ApprovalService } from './use-cases/approval-service.js';
 
-/** What a surface (Slack, e-mail) gets to wire itself in: it registers task handlers and routes. */
+/** What a surface (Slack, e-mail) gets to wire itself in: it registers job handlers and routes. */
 export interface SurfaceContext {
   config: Config;
   service: ApprovalService;
   store: Store;
-  runner: TaskRunner;
+  runner: JobRunner;
   logger: Logger;
 }
 

@@ -8,7 +8,7 @@ export const FINAL_STATUSES: readonly PauseStatus[] = ['responded', 'timed_out',
 
 /** What a surface knows about delivering one pause; stored per channel beside the pause. */
 export interface SlackDelivery {
-  /** `retrying`: a transient failure (Slack 5xx, timeout); the task runner tries again with backoff. */
+  /** `retrying`: a transient failure (Slack 5xx, timeout); the job runner tries again with backoff. */
   state: 'posted' | 'retrying' | 'failed';
   channel?: string;
   ts?: string;

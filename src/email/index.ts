@@ -1,7 +1,7 @@
-import { TaskKind } from '../service/tasks.js';
+import { JobKind } from '../jobs/job-kinds.js';
 import type { SurfaceFactory } from '../surface.js';
 import { decideRouter } from './routes.js';
-import { fallbackTask, sendTask } from './send.js';
+import { fallbackJob, sendJob } from './send.js';
 import { createMailTransport, type MailTransport } from './transport.js';
 
 /** The e-mail surface (SPEC §7): always on; SMTP when SMTP_URL is set, else `.eml` files in the outbox. */
@@ -10,8 +10,8 @@ export function createEmailSurface(options: { transport?: MailTransport } = {}):
     const log = logger.child({ surface: 'email' });
     const transport = options.transport ?? createMailTransport(config.email, log);
     const deps = { config, service, store, transport, logger: log, kick: () => runner.kick() };
-    runner.on(TaskKind.emailSend, sendTask(deps));
-    runner.on(TaskKind.emailFallback, fallbackTask(deps));
+    runner.on(JobKind.emailSend, sendJob(deps));
+    runner.on(JobKind.emailFallback, fallbackJob(deps));
     return {
       name: 'email',
       mounts: [{ path: '/decide', router: decideRouter({ config, service, store, logger: log }) }],

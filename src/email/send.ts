@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { DEFAULT_MAX_ATTEMPTS, errorSummary, type TaskHandler } from '../service/task-runner.js';
+import { DEFAULT_MAX_ATTEMPTS, errorSummary, type JobHandler } from '../jobs/job-runner.js';
 import type { Store } from '../store/store.js';
 import type { ApprovalService } from '../use-cases/approval-service.js';
 import { renderRequestEmail } from './template.js';
@@ -14,20 +14,20 @@ export interface EmailDeps {
   store: Store;
   transport: MailTransport;
   logger: Logger;
-  /** Runs a task round now (after queueing a send). */
+  /** Runs a job round now (after queueing a send). */
   kick: () => void;
 }
 
 /**
  * `email.send`: mails the request to `recipient_email` with a fresh decision link. Idempotent:
  * nothing happens once the pause has ended or the mail went out. A failed send is recorded on the
- * pause (`retrying`, then `failed`) and thrown, so the runner retries it with backoff; the task
+ * pause (`retrying`, then `failed`) and thrown, so the runner retries it with backoff; the job
  * lives in the store, so a restart does not drop it, and its lease keeps other replicas off it.
  */
-export function sendTask(deps: EmailDeps): TaskHandler {
+export function sendJob(deps: EmailDeps): JobHandler {
   const { config, service, store, transport, logger } = deps;
-  return async (task) => {
-    const pause = await service.get(task.pause_id);
+  return async (job) => {
+    const pause = await service.get(job.pause_id);
     if (pause?.status !== 'pending') return;
     const to = pause.request.recipient_email;
     if (!to) return;
@@ -62,7 +62,7 @@ export function sendTask(deps: EmailDeps): TaskHandler {
       );
     } catch (error) {
       // The runner gives up after this run: the failure is final and shows as `failed`.
-      const final = task.attempts >= DEFAULT_MAX_ATTEMPTS;
+      const final = job.attempts >= DEFAULT_MAX_ATTEMPTS;
       await service.deliveries.record(pause.pause_id, 'email', {
         state: final ? 'failed' : 'retrying',
         attempts,
@@ -80,13 +80,13 @@ export function sendTask(deps: EmailDeps): TaskHandler {
 
 /**
  * `email.fallback` (both recipients; runs once, across replicas, at created + the fallback delay):
- * when nobody has decided in Slack, the e-mail goes out. It queues the one `email.send` task, so a
+ * when nobody has decided in Slack, the e-mail goes out. It queues the one `email.send` job, so a
  * send already queued by a failed Slack post is not doubled.
  */
-export function fallbackTask(deps: EmailDeps): TaskHandler {
+export function fallbackJob(deps: EmailDeps): JobHandler {
   const { service, logger } = deps;
-  return async (task) => {
-    const pause = await service.get(task.pause_id);
+  return async (job) => {
+    const pause = await service.get(job.pause_id);
     if (pause?.status !== 'pending' || !pause.request.recipient_email) return;
     if (pause.delivery.email?.state === 'sent') return;
     const queued = await service.deliveries.handOverToEmail(pause);

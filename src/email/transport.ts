@@ -51,7 +51,7 @@ export function createMailTransport(email: Config['email'], logger: Logger): Mai
       url: email.smtpUrl,
       pool: true,
       maxConnections: 3,
-      // Well under the task lease (60 s): a hung server fails the attempt, it is not run twice.
+      // Well under the job lease (60 s): a hung server fails the attempt, it is not run twice.
       connectionTimeout: 10_000,
       greetingTimeout: 10_000,
       socketTimeout: 30_000,

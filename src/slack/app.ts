@@ -7,7 +7,7 @@ import { slackLogger } from './logger.js';
 
 /**
  * The WebClient's own retries: Retry-After is honoured on 429, and then the failure is final
- * (bounded so a task's lease is never outlived; the task runner retries other failures later).
+ * (bounded so a job's lease is never outlived; the job runner retries other failures later).
  */
 export const DEFAULT_RETRY: RetryOptions = {
   retries: 3,
@@ -19,7 +19,7 @@ export const DEFAULT_RETRY: RetryOptions = {
 
 /**
  * Per Web API call. With the retries above a hung Slack costs at most 4 × 10 s plus backoff, under
- * the default 60 s task lease, so no other replica takes the task over while this one still tries.
+ * the default 60 s job lease, so no other replica takes the job over while this one still tries.
  */
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -30,7 +30,7 @@ export interface SlackAppOptions {
 
 export interface SlackApp {
   app: App;
-  /** The bot's client, for task handlers (Bolt hands listeners their own). */
+  /** The bot's client, for job handlers (Bolt hands listeners their own). */
   client: WebClient;
   /** HTTP mode: Bolt's router, serving POST /slack/events. Absent in Socket Mode. */
   receiver?: ExpressReceiver;

@@ -5,7 +5,7 @@ import type { ApprovalService } from '../use-cases/approval-service.js';
 import type { SlackAudience } from './audience.js';
 import type { IdentityResolver } from './identity.js';
 
-/** What listeners and task handlers share. `client` carries the bot token. */
+/** What listeners and job handlers share. `client` carries the bot token. */
 export interface SlackDeps {
   service: ApprovalService;
   store: Store;

@@ -1,13 +1,13 @@
-import { TaskKind } from '../service/tasks.js';
+import { JobKind } from '../jobs/job-kinds.js';
 import type { SurfaceFactory } from '../surface.js';
 import { createSlackApp, type SlackAppOptions } from './app.js';
 import { SlackAudience } from './audience.js';
 import type { SlackDeps } from './deps.js';
 import { IdentityResolver } from './identity.js';
+import { postRequestJob } from './jobs/post-request.js';
+import { pauseEndedJob } from './jobs/update-message.js';
 import { registerListeners } from './listeners/index.js';
 import { SlackChannelMembership } from './membership.js';
-import { postRequestTask } from './tasks/post-request.js';
-import { pauseEndedTask } from './tasks/update-message.js';
 
 /** The Slack surface (SPEC §6); off unless SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are set. */
 export function createSlackSurface(options: SlackAppOptions = {}): SurfaceFactory {
@@ -19,8 +19,8 @@ export function createSlackSurface(options: SlackAppOptions = {}): SurfaceFactor
     const audience = new SlackAudience(identity, new SlackChannelMembership(client, log));
     const deps: SlackDeps = { service, store, client, identity, audience, logger: log };
     registerListeners(app, deps);
-    runner.on(TaskKind.slackPost, postRequestTask(deps));
-    runner.on(TaskKind.pauseEnded, pauseEndedTask(deps));
+    runner.on(JobKind.slackPost, postRequestJob(deps));
+    runner.on(JobKind.pauseEnded, pauseEndedJob(deps));
     const socketMode = receiver === undefined;
     return {
       name: 'slack',

@@ -6,15 +6,15 @@ import {
   type CreateResult,
   type DecisionToken,
   type EndResult,
+  type Job,
   type ListQuery,
+  type NewJob,
   type NewPause,
-  type NewTask,
   type Page,
   type RateLimitResult,
   RETENTION_MS,
   type Store,
   type StoredApiKey,
-  type Task,
   type Watch,
 } from './store.js';
 import { Watchers } from './watchers.js';
@@ -24,13 +24,13 @@ export class MemoryStore implements Store {
   readonly kind = 'memory';
   private readonly pauses = new Map<string, Pause>();
   private readonly idempotency = new Map<string, { pauseId: string; requestDigest: string }>();
-  private readonly tasks = new Map<string, Task>();
+  private readonly jobs = new Map<string, Job>();
   private readonly tokens = new Map<string, { token: DecisionToken; expiresAtMs: number }>();
   private readonly apiKeys = new Map<string, StoredApiKey>();
   private readonly watchers = new Watchers();
   private readonly rateWindows = new Map<string, { window: number; hits: number }>();
 
-  async createPause({ pause, idempotency, tasks }: NewPause): Promise<CreateResult> {
+  async createPause({ pause, idempotency, jobs }: NewPause): Promise<CreateResult> {
     if (idempotency !== undefined) {
       const key = `${pause.agent_id}\n${sha256Hex(idempotency.key)}`;
       const held = this.idempotency.get(key);
@@ -43,7 +43,7 @@ export class MemoryStore implements Store {
       this.idempotency.set(key, { pauseId: pause.pause_id, requestDigest: idempotency.requestDigest });
     }
     this.pauses.set(pause.pause_id, structuredClone(pause));
-    for (const task of tasks) this.addTask(task);
+    for (const job of jobs) this.addJob(job);
     return { outcome: 'created', pause: structuredClone(pause) };
   }
 
@@ -112,29 +112,29 @@ export class MemoryStore implements Store {
     if (pause) pause.delivery[channel] = structuredClone(state);
   }
 
-  async enqueueTask(task: NewTask): Promise<boolean> {
-    return this.addTask(task);
+  async enqueueJob(job: NewJob): Promise<boolean> {
+    return this.addJob(job);
   }
 
-  async claimDueTasks(nowMs: number, leaseMs: number, max: number): Promise<Task[]> {
-    const due = [...this.tasks.values()]
+  async claimDueJobs(nowMs: number, leaseMs: number, max: number): Promise<Job[]> {
+    const due = [...this.jobs.values()]
       .filter((t) => t.run_at <= nowMs)
       .sort((a, b) => a.run_at - b.run_at)
       .slice(0, max);
-    for (const task of due) {
-      task.run_at = nowMs + leaseMs;
-      task.attempts += 1;
+    for (const job of due) {
+      job.run_at = nowMs + leaseMs;
+      job.attempts += 1;
     }
     return due.map((t) => ({ ...t }));
   }
 
-  async completeTask(taskId: string): Promise<void> {
-    this.tasks.delete(taskId);
+  async completeJob(jobId: string): Promise<void> {
+    this.jobs.delete(jobId);
   }
 
-  async rescheduleTask(taskId: string, runAt: number): Promise<void> {
-    const task = this.tasks.get(taskId);
-    if (task) task.run_at = runAt;
+  async rescheduleJob(jobId: string, runAt: number): Promise<void> {
+    const job = this.jobs.get(jobId);
+    if (job) job.run_at = runAt;
   }
 
   async putDecisionToken(tokenHash: string, token: DecisionToken, expiresAtMs: number): Promise<void> {
@@ -203,13 +203,13 @@ export class MemoryStore implements Store {
   private finish(pause: Pause, status: PauseStatus, endedAt: string, nowMs: number): void {
     pause.status = status;
     pause.ended_at = endedAt;
-    this.addTask({ id: `ended:${pause.pause_id}`, kind: 'pause.ended', pause_id: pause.pause_id, run_at: nowMs });
+    this.addJob({ id: `ended:${pause.pause_id}`, kind: 'pause.ended', pause_id: pause.pause_id, run_at: nowMs });
     this.watchers.notify({ pause_id: pause.pause_id, status });
   }
 
-  private addTask(task: NewTask): boolean {
-    if (this.tasks.has(task.id)) return false;
-    this.tasks.set(task.id, { ...task, attempts: 0 });
+  private addJob(job: NewJob): boolean {
+    if (this.jobs.has(job.id)) return false;
+    this.jobs.set(job.id, { ...job, attempts: 0 });
     return true;
   }
 }

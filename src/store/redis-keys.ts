@@ -16,10 +16,10 @@ export function redisKeys(prefix: string) {
     expiry: `${base}expiry`,
     /** Pending pauses that went to Slack, by creation time: `/looppause`. */
     slackPending: `${base}slack:pending`,
-    /** Task ids by run time, and their bodies and attempt counts. */
-    taskQueue: `${base}tasks:queue`,
-    taskData: `${base}tasks:data`,
-    taskAttempts: `${base}tasks:attempts`,
+    /** Job ids by run time, and their bodies and attempt counts (stored under their first name, `tasks:`, so queued work survives an upgrade). */
+    jobQueue: `${base}tasks:queue`,
+    jobData: `${base}tasks:data`,
+    jobAttempts: `${base}tasks:attempts`,
     decisionToken: (tokenHash: string) => `${base}token:${tokenHash}`,
     apiKeys: `${base}apikeys`,
     apiKeyNames: `${base}apikeys:names`,

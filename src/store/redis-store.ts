@@ -9,15 +9,15 @@ import {
   type DecisionToken,
   type EndResult,
   INDEX_HORIZON_MS,
+  type Job,
   type ListQuery,
+  type NewJob,
   type NewPause,
-  type NewTask,
   type Page,
   type RateLimitResult,
   RETENTION_MS,
   type Store,
   type StoredApiKey,
-  type Task,
   type Watch,
 } from './store.js';
 import { Watchers } from './watchers.js';
@@ -66,7 +66,7 @@ export class RedisStore implements Store {
     await this.redis.ping();
   }
 
-  async createPause({ pause, idempotency, tasks }: NewPause): Promise<CreateResult> {
+  async createPause({ pause, idempotency, jobs }: NewPause): Promise<CreateResult> {
     const k = this.keys;
     const record: PauseRecord = {
       agent_id: pause.agent_id,
@@ -76,7 +76,7 @@ export class RedisStore implements Store {
     };
     const expiresMs = Date.parse(pause.expires_at);
     const createdMs = Date.parse(pause.created_at);
-    const taskArgs = tasks.flatMap((t) => [t.id, taskJson(t), t.run_at]);
+    const taskArgs = jobs.flatMap((t) => [t.id, jobJson(t), t.run_at]);
     const [outcome, pauseId] = await this.scripts.run<[number, string]>(
       'create',
       [
@@ -86,8 +86,8 @@ export class RedisStore implements Store {
         k.agentPending(pause.agent_id),
         k.expiry,
         k.slackPending,
-        k.taskQueue,
-        k.taskData,
+        k.jobQueue,
+        k.jobData,
       ],
       [
         pause.pause_id,
@@ -106,7 +106,7 @@ export class RedisStore implements Store {
     if (outcome === 2) return { outcome: 'conflict', pauseId };
     const existing = await this.getPause(pauseId);
     // Purged between the script and this read: as good as a conflict-free retry of a gone pause.
-    if (!existing) return this.createPause({ pause, tasks, ...(idempotency ? { idempotency } : {}) });
+    if (!existing) return this.createPause({ pause, jobs, ...(idempotency ? { idempotency } : {}) });
     return { outcome: 'existing', pause: existing };
   }
 
@@ -127,7 +127,7 @@ export class RedisStore implements Store {
     const k = this.keys;
     return this.scripts.run<string[]>(
       'sweep',
-      [k.expiry, k.slackPending, k.taskQueue, k.taskData],
+      [k.expiry, k.slackPending, k.jobQueue, k.jobData],
       [nowMs, max, RETENTION_MS, k.events, k.pause('')],
     );
   }
@@ -207,27 +207,27 @@ export class RedisStore implements Store {
     if ((await this.redis.exists(key)) === 1) await this.redis.hset(key, `d:${channel}`, JSON.stringify(state));
   }
 
-  async enqueueTask(task: NewTask): Promise<boolean> {
+  async enqueueJob(job: NewJob): Promise<boolean> {
     const k = this.keys;
     const added = await this.scripts.run<number>(
       'enqueue',
-      [k.taskQueue, k.taskData],
-      [task.id, taskJson(task), task.run_at],
+      [k.jobQueue, k.jobData],
+      [job.id, jobJson(job), job.run_at],
     );
     return added === 1;
   }
 
-  async claimDueTasks(nowMs: number, leaseMs: number, max: number): Promise<Task[]> {
+  async claimDueJobs(nowMs: number, leaseMs: number, max: number): Promise<Job[]> {
     const k = this.keys;
     const flat = await this.scripts.run<(string | number)[]>(
       'claim',
-      [k.taskQueue, k.taskData, k.taskAttempts],
+      [k.jobQueue, k.jobData, k.jobAttempts],
       [nowMs, leaseMs, max],
     );
-    const tasks: Task[] = [];
+    const jobs: Job[] = [];
     for (let i = 0; i < flat.length; i += 3) {
       const data = JSON.parse(String(flat[i + 1])) as { kind: string; pause_id: string };
-      tasks.push({
+      jobs.push({
         id: String(flat[i]),
         kind: data.kind,
         pause_id: data.pause_id,
@@ -235,16 +235,16 @@ export class RedisStore implements Store {
         attempts: Number(flat[i + 2]),
       });
     }
-    return tasks;
+    return jobs;
   }
 
-  async completeTask(taskId: string): Promise<void> {
+  async completeJob(jobId: string): Promise<void> {
     const k = this.keys;
-    await this.redis.multi().zrem(k.taskQueue, taskId).hdel(k.taskData, taskId).hdel(k.taskAttempts, taskId).exec();
+    await this.redis.multi().zrem(k.jobQueue, jobId).hdel(k.jobData, jobId).hdel(k.jobAttempts, jobId).exec();
   }
 
-  async rescheduleTask(taskId: string, runAt: number): Promise<void> {
-    await this.redis.zadd(this.keys.taskQueue, 'XX', runAt, taskId);
+  async rescheduleJob(jobId: string, runAt: number): Promise<void> {
+    await this.redis.zadd(this.keys.jobQueue, 'XX', runAt, jobId);
   }
 
   async putDecisionToken(tokenHash: string, token: DecisionToken, expiresAtMs: number): Promise<void> {
@@ -310,7 +310,7 @@ export class RedisStore implements Store {
     const k = this.keys;
     const [outcome, ...flat] = await this.scripts.run<string[]>(
       'end',
-      [k.pause(pauseId), k.expiry, k.slackPending, k.taskQueue, k.taskData],
+      [k.pause(pauseId), k.expiry, k.slackPending, k.jobQueue, k.jobData],
       [pauseId, nowMs, status, field, value, RETENTION_MS, k.events],
     );
     if (outcome === 'not_found') return { outcome };
@@ -322,8 +322,8 @@ export class RedisStore implements Store {
   }
 }
 
-function taskJson(task: NewTask): string {
-  return JSON.stringify({ kind: task.kind, pause_id: task.pause_id });
+function jobJson(job: NewJob): string {
+  return JSON.stringify({ kind: job.kind, pause_id: job.pause_id });
 }
 
 function fromHash(pauseId: string, hash: Record<string, string>): Pause | null {

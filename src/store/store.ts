@@ -5,7 +5,7 @@ import type { SignedDecision } from '../domain/signing.js';
 /** The port every surface talks to. Two adapters: memory (embedded default) and Redis. */
 
 /** Work that must happen exactly once across replicas, e.g. posting to Slack or sending an e-mail. */
-export interface Task {
+export interface Job {
   id: string;
   kind: string;
   pause_id: string;
@@ -13,14 +13,14 @@ export interface Task {
   attempts: number;
 }
 
-export type NewTask = Omit<Task, 'attempts'>;
+export type NewJob = Omit<Job, 'attempts'>;
 
 export interface NewPause {
   pause: Pause;
   /** Per agent: a repeat with the same `requestDigest` returns the first pause; another digest is a conflict. */
   idempotency?: { key: string; requestDigest: string };
   /** Enqueued atomically with the pause: nothing is half-written. */
-  tasks: NewTask[];
+  jobs: NewJob[];
 }
 
 /**
@@ -97,11 +97,11 @@ export interface Store {
     state: NonNullable<Deliveries[K]>,
   ): Promise<void>;
 
-  enqueueTask(task: NewTask): Promise<boolean>;
-  /** Leases due tasks: a claimed task is invisible to other replicas until `leaseMs` passes. */
-  claimDueTasks(nowMs: number, leaseMs: number, max: number): Promise<Task[]>;
-  completeTask(taskId: string): Promise<void>;
-  rescheduleTask(taskId: string, runAt: number): Promise<void>;
+  enqueueJob(job: NewJob): Promise<boolean>;
+  /** Leases due jobs: a claimed job is invisible to other replicas until `leaseMs` passes. */
+  claimDueJobs(nowMs: number, leaseMs: number, max: number): Promise<Job[]>;
+  completeJob(jobId: string): Promise<void>;
+  rescheduleJob(jobId: string, runAt: number): Promise<void>;
 
   putDecisionToken(tokenHash: string, token: DecisionToken, expiresAtMs: number): Promise<void>;
   getDecisionToken(tokenHash: string): Promise<DecisionToken | null>;

@@ -1,6 +1,6 @@
 import type { Deliveries as DeliveryStates, Pause } from '../domain/pause.js';
-import { TaskKind, type TaskKindName, taskId } from '../service/tasks.js';
-import type { NewTask } from '../store/store.js';
+import { JobKind, type JobKindName, jobId } from '../jobs/job-kinds.js';
+import type { NewJob } from '../store/store.js';
 import type { UseCaseDeps } from './deps.js';
 
 export interface DeliveryOptions {
@@ -21,19 +21,19 @@ export class DeliveryPlan {
   ) {}
 
   /** The work a new pause starts with, stored atomically with it. */
-  initialTasks(pause: Pause, nowMs: number): NewTask[] {
+  initialJobs(pause: Pause, nowMs: number): NewJob[] {
     const { recipient_slack: slack, recipient_email: email } = pause.request;
     const slackWillPost = slack !== undefined && this.options.slackEnabled;
-    const tasks: NewTask[] = [];
-    if (slackWillPost) tasks.push(task(TaskKind.slackPost, pause, nowMs));
+    const jobs: NewJob[] = [];
+    if (slackWillPost) jobs.push(job(JobKind.slackPost, pause, nowMs));
     if (email !== undefined) {
-      tasks.push(
+      jobs.push(
         slackWillPost
-          ? task(TaskKind.emailFallback, pause, nowMs + this.options.emailFallbackAfterMs)
-          : task(TaskKind.emailSend, pause, nowMs),
+          ? job(JobKind.emailFallback, pause, nowMs + this.options.emailFallbackAfterMs)
+          : job(JobKind.emailSend, pause, nowMs),
       );
     }
-    return tasks;
+    return jobs;
   }
 
   /**
@@ -42,7 +42,7 @@ export class DeliveryPlan {
    */
   async handOverToEmail(pause: Pause): Promise<boolean> {
     if (pause.request.recipient_email === undefined) return false;
-    return this.deps.store.enqueueTask(task(TaskKind.emailSend, pause, this.deps.now()));
+    return this.deps.store.enqueueJob(job(JobKind.emailSend, pause, this.deps.now()));
   }
 
   /** Records how a delivery went, beside the pause; failures and retries are counted. */
@@ -58,6 +58,6 @@ export class DeliveryPlan {
   }
 }
 
-function task(kind: TaskKindName, pause: Pause, runAt: number): NewTask {
-  return { id: taskId(kind, pause.pause_id), kind, pause_id: pause.pause_id, run_at: runAt };
+function job(kind: JobKindName, pause: Pause, runAt: number): NewJob {
+  return { id: jobId(kind, pause.pause_id), kind, pause_id: pause.pause_id, run_at: runAt };
 }

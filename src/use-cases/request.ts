@@ -46,7 +46,7 @@ export async function requestApproval(
   const { idempotency_key: key } = request;
   const stored = await deps.store.createPause({
     pause,
-    tasks: deps.deliveries.initialTasks(pause, nowMs),
+    jobs: deps.deliveries.initialJobs(pause, nowMs),
     ...(key === undefined ? {} : { idempotency: { key, requestDigest: requestDigest(request) } }),
   });
   if (stored.outcome === 'conflict') {

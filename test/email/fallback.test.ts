@@ -41,7 +41,7 @@ describe('e-mail as the Slack fallback', () => {
     const [post] = await slack.waitFor((c) => c.method === 'chat.postMessage' && mentions(c.body));
     const [mail] = await smtp.waitFor({ match: (m) => (m.text ?? '').includes(pauseId) });
     if (!mail || !post) throw new Error('unreachable');
-    // The fallback task is due at created + 1 s: a lower bound, not a timing race.
+    // The fallback job is due at created + 1 s: a lower bound, not a timing race.
     const pause = await quick.store.getPause(pauseId);
     expect(pause?.delivery.slack?.state).toBe('posted');
     expect(Date.parse(pause?.delivery.email?.at ?? '')).toBeGreaterThanOrEqual(created + 1000);

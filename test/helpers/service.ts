@@ -38,7 +38,7 @@ export async function startTestService(
   const config = testConfig(env);
   return startService(config, {
     logger: pino({ level: 'silent' }),
-    taskIntervalMs: 50,
+    jobIntervalMs: 50,
     defaultMetrics: false,
     ...options,
   });

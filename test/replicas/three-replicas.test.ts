@@ -41,8 +41,8 @@ describe('three replica processes on one Redis', () => {
       LOOPPAUSE_EMAIL_FALLBACK_AFTER_SECONDS: '1',
       // The load balancer's address, shared by every replica (links in mail, the page's origin).
       PUBLIC_URL,
-      // A killed replica's leased tasks are taken over after this; short so the test can see it.
-      LOOPPAUSE_TASK_LEASE_SECONDS: '2',
+      // A killed replica's leased jobs are taken over after this; short so the test can see it.
+      LOOPPAUSE_JOB_LEASE_SECONDS: '2',
     };
     replicas = await Promise.all([spawnReplica(env), spawnReplica(env), spawnReplica(env)]);
   }, 90_000);
@@ -167,7 +167,7 @@ describe('three replica processes on one Redis', () => {
     for (const id of ids) {
       expect(await (await rest(1, `/v1/pauses/${id}`)).json()).toMatchObject({ pause_id: id, status: 'pending' });
     }
-    // Tasks the killed replica had leased are taken over once their lease (2 s here) runs out.
+    // Jobs the killed replica had leased are taken over once their lease (2 s here) runs out.
     for (const id of ids) await fake.waitFor(postsFor(id), { timeoutMs: 15_000 });
   }, 30_000);
 });

@@ -48,7 +48,7 @@ describe('Slack outside faults', () => {
   };
 
   it('500s: the post is retried with backoff and lands once; meanwhile the agent sees pending', async () => {
-    // Each task run is one call plus the WebClient's own retry (one, in tests): two runs fail.
+    // Each job run is one call plus the WebClient's own retry (one, in tests): two runs fail.
     fake.failHttp('chat.postMessage', 500, 4);
     const pauseId = await createPause();
     await fake.waitFor(postsOf(pauseId));
@@ -56,7 +56,7 @@ describe('Slack outside faults', () => {
     await delivered(pauseId);
     const calls = fake.calls.filter(postsOf(pauseId));
     expect(calls).toHaveLength(5);
-    // Between runs, the task runner's backoff: about 1 s, then about 2 s (± 20 %), not a tight loop.
+    // Between runs, the job runner's backoff: about 1 s, then about 2 s (± 20 %), not a tight loop.
     const gap = (i: number) => (calls[i] as SlackCall).at - (calls[i - 1] as SlackCall).at;
     expect(gap(2)).toBeGreaterThanOrEqual(700);
     expect(gap(4)).toBeGreaterThanOrEqual(1500);

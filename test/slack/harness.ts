@@ -1,9 +1,9 @@
+import { JobKind } from '../../src/jobs/job-kinds.js';
 import type { RunningService } from '../../src/main.js';
-import { TaskKind } from '../../src/service/tasks.js';
 import type { SlackAppOptions } from '../../src/slack/app.js';
 import { ModalIds } from '../../src/slack/ids.js';
 import { createSlackSurface } from '../../src/slack/index.js';
-import type { Task } from '../../src/store/store.js';
+import type { Job } from '../../src/store/store.js';
 import type { SurfaceFactory } from '../../src/surface.js';
 import type { FakeSlack, SlackCall } from '../helpers/fake-slack.js';
 import { startTestService } from '../helpers/service.js';
@@ -21,8 +21,8 @@ const FORM = 'application/x-www-form-urlencoded';
 
 export interface SlackService {
   running: RunningService;
-  /** `email.send` tasks handed over by the Slack surface (recorded by a probe surface). */
-  emailTasks: Task[];
+  /** `email.send` jobs handed over by the Slack surface (recorded by a probe surface). */
+  emailTasks: Job[];
 }
 
 /**
@@ -34,10 +34,10 @@ export async function startSlackService(
   env: Record<string, string> = {},
   slackOptions: SlackAppOptions = {},
 ): Promise<SlackService> {
-  const emailTasks: Task[] = [];
+  const emailTasks: Job[] = [];
   const probe: SurfaceFactory = ({ runner }) => {
-    runner.on(TaskKind.emailSend, async (task) => {
-      emailTasks.push(task);
+    runner.on(JobKind.emailSend, async (job) => {
+      emailTasks.push(job);
     });
     return { name: 'email-probe' };
   };

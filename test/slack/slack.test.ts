@@ -85,7 +85,7 @@ describe('Slack surface (memory store, fake Slack Web API)', () => {
       expect(where.ts).toMatch(/^\d+\.\d+$/);
     });
 
-    it('sends a DM to a user id and posts once however often the task runs', async () => {
+    it('sends a DM to a user id and posts once however often the job runs', async () => {
       const pauseId = await createPause({ recipient_slack: 'U0DMTARGET' });
       const call = await posted(pauseId);
       expect(call.body.channel).toBe('U0DMTARGET');

@@ -68,7 +68,7 @@ export function storeConformance(
       const pause = pauseAt(now, {
         request: { ...pauseAt(now).request, action_details: {}, approvers: ['U0123ABCD'] },
       });
-      const result = await store.createPause({ pause, tasks: [] });
+      const result = await store.createPause({ pause, jobs: [] });
       expect(result.outcome).toBe('created');
       expect(await store.getPause(pause.pause_id)).toEqual(pause);
       expect(await store.getPause(newPauseId())).toBeNull();
@@ -79,44 +79,44 @@ export function storeConformance(
       const second = pauseAt(now);
       const otherAgent = pauseAt(now, { agent_id: 'agent-b' });
       const k1 = { key: 'k1', requestDigest: 'digest-a' };
-      expect((await store.createPause({ pause: first, idempotency: k1, tasks: [] })).outcome).toBe('created');
+      expect((await store.createPause({ pause: first, idempotency: k1, jobs: [] })).outcome).toBe('created');
       const again = await store.createPause({
         pause: second,
         idempotency: k1,
-        tasks: [{ id: `slack.post:${second.pause_id}`, kind: 'slack.post', pause_id: second.pause_id, run_at: now }],
+        jobs: [{ id: `slack.post:${second.pause_id}`, kind: 'slack.post', pause_id: second.pause_id, run_at: now }],
       });
       expect(again).toEqual({ outcome: 'existing', pause: first });
       expect(await store.getPause(second.pause_id)).toBeNull();
-      expect(await store.claimDueTasks(now, 1000, 10)).toEqual([]);
-      expect((await store.createPause({ pause: otherAgent, idempotency: k1, tasks: [] })).outcome).toBe('created');
+      expect(await store.claimDueJobs(now, 1000, 10)).toEqual([]);
+      expect((await store.createPause({ pause: otherAgent, idempotency: k1, jobs: [] })).outcome).toBe('created');
     });
 
     it('refuses a repeated idempotency key for a different request, storing nothing', async () => {
       const first = pauseAt(now);
       const other = pauseAt(now);
-      await store.createPause({ pause: first, idempotency: { key: 'k1', requestDigest: 'digest-a' }, tasks: [] });
+      await store.createPause({ pause: first, idempotency: { key: 'k1', requestDigest: 'digest-a' }, jobs: [] });
       await store.decide(first.pause_id, responseFor(first), now);
-      await store.claimDueTasks(now, 1000, 10).then((tasks) => Promise.all(tasks.map((t) => store.completeTask(t.id))));
+      await store.claimDueJobs(now, 1000, 10).then((jobs) => Promise.all(jobs.map((t) => store.completeJob(t.id))));
       const result = await store.createPause({
         pause: other,
         idempotency: { key: 'k1', requestDigest: 'digest-b' },
-        tasks: [{ id: `slack.post:${other.pause_id}`, kind: 'slack.post', pause_id: other.pause_id, run_at: now }],
+        jobs: [{ id: `slack.post:${other.pause_id}`, kind: 'slack.post', pause_id: other.pause_id, run_at: now }],
       });
       expect(result).toEqual({ outcome: 'conflict', pauseId: first.pause_id });
       expect(await store.getPause(other.pause_id)).toBeNull();
-      expect(await store.claimDueTasks(now, 1000, 10)).toEqual([]);
+      expect(await store.claimDueJobs(now, 1000, 10)).toEqual([]);
       // The key still answers for the first request.
       const same = await store.createPause({
         pause: other,
         idempotency: { key: 'k1', requestDigest: 'digest-a' },
-        tasks: [],
+        jobs: [],
       });
       expect(same.outcome).toBe('existing');
     });
 
     it('lets exactly one of many concurrent decisions win', async () => {
       const pause = pauseAt(now);
-      await store.createPause({ pause, tasks: [] });
+      await store.createPause({ pause, jobs: [] });
       const attempts = Array.from({ length: 25 }, (_, i) =>
         responseFor(pause, i % 2 ? 'approved' : 'rejected', `user${i}@example.com`),
       );
@@ -138,7 +138,7 @@ export function storeConformance(
 
     it('cancels a pending pause once, and changes nothing after an outcome', async () => {
       const pause = pauseAt(now);
-      await store.createPause({ pause, tasks: [] });
+      await store.createPause({ pause, jobs: [] });
       const cancelled = await store.cancel(pause.pause_id, 'not needed', now + 5);
       expect(cancelled).toMatchObject({ outcome: 'ended', pause: { status: 'expired', cancel_reason: 'not needed' } });
       expect(await store.cancel(pause.pause_id, 'again', now + 6)).toMatchObject({
@@ -155,8 +155,8 @@ export function storeConformance(
     it('times out at the deadline: the sweeper and a late decision agree', async () => {
       const soon = pauseAt(now, {}, 1000);
       const later = pauseAt(now, {}, 60_000);
-      await store.createPause({ pause: soon, tasks: [] });
-      await store.createPause({ pause: later, tasks: [] });
+      await store.createPause({ pause: soon, jobs: [] });
+      await store.createPause({ pause: later, jobs: [] });
       expect(await store.sweepExpired(now + 999, 100)).toEqual([]);
       expect(await store.sweepExpired(now + 1000, 100)).toEqual([soon.pause_id]);
       expect(await store.sweepExpired(now + 1001, 100)).toEqual([]);
@@ -165,43 +165,43 @@ export function storeConformance(
       expect(late).toMatchObject({ outcome: 'already_final', pause: { status: 'timed_out' } });
     });
 
-    it('queues one pause.ended task per outcome and wakes watchers', async () => {
+    it('queues one pause.ended job per outcome and wakes watchers', async () => {
       const pause = pauseAt(now);
-      await store.createPause({ pause, tasks: [] });
+      await store.createPause({ pause, jobs: [] });
       const watch = store.watch(pause.pause_id);
       const woke = watch.next(5000).then(() => 'woke');
       await store.decide(pause.pause_id, responseFor(pause), now + 10);
       await store.decide(pause.pause_id, responseFor(pause), now + 11);
       expect(await Promise.race([woke, new Promise((r) => setTimeout(() => r('slept'), 3000))])).toBe('woke');
       watch.close();
-      const tasks = await store.claimDueTasks(now + 20, 1000, 10);
-      expect(tasks.map((t) => [t.kind, t.pause_id])).toEqual([['pause.ended', pause.pause_id]]);
+      const jobs = await store.claimDueJobs(now + 20, 1000, 10);
+      expect(jobs.map((t) => [t.kind, t.pause_id])).toEqual([['pause.ended', pause.pause_id]]);
     });
 
-    it('leases tasks: a claimed task is hidden until its lease ends, then retried with a count', async () => {
+    it('leases jobs: a claimed job is hidden until its lease ends, then retried with a count', async () => {
       const pause = pauseAt(now);
-      const task = { id: `slack.post:${pause.pause_id}`, kind: 'slack.post', pause_id: pause.pause_id, run_at: now };
-      await store.createPause({ pause, tasks: [task] });
-      expect(await store.enqueueTask(task)).toBe(false);
-      expect((await store.claimDueTasks(now, 1000, 10)).map((t) => [t.id, t.attempts])).toEqual([[task.id, 1]]);
-      expect(await store.claimDueTasks(now + 999, 1000, 10)).toEqual([]);
-      expect((await store.claimDueTasks(now + 1000, 1000, 10)).map((t) => t.attempts)).toEqual([2]);
-      await store.rescheduleTask(task.id, now + 5000);
-      expect(await store.claimDueTasks(now + 4999, 1000, 10)).toEqual([]);
-      expect(await store.claimDueTasks(now + 5000, 1000, 10)).toHaveLength(1);
-      await store.completeTask(task.id);
-      expect(await store.claimDueTasks(now + 100_000, 1000, 10)).toEqual([]);
-      expect(await store.enqueueTask({ ...task, run_at: now })).toBe(true);
+      const job = { id: `slack.post:${pause.pause_id}`, kind: 'slack.post', pause_id: pause.pause_id, run_at: now };
+      await store.createPause({ pause, jobs: [job] });
+      expect(await store.enqueueJob(job)).toBe(false);
+      expect((await store.claimDueJobs(now, 1000, 10)).map((t) => [t.id, t.attempts])).toEqual([[job.id, 1]]);
+      expect(await store.claimDueJobs(now + 999, 1000, 10)).toEqual([]);
+      expect((await store.claimDueJobs(now + 1000, 1000, 10)).map((t) => t.attempts)).toEqual([2]);
+      await store.rescheduleJob(job.id, now + 5000);
+      expect(await store.claimDueJobs(now + 4999, 1000, 10)).toEqual([]);
+      expect(await store.claimDueJobs(now + 5000, 1000, 10)).toHaveLength(1);
+      await store.completeJob(job.id);
+      expect(await store.claimDueJobs(now + 100_000, 1000, 10)).toEqual([]);
+      expect(await store.enqueueJob({ ...job, run_at: now })).toBe(true);
     });
 
-    it('hands each due task to exactly one of many concurrent claimers', async () => {
+    it('hands each due job to exactly one of many concurrent claimers', async () => {
       const ids: string[] = [];
       for (let i = 0; i < 20; i++) {
         const id = `t${i}`;
         ids.push(id);
-        await store.enqueueTask({ id, kind: 'email.send', pause_id: newPauseId(), run_at: now });
+        await store.enqueueJob({ id, kind: 'email.send', pause_id: newPauseId(), run_at: now });
       }
-      const claims = await Promise.all(Array.from({ length: 8 }, () => store.claimDueTasks(now, 60_000, 5)));
+      const claims = await Promise.all(Array.from({ length: 8 }, () => store.claimDueJobs(now, 60_000, 5)));
       const claimed = claims.flat().map((t) => t.id);
       expect(claimed.sort()).toEqual(ids.sort());
     });
@@ -211,9 +211,9 @@ export function storeConformance(
       for (let i = 0; i < 7; i++) {
         const pause = pauseAt(now + i * 10);
         made.push(pause);
-        await store.createPause({ pause, tasks: [] });
+        await store.createPause({ pause, jobs: [] });
       }
-      await store.createPause({ pause: pauseAt(now, { agent_id: 'agent-b' }), tasks: [] });
+      await store.createPause({ pause: pauseAt(now, { agent_id: 'agent-b' }), jobs: [] });
       const decided = made[3];
       if (!decided) throw new Error('setup');
       await store.decide(decided.pause_id, responseFor(decided), now + 100);
@@ -248,7 +248,7 @@ export function storeConformance(
 
     it('records delivery state beside the pause', async () => {
       const pause = pauseAt(now);
-      await store.createPause({ pause, tasks: [] });
+      await store.createPause({ pause, jobs: [] });
       await store.setDelivery(pause.pause_id, 'slack', { state: 'posted', channel: 'C1', ts: '1.2', at: 'now' });
       await store.setDelivery(pause.pause_id, 'email', {
         state: 'retrying',

@@ -10,14 +10,14 @@ describe('memory store retention', () => {
     const store = new MemoryStore();
     const now = Date.now();
     const pause = pauseAt(now);
-    await store.createPause({ pause, idempotency: { key: 'k', requestDigest: 'a' }, tasks: [] });
+    await store.createPause({ pause, idempotency: { key: 'k', requestDigest: 'a' }, jobs: [] });
     await store.cancel(pause.pause_id, undefined, now);
     await store.sweepExpired(now + RETENTION_MS - 1, 100);
     expect(await store.getPause(pause.pause_id)).not.toBeNull();
     await store.sweepExpired(now + RETENTION_MS, 100);
     expect(await store.getPause(pause.pause_id)).toBeNull();
     const again = pauseAt(now);
-    const retried = await store.createPause({ pause: again, idempotency: { key: 'k', requestDigest: 'b' }, tasks: [] });
+    const retried = await store.createPause({ pause: again, idempotency: { key: 'k', requestDigest: 'b' }, jobs: [] });
     expect(retried).toEqual({ outcome: 'created', pause: again });
   });
 });

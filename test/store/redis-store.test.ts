@@ -28,7 +28,7 @@ describe('Redis specifics', () => {
   it('puts every key under one hash tag (Redis Cluster: one slot per deployment)', async () => {
     const store = await makeStore();
     const pause = pauseAt(Date.now());
-    await store.createPause({ pause, idempotency: { key: 'k', requestDigest: 'a' }, tasks: [] });
+    await store.createPause({ pause, idempotency: { key: 'k', requestDigest: 'a' }, jobs: [] });
     await store.decide(pause.pause_id, responseFor(pause), Date.now());
     const keys = await store.redis.keys(`${store.keys.base}*`);
     expect(keys.length).toBeGreaterThan(3);
@@ -42,7 +42,7 @@ describe('Redis specifics', () => {
     const b = new RedisStore({ url: redis.url, prefix: a.keys.base.slice(1, -2) });
     await b.connect();
     const pause = pauseAt(Date.now());
-    await a.createPause({ pause, tasks: [] });
+    await a.createPause({ pause, jobs: [] });
     const watch = b.watch(pause.pause_id);
     const woke = watch.next(5000).then(() => 'woke');
     await a.decide(pause.pause_id, responseFor(pause), Date.now());
@@ -56,10 +56,10 @@ describe('Redis specifics', () => {
     const store = await makeStore();
     const first = pauseAt(Date.now());
     const idempotency = { key: 'k', requestDigest: 'a' };
-    await store.createPause({ pause: first, idempotency, tasks: [] });
+    await store.createPause({ pause: first, idempotency, jobs: [] });
     await store.redis.del(store.keys.pause(first.pause_id));
     const retry = pauseAt(Date.now());
-    expect(await store.createPause({ pause: retry, idempotency, tasks: [] })).toEqual({
+    expect(await store.createPause({ pause: retry, idempotency, jobs: [] })).toEqual({
       outcome: 'created',
       pause: retry,
     });
@@ -71,11 +71,11 @@ describe('Redis specifics', () => {
     const store = await makeStore();
     const now = Date.now();
     const ancient = pauseAt(now - INDEX_HORIZON_MS - 60_000);
-    await store.createPause({ pause: ancient, tasks: [] });
+    await store.createPause({ pause: ancient, jobs: [] });
     const index = store.keys.agentAll(ancient.agent_id);
     expect(await store.redis.zscore(index, ancient.pause_id)).not.toBeNull();
     const fresh = pauseAt(now);
-    await store.createPause({ pause: fresh, tasks: [] });
+    await store.createPause({ pause: fresh, jobs: [] });
     expect(await store.redis.zrange(index, '0', '-1')).toEqual([fresh.pause_id]);
     await store.close();
   });
@@ -83,7 +83,7 @@ describe('Redis specifics', () => {
   it('starts the retention clock on finished pauses only', async () => {
     const store = await makeStore();
     const pause = pauseAt(Date.now());
-    await store.createPause({ pause, tasks: [] });
+    await store.createPause({ pause, jobs: [] });
     expect(await store.redis.pttl(store.keys.pause(pause.pause_id))).toBe(-1);
     await store.cancel(pause.pause_id, undefined, Date.now());
     expect(await store.redis.pttl(store.keys.pause(pause.pause_id))).toBeGreaterThan(0);

@@ -102,7 +102,7 @@ export async function decideFromSlack(deps: SlackDeps, input: SlackDecision): Pr
   }
   switch (result.outcome) {
     case 'decided':
-      // The message itself is updated by the one pause.ended task (channel sync).
+      // The message itself is updated by the one pause.ended job (channel sync).
       logger.info({ pause_id: input.pauseId, decision: input.decision, channel: 'slack' }, 'decided in Slack');
       return;
     case 'already_final':

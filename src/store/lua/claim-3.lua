@@ -1,7 +1,7 @@
 --[[
-  Leases due tasks: each is pushed `lease` into the future, so no other replica runs it unless
+  Leases due jobs: each is pushed `lease` into the future, so no other replica runs it unless
   this one dies without completing it.
-  KEYS[1] task queue zset   KEYS[2] task data hash   KEYS[3] task attempts hash
+  KEYS[1] job queue zset   KEYS[2] job data hash   KEYS[3] job attempts hash
   ARGV[1] now ms   ARGV[2] lease ms   ARGV[3] max
   Returns flat triples: id, json, attempts.
 ]]

@@ -1,16 +1,16 @@
 --[[
-  Creates a pending pause with its indexes and first tasks, or answers for the pause that already
+  Creates a pending pause with its indexes and first jobs, or answers for the pause that already
   holds this idempotency key: the same request returns it, a different one is a conflict. A key
   whose pause has been purged is taken over. The agent's index is trimmed of entries that can no
   longer exist, so it stays bounded without a list ever running.
   KEYS[1] pause hash            KEYS[5] expiry zset
   KEYS[2] idempotency key       KEYS[6] slack pending zset
-  KEYS[3] agent all zset        KEYS[7] task queue zset
-  KEYS[4] agent pending zset    KEYS[8] task data hash
+  KEYS[3] agent all zset        KEYS[7] job queue zset
+  KEYS[4] agent pending zset    KEYS[8] job data hash
   ARGV[1] pause id   ARGV[2] record json   ARGV[3] expires ms   ARGV[4] created ms
   ARGV[5] request digest, "" when no idempotency key is given   ARGV[6] idempotency key ttl ms
   ARGV[7] "1" when the pause goes to Slack   ARGV[8] pause key prefix   ARGV[9] index horizon ms
-  ARGV[10..] task triples: id, json, run at ms
+  ARGV[10..] job triples: id, json, run at ms
   Returns {1, pause id} when created, {0, existing id} for the same request, {2, existing id} for a conflict.
 ]]
 local pauseId, digest = ARGV[1], ARGV[5]

@@ -2,7 +2,7 @@
   Ends a pending pause exactly once: a decision (responded) or a cancel (expired). A pause past
   its deadline is timed out instead. Whatever the race, one call wins; the others see the winner.
   KEYS[1] pause hash   KEYS[2] expiry zset   KEYS[3] slack pending zset
-  KEYS[4] task queue zset   KEYS[5] task data hash
+  KEYS[4] job queue zset   KEYS[5] job data hash
   ARGV[1] pause id   ARGV[2] now ms   ARGV[3] status   ARGV[4] field to set ("resp" or "reason")
   ARGV[5] its value ("" for none)   ARGV[6] retention ms   ARGV[7] events channel
   Returns {outcome, ...HGETALL of the pause}; outcome is "ended", "already_final" or "not_found".

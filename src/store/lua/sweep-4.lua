@@ -1,6 +1,6 @@
 --[[
   Times out pending pauses whose deadline has passed; safe to run on every replica at once.
-  KEYS[1] expiry zset   KEYS[2] slack pending zset   KEYS[3] task queue zset   KEYS[4] task data hash
+  KEYS[1] expiry zset   KEYS[2] slack pending zset   KEYS[3] job queue zset   KEYS[4] job data hash
   ARGV[1] now ms   ARGV[2] max   ARGV[3] retention ms   ARGV[4] events channel
   ARGV[5] pause key prefix (pause keys share the hash tag of KEYS)
   Returns the ids timed out.

@@ -1,5 +1,5 @@
 -- Moves a pending pause to a final status and does everything that goes with it, atomically:
--- leaves the pending indexes, queues the one `pause.ended` task (Slack update and friends),
+-- leaves the pending indexes, queues the one `pause.ended` job (Slack update and friends),
 -- starts the retention clock and wakes every replica's waiting long-polls.
 local function endPause(pauseKey, pauseId, status, nowMs, expiryKey, slackKey, queueKey, dataKey, retentionMs, eventsChannel)
   redis.call('HSET', pauseKey, 'status', status)
@@ -7,9 +7,9 @@ local function endPause(pauseKey, pauseId, status, nowMs, expiryKey, slackKey, q
   if agentPendingKey then redis.call('ZREM', agentPendingKey, pauseId) end
   redis.call('ZREM', expiryKey, pauseId)
   redis.call('ZREM', slackKey, pauseId)
-  local taskId = 'ended:' .. pauseId
-  if redis.call('HSETNX', dataKey, taskId, '{"kind":"pause.ended","pause_id":"' .. pauseId .. '"}') == 1 then
-    redis.call('ZADD', queueKey, nowMs, taskId)
+  local jobId = 'ended:' .. pauseId
+  if redis.call('HSETNX', dataKey, jobId, '{"kind":"pause.ended","pause_id":"' .. pauseId .. '"}') == 1 then
+    redis.call('ZADD', queueKey, nowMs, jobId)
   end
   redis.call('PEXPIRE', pauseKey, retentionMs)
   redis.call('PUBLISH', eventsChannel, pauseId .. ' ' .. status)

@@ -1,39 +1,39 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { backoffMs, TaskRunner } from '../../src/service/task-runner.js';
+import { backoffMs, JobRunner } from '../../src/jobs/job-runner.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
-import type { Task } from '../../src/store/store.js';
+import type { Job } from '../../src/store/store.js';
 
 const logger = pino({ level: 'silent' });
 
 function setup(maxAttempts = 3) {
   let now = 1_000_000;
   const store = new MemoryStore();
-  const runner = new TaskRunner({ store, logger, now: () => now, maxAttempts, leaseMs: 60_000 });
+  const runner = new JobRunner({ store, logger, now: () => now, maxAttempts, leaseMs: 60_000 });
   return { store, runner, advance: (ms: number) => (now += ms), now: () => now };
 }
 
-describe('TaskRunner', () => {
-  it('runs every handler of a due task once and completes it', async () => {
+describe('JobRunner', () => {
+  it('runs every handler of a due job once and completes it', async () => {
     const { store, runner, now } = setup();
     const seen: string[] = [];
     runner.on('pause.ended', async (t) => void seen.push(`a:${t.pause_id}`));
     runner.on('pause.ended', async (t) => void seen.push(`b:${t.pause_id}`));
-    await store.enqueueTask({ id: 'ended:p1', kind: 'pause.ended', pause_id: 'p1', run_at: now() });
+    await store.enqueueJob({ id: 'ended:p1', kind: 'pause.ended', pause_id: 'p1', run_at: now() });
     await runner.tick();
     await runner.tick();
     expect(seen).toEqual(['a:p1', 'b:p1']);
-    expect(await store.claimDueTasks(now() + 10_000_000, 1, 10)).toEqual([]);
+    expect(await store.claimDueJobs(now() + 10_000_000, 1, 10)).toEqual([]);
   });
 
-  it('retries a failing task with growing backoff, then gives up after maxAttempts', async () => {
+  it('retries a failing job with growing backoff, then gives up after maxAttempts', async () => {
     const { store, runner, advance, now } = setup(3);
     const attempts: number[] = [];
-    runner.on('email.send', async (t: Task) => {
+    runner.on('email.send', async (t: Job) => {
       attempts.push(t.attempts);
       throw new Error('SMTP down');
     });
-    await store.enqueueTask({ id: 'email.send:p1', kind: 'email.send', pause_id: 'p1', run_at: now() });
+    await store.enqueueJob({ id: 'email.send:p1', kind: 'email.send', pause_id: 'p1', run_at: now() });
     await runner.tick();
     expect(attempts).toEqual([1]);
     await runner.tick();
@@ -63,7 +63,7 @@ describe('TaskRunner', () => {
         action_digest: 'd',
         delivery: {},
       },
-      tasks: [],
+      jobs: [],
     });
     await runner.tick();
     expect((await store.getPause('pse_aaaaaaaaaaaaaaaaaaaaaaaaaa'))?.status).toBe('pending');
@@ -86,7 +86,7 @@ describe('TaskRunner', () => {
           action_digest: 'd',
           delivery: {},
         },
-        tasks: [],
+        jobs: [],
       });
     }
     advance(100);

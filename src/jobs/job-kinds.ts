@@ -1,5 +1,5 @@
 /** Kinds of durable work queued in the store; each runs once across replicas. */
-export const TaskKind = {
+export const JobKind = {
   /** Post the request to Slack. */
   slackPost: 'slack.post',
   /** Send the request by e-mail (idempotent: skips when already sent). */
@@ -10,7 +10,7 @@ export const TaskKind = {
   pauseEnded: 'pause.ended',
 } as const;
 
-export type TaskKindName = (typeof TaskKind)[keyof typeof TaskKind];
+export type JobKindName = (typeof JobKind)[keyof typeof JobKind];
 
-export const taskId = (kind: TaskKindName, pauseId: string) =>
-  kind === TaskKind.pauseEnded ? `ended:${pauseId}` : `${kind}:${pauseId}`;
+export const jobId = (kind: JobKindName, pauseId: string) =>
+  kind === JobKind.pauseEnded ? `ended:${pauseId}` : `${kind}:${pauseId}`;

@@ -1,4 +1,4 @@
-import type { TaskHandler } from '../../service/task-runner.js';
+import type { JobHandler } from '../../jobs/job-runner.js';
 import { requestMessage } from '../blocks/index.js';
 import type { SlackDeps } from '../deps.js';
 import { finalSlackError, slackErrorSummary } from '../errors.js';
@@ -13,10 +13,10 @@ const MAX_TRANSIENT_ATTEMPTS = 5;
  * has an e-mail recipient, handed to e-mail at once (the service's delivery plan). Idempotent: a retry
  * after a post skips.
  */
-export function postRequestTask(deps: SlackDeps): TaskHandler {
+export function postRequestJob(deps: SlackDeps): JobHandler {
   const { service, client, logger } = deps;
-  return async (task) => {
-    const pause = await service.get(task.pause_id);
+  return async (job) => {
+    const pause = await service.get(job.pause_id);
     if (pause?.status !== 'pending') return;
     if (pause.delivery.slack?.state === 'posted') return;
     const target = pause.request.recipient_slack;
@@ -34,7 +34,7 @@ export function postRequestTask(deps: SlackDeps): TaskHandler {
       if (!result.channel || !result.ts) throw new Error('chat.postMessage answered without channel or ts');
       posted = { channel: result.channel, ts: result.ts };
     } catch (error) {
-      const final = finalSlackError(error) ?? (task.attempts >= MAX_TRANSIENT_ATTEMPTS ? 'unreachable' : undefined);
+      const final = finalSlackError(error) ?? (job.attempts >= MAX_TRANSIENT_ATTEMPTS ? 'unreachable' : undefined);
       if (!final) {
         // Shown on the pause and counted in the metrics; the runner retries with backoff.
         await service.deliveries.record(pause.pause_id, 'slack', {
@@ -62,7 +62,7 @@ export function postRequestTask(deps: SlackDeps): TaskHandler {
       at: new Date().toISOString(),
     });
     logger.info({ pause_id: pause.pause_id, channel: posted.channel }, 'posted to Slack');
-    // The pause may have ended while we posted: its pause.ended task found no ts, so update here.
+    // The pause may have ended while we posted: its pause.ended job found no ts, so update here.
     const after = await service.get(pause.pause_id);
     if (after && after.status !== 'pending') await updateSlackMessage(deps, after);
   };

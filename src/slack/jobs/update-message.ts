@@ -1,5 +1,5 @@
 import type { Pause } from '../../domain/pause.js';
-import type { TaskHandler } from '../../service/task-runner.js';
+import type { JobHandler } from '../../jobs/job-runner.js';
 import { outcomeMessage } from '../blocks/index.js';
 import type { SlackDeps } from '../deps.js';
 import { finalSlackError, slackErrorSummary } from '../errors.js';
@@ -8,9 +8,9 @@ import { finalSlackError, slackErrorSummary } from '../errors.js';
  * `pause.ended` (queued once by the store when a pause leaves pending, run by one replica):
  * replaces the posted message with the outcome, who, when and the comment, and no buttons.
  */
-export function pauseEndedTask(deps: SlackDeps): TaskHandler {
-  return async (task) => {
-    const pause = await deps.service.get(task.pause_id);
+export function pauseEndedJob(deps: SlackDeps): JobHandler {
+  return async (job) => {
+    const pause = await deps.service.get(job.pause_id);
     if (!pause || pause.status === 'pending') return;
     await updateSlackMessage(deps, pause);
   };

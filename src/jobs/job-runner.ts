@@ -1,17 +1,17 @@
 import type { Logger } from 'pino';
 import { errorSummary } from '../domain/errors.js';
 import type { Metrics } from '../metrics.js';
-import type { Store, Task } from '../store/store.js';
-import type { TaskKindName } from './tasks.js';
+import type { Job, Store } from '../store/store.js';
+import type { JobKindName } from './job-kinds.js';
 
-export type TaskHandler = (task: Task) => Promise<void>;
+export type JobHandler = (job: Job) => Promise<void>;
 
-export interface TaskRunnerOptions {
+export interface JobRunnerOptions {
   store: Store;
   logger: Logger;
-  /** How often each replica sweeps expiries and claims due tasks. */
+  /** How often each replica sweeps expiries and claims due jobs. */
   intervalMs?: number;
-  /** A claimed task reappears for other replicas after this, if this one died. */
+  /** A claimed job reappears for other replicas after this, if this one died. */
   leaseMs?: number;
   maxAttempts?: number;
   now?: () => number;
@@ -20,7 +20,7 @@ export interface TaskRunnerOptions {
 
 const SWEEP_BATCH = 500;
 const SWEEP_MAX_ROUNDS = 100;
-/** Runs of a failing task before it is given up (with backoff, about 2 minutes in all). */
+/** Runs of a failing job before it is given up (with backoff, about 2 minutes in all). */
 export const DEFAULT_MAX_ATTEMPTS = 8;
 
 /** Thrown by a handler to retry later with backoff; any other error is retried the same way. */
@@ -28,10 +28,10 @@ export class RetryLater extends Error {}
 
 /**
  * The per-replica loop that makes time-driven behaviour happen once across replicas: it times
- * out due pauses (SPEC: within 1 s of expires_at) and runs leased tasks from the store.
+ * out due pauses (SPEC: within 1 s of expires_at) and runs leased jobs from the store.
  */
-export class TaskRunner {
-  private readonly handlers = new Map<string, TaskHandler[]>();
+export class JobRunner {
+  private readonly handlers = new Map<string, JobHandler[]>();
   private readonly store: Store;
   private readonly logger: Logger;
   private readonly intervalMs: number;
@@ -43,7 +43,7 @@ export class TaskRunner {
   private running: Promise<void> | undefined;
   private kickRequested = false;
 
-  constructor(options: TaskRunnerOptions) {
+  constructor(options: JobRunnerOptions) {
     this.store = options.store;
     this.logger = options.logger;
     this.intervalMs = options.intervalMs ?? 250;
@@ -54,7 +54,7 @@ export class TaskRunner {
   }
 
   /** Several handlers may share a kind (e.g. every surface updates itself when a pause ends). */
-  on(kind: TaskKindName, handler: TaskHandler): void {
+  on(kind: JobKindName, handler: JobHandler): void {
     this.handlers.set(kind, [...(this.handlers.get(kind) ?? []), handler]);
   }
 
@@ -72,7 +72,7 @@ export class TaskRunner {
       return;
     }
     this.running = this.tick()
-      .catch((error: unknown) => this.logger.warn({ err: errorSummary(error) }, 'task round failed'))
+      .catch((error: unknown) => this.logger.warn({ err: errorSummary(error) }, 'job round failed'))
       .finally(() => {
         this.running = undefined;
         if (this.kickRequested && this.timer) {
@@ -88,12 +88,12 @@ export class TaskRunner {
     await this.running;
   }
 
-  /** One round: sweep expiries, then run due tasks. Exposed for tests and benchmarks. */
+  /** One round: sweep expiries, then run due jobs. Exposed for tests and benchmarks. */
   async tick(): Promise<void> {
     const nowMs = this.now();
     await this.sweep(nowMs);
-    const tasks = await this.store.claimDueTasks(nowMs, this.leaseMs, 50);
-    await Promise.all(tasks.map((task) => this.runTask(task)));
+    const jobs = await this.store.claimDueJobs(nowMs, this.leaseMs, 50);
+    await Promise.all(jobs.map((job) => this.runJob(job)));
   }
 
   /** Sweeps in batches (each one atomic script) until nothing due is left, so a burst does not lag. */
@@ -106,23 +106,23 @@ export class TaskRunner {
     }
   }
 
-  private async runTask(task: Task): Promise<void> {
-    const handlers = this.handlers.get(task.kind) ?? [];
+  private async runJob(job: Job): Promise<void> {
+    const handlers = this.handlers.get(job.kind) ?? [];
     try {
-      for (const handler of handlers) await handler(task);
-      await this.store.completeTask(task.id);
+      for (const handler of handlers) await handler(job);
+      await this.store.completeJob(job.id);
     } catch (error) {
-      if (task.attempts >= this.maxAttempts) {
-        this.logger.error({ task: task.id, attempts: task.attempts, err: errorSummary(error) }, 'task gave up');
-        await this.store.completeTask(task.id);
+      if (job.attempts >= this.maxAttempts) {
+        this.logger.error({ job: job.id, attempts: job.attempts, err: errorSummary(error) }, 'job gave up');
+        await this.store.completeJob(job.id);
         return;
       }
-      const delayMs = backoffMs(task.attempts);
+      const delayMs = backoffMs(job.attempts);
       this.logger.warn(
-        { task: task.id, attempts: task.attempts, retry_in_ms: delayMs, err: errorSummary(error) },
-        'task failed, will retry',
+        { job: job.id, attempts: job.attempts, retry_in_ms: delayMs, err: errorSummary(error) },
+        'job failed, will retry',
       );
-      await this.store.rescheduleTask(task.id, this.now() + delayMs);
+      await this.store.rescheduleJob(job.id, this.now() + delayMs);
     }
   }
 }
