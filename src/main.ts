@@ -32,8 +32,6 @@ export interface RunningService {
 export interface StartOptions {
   logger?: Logger;
   surfaces?: readonly SurfaceFactory[];
-  /** Runner cadence; tests shorten it. */
-  jobIntervalMs?: number;
   /** Process metrics (CPU, heap, event loop); off in tests that start many services. */
   defaultMetrics?: boolean;
 }
@@ -52,7 +50,6 @@ export async function startService(config: Config, options: StartOptions = {}): 
     metrics,
     logger,
     leaseMs: resolved.config.jobLeaseMs,
-    ...(options.jobIntervalMs ? { intervalMs: options.jobIntervalMs } : {}),
   });
   const service = new ApprovalService({
     store,
@@ -62,7 +59,6 @@ export async function startService(config: Config, options: StartOptions = {}): 
     ...(resolved.config.allowedEmailDomains ? { allowedEmailDomains: resolved.config.allowedEmailDomains } : {}),
     ...(resolved.config.allowedSlackChannels ? { allowedSlackChannels: resolved.config.allowedSlackChannels } : {}),
     maxWaitingPerKey: resolved.config.maxWaitingPerKey,
-    onCreated: () => runner.kick(),
     metrics,
   });
   const context = { config: resolved.config, service, store, runner, logger };

@@ -9,7 +9,7 @@ export function createEmailSurface(options: { transport?: MailTransport } = {}):
   return ({ config, service, store, runner, logger }) => {
     const log = logger.child({ surface: 'email' });
     const transport = options.transport ?? createMailTransport(config.email, log);
-    const deps = { config, service, store, transport, logger: log, kick: () => runner.kick() };
+    const deps = { config, service, store, transport, logger: log };
     runner.on(JobKind.emailSend, sendJob(deps));
     runner.on(JobKind.emailFallback, fallbackJob(deps));
     return {

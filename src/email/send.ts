@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { DEFAULT_MAX_ATTEMPTS, errorSummary, type JobHandler } from '../jobs/job-runner.js';
+import { errorSummary } from '../domain/errors.js';
+import { DEFAULT_MAX_ATTEMPTS, type JobHandler } from '../jobs/job-runner.js';
 import type { Store } from '../store/store.js';
 import type { ApprovalService } from '../use-cases/approval-service.js';
 import { renderRequestEmail } from './template.js';
@@ -14,8 +15,6 @@ export interface EmailDeps {
   store: Store;
   transport: MailTransport;
   logger: Logger;
-  /** Runs a job round now (after queueing a send). */
-  kick: () => void;
 }
 
 /**
@@ -91,6 +90,5 @@ export function fallbackJob(deps: EmailDeps): JobHandler {
     if (pause.delivery.email?.state === 'sent') return;
     const queued = await service.deliveries.handOverToEmail(pause);
     logger.info({ pause_id: pause.pause_id, queued }, 'no decision in Slack yet: e-mail fallback');
-    deps.kick();
   };
 }

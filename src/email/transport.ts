@@ -69,6 +69,7 @@ export function createMailTransport(email: Config['email'], logger: Logger): Mai
   const dir = resolve(email.outboxDir);
   const transporter = createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   let seq = 0;
+  let outboxReady: Promise<unknown> | undefined;
   logger.info({ outbox: dir }, 'SMTP_URL not set: e-mails are written as .eml files to the outbox');
   return {
     kind: 'outbox',
@@ -76,13 +77,20 @@ export function createMailTransport(email: Config['email'], logger: Logger): Mai
       const info = await transporter.sendMail(envelope(mail));
       const message = info.message;
       if (!Buffer.isBuffer(message)) throw new Error('stream transport returned no buffer');
-      await mkdir(dir, { recursive: true });
+      // Made once, not before every message; made again after any failure (the folder was removed, say).
+      outboxReady ??= mkdir(dir, { recursive: true });
       seq += 1;
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       const path = resolve(dir, `${stamp}-${process.pid}-${seq}.eml`);
       // Written aside, then renamed: whoever watches the outbox never reads half a message.
-      await writeFile(`${path}.part`, message, { mode: 0o600 });
-      await rename(`${path}.part`, path);
+      try {
+        await outboxReady;
+        await writeFile(`${path}.part`, message, { mode: 0o600 });
+        await rename(`${path}.part`, path);
+      } catch (error) {
+        outboxReady = undefined;
+        throw error;
+      }
       return { messageId: info.messageId || mail.messageId, path };
     },
     close: () => transporter.close(),

@@ -1,7 +1,6 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { type ErrorCode, LoopPauseError } from '../domain/errors.js';
-import { errorSummary } from '../jobs/job-runner.js';
+import { type ErrorCode, errorSummary, LoopPauseError } from '../domain/errors.js';
 import { storeOutage } from '../store/unavailable.js';
 
 const STATUS: Record<ErrorCode, number> = {

@@ -1,7 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { LoopPauseError } from '../domain/errors.js';
-import { errorSummary } from '../jobs/job-runner.js';
+import { errorSummary, LoopPauseError } from '../domain/errors.js';
 import type { Store } from '../store/store.js';
 import { sendError } from './errors.js';
 

@@ -9,46 +9,57 @@ export type JobHandler = (job: Job) => Promise<void>;
 export interface JobRunnerOptions {
   store: Store;
   logger: Logger;
-  /** How often each replica sweeps expiries and claims due jobs. */
-  intervalMs?: number;
   /** A claimed job reappears for other replicas after this, if this one died. */
   leaseMs?: number;
   maxAttempts?: number;
+  /** Jobs this replica runs at once; more due jobs wait for a free slot. */
+  concurrency?: number;
+  /** The longest sleep between rounds: a safety net should a wake-up message be lost. */
+  maxSleepMs?: number;
   now?: () => number;
   metrics?: Metrics;
 }
 
 const SWEEP_BATCH = 500;
+/** Wake-ups this close together share one round: at hundreds of new jobs a second, each round claims a batch. */
+const COALESCE_MS = 5;
 const SWEEP_MAX_ROUNDS = 100;
 /** Runs of a failing job before it is given up (with backoff, about 2 minutes in all). */
 export const DEFAULT_MAX_ATTEMPTS = 8;
 
-/** Thrown by a handler to retry later with backoff; any other error is retried the same way. */
-export class RetryLater extends Error {}
-
 /**
- * The per-replica loop that makes time-driven behaviour happen once across replicas: it times
- * out due pauses (SPEC: within 1 s of expires_at) and runs leased jobs from the store.
+ * The per-replica loop that makes time-driven behaviour happen once across replicas: it times out
+ * due pauses (within a second of their deadline) and runs leased jobs from the store. It does not
+ * poll: a round runs when work is scheduled (on any replica: the store's wake-ups), and otherwise
+ * it sleeps until the store's next due time. Jobs run concurrently, up to `concurrency`.
  */
 export class JobRunner {
   private readonly handlers = new Map<string, JobHandler[]>();
   private readonly store: Store;
   private readonly logger: Logger;
-  private readonly intervalMs: number;
   private readonly leaseMs: number;
   private readonly maxAttempts: number;
+  private readonly concurrency: number;
+  private readonly maxSleepMs: number;
   private readonly now: () => number;
   private readonly metrics: Metrics | undefined;
+  private readonly active = new Set<Promise<void>>();
+  /** Due jobs were left unclaimed for want of a slot: a finishing job starts the next round. */
+  private backlog = false;
+  private started = false;
+  private unsubscribe: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private kickRequested = false;
+  private timerAt = Number.POSITIVE_INFINITY;
+  private round: Promise<void> | undefined;
+  private roundAgain = false;
 
   constructor(options: JobRunnerOptions) {
     this.store = options.store;
     this.logger = options.logger;
-    this.intervalMs = options.intervalMs ?? 250;
     this.leaseMs = options.leaseMs ?? 60_000;
     this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    this.concurrency = options.concurrency ?? 32;
+    this.maxSleepMs = options.maxSleepMs ?? 10_000;
     this.now = options.now ?? Date.now;
     this.metrics = options.metrics;
   }
@@ -59,41 +70,77 @@ export class JobRunner {
   }
 
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => this.kick(), this.intervalMs);
-    this.timer.unref();
-    this.kick();
+    if (this.started) return;
+    this.started = true;
+    this.unsubscribe = this.store.onWake((atMs) => this.wakeAt(atMs));
+    this.wakeAt(this.now());
   }
 
-  /** Runs a round now, e.g. right after a pause was created on this replica. */
-  kick(): void {
-    if (this.running) {
-      this.kickRequested = true;
+
+  async stop(): Promise<void> {
+    this.started = false;
+    this.unsubscribe?.();
+    clearTimeout(this.timer);
+    this.timerAt = Number.POSITIVE_INFINITY;
+    await this.round;
+    await Promise.all(this.active);
+  }
+
+  /** One round, waiting for the jobs it started. For tests and benchmarks; a started runner needs none. */
+  async tick(): Promise<void> {
+    await this.sweep(this.now());
+    await this.claimAndRun();
+    await Promise.all(this.active);
+  }
+
+  private wakeAt(atMs: number): void {
+    if (!this.started) return;
+    const soonest = Math.max(atMs, this.now() + COALESCE_MS);
+    if (soonest < this.timerAt) this.sleepUntil(soonest);
+  }
+
+  private sleepUntil(atMs: number): void {
+    clearTimeout(this.timer);
+    this.timerAt = atMs;
+    this.timer = setTimeout(
+      () => {
+        this.timerAt = Number.POSITIVE_INFINITY;
+        this.runRound();
+      },
+      Math.max(0, atMs - this.now()),
+    );
+    this.timer.unref();
+  }
+
+  /** Rounds never overlap: a wake-up during one asks for another right after it. */
+  private runRound(): void {
+    if (!this.started) return;
+    if (this.round) {
+      this.roundAgain = true;
       return;
     }
-    this.running = this.tick()
+    this.round = this.oneRound()
       .catch((error: unknown) => this.logger.warn({ err: errorSummary(error) }, 'job round failed'))
       .finally(() => {
-        this.running = undefined;
-        if (this.kickRequested && this.timer) {
-          this.kickRequested = false;
-          this.kick();
+        this.round = undefined;
+        if (this.roundAgain) {
+          this.roundAgain = false;
+          this.runRound();
         }
       });
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
-  }
-
-  /** One round: sweep expiries, then run due jobs. Exposed for tests and benchmarks. */
-  async tick(): Promise<void> {
-    const nowMs = this.now();
-    await this.sweep(nowMs);
-    const jobs = await this.store.claimDueJobs(nowMs, this.leaseMs, 50);
-    await Promise.all(jobs.map((job) => this.runJob(job)));
+  private async oneRound(): Promise<void> {
+    try {
+      await this.sweep(this.now());
+      await this.claimAndRun();
+    } finally {
+      // With a backlog, finishing jobs drive the next round; otherwise sleep until something is due.
+      const next = this.backlog ? null : await this.store.nextWakeAt().catch(() => null);
+      // Only ever earlier: a wake-up that arrived during the round keeps its timer.
+      const at = Math.min(next ?? Number.POSITIVE_INFINITY, this.now() + this.maxSleepMs);
+      if (at < this.timerAt) this.sleepUntil(at);
+    }
   }
 
   /** Sweeps in batches (each one atomic script) until nothing due is left, so a burst does not lag. */
@@ -106,24 +153,55 @@ export class JobRunner {
     }
   }
 
+  /** Claims as many due jobs as there are free slots, and starts them without waiting. */
+  private async claimAndRun(): Promise<void> {
+    for (;;) {
+      const free = this.concurrency - this.active.size;
+      if (free <= 0) {
+        this.backlog = true;
+        return;
+      }
+      const jobs = await this.store.claimDueJobs(this.now(), this.leaseMs, free);
+      for (const job of jobs) {
+        const running: Promise<void> = this.runJob(job).finally(() => {
+          this.active.delete(running);
+          if (this.backlog) this.wakeAt(this.now());
+        });
+        this.active.add(running);
+      }
+      if (jobs.length < free) {
+        this.backlog = false;
+        return;
+      }
+    }
+  }
+
   private async runJob(job: Job): Promise<void> {
     const handlers = this.handlers.get(job.kind) ?? [];
     try {
       for (const handler of handlers) await handler(job);
       await this.store.completeJob(job.id);
     } catch (error) {
-      if (job.attempts >= this.maxAttempts) {
-        this.logger.error({ job: job.id, attempts: job.attempts, err: errorSummary(error) }, 'job gave up');
-        await this.store.completeJob(job.id);
-        return;
-      }
-      const delayMs = backoffMs(job.attempts);
-      this.logger.warn(
-        { job: job.id, attempts: job.attempts, retry_in_ms: delayMs, err: errorSummary(error) },
-        'job failed, will retry',
+      await this.failed(job, error).catch((e: unknown) =>
+        this.logger.warn({ job: job.id, err: errorSummary(e) }, 'could not reschedule a failed job'),
       );
-      await this.store.rescheduleJob(job.id, this.now() + delayMs);
     }
+  }
+
+  private async failed(job: Job, error: unknown): Promise<void> {
+    if (job.attempts >= this.maxAttempts) {
+      this.logger.error({ job: job.id, attempts: job.attempts, err: errorSummary(error) }, 'job gave up');
+      await this.store.completeJob(job.id);
+      return;
+    }
+    const delayMs = backoffMs(job.attempts);
+    this.logger.warn(
+      { job: job.id, attempts: job.attempts, retry_in_ms: delayMs, err: errorSummary(error) },
+      'job failed, will retry',
+    );
+    const runAt = this.now() + delayMs;
+    await this.store.rescheduleJob(job.id, runAt);
+    this.wakeAt(runAt);
   }
 }
 
@@ -132,6 +210,3 @@ export function backoffMs(attempt: number): number {
   const base = Math.min(300_000, 1000 * 2 ** Math.max(0, attempt - 1));
   return Math.round(base * (0.8 + Math.random() * 0.4));
 }
-
-// Moved to domain/errors.ts so the stdio proxy need not import the runner; kept for existing importers.
-export { errorSummary };

@@ -1,7 +1,7 @@
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { type Request, type RequestHandler, type Response, Router } from 'express';
 import type { Logger } from 'pino';
-import { errorSummary } from '../jobs/job-runner.js';
+import { errorSummary } from '../domain/errors.js';
 import type { ApprovalService } from '../use-cases/approval-service.js';
 import { createMcpServer } from './server.js';
 

@@ -2,6 +2,7 @@ import { sha256Hex } from '../domain/hash.js';
 import type { Deliveries, Pause, PauseStatus } from '../domain/pause.js';
 import type { SignedDecision } from '../domain/signing.js';
 import { decodeCursor, encodeCursor, isAfter } from './cursor.js';
+import { DueIndex } from './due-index.js';
 import {
   type CreateResult,
   type DecisionToken,
@@ -24,8 +25,15 @@ export class MemoryStore implements Store {
   readonly kind = 'memory';
   private readonly pauses = new Map<string, Pause>();
   private readonly idempotency = new Map<string, { pauseId: string; requestDigest: string }>();
+  private readonly idempotencyKeyOf = new Map<string, string>();
   private readonly jobs = new Map<string, Job>();
   private readonly tokens = new Map<string, { token: DecisionToken; expiresAtMs: number }>();
+  // Everything time-driven is indexed by due time, so a sweep touches only what is due.
+  private readonly expiries = new DueIndex<string>();
+  private readonly purges = new DueIndex<string>();
+  private readonly tokenExpiries = new DueIndex<string>();
+  private readonly jobQueue = new DueIndex<string>();
+  private readonly wakeListeners = new Set<(atMs: number) => void>();
   private readonly apiKeys = new Map<string, StoredApiKey>();
   private readonly watchers = new Watchers();
   private readonly rateWindows = new Map<string, { window: number; hits: number }>();
@@ -41,9 +49,13 @@ export class MemoryStore implements Store {
           : { outcome: 'conflict', pauseId: held.pauseId };
       }
       this.idempotency.set(key, { pauseId: pause.pause_id, requestDigest: idempotency.requestDigest });
+      this.idempotencyKeyOf.set(pause.pause_id, key);
     }
     this.pauses.set(pause.pause_id, structuredClone(pause));
+    const expiresMs = Date.parse(pause.expires_at);
+    this.expiries.set(pause.pause_id, expiresMs);
     for (const job of jobs) this.addJob(job);
+    this.wake(expiresMs);
     return { outcome: 'created', pause: structuredClone(pause) };
   }
 
@@ -68,18 +80,31 @@ export class MemoryStore implements Store {
 
   async sweepExpired(nowMs: number, max: number): Promise<string[]> {
     const ended: string[] = [];
-    for (const pause of this.pauses.values()) {
-      if (pause.status === 'pending' && Date.parse(pause.expires_at) <= nowMs && ended.length < max) {
-        this.finish(pause, 'timed_out', pause.expires_at, nowMs);
-        ended.push(pause.pause_id);
-      } else if (pause.ended_at !== undefined && Date.parse(pause.ended_at) + RETENTION_MS <= nowMs) {
-        // Same retention as Redis gives finished pauses, so a long-running dev server stays small.
-        this.pauses.delete(pause.pause_id);
-      }
+    for (const pauseId of this.expiries.popDue(nowMs, max)) {
+      const pause = this.pauses.get(pauseId);
+      if (pause?.status !== 'pending') continue;
+      this.finish(pause, 'timed_out', pause.expires_at, nowMs);
+      ended.push(pauseId);
     }
-    for (const [key, held] of this.idempotency) if (!this.pauses.has(held.pauseId)) this.idempotency.delete(key);
-    for (const [hash, entry] of this.tokens) if (entry.expiresAtMs <= nowMs) this.tokens.delete(hash);
+    // Same retention as Redis gives finished pauses, so a long-running dev server stays small.
+    for (const pauseId of this.purges.popDue(nowMs)) {
+      this.pauses.delete(pauseId);
+      const key = this.idempotencyKeyOf.get(pauseId);
+      if (key !== undefined && this.idempotency.get(key)?.pauseId === pauseId) this.idempotency.delete(key);
+      this.idempotencyKeyOf.delete(pauseId);
+    }
+    for (const hash of this.tokenExpiries.popDue(nowMs)) this.tokens.delete(hash);
     return ended;
+  }
+
+  async nextWakeAt(): Promise<number | null> {
+    const times = [this.expiries.peek(), this.jobQueue.peek()].filter((t): t is number => t !== undefined);
+    return times.length > 0 ? Math.min(...times) : null;
+  }
+
+  onWake(listener: (atMs: number) => void): () => void {
+    this.wakeListeners.add(listener);
+    return () => this.wakeListeners.delete(listener);
   }
 
   async listPauses(query: ListQuery): Promise<Page<Pause>> {
@@ -117,28 +142,33 @@ export class MemoryStore implements Store {
   }
 
   async claimDueJobs(nowMs: number, leaseMs: number, max: number): Promise<Job[]> {
-    const due = [...this.jobs.values()]
-      .filter((t) => t.run_at <= nowMs)
-      .sort((a, b) => a.run_at - b.run_at)
-      .slice(0, max);
-    for (const job of due) {
+    const claimed: Job[] = [];
+    for (const id of this.jobQueue.popDue(nowMs, max)) {
+      const job = this.jobs.get(id);
+      if (!job) continue;
       job.run_at = nowMs + leaseMs;
       job.attempts += 1;
+      this.jobQueue.set(id, job.run_at);
+      claimed.push({ ...job });
     }
-    return due.map((t) => ({ ...t }));
+    return claimed;
   }
 
   async completeJob(jobId: string): Promise<void> {
     this.jobs.delete(jobId);
+    this.jobQueue.delete(jobId);
   }
 
   async rescheduleJob(jobId: string, runAt: number): Promise<void> {
     const job = this.jobs.get(jobId);
-    if (job) job.run_at = runAt;
+    if (!job) return;
+    job.run_at = runAt;
+    this.jobQueue.set(jobId, runAt);
   }
 
   async putDecisionToken(tokenHash: string, token: DecisionToken, expiresAtMs: number): Promise<void> {
     this.tokens.set(tokenHash, { token: { ...token }, expiresAtMs });
+    this.tokenExpiries.set(tokenHash, expiresAtMs);
   }
 
   async getDecisionToken(tokenHash: string): Promise<DecisionToken | null> {
@@ -203,6 +233,8 @@ export class MemoryStore implements Store {
   private finish(pause: Pause, status: PauseStatus, endedAt: string, nowMs: number): void {
     pause.status = status;
     pause.ended_at = endedAt;
+    this.expiries.delete(pause.pause_id);
+    this.purges.set(pause.pause_id, Date.parse(endedAt) + RETENTION_MS);
     this.addJob({ id: `ended:${pause.pause_id}`, kind: 'pause.ended', pause_id: pause.pause_id, run_at: nowMs });
     this.watchers.notify({ pause_id: pause.pause_id, status });
   }
@@ -210,6 +242,13 @@ export class MemoryStore implements Store {
   private addJob(job: NewJob): boolean {
     if (this.jobs.has(job.id)) return false;
     this.jobs.set(job.id, { ...job, attempts: 0 });
+    this.jobQueue.set(job.id, job.run_at);
+    this.wake(job.run_at);
     return true;
+  }
+
+  /** After the current call returns, as a message from Redis would arrive: no re-entry into the store. */
+  private wake(atMs: number): void {
+    for (const listener of this.wakeListeners) queueMicrotask(() => listener(atMs));
   }
 }

@@ -26,6 +26,8 @@ export function redisKeys(prefix: string) {
     rateLimit: (subject: string, window: number) => `${base}rl:${sha256(subject)}:${window}`,
     /** Pub/sub channel: `<pause_id> <status>` on every transition out of pending. */
     events: `${base}events`,
+    /** Pub/sub channel: `<ms>` whenever work is scheduled (a job, a new deadline), so idle runners wake. */
+    wake: `${base}wake`,
   };
 }
 

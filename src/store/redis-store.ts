@@ -42,6 +42,7 @@ export class RedisStore implements Store {
   private readonly subscriber: Redis;
   private readonly scripts: ScriptRunner;
   private readonly watchers = new Watchers();
+  private readonly wakeListeners = new Set<(atMs: number) => void>();
   private readonly ready: Promise<unknown>;
 
   constructor(options: RedisStoreOptions) {
@@ -53,11 +54,15 @@ export class RedisStore implements Store {
     this.redis.on('error', () => {});
     this.subscriber.on('error', () => {});
     this.scripts = new ScriptRunner(this.redis);
-    this.subscriber.on('message', (_channel: string, message: string) => {
+    this.subscriber.on('message', (channel: string, message: string) => {
+      if (channel === this.keys.wake) return this.notifyWake(Number(message));
       const [pauseId, status] = message.split(' ');
-      if (pauseId && status) this.watchers.notify({ pause_id: pauseId, status: status as PauseStatus });
+      if (!pauseId || !status) return;
+      this.watchers.notify({ pause_id: pauseId, status: status as PauseStatus });
+      // A pause that ended queued its pause.ended job, due now.
+      this.notifyWake(Date.now());
     });
-    this.ready = this.subscriber.subscribe(this.keys.events).catch(() => undefined);
+    this.ready = this.subscriber.subscribe(this.keys.events, this.keys.wake).catch(() => undefined);
   }
 
   /** Resolves once the wake-up subscription is live. */
@@ -76,7 +81,7 @@ export class RedisStore implements Store {
     };
     const expiresMs = Date.parse(pause.expires_at);
     const createdMs = Date.parse(pause.created_at);
-    const taskArgs = jobs.flatMap((t) => [t.id, jobJson(t), t.run_at]);
+    const jobArgs = jobs.flatMap((t) => [t.id, jobJson(t), t.run_at]);
     const [outcome, pauseId] = await this.scripts.run<[number, string]>(
       'create',
       [
@@ -99,7 +104,8 @@ export class RedisStore implements Store {
         pause.request.recipient_slack === undefined ? '0' : '1',
         k.pause(''),
         INDEX_HORIZON_MS,
-        ...taskArgs,
+        k.wake,
+        ...jobArgs,
       ],
     );
     if (outcome === 1) return { outcome: 'created', pause };
@@ -130,6 +136,21 @@ export class RedisStore implements Store {
       [k.expiry, k.slackPending, k.jobQueue, k.jobData],
       [nowMs, max, RETENTION_MS, k.events, k.pause('')],
     );
+  }
+
+  async nextWakeAt(): Promise<number | null> {
+    const k = this.keys;
+    const [jobs, expiries] = await Promise.all([
+      this.redis.zrange(k.jobQueue, '0', '0', 'WITHSCORES'),
+      this.redis.zrange(k.expiry, '0', '0', 'WITHSCORES'),
+    ]);
+    const times = [jobs[1], expiries[1]].filter((t): t is string => t !== undefined).map(Number);
+    return times.length > 0 ? Math.min(...times) : null;
+  }
+
+  onWake(listener: (atMs: number) => void): () => void {
+    this.wakeListeners.add(listener);
+    return () => this.wakeListeners.delete(listener);
   }
 
   async listPauses(query: ListQuery): Promise<Page<Pause>> {
@@ -212,7 +233,7 @@ export class RedisStore implements Store {
     const added = await this.scripts.run<number>(
       'enqueue',
       [k.jobQueue, k.jobData],
-      [job.id, jobJson(job), job.run_at],
+      [job.id, jobJson(job), job.run_at, k.wake],
     );
     return added === 1;
   }
@@ -285,6 +306,10 @@ export class RedisStore implements Store {
     const window = Math.floor(nowMs / windowMs);
     const hits = await this.scripts.run<number>('rate-limit', [this.keys.rateLimit(subject, window)], [windowMs]);
     return { allowed: hits <= limit, retryAfterMs: Math.max(1, (window + 1) * windowMs - nowMs) };
+  }
+
+  private notifyWake(atMs: number): void {
+    if (Number.isFinite(atMs)) for (const listener of this.wakeListeners) listener(atMs);
   }
 
   watch(pauseId: string): Watch {

@@ -88,8 +88,12 @@ export interface Store {
   getPause(pauseId: string): Promise<Pause | null>;
   decide(pauseId: string, response: SignedDecision, nowMs: number): Promise<EndResult>;
   cancel(pauseId: string, reason: string | undefined, nowMs: number): Promise<EndResult>;
-  /** Times out due pending pauses, at most `max`; returns their ids. */
+  /** Times out due pending pauses, at most `max`; returns their ids. Also drops what retention let go. */
   sweepExpired(nowMs: number, max: number): Promise<string[]>;
+  /** The soonest time a job or a pending pause's deadline is due, or null: a job runner sleeps until then. */
+  nextWakeAt(): Promise<number | null>;
+  /** Calls `listener` with a due time whenever any replica schedules work: a new job, a new deadline. */
+  onWake(listener: (atMs: number) => void): () => void;
   listPauses(query: ListQuery): Promise<Page<Pause>>;
   setDelivery<K extends keyof Deliveries>(
     pauseId: string,

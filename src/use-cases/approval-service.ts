@@ -19,8 +19,6 @@ export interface ApprovalServiceOptions extends Omit<RecipientRules, 'slackEnabl
   /** Waiting checks one agent may hold in this process; past it a check answers at once. */
   maxWaitingPerKey?: number;
   now?: () => number;
-  /** Called after a new pause is stored, e.g. to run its delivery work right away. */
-  onCreated?: (pause: Pause) => void;
   metrics?: Metrics;
 }
 
@@ -50,7 +48,6 @@ export class ApprovalService {
         allowedSlackChannels: options.allowedSlackChannels,
       },
       deliveries: this.deliveries,
-      onCreated: options.onCreated,
     };
     this.decideDeps = { ...deps, signingSecret: options.signingSecret };
     this.waiting = new WaitingChecks(deps, options.maxWaitingPerKey ?? 100);

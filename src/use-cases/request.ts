@@ -12,8 +12,6 @@ import { checkRecipients, type RecipientRules } from './recipient-rules.js';
 export interface RequestDeps extends UseCaseDeps {
   recipients: RecipientRules;
   deliveries: DeliveryPlan;
-  /** Called after a new pause is stored, e.g. to run its delivery work right away. */
-  onCreated?: ((pause: Pause) => void) | undefined;
 }
 
 export interface RequestResult {
@@ -58,10 +56,7 @@ export async function requestApproval(
     );
   }
   const created = stored.outcome === 'created';
-  if (created) {
-    deps.metrics?.pausesCreated.inc({ recipients: recipientsLabel(pause) });
-    deps.onCreated?.(pause);
-  }
+  if (created) deps.metrics?.pausesCreated.inc({ recipients: recipientsLabel(pause) });
   return {
     created,
     result: {

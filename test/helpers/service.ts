@@ -38,7 +38,6 @@ export async function startTestService(
   const config = testConfig(env);
   return startService(config, {
     logger: pino({ level: 'silent' }),
-    jobIntervalMs: 50,
     defaultMetrics: false,
     ...options,
   });

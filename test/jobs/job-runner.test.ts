@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { backoffMs, JobRunner } from '../../src/jobs/job-runner.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import type { Job } from '../../src/store/store.js';
+import { eventually } from '../helpers/eventually.js';
+import { pauseAt } from '../store/conformance.js';
 
 const logger = pino({ level: 'silent' });
 
@@ -95,6 +97,63 @@ describe('JobRunner', () => {
     expect(pending.items).toEqual([]);
     const timedOut = await store.listPauses({ agentId: 'a', status: 'timed_out', limit: 2000 });
     expect(timedOut.items).toHaveLength(1200);
+  });
+
+  it('started, runs work as it is scheduled and at its due time, without being kicked', async () => {
+    const store = new MemoryStore();
+    const runner = new JobRunner({ store, logger, maxSleepMs: 60_000 });
+    const ran: { id: string; at: number; due: number }[] = [];
+    runner.on('email.send', async (job) => void ran.push({ id: job.id, at: Date.now(), due: Number(job.pause_id) }));
+    runner.start();
+    try {
+      const now = Date.now();
+      await store.enqueueJob({ id: 'now', kind: 'email.send', pause_id: String(now), run_at: now });
+      await store.enqueueJob({ id: 'soon', kind: 'email.send', pause_id: String(now + 300), run_at: now + 300 });
+      await eventually(() => (ran.length === 2 ? true : undefined));
+      expect(ran.map((r) => r.id)).toEqual(['now', 'soon']);
+      for (const r of ran) expect(r.at).toBeGreaterThanOrEqual(r.due);
+      expect(await store.nextWakeAt()).toBeNull();
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  it('times out a pause at its deadline with nobody polling', async () => {
+    const store = new MemoryStore();
+    const runner = new JobRunner({ store, logger, maxSleepMs: 60_000 });
+    runner.start();
+    try {
+      const pause = pauseAt(Date.now(), {}, 200);
+      await store.createPause({ pause, jobs: [] });
+      await eventually(async () => ((await store.getPause(pause.pause_id))?.status === 'timed_out' ? true : undefined));
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  it('runs at most `concurrency` jobs at once and drains the rest as slots free up', async () => {
+    const store = new MemoryStore();
+    const runner = new JobRunner({ store, logger, concurrency: 2 });
+    let running = 0;
+    let most = 0;
+    const done: string[] = [];
+    runner.on('email.send', async (job) => {
+      running++;
+      most = Math.max(most, running);
+      await new Promise((r) => setTimeout(r, 20));
+      running--;
+      done.push(job.id);
+    });
+    runner.start();
+    try {
+      for (let i = 0; i < 7; i++) {
+        await store.enqueueJob({ id: `j${i}`, kind: 'email.send', pause_id: 'p', run_at: Date.now() });
+      }
+      await eventually(() => (done.length === 7 ? true : undefined));
+      expect(most).toBe(2);
+    } finally {
+      await runner.stop();
+    }
   });
 
   it('backs off exponentially within bounds', () => {

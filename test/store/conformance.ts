@@ -3,6 +3,7 @@ import { newNonce, newPauseId } from '../../src/domain/ids.js';
 import type { Pause } from '../../src/domain/pause.js';
 import { actionDigest, signDecision } from '../../src/domain/signing.js';
 import type { Store } from '../../src/store/store.js';
+import { eventually } from '../helpers/eventually.js';
 
 const SECRET = 'conformance-secret-0123456789abcdef-xyz';
 
@@ -163,6 +164,24 @@ export function storeConformance(
       expect(await store.getPause(soon.pause_id)).toMatchObject({ status: 'timed_out', ended_at: soon.expires_at });
       const late = await store.decide(later.pause_id, responseFor(later), now + 60_000);
       expect(late).toMatchObject({ outcome: 'already_final', pause: { status: 'timed_out' } });
+    });
+
+    it('tells a job runner when work is next due, and wakes it when any replica schedules some', async () => {
+      expect(await store.nextWakeAt()).toBeNull();
+      const woken: number[] = [];
+      const off = store.onWake((atMs) => woken.push(atMs));
+      const pause = pauseAt(now, {}, 60_000);
+      const job = (id: string, runAt: number) => ({ id, kind: 'email.send', pause_id: pause.pause_id, run_at: runAt });
+      await store.createPause({ pause, jobs: [job('later', now + 5_000)] });
+      expect(await store.nextWakeAt()).toBe(now + 5_000);
+      await eventually(() => (woken.includes(now + 5_000) ? true : undefined));
+      await store.enqueueJob(job('sooner', now + 1_000));
+      expect(await store.nextWakeAt()).toBe(now + 1_000);
+      await eventually(() => (woken.includes(now + 1_000) ? true : undefined));
+      // Claimed jobs are due again at their lease's end; with none left, the pause's deadline is next.
+      await store.claimDueJobs(now + 5_000, 100_000, 10);
+      expect(await store.nextWakeAt()).toBe(now + 60_000);
+      off();
     });
 
     it('queues one pause.ended job per outcome and wakes watchers', async () => {

@@ -10,7 +10,7 @@
   ARGV[1] pause id   ARGV[2] record json   ARGV[3] expires ms   ARGV[4] created ms
   ARGV[5] request digest, "" when no idempotency key is given   ARGV[6] idempotency key ttl ms
   ARGV[7] "1" when the pause goes to Slack   ARGV[8] pause key prefix   ARGV[9] index horizon ms
-  ARGV[10..] job triples: id, json, run at ms
+  ARGV[10] wake channel   ARGV[11..] job triples: id, json, run at ms
   Returns {1, pause id} when created, {0, existing id} for the same request, {2, existing id} for a conflict.
 ]]
 local pauseId, digest = ARGV[1], ARGV[5]
@@ -31,9 +31,12 @@ redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. (tonumber(ARGV[4]) - tonu
 redis.call('ZADD', KEYS[4], ARGV[4], pauseId)
 redis.call('ZADD', KEYS[5], ARGV[3], pauseId)
 if ARGV[7] == '1' then redis.call('ZADD', KEYS[6], ARGV[4], pauseId) end
-for i = 10, #ARGV, 3 do
+local wakeAt = tonumber(ARGV[3])
+for i = 11, #ARGV, 3 do
   if redis.call('HSETNX', KEYS[8], ARGV[i], ARGV[i + 1]) == 1 then
     redis.call('ZADD', KEYS[7], ARGV[i + 2], ARGV[i])
+    wakeAt = math.min(wakeAt, tonumber(ARGV[i + 2]))
   end
 end
+redis.call('PUBLISH', ARGV[10], string.format('%d', wakeAt))
 return {1, pauseId}
