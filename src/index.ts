@@ -1,7 +1,8 @@
 /** What agent authors import: verify a LoopPause decision without trusting the transport. */
 export type { ErrorCode } from './domain/errors.js';
 export { LoopPauseError } from './domain/errors.js';
-export type { PauseStatus, PauseView } from './domain/pause.js';
+export type { PauseView } from './domain/pause.js';
 export type { ApprovalRequestInput } from './domain/schemas.js';
 export type { SignedDecision, VerifyExpectations, VerifyResult } from './domain/signing.js';
 export { actionDigest, verifyDecision } from './domain/signing.js';
+export type { Decision, DecisionChannel, PauseStatus } from './domain/vocabulary.js';

@@ -2,6 +2,7 @@
 export const ERROR_CODES = [
   'invalid_argument',
   'unauthorized',
+  'forbidden',
   'not_found',
   'conflict',
   'payload_too_large',

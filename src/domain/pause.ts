@@ -1,8 +1,6 @@
 import type { ApprovalRequest } from './schemas.js';
 import type { SignedDecision } from './signing.js';
-
-export type PauseStatus = 'pending' | 'responded' | 'timed_out' | 'expired';
-export type DecisionChannel = SignedDecision['channel'];
+import type { PauseStatus } from './vocabulary.js';
 
 export const FINAL_STATUSES: readonly PauseStatus[] = ['responded', 'timed_out', 'expired'];
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PAUSE_ID_PATTERN } from './ids.js';
+import { DECISION_CHANNELS, DECISIONS, PAUSE_STATUSES } from './vocabulary.js';
 
 /** The argument rules of SPEC §4, shared by MCP, REST and the stdio proxy. */
 
@@ -104,5 +105,6 @@ export const cancelApprovalSchema = z.strictObject({
   reason: z.string().max(500, 'must be at most 500 characters').optional().describe('Why the request is withdrawn.'),
 });
 
-export const decisionSchema = z.enum(['approved', 'rejected']);
-export type Decision = z.output<typeof decisionSchema>;
+export const pauseStatusSchema = z.enum(PAUSE_STATUSES);
+export const decisionSchema = z.enum(DECISIONS);
+export const decisionChannelSchema = z.enum(DECISION_CHANNELS);

@@ -1,14 +1,15 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { Decision, DecisionChannel } from './vocabulary.js';
 
 /** SPEC §5. Everything here is pure; the secret is passed in. */
 
 export interface UnsignedDecision {
-  decision: 'approved' | 'rejected';
+  decision: Decision;
   comment: string;
   fields: Record<string, string>;
   responder: string;
   responded_at: string;
-  channel: 'slack' | 'email' | 'web';
+  channel: DecisionChannel;
   nonce: string;
   pause_id: string;
   action_digest: string;

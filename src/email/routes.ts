@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Config } from '../config.js';
 import type { Pause } from '../domain/pause.js';
 import type { ResponseField } from '../domain/schemas.js';
+import { DECISIONS } from '../domain/vocabulary.js';
 import { httpStatus, toClientError } from '../http/errors.js';
 import type { Store } from '../store/store.js';
 import type { ApprovalService } from '../use-cases/approval-service.js';
@@ -153,7 +154,7 @@ function formSchema(fields: readonly ResponseField[]): z.ZodType<DecisionForm> {
   const text = z.string({ error: 'must be text' }).max(MAX_TEXT, `must be at most ${MAX_TEXT} characters`).default('');
   const shape: Record<string, z.ZodType> = {
     form_key: z.string({ error: 'is missing: open the link from the e-mail again' }),
-    decision: z.enum(['approved', 'rejected'], { error: 'must be Approve or Reject' }),
+    decision: z.enum(DECISIONS, { error: 'must be Approve or Reject' }),
     comment: text,
   };
   for (const f of fields) shape[`field_${f.name}`] = text;

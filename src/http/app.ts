@@ -1,11 +1,12 @@
 import express, { type Express, type RequestHandler, type Router } from 'express';
 import type { Logger } from 'pino';
+import { LoopPauseError } from '../domain/errors.js';
 import { mcpMethodGuard, mcpRouter, refuseBatches } from '../mcp/http-handler.js';
 import type { Metrics } from '../metrics.js';
 import type { Store } from '../store/store.js';
 import type { ApprovalService } from '../use-cases/approval-service.js';
 import type { ApiKeyAuth } from './auth.js';
-import { errorHandler } from './errors.js';
+import { errorHandler, sendError } from './errors.js';
 import { hostGuard } from './host-guard.js';
 import { rateLimit } from './rate-limit.js';
 import { requestLog } from './request-log.js';
@@ -51,7 +52,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   for (const mount of options.mounts ?? []) app.use(mount.path, mount.router);
 
   app.use((_req, res) => {
-    res.status(404).json({ error: { code: 'not_found', message: 'no such endpoint' } });
+    sendError(res, new LoopPauseError('not_found', 'no such endpoint'));
   });
   app.use(errorHandler(logger));
   return app;

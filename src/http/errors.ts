@@ -6,6 +6,7 @@ import { storeOutage } from '../store/unavailable.js';
 const STATUS: Record<ErrorCode, number> = {
   invalid_argument: 400,
   unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,

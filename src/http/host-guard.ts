@@ -1,4 +1,6 @@
 import type { RequestHandler, Response } from 'express';
+import { LoopPauseError } from '../domain/errors.js';
+import { sendError } from './errors.js';
 
 /**
  * DNS-rebinding protection: the Host header must name this service, and a browser's Origin,
@@ -25,7 +27,7 @@ export function hostGuard(allowedHosts: readonly string[]): RequestHandler {
 }
 
 function forbid(res: Response, message: string): void {
-  res.status(403).json({ error: { code: 'forbidden', message } });
+  sendError(res, new LoopPauseError('forbidden', message));
 }
 
 function hostnameOf(url: string): string | undefined {

@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { decisionChannelSchema, decisionSchema, pauseStatusSchema } from '../domain/schemas.js';
 
 /** Shapes of the tools' results (SPEC §4), published as outputSchema. */
 
-const status = z.enum(['pending', 'responded', 'timed_out', 'expired']);
+const status = pauseStatusSchema;
 
 export const requestApprovalOutput = z.object({
   pause_id: z.string().describe('Pass this to check_approval.'),
@@ -12,12 +13,12 @@ export const requestApprovalOutput = z.object({
 });
 
 export const signedResponseOutput = z.object({
-  decision: z.enum(['approved', 'rejected']),
+  decision: decisionSchema,
   comment: z.string(),
   fields: z.record(z.string(), z.string()),
   responder: z.string().describe('The human: e-mail where known, else Slack user id.'),
   responded_at: z.string(),
-  channel: z.enum(['slack', 'email', 'web']),
+  channel: decisionChannelSchema,
   nonce: z.string(),
   pause_id: z.string(),
   action_digest: z.string(),

@@ -1,6 +1,7 @@
 import { sha256Hex } from '../domain/hash.js';
-import type { Deliveries, Pause, PauseStatus } from '../domain/pause.js';
+import type { Deliveries, Pause } from '../domain/pause.js';
 import type { SignedDecision } from '../domain/signing.js';
+import type { PauseStatus } from '../domain/vocabulary.js';
 import { decodeCursor, encodeCursor, isAfter } from './cursor.js';
 import { DueIndex } from './due-index.js';
 import {

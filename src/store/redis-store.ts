@@ -1,6 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import type { Deliveries, Pause, PauseStatus } from '../domain/pause.js';
+import type { Deliveries, Pause } from '../domain/pause.js';
 import { actionDigest, type SignedDecision } from '../domain/signing.js';
+import type { PauseStatus } from '../domain/vocabulary.js';
 import { decodeCursor, encodeCursor, isAfter } from './cursor.js';
 import { ScriptRunner } from './lua-scripts.js';
 import { type RedisKeys, redisKeys } from './redis-keys.js';

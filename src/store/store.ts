@@ -1,6 +1,7 @@
-import type { Deliveries, Pause, PauseStatus } from '../domain/pause.js';
+import type { Deliveries, Pause } from '../domain/pause.js';
 import { MAX_TIMEOUT_HOURS } from '../domain/schemas.js';
 import type { SignedDecision } from '../domain/signing.js';
+import type { PauseStatus } from '../domain/vocabulary.js';
 
 /** The port every surface talks to. Two adapters: memory (embedded default) and Redis. */
 

@@ -1,7 +1,7 @@
 import { notFound } from '../domain/errors.js';
-import type { PauseStatus } from '../domain/pause.js';
 import { cancelApprovalSchema } from '../domain/schemas.js';
 import { parseInput } from '../domain/validation.js';
+import type { PauseStatus } from '../domain/vocabulary.js';
 import type { UseCaseDeps } from './deps.js';
 import { loadOwnPause } from './load-pause.js';
 

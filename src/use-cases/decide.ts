@@ -1,9 +1,9 @@
 import { notFound } from '../domain/errors.js';
 import { missingRequired, pickAnswers } from '../domain/fields.js';
 import { newNonce } from '../domain/ids.js';
-import { type DecisionChannel, mayDecide, type Pause } from '../domain/pause.js';
-import type { Decision } from '../domain/schemas.js';
+import { mayDecide, type Pause } from '../domain/pause.js';
 import { signDecision } from '../domain/signing.js';
+import type { Decision, DecisionChannel } from '../domain/vocabulary.js';
 import type { UseCaseDeps } from './deps.js';
 import { loadPause } from './load-pause.js';
 

@@ -1,4 +1,5 @@
-import { type PauseStatus, type PauseView, toView, withEffectiveStatus } from '../domain/pause.js';
+import { type PauseView, toView, withEffectiveStatus } from '../domain/pause.js';
+import type { PauseStatus } from '../domain/vocabulary.js';
 import type { Page } from '../store/store.js';
 import type { UseCaseDeps } from './deps.js';
 

@@ -1,10 +1,11 @@
 import { LoopPauseError } from '../domain/errors.js';
 import { requestDigest } from '../domain/idempotency.js';
 import { newPauseId } from '../domain/ids.js';
-import { expiresAt, MANDATORY_NEXT_STEP, type Pause, type PauseStatus, withEffectiveStatus } from '../domain/pause.js';
+import { expiresAt, MANDATORY_NEXT_STEP, type Pause, withEffectiveStatus } from '../domain/pause.js';
 import { requestApprovalSchema } from '../domain/schemas.js';
 import { actionDigest } from '../domain/signing.js';
 import { parseInput } from '../domain/validation.js';
+import type { PauseStatus } from '../domain/vocabulary.js';
 import type { DeliveryPlan } from './deliveries.js';
 import type { UseCaseDeps } from './deps.js';
 import { checkRecipients, type RecipientRules } from './recipient-rules.js';

@@ -1,6 +1,6 @@
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
-import { MAX_WAIT_SECONDS } from '../../domain/schemas.js';
+import { MAX_WAIT_SECONDS, pauseStatusSchema } from '../../domain/schemas.js';
 import { parseInput } from '../../domain/validation.js';
 import type { ApprovalService } from '../../use-cases/approval-service.js';
 
@@ -13,7 +13,7 @@ const waitQuery = z.strictObject({
 });
 
 const listQuery = z.strictObject({
-  status: z.enum(['pending', 'responded', 'timed_out', 'expired']).optional(),
+  status: pauseStatusSchema.optional(),
   limit: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1).max(100).default(20),
   cursor: z.string().max(200).optional(),
 });
