@@ -1,4 +1,5 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { sha256Hex } from './hash.js';
 import type { Decision, DecisionChannel } from './vocabulary.js';
 
 /** SPEC §5. Everything here is pure; the secret is passed in. */
@@ -30,7 +31,7 @@ export function actionDigest(action: { action_description: string; action_detail
     action_description: action.action_description,
     action_details: action.action_details,
   });
-  return createHash('sha256').update(canonical).digest('hex');
+  return sha256Hex(canonical);
 }
 
 /**

@@ -1,4 +1,5 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { sha256Hex } from '../domain/hash.js';
 import { newSecretToken } from '../domain/ids.js';
 import type { Pause } from '../domain/pause.js';
 import { RETENTION_MS, type Store } from '../store/store.js';
@@ -8,7 +9,7 @@ export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
 /** The store keeps only this: a leaked database holds no working link. */
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  return sha256Hex(token);
 }
 
 /**

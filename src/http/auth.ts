@@ -1,12 +1,13 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { ApiKeyConfig } from '../config.js';
 import { LoopPauseError } from '../domain/errors.js';
+import { sha256Hex } from '../domain/hash.js';
 import type { Store } from '../store/store.js';
 import { sendError } from './errors.js';
 
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return sha256Hex(key);
 }
 
 type Cached = { name: string | null; until: number };
