@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { errorSummary } from '../domain/errors.js';
 import { DEFAULT_MAX_ATTEMPTS, type JobHandler } from '../jobs/job-runner.js';
-import type { Store } from '../store/store.js';
+import type { DecisionTokens } from '../store/ports/decision-tokens.js';
 import type { ApprovalService } from '../use-cases/approval-service.js';
 import { renderRequestEmail } from './template.js';
 import { issueDecisionToken } from './tokens.js';
@@ -12,7 +12,7 @@ import { type MailTransport, messageIdDomain } from './transport.js';
 export interface EmailDeps {
   config: Config;
   service: ApprovalService;
-  store: Store;
+  store: DecisionTokens;
   transport: MailTransport;
   logger: Logger;
 }

@@ -2,7 +2,8 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { sha256Hex } from '../domain/hash.js';
 import { newSecretToken } from '../domain/ids.js';
 import type { Pause } from '../domain/pause.js';
-import { RETENTION_MS, type Store } from '../store/store.js';
+import type { DecisionTokens } from '../store/ports/decision-tokens.js';
+import { RETENTION_MS } from '../store/ports/pauses.js';
 
 /** base64url of 32 random bytes. Anything else is not a token and is answered 404 without a lookup. */
 export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
@@ -17,7 +18,7 @@ export function hashToken(token: string): string {
  * the pause is pending (the page checks the pause); the record is kept as long as the finished
  * pause is, so a late click is told what happened instead of "unknown link".
  */
-export async function issueDecisionToken(store: Store, pause: Pause, recipient: string): Promise<string> {
+export async function issueDecisionToken(store: DecisionTokens, pause: Pause, recipient: string): Promise<string> {
   const token = newSecretToken();
   await store.putDecisionToken(
     hashToken(token),

@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import { LoopPauseError } from '../domain/errors.js';
 import { mcpMethodGuard, mcpRouter, refuseBatches } from '../mcp/http-handler.js';
 import type { Metrics } from '../metrics.js';
-import type { Store } from '../store/store.js';
+import type { StoreHealth } from '../store/ports/lifecycle.js';
+import type { RateLimits } from '../store/ports/rate-limits.js';
 import type { ApprovalService } from '../use-cases/approval-service.js';
 import type { ApiKeyAuth } from './auth.js';
 import { errorHandler, sendError } from './errors.js';
@@ -16,7 +17,8 @@ import { pausesRouter } from './routes/pauses.js';
 
 export interface HttpAppOptions {
   service: ApprovalService;
-  store: Store;
+  /** For readiness and the per-key rate limit. */
+  store: StoreHealth & RateLimits;
   auth: ApiKeyAuth;
   logger: Logger;
   allowedHosts: readonly string[];

@@ -3,7 +3,7 @@ import type { RequestHandler } from 'express';
 import type { ApiKeyConfig } from '../config.js';
 import { LoopPauseError } from '../domain/errors.js';
 import { sha256Hex } from '../domain/hash.js';
-import type { Store } from '../store/store.js';
+import type { ApiKeys } from '../store/ports/api-keys.js';
 import { sendError } from './errors.js';
 
 export function hashApiKey(key: string): string {
@@ -28,7 +28,7 @@ export class ApiKeyAuth {
 
   constructor(
     keys: ApiKeyConfig[],
-    private readonly store: Store,
+    private readonly store: ApiKeys,
     private readonly cacheMs = 5_000,
     private readonly now: () => number = Date.now,
   ) {

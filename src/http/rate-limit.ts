@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { errorSummary, LoopPauseError } from '../domain/errors.js';
-import type { Store } from '../store/store.js';
+import type { RateLimits } from '../store/ports/rate-limits.js';
 import { sendError } from './errors.js';
 
 const WINDOW_MS = 60_000;
@@ -11,7 +11,7 @@ const WINDOW_MS = 60_000;
  * A store failure lets the request through: the request itself will report the outage.
  */
 export function rateLimit(
-  store: Store,
+  store: RateLimits,
   perMinute: number,
   logger: Logger,
   now: () => number = Date.now,

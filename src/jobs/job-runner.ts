@@ -1,13 +1,15 @@
 import type { Logger } from 'pino';
 import { errorSummary } from '../domain/errors.js';
 import type { Metrics } from '../metrics.js';
-import type { Job, Store } from '../store/store.js';
+import type { Job, JobQueue } from '../store/ports/jobs.js';
+import type { PauseStore } from '../store/ports/pauses.js';
 import type { JobKindName } from './job-kinds.js';
 
 export type JobHandler = (job: Job) => Promise<void>;
 
 export interface JobRunnerOptions {
-  store: Store;
+  /** The jobs, and the sweep that times out due pauses. */
+  store: JobQueue & Pick<PauseStore, 'sweepExpired'>;
   logger: Logger;
   /** A claimed job reappears for other replicas after this, if this one died. */
   leaseMs?: number;
@@ -35,7 +37,7 @@ export const DEFAULT_MAX_ATTEMPTS = 8;
  */
 export class JobRunner {
   private readonly handlers = new Map<string, JobHandler[]>();
-  private readonly store: Store;
+  private readonly store: JobRunnerOptions['store'];
   private readonly logger: Logger;
   private readonly leaseMs: number;
   private readonly maxAttempts: number;
@@ -75,7 +77,6 @@ export class JobRunner {
     this.unsubscribe = this.store.onWake((atMs) => this.wakeAt(atMs));
     this.wakeAt(this.now());
   }
-
 
   async stop(): Promise<void> {
     this.started = false;

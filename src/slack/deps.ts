@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import type { Store } from '../store/store.js';
+import type { PauseStore } from '../store/ports/pauses.js';
 import type { ApprovalService } from '../use-cases/approval-service.js';
 import type { SlackAudience } from './audience.js';
 import type { IdentityResolver } from './identity.js';
@@ -8,7 +8,8 @@ import type { IdentityResolver } from './identity.js';
 /** What listeners and job handlers share. `client` carries the bot token. */
 export interface SlackDeps {
   service: ApprovalService;
-  store: Store;
+  /** For the `/looppause` list; everything else goes through the service. */
+  store: PauseStore;
   client: WebClient;
   identity: IdentityResolver;
   /** Who may see and decide which request in Slack. */

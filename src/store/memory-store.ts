@@ -4,24 +4,27 @@ import type { SignedDecision } from '../domain/signing.js';
 import type { PauseStatus } from '../domain/vocabulary.js';
 import { decodeCursor, encodeCursor, isAfter } from './cursor.js';
 import { DueIndex } from './due-index.js';
+import type { StoredApiKey } from './ports/api-keys.js';
+import type { DecisionToken } from './ports/decision-tokens.js';
+import type { Job, NewJob } from './ports/jobs.js';
+import type { Watch } from './ports/pause-events.js';
 import {
   type CreateResult,
-  type DecisionToken,
   type EndResult,
-  type Job,
   type ListQuery,
-  type NewJob,
   type NewPause,
   type Page,
-  type RateLimitResult,
   RETENTION_MS,
-  type Store,
-  type StoredApiKey,
-  type Watch,
-} from './store.js';
+} from './ports/pauses.js';
+import type { RateLimitResult } from './ports/rate-limits.js';
+import type { Store } from './store.js';
 import { Watchers } from './watchers.js';
 
-/** The embedded store: one process, no persistence. Mirrors the Redis scripts' semantics exactly. */
+/**
+ * The embedded store: one process, no persistence. Mirrors the Redis scripts' semantics exactly.
+ * Implements every port in one object, grouped below by port: a pause's transitions queue its jobs
+ * and wake its watchers in the same step, as one Redis script does.
+ */
 export class MemoryStore implements Store {
   readonly kind = 'memory';
   private readonly pauses = new Map<string, Pause>();
@@ -38,6 +41,8 @@ export class MemoryStore implements Store {
   private readonly apiKeys = new Map<string, StoredApiKey>();
   private readonly watchers = new Watchers();
   private readonly rateWindows = new Map<string, { window: number; hits: number }>();
+
+  // PauseStore (ports/pauses.ts)
 
   async createPause({ pause, idempotency, jobs }: NewPause): Promise<CreateResult> {
     if (idempotency !== undefined) {
@@ -98,16 +103,6 @@ export class MemoryStore implements Store {
     return ended;
   }
 
-  async nextWakeAt(): Promise<number | null> {
-    const times = [this.expiries.peek(), this.jobQueue.peek()].filter((t): t is number => t !== undefined);
-    return times.length > 0 ? Math.min(...times) : null;
-  }
-
-  onWake(listener: (atMs: number) => void): () => void {
-    this.wakeListeners.add(listener);
-    return () => this.wakeListeners.delete(listener);
-  }
-
   async listPauses(query: ListQuery): Promise<Page<Pause>> {
     const cursor = decodeCursor(query.cursor);
     const matching = [...this.pauses.values()]
@@ -138,6 +133,8 @@ export class MemoryStore implements Store {
     if (pause) pause.delivery[channel] = structuredClone(state);
   }
 
+  // JobQueue (ports/jobs.ts)
+
   async enqueueJob(job: NewJob): Promise<boolean> {
     return this.addJob(job);
   }
@@ -167,6 +164,18 @@ export class MemoryStore implements Store {
     this.jobQueue.set(jobId, runAt);
   }
 
+  async nextWakeAt(): Promise<number | null> {
+    const times = [this.expiries.peek(), this.jobQueue.peek()].filter((t): t is number => t !== undefined);
+    return times.length > 0 ? Math.min(...times) : null;
+  }
+
+  onWake(listener: (atMs: number) => void): () => void {
+    this.wakeListeners.add(listener);
+    return () => this.wakeListeners.delete(listener);
+  }
+
+  // DecisionTokens (ports/decision-tokens.ts)
+
   async putDecisionToken(tokenHash: string, token: DecisionToken, expiresAtMs: number): Promise<void> {
     this.tokens.set(tokenHash, { token: { ...token }, expiresAtMs });
     this.tokenExpiries.set(tokenHash, expiresAtMs);
@@ -177,6 +186,8 @@ export class MemoryStore implements Store {
     if (!entry || entry.expiresAtMs <= Date.now()) return null;
     return { ...entry.token };
   }
+
+  // ApiKeys (ports/api-keys.ts)
 
   async createApiKey(key: StoredApiKey): Promise<boolean> {
     if ([...this.apiKeys.values()].some((k) => k.name === key.name)) return false;
@@ -200,6 +211,8 @@ export class MemoryStore implements Store {
     return false;
   }
 
+  // RateLimits (ports/rate-limits.ts)
+
   async hitRateLimit(subject: string, limit: number, windowMs: number, nowMs: number): Promise<RateLimitResult> {
     const window = Math.floor(nowMs / windowMs);
     const current = this.rateWindows.get(subject);
@@ -209,9 +222,13 @@ export class MemoryStore implements Store {
     return { allowed: entry.hits <= limit, retryAfterMs: Math.max(1, (window + 1) * windowMs - nowMs) };
   }
 
+  // PauseEvents (ports/pause-events.ts)
+
   watch(pauseId: string): Watch {
     return this.watchers.watch(pauseId);
   }
+
+  // StoreLifecycle (ports/lifecycle.ts)
 
   async ping(): Promise<void> {}
 

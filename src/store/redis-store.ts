@@ -4,23 +4,22 @@ import { actionDigest, type SignedDecision } from '../domain/signing.js';
 import type { PauseStatus } from '../domain/vocabulary.js';
 import { decodeCursor, encodeCursor, isAfter } from './cursor.js';
 import { ScriptRunner } from './lua-scripts.js';
-import { type RedisKeys, redisKeys } from './redis-keys.js';
+import type { StoredApiKey } from './ports/api-keys.js';
+import type { DecisionToken } from './ports/decision-tokens.js';
+import type { Job, NewJob } from './ports/jobs.js';
+import type { Watch } from './ports/pause-events.js';
 import {
   type CreateResult,
-  type DecisionToken,
   type EndResult,
   INDEX_HORIZON_MS,
-  type Job,
   type ListQuery,
-  type NewJob,
   type NewPause,
   type Page,
-  type RateLimitResult,
   RETENTION_MS,
-  type Store,
-  type StoredApiKey,
-  type Watch,
-} from './store.js';
+} from './ports/pauses.js';
+import type { RateLimitResult } from './ports/rate-limits.js';
+import { type RedisKeys, redisKeys } from './redis-keys.js';
+import type { Store } from './store.js';
 import { Watchers } from './watchers.js';
 
 export interface RedisStoreOptions {
@@ -36,6 +35,11 @@ export interface RedisStoreOptions {
  */
 type PauseRecord = Pick<Pause, 'agent_id' | 'created_at' | 'expires_at' | 'request'>;
 
+/**
+ * The production store: every port over one connection, plus a subscriber for pause events and
+ * wake-ups from other replicas. Methods are grouped below by port. Pauses, their jobs and their
+ * events share Lua scripts (lua/<name>-<numKeys>.lua), so each transition is one atomic step.
+ */
 export class RedisStore implements Store {
   readonly kind = 'redis';
   readonly keys: RedisKeys;
@@ -71,6 +75,8 @@ export class RedisStore implements Store {
     await this.ready;
     await this.redis.ping();
   }
+
+  // PauseStore (ports/pauses.ts)
 
   async createPause({ pause, idempotency, jobs }: NewPause): Promise<CreateResult> {
     const k = this.keys;
@@ -137,21 +143,6 @@ export class RedisStore implements Store {
       [k.expiry, k.slackPending, k.jobQueue, k.jobData],
       [nowMs, max, RETENTION_MS, k.events, k.pause('')],
     );
-  }
-
-  async nextWakeAt(): Promise<number | null> {
-    const k = this.keys;
-    const [jobs, expiries] = await Promise.all([
-      this.redis.zrange(k.jobQueue, '0', '0', 'WITHSCORES'),
-      this.redis.zrange(k.expiry, '0', '0', 'WITHSCORES'),
-    ]);
-    const times = [jobs[1], expiries[1]].filter((t): t is string => t !== undefined).map(Number);
-    return times.length > 0 ? Math.min(...times) : null;
-  }
-
-  onWake(listener: (atMs: number) => void): () => void {
-    this.wakeListeners.add(listener);
-    return () => this.wakeListeners.delete(listener);
   }
 
   async listPauses(query: ListQuery): Promise<Page<Pause>> {
@@ -229,6 +220,8 @@ export class RedisStore implements Store {
     if ((await this.redis.exists(key)) === 1) await this.redis.hset(key, `d:${channel}`, JSON.stringify(state));
   }
 
+  // JobQueue (ports/jobs.ts)
+
   async enqueueJob(job: NewJob): Promise<boolean> {
     const k = this.keys;
     const added = await this.scripts.run<number>(
@@ -269,6 +262,23 @@ export class RedisStore implements Store {
     await this.redis.zadd(this.keys.jobQueue, 'XX', runAt, jobId);
   }
 
+  async nextWakeAt(): Promise<number | null> {
+    const k = this.keys;
+    const [jobs, expiries] = await Promise.all([
+      this.redis.zrange(k.jobQueue, '0', '0', 'WITHSCORES'),
+      this.redis.zrange(k.expiry, '0', '0', 'WITHSCORES'),
+    ]);
+    const times = [jobs[1], expiries[1]].filter((t): t is string => t !== undefined).map(Number);
+    return times.length > 0 ? Math.min(...times) : null;
+  }
+
+  onWake(listener: (atMs: number) => void): () => void {
+    this.wakeListeners.add(listener);
+    return () => this.wakeListeners.delete(listener);
+  }
+
+  // DecisionTokens (ports/decision-tokens.ts)
+
   async putDecisionToken(tokenHash: string, token: DecisionToken, expiresAtMs: number): Promise<void> {
     await this.redis.set(this.keys.decisionToken(tokenHash), JSON.stringify(token), 'PXAT', expiresAtMs);
   }
@@ -277,6 +287,8 @@ export class RedisStore implements Store {
     const raw = await this.redis.get(this.keys.decisionToken(tokenHash));
     return raw ? (JSON.parse(raw) as DecisionToken) : null;
   }
+
+  // ApiKeys (ports/api-keys.ts)
 
   async createApiKey(key: StoredApiKey): Promise<boolean> {
     const k = this.keys;
@@ -303,19 +315,21 @@ export class RedisStore implements Store {
     return (await this.scripts.run<number>('revoke-api-key', [k.apiKeys, k.apiKeyNames], [name])) === 1;
   }
 
+  // RateLimits (ports/rate-limits.ts)
+
   async hitRateLimit(subject: string, limit: number, windowMs: number, nowMs: number): Promise<RateLimitResult> {
     const window = Math.floor(nowMs / windowMs);
     const hits = await this.scripts.run<number>('rate-limit', [this.keys.rateLimit(subject, window)], [windowMs]);
     return { allowed: hits <= limit, retryAfterMs: Math.max(1, (window + 1) * windowMs - nowMs) };
   }
 
-  private notifyWake(atMs: number): void {
-    if (Number.isFinite(atMs)) for (const listener of this.wakeListeners) listener(atMs);
-  }
+  // PauseEvents (ports/pause-events.ts)
 
   watch(pauseId: string): Watch {
     return this.watchers.watch(pauseId);
   }
+
+  // StoreLifecycle (ports/lifecycle.ts)
 
   async ping(): Promise<void> {
     await this.redis.ping();
@@ -324,6 +338,10 @@ export class RedisStore implements Store {
   async close(): Promise<void> {
     this.watchers.wakeAll();
     await Promise.allSettled([this.subscriber.quit(), this.redis.quit()]);
+  }
+
+  private notifyWake(atMs: number): void {
+    if (Number.isFinite(atMs)) for (const listener of this.wakeListeners) listener(atMs);
   }
 
   private async end(

@@ -1,4 +1,4 @@
-import type { PauseEvent, Watch } from './store.js';
+import type { PauseEvent, Watch } from './ports/pause-events.js';
 
 /** In-process fan-out of pause events to waiting long-polls; fed by an emitter or Redis pub/sub. */
 export class Watchers {

@@ -1,6 +1,8 @@
 import type { Pause, PauseView } from '../domain/pause.js';
 import type { Metrics } from '../metrics.js';
-import type { Page, Store } from '../store/store.js';
+import type { JobQueue } from '../store/ports/jobs.js';
+import type { PauseEvents } from '../store/ports/pause-events.js';
+import type { Page, PauseStore } from '../store/ports/pauses.js';
 import { type CancelResult, cancelApproval } from './cancel.js';
 import { WaitingChecks } from './check.js';
 import { type DecideDeps, type DecideOutcome, type DecisionInput, decideApproval } from './decide.js';
@@ -11,7 +13,8 @@ import type { RecipientRules } from './recipient-rules.js';
 import { type RequestDeps, type RequestResult, requestApproval } from './request.js';
 
 export interface ApprovalServiceOptions extends Omit<RecipientRules, 'slackEnabled'> {
-  store: Store;
+  /** Deliveries enqueue jobs; waiting checks watch pauses. */
+  store: PauseStore & PauseEvents & Pick<JobQueue, 'enqueueJob'>;
   signingSecret: string;
   /** Whether a Slack surface is configured; without it `recipient_slack` alone is refused. */
   slackEnabled: boolean;

@@ -1,7 +1,7 @@
 import { type PauseView, toView } from '../domain/pause.js';
 import { checkApprovalSchema } from '../domain/schemas.js';
 import { parseInput } from '../domain/validation.js';
-import type { Watch } from '../store/store.js';
+import type { PauseEvents, Watch } from '../store/ports/pause-events.js';
 import type { UseCaseDeps } from './deps.js';
 import { loadOwnPause } from './load-pause.js';
 
@@ -18,7 +18,7 @@ export class WaitingChecks {
   private stopped = false;
 
   constructor(
-    private readonly deps: UseCaseDeps,
+    private readonly deps: UseCaseDeps<PauseEvents>,
     private readonly maxPerAgent: number,
   ) {}
 

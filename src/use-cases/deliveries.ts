@@ -1,6 +1,6 @@
 import type { Deliveries as DeliveryStates, Pause } from '../domain/pause.js';
 import { JobKind, type JobKindName, jobId } from '../jobs/job-kinds.js';
-import type { NewJob } from '../store/store.js';
+import type { JobQueue, NewJob } from '../store/ports/jobs.js';
 import type { UseCaseDeps } from './deps.js';
 
 export interface DeliveryOptions {
@@ -16,7 +16,7 @@ export interface DeliveryOptions {
  */
 export class DeliveryPlan {
   constructor(
-    private readonly deps: UseCaseDeps,
+    private readonly deps: UseCaseDeps<Pick<JobQueue, 'enqueueJob'>>,
     private readonly options: DeliveryOptions,
   ) {}
 

@@ -1,9 +1,12 @@
 import type { Metrics } from '../metrics.js';
-import type { Store } from '../store/store.js';
+import type { PauseStore } from '../store/ports/pauses.js';
 
-/** What every use case reads: the store, the clock, and optional metrics. */
-export interface UseCaseDeps {
-  store: Store;
+/**
+ * What every use case reads: the pauses (plus any other store port a use case names in `Ports`),
+ * the clock, and optional metrics.
+ */
+export interface UseCaseDeps<Ports = unknown> {
+  store: PauseStore & Ports;
   now: () => number;
   metrics?: Metrics | undefined;
 }

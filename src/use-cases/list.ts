@@ -1,6 +1,6 @@
 import { type PauseView, toView, withEffectiveStatus } from '../domain/pause.js';
 import type { PauseStatus } from '../domain/vocabulary.js';
-import type { Page } from '../store/store.js';
+import type { Page } from '../store/ports/pauses.js';
 import type { UseCaseDeps } from './deps.js';
 
 export interface ListQuery {

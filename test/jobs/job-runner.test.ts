@@ -2,9 +2,9 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { backoffMs, JobRunner } from '../../src/jobs/job-runner.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
-import type { Job } from '../../src/store/store.js';
+import type { Job } from '../../src/store/ports/jobs.js';
 import { eventually } from '../helpers/eventually.js';
-import { pauseAt } from '../store/conformance.js';
+import { pauseAt } from '../helpers/pauses.js';
 
 const logger = pino({ level: 'silent' });
 

@@ -3,7 +3,7 @@ import type { RunningService } from '../../src/main.js';
 import type { SlackAppOptions } from '../../src/slack/app.js';
 import { ModalIds } from '../../src/slack/ids.js';
 import { createSlackSurface } from '../../src/slack/index.js';
-import type { Job } from '../../src/store/store.js';
+import type { Job } from '../../src/store/ports/jobs.js';
 import type { SurfaceFactory } from '../../src/surface.js';
 import type { FakeSlack, SlackCall } from '../helpers/fake-slack.js';
 import { startTestService } from '../helpers/service.js';

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/store/memory-store.js';
-import { RETENTION_MS } from '../../src/store/store.js';
-import { pauseAt, storeConformance } from './conformance.js';
+import { RETENTION_MS } from '../../src/store/ports/pauses.js';
+import { pauseAt } from '../helpers/pauses.js';
+import { storeConformance } from './conformance/index.js';
 
-storeConformance('memory', async () => new MemoryStore());
+storeConformance({ name: 'memory', create: async () => new MemoryStore(), dispose: (store) => store.close() });
 
 describe('memory store retention', () => {
   it('forgets finished pauses after the retention period; their idempotency key then starts a new pause', async () => {

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INDEX_HORIZON_MS } from '../../src/store/ports/pauses.js';
 import { RedisStore } from '../../src/store/redis-store.js';
-import { INDEX_HORIZON_MS } from '../../src/store/store.js';
+import { pauseAt, responseFor } from '../helpers/pauses.js';
 import { randomPrefix, startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { pauseAt, responseFor, storeConformance } from './conformance.js';
+import { storeConformance } from './conformance/index.js';
 
 let redis: TestRedis;
 beforeAll(async () => {
@@ -18,10 +19,15 @@ async function makeStore(): Promise<RedisStore> {
   return store;
 }
 
-storeConformance('redis', makeStore, async (store) => {
-  const s = store as RedisStore;
-  const keys = await s.redis.keys(`${s.keys.base}*`);
-  if (keys.length > 0) await s.redis.del(...keys);
+storeConformance({
+  name: 'redis',
+  create: makeStore,
+  dispose: async (store) => {
+    const s = store as RedisStore;
+    const keys = await s.redis.keys(`${s.keys.base}*`);
+    if (keys.length > 0) await s.redis.del(...keys);
+    await s.close();
+  },
 });
 
 describe('Redis specifics', () => {

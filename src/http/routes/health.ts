@@ -1,8 +1,8 @@
 import { Router } from 'express';
-import type { Store } from '../../store/store.js';
+import type { StoreHealth } from '../../store/ports/lifecycle.js';
 
 /** Liveness and readiness; outside the Host guard so load balancers may probe by IP. */
-export function healthRouter(store: Store): Router {
+export function healthRouter(store: StoreHealth): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

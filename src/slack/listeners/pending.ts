@@ -1,5 +1,5 @@
 import type { Pause } from '../../domain/pause.js';
-import type { Page } from '../../store/store.js';
+import type { Page } from '../../store/ports/pauses.js';
 import { LIST_PAGE_SIZE, UNCHECKED_NOTE } from '../blocks/index.js';
 import type { SlackDeps } from '../deps.js';
 

@@ -1,68 +1,22 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { newNonce, newPauseId } from '../../src/domain/ids.js';
-import type { Pause } from '../../src/domain/pause.js';
-import { actionDigest, signDecision } from '../../src/domain/signing.js';
-import type { Store } from '../../src/store/store.js';
-import { eventually } from '../helpers/eventually.js';
+import { newPauseId } from '../../../src/domain/ids.js';
+import type { Pause } from '../../../src/domain/pause.js';
+import type { JobQueue } from '../../../src/store/ports/jobs.js';
+import type { PauseStore } from '../../../src/store/ports/pauses.js';
+import { pauseAt, responseFor } from '../../helpers/pauses.js';
+import type { StoreFactory } from './factory.js';
 
-const SECRET = 'conformance-secret-0123456789abcdef-xyz';
-
-export function pauseAt(nowMs: number, overrides: Partial<Pause> = {}, timeoutMs = 3_600_000): Pause {
-  const pause: Pause = {
-    pause_id: newPauseId(),
-    agent_id: 'agent-a',
-    status: 'pending',
-    created_at: new Date(nowMs).toISOString(),
-    expires_at: new Date(nowMs + timeoutMs).toISOString(),
-    request: {
-      action_description: 'Rotate the prod database password',
-      action_details: { db: 'main' },
-      recipient_slack: '#ops',
-      timeout_hours: timeoutMs / 3_600_000,
-      response_fields: [],
-    },
-    action_digest: '',
-    delivery: {},
-    ...overrides,
-  };
-  // As the service does; the Redis store recomputes it from the request on read.
-  return { ...pause, action_digest: actionDigest(pause.request) };
-}
-
-export function responseFor(
-  pause: Pause,
-  decision: 'approved' | 'rejected' = 'approved',
-  responder = 'ada@example.com',
-) {
-  return signDecision(SECRET, {
-    decision,
-    comment: '',
-    fields: {},
-    responder,
-    responded_at: new Date().toISOString(),
-    channel: 'slack',
-    nonce: newNonce(),
-    pause_id: pause.pause_id,
-    action_digest: pause.action_digest,
-  });
-}
-
-/** The Store contract. Every adapter runs this whole suite. */
-export function storeConformance(
-  name: string,
-  makeStore: () => Promise<Store>,
-  cleanup?: (store: Store) => Promise<void>,
-) {
-  describe(`Store conformance: ${name}`, () => {
-    let store: Store;
+/** PauseStore: idempotent creation, one outcome per pause, timeouts, listing. Claims jobs to see what a transition queued. */
+export function pauseStoreConformance<S extends PauseStore & JobQueue>(factory: StoreFactory<S>): void {
+  describe(`PauseStore conformance: ${factory.name}`, () => {
+    let store: S;
     const now = Date.now();
 
     beforeEach(async () => {
-      store = await makeStore();
+      store = await factory.create();
     });
     afterEach(async () => {
-      await cleanup?.(store);
-      await store.close();
+      await factory.dispose(store);
     });
 
     it('creates and reads a pause, keeping arrays and empty objects intact', async () => {
@@ -166,63 +120,13 @@ export function storeConformance(
       expect(late).toMatchObject({ outcome: 'already_final', pause: { status: 'timed_out' } });
     });
 
-    it('tells a job runner when work is next due, and wakes it when any replica schedules some', async () => {
-      expect(await store.nextWakeAt()).toBeNull();
-      const woken: number[] = [];
-      const off = store.onWake((atMs) => woken.push(atMs));
-      const pause = pauseAt(now, {}, 60_000);
-      const job = (id: string, runAt: number) => ({ id, kind: 'email.send', pause_id: pause.pause_id, run_at: runAt });
-      await store.createPause({ pause, jobs: [job('later', now + 5_000)] });
-      expect(await store.nextWakeAt()).toBe(now + 5_000);
-      await eventually(() => (woken.includes(now + 5_000) ? true : undefined));
-      await store.enqueueJob(job('sooner', now + 1_000));
-      expect(await store.nextWakeAt()).toBe(now + 1_000);
-      await eventually(() => (woken.includes(now + 1_000) ? true : undefined));
-      // Claimed jobs are due again at their lease's end; with none left, the pause's deadline is next.
-      await store.claimDueJobs(now + 5_000, 100_000, 10);
-      expect(await store.nextWakeAt()).toBe(now + 60_000);
-      off();
-    });
-
-    it('queues one pause.ended job per outcome and wakes watchers', async () => {
+    it('queues one pause.ended job per outcome', async () => {
       const pause = pauseAt(now);
       await store.createPause({ pause, jobs: [] });
-      const watch = store.watch(pause.pause_id);
-      const woke = watch.next(5000).then(() => 'woke');
       await store.decide(pause.pause_id, responseFor(pause), now + 10);
       await store.decide(pause.pause_id, responseFor(pause), now + 11);
-      expect(await Promise.race([woke, new Promise((r) => setTimeout(() => r('slept'), 3000))])).toBe('woke');
-      watch.close();
       const jobs = await store.claimDueJobs(now + 20, 1000, 10);
       expect(jobs.map((t) => [t.kind, t.pause_id])).toEqual([['pause.ended', pause.pause_id]]);
-    });
-
-    it('leases jobs: a claimed job is hidden until its lease ends, then retried with a count', async () => {
-      const pause = pauseAt(now);
-      const job = { id: `slack.post:${pause.pause_id}`, kind: 'slack.post', pause_id: pause.pause_id, run_at: now };
-      await store.createPause({ pause, jobs: [job] });
-      expect(await store.enqueueJob(job)).toBe(false);
-      expect((await store.claimDueJobs(now, 1000, 10)).map((t) => [t.id, t.attempts])).toEqual([[job.id, 1]]);
-      expect(await store.claimDueJobs(now + 999, 1000, 10)).toEqual([]);
-      expect((await store.claimDueJobs(now + 1000, 1000, 10)).map((t) => t.attempts)).toEqual([2]);
-      await store.rescheduleJob(job.id, now + 5000);
-      expect(await store.claimDueJobs(now + 4999, 1000, 10)).toEqual([]);
-      expect(await store.claimDueJobs(now + 5000, 1000, 10)).toHaveLength(1);
-      await store.completeJob(job.id);
-      expect(await store.claimDueJobs(now + 100_000, 1000, 10)).toEqual([]);
-      expect(await store.enqueueJob({ ...job, run_at: now })).toBe(true);
-    });
-
-    it('hands each due job to exactly one of many concurrent claimers', async () => {
-      const ids: string[] = [];
-      for (let i = 0; i < 20; i++) {
-        const id = `t${i}`;
-        ids.push(id);
-        await store.enqueueJob({ id, kind: 'email.send', pause_id: newPauseId(), run_at: now });
-      }
-      const claims = await Promise.all(Array.from({ length: 8 }, () => store.claimDueJobs(now, 60_000, 5)));
-      const claimed = claims.flat().map((t) => t.id);
-      expect(claimed.sort()).toEqual(ids.sort());
     });
 
     it('lists by agent and status, newest first, with a cursor', async () => {
@@ -280,37 +184,6 @@ export function storeConformance(
         email: { state: 'retrying', attempts: 2, error: 'ECONNREFUSED', at: 'now' },
       });
       await store.setDelivery(newPauseId(), 'slack', { state: 'failed', at: 'now' });
-    });
-
-    it('stores decision tokens until they expire', async () => {
-      await store.putDecisionToken('h1', { pause_id: 'pse_x', recipient: 'a@b.co' }, Date.now() + 60_000);
-      await store.putDecisionToken('h2', { pause_id: 'pse_y', recipient: 'a@b.co' }, Date.now() + 30);
-      expect(await store.getDecisionToken('h1')).toEqual({ pause_id: 'pse_x', recipient: 'a@b.co' });
-      await new Promise((r) => setTimeout(r, 80));
-      expect(await store.getDecisionToken('h2')).toBeNull();
-      expect(await store.getDecisionToken('nope')).toBeNull();
-    });
-
-    it('rate-limits per subject in fixed windows', async () => {
-      const windowStart = Math.floor(now / 60_000) * 60_000;
-      const hits = [];
-      for (let i = 0; i < 4; i++) hits.push(await store.hitRateLimit('agent-a', 3, 60_000, windowStart + 10_000));
-      expect(hits.map((h) => h.allowed)).toEqual([true, true, true, false]);
-      expect(hits[3]?.retryAfterMs).toBe(50_000);
-      expect((await store.hitRateLimit('agent-b', 3, 60_000, windowStart + 10_000)).allowed).toBe(true);
-      expect((await store.hitRateLimit('agent-a', 3, 60_000, windowStart + 60_000)).allowed).toBe(true);
-    });
-
-    it('keeps API keys by hash with unique names', async () => {
-      const key = { name: 'ci', hash: 'a'.repeat(64), created_at: new Date(now).toISOString() };
-      expect(await store.createApiKey(key)).toBe(true);
-      expect(await store.createApiKey({ ...key, hash: 'b'.repeat(64) })).toBe(false);
-      expect(await store.findApiKey(key.hash)).toEqual(key);
-      expect(await store.findApiKey('b'.repeat(64))).toBeNull();
-      expect(await store.listApiKeys()).toEqual([key]);
-      expect(await store.revokeApiKey('ci')).toBe(true);
-      expect(await store.revokeApiKey('ci')).toBe(false);
-      expect(await store.findApiKey(key.hash)).toBeNull();
     });
   });
 }

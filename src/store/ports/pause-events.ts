@@ -1,0 +1,19 @@
+import type { PauseStatus } from '../../domain/vocabulary.js';
+
+/** A pause left pending, as every replica hears of it. */
+export interface PauseEvent {
+  pause_id: string;
+  status: PauseStatus;
+}
+
+export interface Watch {
+  /** Resolves when the pause changes, or after `timeoutMs`, or when aborted. */
+  next(timeoutMs: number): Promise<void>;
+  close(): void;
+}
+
+/** Waiting for a pause to change, on whichever replica it changes. */
+export interface PauseEvents {
+  /** Call before reading the pause, so no change can slip between the read and the wait. */
+  watch(pauseId: string): Watch;
+}

@@ -1,0 +1,20 @@
+import type { Store } from '../../../src/store/store.js';
+import { apiKeysConformance } from './api-keys.js';
+import type { StoreFactory } from './factory.js';
+import { jobQueueConformance } from './jobs.js';
+import { lifecycleConformance } from './lifecycle.js';
+import { pauseStoreConformance } from './pauses.js';
+import { rateLimitsConformance } from './rate-limits.js';
+import { decisionTokensConformance } from './tokens.js';
+import { pauseEventsConformance } from './watch.js';
+
+/** The whole Store contract: every port's suite. Each adapter runs this. */
+export function storeConformance(factory: StoreFactory<Store>): void {
+  pauseStoreConformance(factory);
+  jobQueueConformance(factory);
+  pauseEventsConformance(factory);
+  decisionTokensConformance(factory);
+  apiKeysConformance(factory);
+  rateLimitsConformance(factory);
+  lifecycleConformance(factory);
+}
