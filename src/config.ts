@@ -236,7 +236,7 @@ const proxySchema = z.object({
     .refine((v) => /^https?:\/\/[^\s]+$/.test(v), 'must be an http(s) URL'),
 });
 
-export function parseProxyConfig(env: Record<string, string | undefined>): ConfigResult<ProxyConfig> {
+function parseProxyConfig(env: Record<string, string | undefined>): ConfigResult<ProxyConfig> {
   const parsed = proxySchema.safeParse(env);
   if (!parsed.success)
     return { ok: false, errors: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) };

@@ -2,8 +2,6 @@ import type { ApprovalRequest } from './schemas.js';
 import type { SignedDecision } from './signing.js';
 import type { PauseStatus } from './vocabulary.js';
 
-export const FINAL_STATUSES: readonly PauseStatus[] = ['responded', 'timed_out', 'expired'];
-
 /** What a surface knows about delivering one pause; stored per channel beside the pause. */
 export interface SlackDelivery {
   /** `retrying`: a transient failure (Slack 5xx, timeout); the job runner tries again with backoff. */
@@ -46,12 +44,8 @@ export const MANDATORY_NEXT_STEP =
   '(use wait_seconds up to 50 to wait efficiently) until it returns status "responded". Proceed only if ' +
   'response.decision is "approved"; if it is "rejected", or the status is "timed_out" or "expired", do not perform the action.';
 
-export const PENDING_HINT =
+const PENDING_HINT =
   'No decision yet. Do not act. Call check_approval again (wait_seconds up to 50) until the status changes.';
-
-export function isFinal(status: PauseStatus): boolean {
-  return status !== 'pending';
-}
 
 /** A pending pause whose deadline has passed is timed out, whether or not the store has noticed yet. */
 export function effectiveStatus(pause: Pick<Pause, 'status' | 'expires_at'>, nowMs: number): PauseStatus {
@@ -88,7 +82,7 @@ export interface PauseView {
   message?: string;
 }
 
-/** The record an agent sees from check_approval (SPEC §4). */
+/** The record an agent sees from check_approval. */
 export function toView(pause: Pause): PauseView {
   const view: PauseView = {
     pause_id: pause.pause_id,

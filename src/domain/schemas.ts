@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { PAUSE_ID_PATTERN } from './ids.js';
 import { DECISION_CHANNELS, DECISIONS, PAUSE_STATUSES } from './vocabulary.js';
 
-/** The argument rules of SPEC §4, shared by MCP, REST and the stdio proxy. */
+/** The argument rules of docs/api.md (MCP tools), shared by MCP, REST and the stdio proxy. */
 
 export const SLACK_TARGET_PATTERN = /^(#[a-z0-9][a-z0-9._-]{0,79}|[CGUW][A-Z0-9]{6,20})$/;
 export const SLACK_USER_PATTERN = /^[UW][A-Z0-9]{6,20}$/;
@@ -85,7 +85,7 @@ export type ApprovalRequest = z.output<typeof requestApprovalSchema>;
 export type ApprovalRequestInput = z.input<typeof requestApprovalSchema>;
 export type ResponseField = z.output<typeof responseFieldSchema>;
 
-export const pauseIdSchema = z
+const pauseIdSchema = z
   .string({ error: 'is required: the pause_id returned by request_approval' })
   .regex(PAUSE_ID_PATTERN, 'must be a pause id like pse_…, as returned by request_approval')
   .describe('The pause_id returned by request_approval.');

@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { sha256Hex } from './hash.js';
 import type { Decision, DecisionChannel } from './vocabulary.js';
 
-/** SPEC §5. Everything here is pure; the secret is passed in. */
+/** The signed decision (docs/api.md, "The signed decision"). Everything here is pure; the secret is passed in. */
 
 export interface UnsignedDecision {
   decision: Decision;
@@ -21,10 +21,10 @@ export interface SignedDecision extends UnsignedDecision {
 }
 
 /**
- * sha256 hex of the canonical {action_description, action_details} (SPEC §5): top-level keys
+ * sha256 hex of the canonical {action_description, action_details}: top-level keys
  * sorted, values exactly as the agent sent them — so an agent computes it from its own request
  * with `JSON.stringify({ action_description, action_details })`. Key order inside
- * `action_details` is kept, not sorted: that is what the SPEC's canonical form says.
+ * `action_details` is kept, not sorted: that is the documented canonical form.
  */
 export function actionDigest(action: { action_description: string; action_details: Record<string, string> }): string {
   const canonical = JSON.stringify({
@@ -37,7 +37,7 @@ export function actionDigest(action: { action_description: string; action_detail
 /**
  * The string that is signed: the response without `signature`, top-level keys sorted.
  * Nested values (`fields`) are built with sorted keys, so a verifier that sorts only the top
- * level (the SPEC's recipe) and one that sorts recursively compute the same bytes.
+ * level (the documented recipe) and one that sorts recursively compute the same bytes.
  */
 function signingInput(response: Record<string, unknown>): string {
   const { signature: _ignored, ...rest } = response;

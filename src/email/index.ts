@@ -4,8 +4,8 @@ import { decideRouter } from './routes.js';
 import { fallbackJob, sendJob } from './send.js';
 import { createMailTransport, type MailTransport } from './transport.js';
 
-/** The e-mail surface (SPEC §7): always on; SMTP when SMTP_URL is set, else `.eml` files in the outbox. */
-export function createEmailSurface(options: { transport?: MailTransport } = {}): SurfaceFactory {
+/** The e-mail surface: always on; SMTP when SMTP_URL is set, else `.eml` files in the outbox. */
+function createEmailSurface(options: { transport?: MailTransport } = {}): SurfaceFactory {
   return ({ config, service, store, runner, logger }) => {
     const log = logger.child({ surface: 'email' });
     const transport = options.transport ?? createMailTransport(config.email, log);

@@ -1,7 +1,7 @@
 import type { Pause } from '../domain/pause.js';
 import { escapeHtml, escapeMultiline, formatRelative, formatUtc } from './html.js';
 
-/** The decision page's HTML (SPEC §7). Pure: every agent- or human-supplied string is escaped here. */
+/** The decision page's HTML. Pure: every agent- or human-supplied string is escaped here. */
 
 export type Choice = 'approved' | 'rejected';
 
@@ -51,7 +51,7 @@ blockquote{margin:8px 0 0;padding:8px 12px;border-left:3px solid #d4d4d8;color:#
 footer{color:#a1a1aa;font-size:12px;text-align:center;margin:12px 0}
 `;
 
-export function pageShell(nonce: string, title: string, body: string): string {
+function pageShell(nonce: string, title: string, body: string): string {
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="referrer" content="same-origin"><meta name="robots" content="noindex,nofollow">
@@ -112,7 +112,7 @@ export function formPage(input: FormPageInput): string {
 const CHANNEL_NAMES: Record<string, string> = { slack: 'Slack', email: 'e-mail', web: 'the web' };
 
 /** "Already approved by X via Slack at …": what happened to a pause that is no longer pending. */
-export function describeOutcome(pause: Pause): { title: string; line: string; detail?: string } {
+function describeOutcome(pause: Pause): { title: string; line: string; detail?: string } {
   const response = pause.response;
   if (pause.status === 'responded' && response) {
     const verb = response.decision === 'approved' ? 'approved' : 'rejected';

@@ -7,7 +7,7 @@ import type { Pause } from '../domain/pause.js';
 import type { ResponseField } from '../domain/schemas.js';
 import { DECISIONS } from '../domain/vocabulary.js';
 import { httpStatus, toClientError } from '../http/errors.js';
-import type { Store } from '../store/store.js';
+import type { DecisionTokens } from '../store/ports/decision-tokens.js';
 import type { ApprovalService } from '../use-cases/approval-service.js';
 import { type Choice, decidedPage, endedPage, type FormValues, formPage, messagePage } from './page.js';
 import { formKey, formKeyMatches, formKeySecret, hashToken, TOKEN_PATTERN } from './tokens.js';
@@ -15,14 +15,14 @@ import { formKey, formKeyMatches, formKeySecret, hashToken, TOKEN_PATTERN } from
 export interface DecideRouterDeps {
   config: Config;
   service: ApprovalService;
-  store: Store;
+  store: DecisionTokens;
   logger: Logger;
 }
 
 const MAX_TEXT = 2000;
 
 /**
- * `/decide/:token` (SPEC §7). GET shows the request and never changes anything, so mail scanners
+ * `/decide/:token`. GET shows the request and never changes anything, so mail scanners
  * that prefetch links decide nothing; only the page's own POST (token, the form key derived from
  * it, and a same-origin check) decides.
  */
@@ -179,7 +179,7 @@ function looseValues(body: unknown, fields: readonly ResponseField[]): FormValue
 }
 
 /** Origin, or else Referer, when the browser sends one, must be PUBLIC_URL's origin. */
-export function sameOrigin(req: Request, publicUrl: string): boolean {
+function sameOrigin(req: Request, publicUrl: string): boolean {
   const expected = new URL(publicUrl).origin;
   const origin = req.headers.origin;
   if (origin !== undefined) return origin === expected;

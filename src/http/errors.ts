@@ -25,7 +25,7 @@ export function sendError(res: Response, error: LoopPauseError): void {
   res.status(httpStatus(error)).json({ error: body });
 }
 
-/** Turns anything thrown into SPEC §3's JSON error; internals are logged, never sent. */
+/** Turns anything thrown into the JSON error of docs/api.md (Errors); internals are logged, never sent. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, _req, res, next) => {
     if (res.headersSent) {

@@ -36,6 +36,6 @@ export function requestLog(logger: Logger, metrics?: Metrics): RequestHandler {
  * Decision-page paths carry a bearer token: never log it. Routing ignores case, and a malformed
  * path still reaches the log, so anything from a `/decide/` segment on is dropped.
  */
-export function loggablePath(path: string): string {
+function loggablePath(path: string): string {
   return path.replace(/\/decide\/.*$/is, '/decide/:token');
 }

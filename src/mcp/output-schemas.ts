@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { decisionChannelSchema, decisionSchema, pauseStatusSchema } from '../domain/schemas.js';
 
-/** Shapes of the tools' results (SPEC §4), published as outputSchema. */
+/** Shapes of the tools' results, published as outputSchema. */
 
 const status = pauseStatusSchema;
 
@@ -12,7 +12,7 @@ export const requestApprovalOutput = z.object({
   MANDATORY_NEXT_STEP: z.string(),
 });
 
-export const signedResponseOutput = z.object({
+const signedResponseOutput = z.object({
   decision: decisionSchema,
   comment: z.string(),
   fields: z.record(z.string(), z.string()),
@@ -22,7 +22,7 @@ export const signedResponseOutput = z.object({
   nonce: z.string(),
   pause_id: z.string(),
   action_digest: z.string(),
-  signature: z.string().describe('sha256=<hex HMAC> over the other fields, keys sorted (see SPEC §5).'),
+  signature: z.string().describe('sha256=<hex HMAC> over the other fields, top-level keys sorted; verify before acting.'),
 });
 
 export const checkApprovalOutput = z.object({

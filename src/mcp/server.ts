@@ -13,7 +13,7 @@ export type ToolCaller = (tool: Tool, args: unknown, signal: AbortSignal) => Pro
 const listed = { tools: tools.map(listEntry) };
 const byName = new Map(tools.map((t) => [t.name, t]));
 
-export const SERVER_INFO = { name: 'looppause', version: VERSION };
+const SERVER_INFO = { name: 'looppause', version: VERSION };
 
 const INSTRUCTIONS =
   'LoopPause lets you ask a human before an action you cannot undo. Call request_approval, then ' +

@@ -9,7 +9,7 @@ import { slackLogger } from './logger.js';
  * The WebClient's own retries: Retry-After is honoured on 429, and then the failure is final
  * (bounded so a job's lease is never outlived; the job runner retries other failures later).
  */
-export const DEFAULT_RETRY: RetryOptions = {
+const DEFAULT_RETRY: RetryOptions = {
   retries: 3,
   factor: 2,
   minTimeout: 500,
@@ -21,7 +21,7 @@ export const DEFAULT_RETRY: RetryOptions = {
  * Per Web API call. With the retries above a hung Slack costs at most 4 × 10 s plus backoff, under
  * the default 60 s job lease, so no other replica takes the job over while this one still tries.
  */
-export const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_TIMEOUT_MS = 10_000;
 
 export interface SlackAppOptions {
   retryConfig?: RetryOptions;

@@ -19,7 +19,7 @@ export type Audience =
  * `approvers`, when given, wherever they click; else the DM's recipient; else the members of the
  * channel the request was posted to (for `#name`, the id Slack answered the post with).
  */
-export function audienceOf(pause: Pause): Audience {
+function audienceOf(pause: Pause): Audience {
   const approvers = pause.request.approvers ?? [];
   if (approvers.length > 0) return { kind: 'approvers', approvers };
   const target = pause.request.recipient_slack;

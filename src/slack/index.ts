@@ -9,7 +9,7 @@ import { pauseEndedJob } from './jobs/update-message.js';
 import { registerListeners } from './listeners/index.js';
 import { SlackChannelMembership } from './membership.js';
 
-/** The Slack surface (SPEC §6); off unless SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are set. */
+/** The Slack surface; off unless SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are set. */
 export function createSlackSurface(options: SlackAppOptions = {}): SurfaceFactory {
   return ({ config, service, store, runner, logger }) => {
     if (!config.slack) return undefined;

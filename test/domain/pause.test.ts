@@ -38,7 +38,7 @@ describe('pause state', () => {
     expect(mayDecide(guarded, ['u0123abcd', 'eve@example.com'])).toBe(false);
   });
 
-  it('shows agents the SPEC record and a hint while pending', () => {
+  it('shows agents the documented record and a hint while pending', () => {
     const view = toView(pause());
     expect(Object.keys(view).sort()).toEqual(['agent_id', 'created_at', 'expires_at', 'message', 'pause_id', 'status']);
     expect(toView(pause({ status: 'expired', cancel_reason: 'moot' })).cancel_reason).toBe('moot');

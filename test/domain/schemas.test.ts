@@ -15,7 +15,7 @@ function errorOf(input: unknown): LoopPauseError {
   throw new Error('expected a validation error');
 }
 
-describe('request_approval arguments (SPEC §4)', () => {
+describe('request_approval arguments', () => {
   it('accepts a minimal request and fills defaults', () => {
     const parsed = parseInput(requestApprovalSchema, valid);
     expect(parsed.timeout_hours).toBe(24);

@@ -20,7 +20,7 @@ function decision(overrides: Partial<UnsignedDecision> = {}): UnsignedDecision {
   };
 }
 
-/** An agent author's verifier, written from SPEC §5 alone. */
+/** An agent author's verifier, written from the documented recipe alone. */
 function verifyLikeAnAgent(secret: string, jsonText: string): boolean {
   const response = JSON.parse(jsonText) as Record<string, unknown>;
   const { signature, ...rest } = response;
@@ -33,8 +33,8 @@ function verifyLikeAnAgent(secret: string, jsonText: string): boolean {
   );
 }
 
-describe('decision signing (SPEC §5)', () => {
-  it('verifies with only the recipe in the SPEC, after a JSON round trip', () => {
+describe('decision signing', () => {
+  it('verifies with only the documented recipe, after a JSON round trip', () => {
     const signed = signDecision(SECRET, decision());
     expect(signed.signature).toMatch(/^sha256=[0-9a-f]{64}$/);
     expect(verifyLikeAnAgent(SECRET, JSON.stringify(signed))).toBe(true);
@@ -79,7 +79,7 @@ describe('decision signing (SPEC §5)', () => {
     });
   });
 
-  it('computes the action digest as an agent would from its own request (SPEC §5)', () => {
+  it('computes the action digest as an agent would from its own request', () => {
     const agentDigest = createHash('sha256')
       .update(JSON.stringify({ action_description: action.action_description, action_details: action.action_details }))
       .digest('hex');

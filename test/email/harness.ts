@@ -45,7 +45,3 @@ export function postDecision(
     redirect: 'manual',
   });
 }
-
-export function mailFor(mails: ParsedMail[], pauseId: string): ParsedMail[] {
-  return mails.filter((m) => (m.text ?? '').includes(pauseId));
-}

@@ -11,7 +11,7 @@ export async function connectMcp(baseUrl: string, apiKey: string): Promise<Clien
   return client;
 }
 
-/** The JSON a tool returned, checked to equal its structuredContent (SPEC §4). */
+/** The JSON a tool returned, checked to equal its structuredContent. */
 export function toolJson(result: unknown): Record<string, unknown> {
   const r = result as { content: { type: string; text: string }[]; structuredContent?: unknown; isError?: boolean };
   const first = r.content[0];

@@ -9,10 +9,10 @@ export const OTHER_API_KEY = 'other-key-0123456789abcdef';
 export const TEST_SIGNING_SECRET = 'test-signing-secret-0123456789abcdef-xyz';
 
 /** Inside the run's temporary folder (removed afterwards) when Vitest runs this; else the OS's. */
-export const TEST_OUTBOX_DIR = join(process.env.LOOPPAUSE_TEST_TMP ?? tmpdir(), `looppause-test-outbox-${process.pid}`);
+const TEST_OUTBOX_DIR = join(process.env.LOOPPAUSE_TEST_TMP ?? tmpdir(), `looppause-test-outbox-${process.pid}`);
 
 /** Config as an operator would give it, through the real env parser. */
-export function testConfig(env: Record<string, string | undefined> = {}): Config {
+function testConfig(env: Record<string, string | undefined> = {}): Config {
   const result = parseConfig({
     NODE_ENV: 'test',
     PORT: '0',

@@ -45,7 +45,7 @@ export function rawRequest(
  * Any string as raw path bytes: its UTF-8 bytes one char each (node sends chars up to 0xff as
  * bytes), with the bytes node refuses to put in a request line (controls, space, DEL) %-escaped.
  */
-export function rawPath(value: string): string {
+function rawPath(value: string): string {
   let path = '';
   for (const byte of Buffer.from(value, 'utf8')) {
     path += byte <= 0x20 || byte === 0x7f ? `%${byte.toString(16).padStart(2, '0')}` : String.fromCharCode(byte);

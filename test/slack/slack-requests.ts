@@ -4,7 +4,7 @@ import { createHmac } from 'node:crypto';
 
 export const SLACK_SIGNING_SECRET = 'slack-signing-secret-for-tests-0123';
 
-export function slackSignature(secret: string, timestamp: number, rawBody: string): string {
+function slackSignature(secret: string, timestamp: number, rawBody: string): string {
   return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${rawBody}`).digest('hex')}`;
 }
 

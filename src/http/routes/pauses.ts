@@ -18,7 +18,7 @@ const listQuery = z.strictObject({
   cursor: z.string().max(200).optional(),
 });
 
-/** SPEC §3's REST mirror of the MCP tools, for agents without MCP and for the stdio proxy. */
+/** The REST mirror of the MCP tools, for agents without MCP and for the stdio proxy. */
 export function pausesRouter(service: ApprovalService): Router {
   const router = Router();
   const agent = (res: Response): string => res.locals.agentId as string;
@@ -51,13 +51,13 @@ export function pausesRouter(service: ApprovalService): Router {
   return router;
 }
 
-/** `?limit=&cursor=` means "not given", as the SPEC's own example writes it. */
+/** `?limit=&cursor=` means "not given", as docs/api.md writes it. */
 function withoutEmpty(query: Request['query']): Record<string, unknown> {
   return Object.fromEntries(Object.entries(query).filter(([, value]) => value !== ''));
 }
 
 /** Aborts a long-poll when its client goes away. */
-export function abortOnClose(_req: Request, res: Response): AbortSignal {
+function abortOnClose(_req: Request, res: Response): AbortSignal {
   const controller = new AbortController();
   res.on('close', () => controller.abort());
   return controller.signal;

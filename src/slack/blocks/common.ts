@@ -83,10 +83,6 @@ export function notificationText(prefix: string, pause: Pause): string {
   return `${prefix}: ${escapeAndCut(firstLine, 150)}`;
 }
 
-export function headerBlock(text: string): KnownBlock {
-  return { type: 'header', text: { type: 'plain_text', text: cut(text, LIMITS.header) || ' ', emoji: true } };
-}
-
 /** Header from agent text: escaped then cut at 150. */
 export function agentHeader(prefix: string, pause: Pause): KnownBlock {
   const firstLine = pause.request.action_description.split('\n', 1)[0] ?? '';

@@ -7,7 +7,7 @@
  * and can never become a mention or a disguised link.
  */
 
-export const ELLIPSIS = '…';
+const ELLIPSIS = '…';
 
 /** Slack's limits (Block Kit reference). */
 export const LIMITS = {

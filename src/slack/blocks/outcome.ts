@@ -6,7 +6,7 @@ import type { KnownBlock, SlackMessage } from './types.js';
 const CHANNEL_NAMES: Record<string, string> = { slack: 'Slack', email: 'e-mail', web: 'the web page' };
 
 /** "Approved by X via Slack at …" and friends, in mrkdwn we wrote (X escaped). */
-export function outcomeLine(pause: Pause): string {
+function outcomeLine(pause: Pause): string {
   const { response } = pause;
   if (pause.status === 'responded' && response) {
     const verb = response.decision === 'approved' ? ':white_check_mark: *Approved*' : ':x: *Rejected*';
