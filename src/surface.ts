@@ -2,14 +2,16 @@ import type { RequestHandler, Router } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { JobRunner } from './jobs/job-runner.js';
-import type { Store } from './store/store.js';
+import type { DecisionTokens } from './store/ports/decision-tokens.js';
+import type { PauseStore } from './store/ports/pauses.js';
 import type { ApprovalService } from './use-cases/approval-service.js';
 
 /** What a surface (Slack, e-mail) gets to wire itself in: it registers job handlers and routes. */
 export interface SurfaceContext {
   config: Config;
   service: ApprovalService;
-  store: Store;
+  /** Slack lists pauses for `/looppause`; e-mail keeps its decision links. */
+  store: PauseStore & DecisionTokens;
   runner: JobRunner;
   logger: Logger;
 }
