@@ -10,7 +10,10 @@ const parsed = (extra: Partial<ApprovalRequestInput>): ApprovalRequest =>
   parseInput(requestApprovalSchema, requestArgs(extra));
 
 const label = fc.stringMatching(/^[a-z][a-z0-9]{0,7}$/);
-const domain = fc.tuple(label, fc.constantFrom('com', 'org', 'test', 'io')).map(([l, tld]) => `${l}.${tld}`);
+/** Few domains, so an address's domain is often in the allowed list and often not. */
+const DOMAINS = ['example.com', 'corp.io', 'a.test', 'b.org'];
+const domain = fc.constantFrom(...DOMAINS);
+const allowedDomains = fc.subarray(DOMAINS);
 const address = fc.tuple(label, fc.mixedCase(domain)).map(([local, d]) => `${local}@${d}`);
 const slackUser = fc.stringMatching(/^U[A-Z0-9]{8}$/);
 const channelName = fc.stringMatching(/^[a-z][a-z0-9-]{0,12}$/).map((n) => `#${n}`);
@@ -29,7 +32,7 @@ const allows = (request: ApprovalRequest, r: RecipientRules): boolean => {
 describe('checkRecipients: allowed e-mail domains', () => {
   it('an e-mail recipient passes exactly when its domain, in lower case, is allowed (property)', () => {
     fc.assert(
-      fc.property(address, fc.array(domain, { maxLength: 4 }), (to, allowed) => {
+      fc.property(address, allowedDomains, (to, allowed) => {
         const expected = allowed.includes(to.slice(to.indexOf('@') + 1).toLowerCase());
         expect(allows(parsed({ recipient_email: to }), rules({ allowedEmailDomains: allowed }))).toBe(expected);
       }),
@@ -40,7 +43,7 @@ describe('checkRecipients: allowed e-mail domains', () => {
     fc.assert(
       fc.property(
         fc.array(fc.oneof(address, slackUser), { minLength: 1, maxLength: 6 }),
-        fc.array(domain, { minLength: 1, maxLength: 3 }),
+        allowedDomains,
         (approvers, allowed) => {
           const request = parsed({ recipient_slack: '#ops', approvers });
           const outside = approvers.findIndex(
