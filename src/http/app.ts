@@ -1,7 +1,7 @@
 import express, { type Express, type RequestHandler, type Router } from 'express';
 import type { Logger } from 'pino';
 import { LoopPauseError } from '../domain/errors.js';
-import { mcpMethodGuard, mcpRouter, refuseBatches } from '../mcp/http-handler.js';
+import { mcpMethodGuard, mcpRouter, refuseBatches, requireObjectArguments } from '../mcp/http-handler.js';
 import type { Metrics } from '../metrics.js';
 import type { StoreHealth } from '../store/ports/lifecycle.js';
 import type { RateLimits } from '../store/ports/rate-limits.js';
@@ -49,7 +49,16 @@ export function createHttpApp(options: HttpAppOptions): Express {
   // Authenticate before parsing: an anonymous body is never read.
   const authenticate = auth.middleware();
   const limit = rateLimit(store, options.rateLimitPerMinute, logger);
-  app.use('/mcp', mcpMethodGuard, authenticate, json, refuseBatches, limit, mcpRouter(service, logger));
+  app.use(
+    '/mcp',
+    mcpMethodGuard,
+    authenticate,
+    json,
+    refuseBatches,
+    limit,
+    requireObjectArguments,
+    mcpRouter(service, logger),
+  );
   app.use('/v1/pauses', authenticate, json, limit, pausesRouter(service));
   for (const mount of options.mounts ?? []) app.use(mount.path, mount.router);
 

@@ -3,7 +3,7 @@ import { type Request, type RequestHandler, type Response, Router } from 'expres
 import type { Logger } from 'pino';
 import { errorSummary } from '../domain/errors.js';
 import type { ApprovalService } from '../use-cases/approval-service.js';
-import { createMcpServer } from './server.js';
+import { createMcpServer, toolError } from './server.js';
 
 /**
  * POST /mcp, stateless Streamable HTTP: a fresh server and transport per request, no session map,
@@ -58,4 +58,19 @@ export const refuseBatches: RequestHandler = (req, res, next) => {
     error: { code: -32600, message: 'Invalid Request: JSON-RPC batches are not supported; send one message per POST.' },
     id: null,
   });
+};
+
+/**
+ * A tools/call whose `arguments` is not an object fails the SDK's own request schema, which answers
+ * with its validation dump as an internal error. Answer as any other bad argument: a tool error.
+ */
+export const requireObjectArguments: RequestHandler = (req, res, next) => {
+  const body = req.body as { method?: unknown; id?: unknown; params?: { arguments?: unknown } } | undefined;
+  const args = body?.params?.arguments;
+  const isObject = typeof args === 'object' && args !== null && !Array.isArray(args);
+  if (body?.method !== 'tools/call' || args === undefined || isObject) {
+    next();
+    return;
+  }
+  res.json({ jsonrpc: '2.0', id: body.id ?? null, result: toolError('arguments must be a JSON object') });
 };

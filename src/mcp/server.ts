@@ -54,6 +54,6 @@ export function createMcpServer(call: ToolCaller, onUnexpected: (error: unknown)
   return server;
 }
 
-function toolError(message: string, code = 'invalid_argument'): CallToolResult {
+export function toolError(message: string, code = 'invalid_argument'): CallToolResult {
   return { isError: true, content: [{ type: 'text', text: `Error (${code}): ${message}` }] };
 }

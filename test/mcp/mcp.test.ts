@@ -280,6 +280,23 @@ describe('MCP HTTP edges', () => {
     expect((await running.store.listPauses({ agentId: 'agent-a', limit: 1000 })).items).toHaveLength(before);
   });
 
+  it('answers a tools/call whose arguments are not an object with a tool error naming arguments', async () => {
+    for (const args of ['"text"', '[1, 2]', '5', 'null']) {
+      const res = await rpc({
+        body: `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"request_approval","arguments":${args}}}`,
+      });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({
+        jsonrpc: '2.0',
+        id: 7,
+        result: {
+          isError: true,
+          content: [{ type: 'text', text: 'Error (invalid_argument): arguments must be a JSON object' }],
+        },
+      });
+    }
+  });
+
   it('answers malformed JSON without a stack trace', async () => {
     const res = await rpc({ body: '{"jsonrpc":' });
     expect(res.status).toBe(400);
