@@ -7,6 +7,25 @@ import { decideFromSlack } from '../decide.js';
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
+const AUDIENCE_CHECK_MS = 1500;
+
+/** The promise's value, or undefined when it takes longer than `ms` (or fails). */
+function within<T>(ms: number, promise: Promise<T>): Promise<T | undefined> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(undefined);
+      },
+    );
+  });
+}
+
 /**
  * The modal's submit. Required answers are checked before the ack, so a missing one is shown
  * on the field (`response_action: "errors"`) and the modal stays open; otherwise ack (closing
@@ -30,8 +49,13 @@ export function registerDecisionSubmission(app: App, deps: SlackDeps): void {
     if (meta.decision === 'approved') {
       const pause = await deps.service.get(meta.pause_id);
       const missing = pause?.status === 'pending' ? missingRequired(pause.request.response_fields ?? [], fields) : [];
-      // Field names are the request's: only its audience is told which are missing; decideFromSlack refuses the rest.
-      if (pause && missing.length > 0 && (await deps.audience.verdict(pause, body.user.id)).allowed) {
+      // Field names are the request's: only its audience is told which are missing. The check must
+      // not outlast Slack's 3 s ack: when it cannot answer in time, ack and let decideFromSlack say it.
+      if (
+        pause &&
+        missing.length > 0 &&
+        (await within(AUDIENCE_CHECK_MS, deps.audience.verdict(pause, body.user.id)))?.allowed
+      ) {
         await ack({
           response_action: 'errors',
           errors: Object.fromEntries(

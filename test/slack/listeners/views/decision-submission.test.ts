@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { verifyDecision } from '../../../../src/domain/signing.js';
 import { alreadyFinalText, decisionModal, refusalText } from '../../../../src/slack/blocks/index.js';
 import { CallbackId, fieldBlockId, ModalIds } from '../../../../src/slack/ids.js';
@@ -57,6 +57,29 @@ describe('the decision modal: view_submission', () => {
     expect(w.slack.calls.filter((c) => c.method.startsWith('chat.'))).toEqual([]);
     // Before this ack only the audience check runs (field names are told to the audience alone).
     expect(w.beforeAck()).toEqual(['conversations.members']);
+  });
+
+  it('when the audience check outlasts the ack budget, acks plainly and tells the member what is missing', async () => {
+    const w = await world();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const release = w.slack.hold('conversations.members');
+      const { args, ack } = buildViewSubmissionArgs(w.slack, {
+        view: decisionModal((await w.service.get(w.id)) ?? never(), 'approved', OPS),
+        userId: MEMBER,
+        values: {},
+      });
+      const handled = w.listener(args);
+      await vi.advanceTimersByTimeAsync(1500);
+      expect(ack).toHaveBeenCalledTimes(1);
+      expect(ack).toHaveBeenCalledWith();
+      release();
+      await handled;
+      expect(w.slack.privateTexts(MEMBER).join('\n')).toContain('needs answers');
+      expect((await w.store.getPause(w.id))?.status).toBe('pending');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('an approval with the answers closes the modal and decides, answers trimmed and signed', async () => {
@@ -129,3 +152,7 @@ describe('the decision modal: view_submission', () => {
     expect((await w.store.getPause(w.id))?.status).toBe('pending');
   });
 });
+
+function never(): never {
+  throw new Error('pause expected');
+}
