@@ -22,7 +22,9 @@ const signedResponseOutput = z.object({
   nonce: z.string(),
   pause_id: z.string(),
   action_digest: z.string(),
-  signature: z.string().describe('sha256=<hex HMAC> over the other fields, top-level keys sorted; verify before acting.'),
+  signature: z
+    .string()
+    .describe('sha256=<hex HMAC> over the other fields, top-level keys sorted; verify before acting.'),
 });
 
 export const checkApprovalOutput = z.object({
