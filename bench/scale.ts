@@ -10,7 +10,7 @@ import { ApprovalService } from '../src/use-cases/approval-service.js';
 import { FakeSlack } from '../test/helpers/fake-slack.js';
 import { randomPrefix, startRedis } from '../test/helpers/redis-server.js';
 import { TEST_API_KEY, TEST_SIGNING_SECRET } from '../test/helpers/service.js';
-import { SLACK_SIGNING_SECRET, sendToSlackEndpoint, slashCommandBody } from '../test/slack/slack-requests.js';
+import { SLACK_SIGNING_SECRET, sendToSlackEndpoint, slashCommandBody } from '../test/helpers/slack-requests.js';
 import { percentile } from './load.js';
 import { pendingPause, type Replica, spawnReplica, stopReplica } from './replica.js';
 

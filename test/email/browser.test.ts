@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyDecision } from '../../src/domain/signing.js';
 import type { RunningService } from '../../src/main.js';
 import { launchChromium } from '../helpers/browser.js';
+import { agentView, createPause, EMAIL_REQUEST } from '../helpers/email.js';
 import { startTestService, TEST_SIGNING_SECRET } from '../helpers/service.js';
 import { TestSmtp } from '../helpers/smtp.js';
-import { agentView, createPause, EMAIL_REQUEST } from './harness.js';
 
 describe('a real browser on the decision page', () => {
   let smtp: TestSmtp;

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyDecision } from '../../src/domain/signing.js';
 import type { RunningService } from '../../src/main.js';
+import { agentView, createPause, EMAIL_REQUEST, formKeyIn, postDecision } from '../helpers/email.js';
 import { eventually } from '../helpers/eventually.js';
 import { startTestService, TEST_SIGNING_SECRET } from '../helpers/service.js';
 import { decideLink, TestSmtp } from '../helpers/smtp.js';
-import { agentView, createPause, EMAIL_REQUEST, formKeyIn, postDecision } from './harness.js';
 
 describe('e-mail over a real SMTP server, and the decision page', () => {
   let smtp: TestSmtp;

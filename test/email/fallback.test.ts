@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '../../src/main.js';
+import { agentView, createPause, formKeyIn, postDecision } from '../helpers/email.js';
 import { eventually } from '../helpers/eventually.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
 import { startTestService } from '../helpers/service.js';
 import { decideLink, TestSmtp } from '../helpers/smtp.js';
-import { agentView, createPause, formKeyIn, postDecision } from './harness.js';
 
 /** Both recipients: Slack first; the e-mail when Slack fails or nobody decided within the fallback delay. */
 describe('e-mail as the Slack fallback', () => {

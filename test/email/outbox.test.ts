@@ -5,9 +5,9 @@ import { simpleParser } from 'mailparser';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '../../src/main.js';
+import { agentView, createPause, formKeyIn, postDecision } from '../helpers/email.js';
 import { eventually } from '../helpers/eventually.js';
 import { startTestService } from '../helpers/service.js';
-import { agentView, createPause, formKeyIn, postDecision } from './harness.js';
 
 describe('without SMTP_URL: .eml files in the outbox', () => {
   let dir: string;

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pause } from '../../src/domain/pause.js';
 import type { RunningService } from '../../src/main.js';
+import { createPause } from '../helpers/email.js';
 import { eventually } from '../helpers/eventually.js';
 import { randomPrefix, startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { startTestService } from '../helpers/service.js';
 import { TestSmtp } from '../helpers/smtp.js';
-import { createPause } from './harness.js';
 
 const emailState = (running: RunningService, pauseId: string, state: string) =>
   eventually(async () => {

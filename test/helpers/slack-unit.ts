@@ -18,7 +18,7 @@ import type { ButtonArgs } from '../../src/slack/listeners/actions/click.js';
 import { SlackChannelMembership } from '../../src/slack/membership.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { ApprovalService } from '../../src/use-cases/approval-service.js';
-import { blockActionPayload, slashCommandBody, viewSubmissionPayload } from '../slack/slack-requests.js';
+import { blockActionPayload, slashCommandBody, viewSubmissionPayload } from './slack-requests.js';
 import { FALLBACK_MS, ManualClock, UNIT_SIGNING_SECRET } from './use-cases.js';
 
 /**

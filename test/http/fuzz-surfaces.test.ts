@@ -4,11 +4,10 @@ import { requestApprovalSchema } from '../../src/domain/schemas.js';
 import { verifyDecision } from '../../src/domain/signing.js';
 import type { RunningService } from '../../src/main.js';
 import { ActionId, CallbackId, ModalIds } from '../../src/slack/ids.js';
-import { formKeyIn } from '../email/harness.js';
+import { formKeyIn } from '../helpers/email.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
 import { randomPrefix, startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { startTestService, TEST_API_KEY, TEST_SIGNING_SECRET } from '../helpers/service.js';
-import { decideLink, TestSmtp } from '../helpers/smtp.js';
 import {
   blockActionPayload,
   formPayload,
@@ -16,7 +15,8 @@ import {
   sendToSlackEndpoint,
   slashCommandBody,
   viewSubmissionPayload,
-} from '../slack/slack-requests.js';
+} from '../helpers/slack-requests.js';
+import { decideLink, TestSmtp } from '../helpers/smtp.js';
 import { brokenCompressed, brokenPercent, oddPathTail, rawRequest, STACK_TRACE } from './hostile-input.js';
 
 const FORM = 'application/x-www-form-urlencoded';

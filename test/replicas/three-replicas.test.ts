@@ -2,14 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyDecision } from '../../src/domain/signing.js';
 import { ActionId } from '../../src/slack/ids.js';
 import { RedisStore } from '../../src/store/redis-store.js';
-import { formKeyIn, postDecision } from '../email/harness.js';
+import { formKeyIn, postDecision } from '../helpers/email.js';
 import { eventually } from '../helpers/eventually.js';
 import { channelIdFor, FakeSlack, type SlackCall } from '../helpers/fake-slack.js';
 import { randomPrefix, startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { type ReplicaProcess, spawnReplica } from '../helpers/replica-process.js';
 import { TEST_API_KEY, TEST_SIGNING_SECRET } from '../helpers/service.js';
+import { SLACK_SIGNING_SECRET, sendClick } from '../helpers/slack-requests.js';
 import { decideLink, TestSmtp } from '../helpers/smtp.js';
-import { SLACK_SIGNING_SECRET, sendClick } from '../slack/slack-requests.js';
 
 const PUBLIC_URL = 'http://approvals.test';
 

@@ -3,7 +3,7 @@ import { ActionId, CallbackId, fieldBlockId } from '../../src/slack/ids.js';
 import { eventually } from '../helpers/eventually.js';
 import { channelIdFor, FakeSlack, type SlackCall } from '../helpers/fake-slack.js';
 import { TEST_API_KEY } from '../helpers/service.js';
-import { type SlackService, type SlackUsers, shownText, slackUsers, startSlackService } from './harness.js';
+import { type SlackService, type SlackUsers, shownText, slackUsers, startSlackService } from '../helpers/slack.js';
 
 /**
  * Who sees a request in Slack (/looppause, App Home) and may decide it there (clicks, modal

@@ -13,7 +13,7 @@ import {
   requestMessage,
 } from '../../src/slack/blocks/index.js';
 import { ActionId, CallbackId } from '../../src/slack/ids.js';
-import { actionIds } from './harness.js';
+import { actionIds } from '../helpers/slack.js';
 
 const PAUSE_ID = 'pse_abcdefghijklmnopqrstuvwxyz';
 

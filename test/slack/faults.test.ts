@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/eventually.js';
 import { FakeSlack, type SlackCall } from '../helpers/fake-slack.js';
 import { TEST_API_KEY } from '../helpers/service.js';
-import { type SlackService, startSlackService } from './harness.js';
+import { type SlackService, startSlackService } from '../helpers/slack.js';
 
 /**
  * Slack misbehaving: 500s, hung connections, 429 with Retry-After. Deliveries are retried with

@@ -3,8 +3,8 @@ import { ActionId } from '../../src/slack/ids.js';
 import { eventually } from '../helpers/eventually.js';
 import { channelIdFor, FakeSlack, type SlackCall } from '../helpers/fake-slack.js';
 import { randomPrefix, startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { type SlackService, startSlackService } from './harness.js';
-import { sendClick } from './slack-requests.js';
+import { type SlackService, startSlackService } from '../helpers/slack.js';
+import { sendClick } from '../helpers/slack-requests.js';
 
 describe('Slack on two replicas sharing one Redis', () => {
   let redis: TestRedis;

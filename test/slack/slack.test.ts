@@ -4,14 +4,21 @@ import { ActionId, CallbackId, fieldBlockId, ModalIds } from '../../src/slack/id
 import { eventually } from '../helpers/eventually.js';
 import { channelIdFor, FakeSlack, type SlackCall } from '../helpers/fake-slack.js';
 import { TEST_SIGNING_SECRET } from '../helpers/service.js';
-import { actionIds, type SlackService, type SlackUsers, shownText, slackUsers, startSlackService } from './harness.js';
+import {
+  actionIds,
+  type SlackService,
+  type SlackUsers,
+  shownText,
+  slackUsers,
+  startSlackService,
+} from '../helpers/slack.js';
 import {
   appHomeOpenedBody,
   blockActionPayload,
   formPayload,
   sendClick,
   sendToSlackEndpoint,
-} from './slack-requests.js';
+} from '../helpers/slack-requests.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 const CHANNEL_MEMBERS = 'U0ADA U0NOMAIL U0BOB U0CAT U0DAN U0EVE U0BOSS U0LATE U0LIST U0HOME U0HOME2'.split(' ');

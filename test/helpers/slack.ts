@@ -5,8 +5,8 @@ import { ModalIds } from '../../src/slack/ids.js';
 import { createSlackSurface } from '../../src/slack/index.js';
 import type { Job } from '../../src/store/ports/jobs.js';
 import type { SurfaceFactory } from '../../src/surface.js';
-import type { FakeSlack, SlackCall } from '../helpers/fake-slack.js';
-import { startTestService } from '../helpers/service.js';
+import type { FakeSlack, SlackCall } from './fake-slack.js';
+import { startTestService } from './service.js';
 import {
   appHomeOpenedBody,
   formPayload,

@@ -1,6 +1,5 @@
-import type { ParsedMail } from 'mailparser';
 import type { RunningService } from '../../src/main.js';
-import { TEST_API_KEY } from '../helpers/service.js';
+import { TEST_API_KEY } from './service.js';
 
 export const EMAIL_REQUEST = {
   action_description: 'Delete the staging bucket',
