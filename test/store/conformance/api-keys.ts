@@ -1,18 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ApiKeys } from '../../../src/store/ports/api-keys.js';
-import type { StoreFactory } from './factory.js';
+import { freshStoreForEachTest, type StoreFactory } from './factory.js';
 
 /** ApiKeys: by hash, with unique names. */
 export function apiKeysConformance<S extends ApiKeys>(factory: StoreFactory<S>): void {
   describe(`ApiKeys conformance: ${factory.name}`, () => {
     let store: S;
     const now = Date.now();
-
-    beforeEach(async () => {
-      store = await factory.create();
-    });
-    afterEach(async () => {
-      await factory.dispose(store);
+    freshStoreForEachTest(factory, (s) => {
+      store = s;
     });
 
     it('keeps API keys by hash with unique names', async () => {

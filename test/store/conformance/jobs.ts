@@ -1,22 +1,18 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newPauseId } from '../../../src/domain/ids.js';
 import type { JobQueue } from '../../../src/store/ports/jobs.js';
 import type { PauseStore } from '../../../src/store/ports/pauses.js';
 import { eventually } from '../../helpers/eventually.js';
 import { pauseAt } from '../../helpers/pauses.js';
-import type { StoreFactory } from './factory.js';
+import { freshStoreForEachTest, type StoreFactory } from './factory.js';
 
 /** JobQueue: leases, exactly-once claims, and wake-ups. Creates pauses, whose jobs and deadlines it schedules. */
 export function jobQueueConformance<S extends JobQueue & PauseStore>(factory: StoreFactory<S>): void {
   describe(`JobQueue conformance: ${factory.name}`, () => {
     let store: S;
     const now = Date.now();
-
-    beforeEach(async () => {
-      store = await factory.create();
-    });
-    afterEach(async () => {
-      await factory.dispose(store);
+    freshStoreForEachTest(factory, (s) => {
+      store = s;
     });
 
     it('tells a job runner when work is next due, and wakes it when any replica schedules some', async () => {

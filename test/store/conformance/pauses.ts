@@ -1,22 +1,18 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newPauseId } from '../../../src/domain/ids.js';
 import type { Pause } from '../../../src/domain/pause.js';
 import type { JobQueue } from '../../../src/store/ports/jobs.js';
 import type { PauseStore } from '../../../src/store/ports/pauses.js';
 import { pauseAt, responseFor } from '../../helpers/pauses.js';
-import type { StoreFactory } from './factory.js';
+import { freshStoreForEachTest, type StoreFactory } from './factory.js';
 
 /** PauseStore: idempotent creation, one outcome per pause, timeouts, listing. Claims jobs to see what a transition queued. */
 export function pauseStoreConformance<S extends PauseStore & JobQueue>(factory: StoreFactory<S>): void {
   describe(`PauseStore conformance: ${factory.name}`, () => {
     let store: S;
     const now = Date.now();
-
-    beforeEach(async () => {
-      store = await factory.create();
-    });
-    afterEach(async () => {
-      await factory.dispose(store);
+    freshStoreForEachTest(factory, (s) => {
+      store = s;
     });
 
     it('creates and reads a pause, keeping arrays and empty objects intact', async () => {

@@ -1,18 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RateLimits } from '../../../src/store/ports/rate-limits.js';
-import type { StoreFactory } from './factory.js';
+import { freshStoreForEachTest, type StoreFactory } from './factory.js';
 
 /** RateLimits: fixed windows per subject. */
 export function rateLimitsConformance<S extends RateLimits>(factory: StoreFactory<S>): void {
   describe(`RateLimits conformance: ${factory.name}`, () => {
     let store: S;
     const now = Date.now();
-
-    beforeEach(async () => {
-      store = await factory.create();
-    });
-    afterEach(async () => {
-      await factory.dispose(store);
+    freshStoreForEachTest(factory, (s) => {
+      store = s;
     });
 
     it('rate-limits per subject in fixed windows', async () => {

@@ -1,17 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DecisionTokens } from '../../../src/store/ports/decision-tokens.js';
-import type { StoreFactory } from './factory.js';
+import { freshStoreForEachTest, type StoreFactory } from './factory.js';
 
 /** DecisionTokens: kept by hash until they expire. */
 export function decisionTokensConformance<S extends DecisionTokens>(factory: StoreFactory<S>): void {
   describe(`DecisionTokens conformance: ${factory.name}`, () => {
     let store: S;
-
-    beforeEach(async () => {
-      store = await factory.create();
-    });
-    afterEach(async () => {
-      await factory.dispose(store);
+    freshStoreForEachTest(factory, (s) => {
+      store = s;
     });
 
     it('stores decision tokens until they expire', async () => {

@@ -1,20 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PauseEvents } from '../../../src/store/ports/pause-events.js';
 import type { PauseStore } from '../../../src/store/ports/pauses.js';
 import { pauseAt, responseFor } from '../../helpers/pauses.js';
-import type { StoreFactory } from './factory.js';
+import { freshStoreForEachTest, type StoreFactory } from './factory.js';
 
 /** PauseEvents: a watch wakes when its pause leaves pending. */
 export function pauseEventsConformance<S extends PauseEvents & PauseStore>(factory: StoreFactory<S>): void {
   describe(`PauseEvents conformance: ${factory.name}`, () => {
     let store: S;
     const now = Date.now();
-
-    beforeEach(async () => {
-      store = await factory.create();
-    });
-    afterEach(async () => {
-      await factory.dispose(store);
+    freshStoreForEachTest(factory, (s) => {
+      store = s;
     });
 
     it('wakes watchers when a pause ends', async () => {
