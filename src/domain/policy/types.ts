@@ -1,0 +1,86 @@
+import type { ResponseField } from '../schemas.js';
+import type { CelCondition } from './cel.js';
+import type { GlobMatcher } from './glob.js';
+import type { AgentRoutingMode, OnTimeout, PolicyDecision } from './schema.js';
+
+export type { AgentRoutingMode, OnTimeout, PolicyDecision };
+
+export interface Route {
+  slack?: string;
+  email?: string;
+}
+
+export interface EscalationStep {
+  afterMs: number;
+  route?: Route;
+  /** Expanded (groups resolved) and deduplicated. */
+  approvers: string[];
+}
+
+/** Where a request goes and who decides it, as a rule gives it (before the agent's own routing is applied). */
+export interface RoutingPlan {
+  /** Absent only under agent_routing: allow, where the agent names the recipients. */
+  route?: Route;
+  /** Expanded and deduplicated; empty means anyone the request reaches may decide. */
+  approvers: string[];
+  quorum: number;
+  ownerCannotApprove: boolean;
+  responseFields: ResponseField[];
+  timeoutHours?: number;
+  remindAfterMs: number[];
+  escalate: EscalationStep[];
+  onTimeout: OnTimeout;
+}
+
+export type RuleEffect = { kind: 'decide'; decision: PolicyDecision } | ({ kind: 'route' } & RoutingPlan);
+
+export interface PolicyRule {
+  index: number;
+  name: string;
+  /** The rule's conditions as written, for `policy check` / `explain`. */
+  when: { agents?: string[]; action?: string; if?: string };
+  agentMatchers?: GlobMatcher[];
+  actionMatcher?: GlobMatcher;
+  condition?: CelCondition;
+  effect: RuleEffect;
+}
+
+export interface Policy {
+  /** sha256 hex of the source text. */
+  digest: string;
+  agentRouting: AgentRoutingMode;
+  /** Members deduplicated. */
+  groups: Record<string, string[]>;
+  admins: string[];
+  rules: PolicyRule[];
+}
+
+export interface PolicyInput {
+  /** The API key's name. */
+  agent: string;
+  /** action_description. */
+  action: string;
+  /** action_details. */
+  details: Record<string, string>;
+}
+
+export type RouteOutcome = { kind: 'route'; rule: string } & RoutingPlan;
+
+export type PolicyOutcome =
+  | { kind: 'decide'; rule: string; decision: PolicyDecision }
+  | RouteOutcome
+  | { kind: 'no_match' };
+
+/** A request the policy cannot judge (a CEL runtime error, a non-boolean result, an over-budget input or run). */
+export class PolicyError extends Error {
+  /** The request field to name in the invalid_argument refusal. */
+  readonly field = 'policy';
+
+  constructor(
+    message: string,
+    readonly rule?: { index: number; name: string },
+  ) {
+    super(message);
+    this.name = 'PolicyError';
+  }
+}

@@ -1,0 +1,25 @@
+/** The SPEC §8 example, verbatim. */
+export const SPEC_POLICY = `groups:                       # named sets of humans: Slack user ids and/or e-mails
+  finance: [U0SARAH123, cfo@acme.com]
+  cfo: [U0CFO45678, cfo@acme.com]
+admins: [admin@acme.com]      # may use the dashboard's admin pages (keys, policy, webhooks)
+agent_routing: restrict       # allow | restrict | deny (see below); default restrict with a file
+rules:                        # first match wins; a request no rule matches is refused (invalid_argument, field "policy")
+  - name: small-refunds
+    when:
+      agents: [support-bot]             # API key names (globs); omitted = any
+      action: "Refund *"                # glob on action_description; omitted = any
+      if: 'double(details.amount) <= 50.0'   # CEL over {agent, action, details}; omitted = true
+    decide: approved                    # auto-decision: signed, channel "policy", responder "policy:small-refunds"
+  - name: payments
+    when: { action: "Transfer *" }
+    route: { slack: "#finance-approvals", email: cfo@acme.com }
+    approvers: [group:finance]
+    quorum: 2                           # distinct humans must approve; any rejection ends it (veto)
+    owner_cannot_approve: true          # the human who owns the API key may not vote (maker-checker)
+    response_fields: [{ name: po_number, label: PO number, required: true }]
+    timeout_hours: 4
+    remind_after: [30m, 2h]             # nudge the pending approvers again
+    escalate: [{ after: 1h, route: { slack: "#cfo-office" }, approvers: [group:cfo] }]
+    on_timeout: rejected                # timed_out (default) | rejected | approved — a signed decision, channel "policy"
+`;

@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest';
+import {
+  CEL_TIME_BUDGET_MS,
+  evaluatePolicy,
+  type Policy,
+  PolicyError,
+  type PolicyInput,
+  parsePolicy,
+} from '../../../src/domain/policy/index.js';
+import { SPEC_POLICY } from './fixtures.js';
+
+function policyOf(yaml: string): Policy {
+  const result = parsePolicy(yaml);
+  if (!result.ok) throw new Error(result.errors.join('\n'));
+  return result.policy;
+}
+
+const input = (over: Partial<PolicyInput> = {}): PolicyInput => ({ agent: 'bot', action: 'x', details: {}, ...over });
+
+function policyErrorOf(run: () => unknown): PolicyError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof PolicyError) return error;
+    throw error;
+  }
+  throw new Error('expected a PolicyError');
+}
+
+describe('evaluatePolicy: the SPEC §8 example', () => {
+  const policy = policyOf(SPEC_POLICY);
+
+  it('auto-approves a small refund from support-bot', () => {
+    expect(
+      evaluatePolicy(policy, input({ agent: 'support-bot', action: 'Refund order 7', details: { amount: '49.99' } })),
+    ).toEqual({ kind: 'decide', rule: 'small-refunds', decision: 'approved' });
+  });
+
+  it('does not auto-approve a large refund, another agent, or another action', () => {
+    const large = input({ agent: 'support-bot', action: 'Refund order 7', details: { amount: '50.01' } });
+    const otherAgent = input({ agent: 'sales-bot', action: 'Refund order 7', details: { amount: '5' } });
+    const otherAction = input({ agent: 'support-bot', action: 'Cancel order 7', details: { amount: '5' } });
+    for (const request of [large, otherAgent, otherAction])
+      expect(evaluatePolicy(policy, request).kind).toBe('no_match');
+  });
+
+  it('routes "Transfer *" to #finance-approvals with group:finance expanded', () => {
+    expect(evaluatePolicy(policy, input({ action: 'Transfer $12,000 to ACME' }))).toEqual({
+      kind: 'route',
+      rule: 'payments',
+      route: { slack: '#finance-approvals', email: 'cfo@acme.com' },
+      approvers: ['U0SARAH123', 'cfo@acme.com'],
+      quorum: 2,
+      ownerCannotApprove: true,
+      responseFields: [{ name: 'po_number', label: 'PO number', required: true }],
+      timeoutHours: 4,
+      remindAfterMs: [1_800_000, 7_200_000],
+      escalate: [{ afterMs: 3_600_000, route: { slack: '#cfo-office' }, approvers: ['U0CFO45678', 'cfo@acme.com'] }],
+      onTimeout: 'rejected',
+    });
+  });
+
+  it('refuses, never matches, a refund whose amount is not a number or is missing', () => {
+    for (const details of [{ amount: 'abc' }, {}] as Array<Record<string, string>>) {
+      const error = policyErrorOf(() =>
+        evaluatePolicy(policy, input({ agent: 'support-bot', action: 'Refund order 7', details })),
+      );
+      expect(error.message).toMatch(/^rules\[0\] \(small-refunds\)\.if: /);
+      expect(error.field).toBe('policy');
+      expect(error.rule).toEqual({ index: 0, name: 'small-refunds' });
+    }
+  });
+
+  it('does not evaluate the condition when the globs already rule the rule out', () => {
+    expect(
+      evaluatePolicy(policy, input({ agent: 'sales-bot', action: 'Refund', details: { amount: 'abc' } })).kind,
+    ).toBe('no_match');
+  });
+});
+
+describe('evaluatePolicy: matching', () => {
+  it('takes the first matching rule', () => {
+    const policy = policyOf(`
+rules:
+  - { name: first, when: { action: "Deploy *" }, decide: rejected }
+  - { name: second, when: { action: "Deploy prod" }, decide: approved }
+  - { name: catch-all, decide: approved }
+`);
+    expect(evaluatePolicy(policy, input({ action: 'Deploy prod' }))).toMatchObject({ rule: 'first' });
+    expect(evaluatePolicy(policy, input({ action: 'Drop table' }))).toMatchObject({ rule: 'catch-all' });
+  });
+
+  it('matches any of several agent globs, including regex metacharacters in names', () => {
+    const policy = policyOf(`
+rules:
+  - { name: r, when: { agents: ["ci.prod+(1)", "deploy-?", "ops-*"] }, decide: approved }
+`);
+    for (const agent of ['ci.prod+(1)', 'deploy-a', 'ops-', 'ops-east']) {
+      expect(evaluatePolicy(policy, input({ agent })).kind, agent).toBe('decide');
+    }
+    for (const agent of ['ciXprod+(1)', 'ci.prodd(1)', 'deploy-ab', 'Ops-east', 'deploy-']) {
+      expect(evaluatePolicy(policy, input({ agent })).kind, agent).toBe('no_match');
+    }
+  });
+
+  it('evaluates CEL over agent, action and details', () => {
+    const policy = policyOf(`
+rules:
+  - name: r
+    decide: approved
+    when: { if: 'agent == "a" && action.startsWith("Pay") && details.env == "staging" && size(details) == 1' }
+`);
+    expect(evaluatePolicy(policy, input({ agent: 'a', action: 'Pay', details: { env: 'staging' } })).kind).toBe(
+      'decide',
+    );
+    expect(evaluatePolicy(policy, input({ agent: 'a', action: 'Pay', details: { env: 'prod' } })).kind).toBe(
+      'no_match',
+    );
+  });
+
+  it('lets a condition guard a missing key with has() or in', () => {
+    const policy = policyOf(`
+rules:
+  - { name: r, decide: approved, when: { if: 'has(details.amount) && double(details.amount) < 10.0' } }
+`);
+    expect(evaluatePolicy(policy, input()).kind).toBe('no_match');
+    expect(evaluatePolicy(policy, input({ details: { amount: '3' } })).kind).toBe('decide');
+  });
+
+  it('refuses a dyn result that is not a boolean, naming the rule', () => {
+    const policy = policyOf(`
+rules:
+  - { name: ok, when: { action: "never" }, decide: approved }
+  - { name: odd, decide: approved, when: { if: 'dyn(details.flag)' } }
+`);
+    expect(policyErrorOf(() => evaluatePolicy(policy, input({ details: { flag: 'yes' } }))).message).toBe(
+      'rules[1] (odd).if: returned a string, not a boolean',
+    );
+  });
+
+  it('refuses a run that exceeds the time budget', () => {
+    const policy = policyOf('rules:\n  - { name: slow, decide: approved, when: { if: "true" } }\n');
+    let clock = 0;
+    const now = () => {
+      clock += CEL_TIME_BUDGET_MS + 1;
+      return clock;
+    };
+    expect(policyErrorOf(() => evaluatePolicy(policy, input(), { now })).message).toMatch(
+      /^rules\[0\] \(slow\)\.if: took \d+ ms, over the 50 ms budget$/,
+    );
+  });
+
+  it('refuses inputs beyond the request limits before evaluating anything', () => {
+    const policy = policyOf('rules: [{ name: r, decide: approved }]');
+    const many = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v']));
+    expect(policyErrorOf(() => evaluatePolicy(policy, input({ details: many }))).message).toMatch(/at most 50 entries/);
+    expect(policyErrorOf(() => evaluatePolicy(policy, input({ action: 'x'.repeat(3001) }))).rule).toBeUndefined();
+    expect(policyErrorOf(() => evaluatePolicy(policy, input({ details: { a: 'x'.repeat(2001) } }))).field).toBe(
+      'policy',
+    );
+  });
+
+  it('returns no_match when nothing matches', () => {
+    const policy = policyOf('rules: [{ name: r, when: { agents: [ci] }, decide: approved }]');
+    expect(evaluatePolicy(policy, input())).toEqual({ kind: 'no_match' });
+  });
+
+  it('keeps the worst allowed comprehension over full-size details well within the budget', () => {
+    const policy = policyOf(`
+rules:
+  - { name: r, decide: approved, when: { if: 'details.all(a, details.all(b, details[a] + details[b] != "x"))' } }
+`);
+    const details = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, 'v'.repeat(2000)]));
+    expect(evaluatePolicy(policy, input({ details })).kind).toBe('decide');
+  });
+});
