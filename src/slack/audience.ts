@@ -5,27 +5,25 @@ import { type ChannelMembership, MembershipUnreadable } from './membership.js';
 
 const CHANNEL_ID_PATTERN = /^[CG][A-Z0-9]+$/;
 
-/** Whose a request is in Slack. */
+/** Whose a request is in Slack: where it was sent. `approvers`, when given, narrow it further. */
 export type Audience =
-  | { kind: 'approvers'; approvers: readonly string[] }
   | { kind: 'recipient'; user: string }
   | { kind: 'channel'; channel: string }
-  /** Sent to a `#name` that it never reached: which channel it is, is unknown. */
+  /** Sent to a channel it never reached (no post yet, or the post failed): nobody there to decide. */
   | { kind: 'unposted' }
   /** Not sent to Slack at all (e-mail only). */
   | { kind: 'nobody' };
 
 /**
- * `approvers`, when given, wherever they click; else the DM's recipient; else the members of the
- * channel the request was posted to (for `#name`, the id Slack answered the post with).
+ * A DM belongs to its recipient; a channel request to the members of the channel Slack answered the
+ * post with. Channel ids chosen by the agent are never looked up before the bot posted there.
  */
 function audienceOf(pause: Pause): Audience {
-  const approvers = pause.request.approvers ?? [];
-  if (approvers.length > 0) return { kind: 'approvers', approvers };
   const target = pause.request.recipient_slack;
   if (!target) return { kind: 'nobody' };
   if (SLACK_USER_PATTERN.test(target)) return { kind: 'recipient', user: target };
-  const channel = target.startsWith('#') ? pause.delivery.slack?.channel : target;
+  const posted = pause.delivery.slack;
+  const channel = posted?.state === 'posted' ? posted.channel : undefined;
   return channel && CHANNEL_ID_PATTERN.test(channel) ? { kind: 'channel', channel } : { kind: 'unposted' };
 }
 
@@ -43,13 +41,16 @@ export class SlackAudience {
     private readonly membership: ChannelMembership,
   ) {}
 
+  /**
+   * Where the request was sent decides who may act on it; `approvers` (chosen by the agent) only
+   * narrow that audience, never widen it: an approver outside the channel is refused too.
+   */
   async verdict(pause: Pause, userId: string): Promise<Verdict> {
-    const audience = audienceOf(pause);
+    return this.narrowed(pause, userId, await this.placeVerdict(audienceOf(pause), userId));
+  }
+
+  private async placeVerdict(audience: Audience, userId: string): Promise<Verdict> {
     switch (audience.kind) {
-      case 'approvers':
-        return (await this.isApprover(pause, audience.approvers, userId))
-          ? ALLOWED
-          : { allowed: false, why: 'not_approver' };
       case 'recipient':
         return audience.user === userId ? ALLOWED : { allowed: false, why: 'not_approver' };
       case 'channel':
@@ -61,6 +62,13 @@ export class SlackAudience {
     }
   }
 
+  private async narrowed(pause: Pause, userId: string, place: Verdict): Promise<Verdict> {
+    if (!place.allowed) return place;
+    const approvers = pause.request.approvers ?? [];
+    if (approvers.length === 0 || (await this.isApprover(pause, approvers, userId))) return place;
+    return { allowed: false, why: 'not_approver' };
+  }
+
   /** The pauses `userId` may see, with one membership lookup per distinct channel. */
   async visible(pauses: readonly Pause[], userId: string): Promise<{ visible: Pause[]; unchecked: boolean }> {
     const channels = new Set(pauses.map(audienceOf).flatMap((a) => (a.kind === 'channel' ? [a.channel] : [])));
@@ -70,8 +78,11 @@ export class SlackAudience {
     const visible: Pause[] = [];
     for (const pause of pauses) {
       const audience = audienceOf(pause);
-      const verdict = audience.kind === 'channel' ? byChannel.get(audience.channel) : await this.verdict(pause, userId);
-      if (verdict?.allowed) visible.push(pause);
+      const place =
+        audience.kind === 'channel'
+          ? (byChannel.get(audience.channel) ?? { allowed: false, why: 'not_member' })
+          : await this.placeVerdict(audience, userId);
+      if ((await this.narrowed(pause, userId, place)).allowed) visible.push(pause);
     }
     const unchecked = [...byChannel.values()].some((v) => !v.allowed && v.why === 'unreadable');
     return { visible, unchecked };

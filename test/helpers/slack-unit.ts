@@ -8,6 +8,7 @@ import type {
 import type { WebClient } from '@slack/web-api';
 import { pino } from 'pino';
 import { type Mock, vi } from 'vitest';
+import { type ApprovalRequestInput, SLACK_USER_PATTERN } from '../../src/domain/schemas.js';
 import { Metrics } from '../../src/metrics.js';
 import { SlackAudience } from '../../src/slack/audience.js';
 import type { ModalView } from '../../src/slack/blocks/types.js';
@@ -18,6 +19,7 @@ import type { ButtonArgs } from '../../src/slack/listeners/actions/click.js';
 import { SlackChannelMembership } from '../../src/slack/membership.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { ApprovalService } from '../../src/use-cases/approval-service.js';
+import { channelIdFor } from './fake-slack.js';
 import { blockActionPayload, slashCommandBody, viewSubmissionPayload } from './slack-requests.js';
 import { FALLBACK_MS, ManualClock, UNIT_SIGNING_SECRET } from './use-cases.js';
 
@@ -126,6 +128,8 @@ export class FakeSlackClient {
 
 export interface SlackUnitWorld {
   deps: SlackDeps;
+  /** request_approval, then what the slack.post job records: posted to its channel (channel targets). */
+  request(agentId: string, args: ApprovalRequestInput): Promise<{ pause_id: string }>;
   store: MemoryStore;
   service: ApprovalService;
   slack: FakeSlackClient;
@@ -154,8 +158,22 @@ export function slackDepsOverMemory(
   const logger = pino({ level: 'silent' });
   const identity = new IdentityResolver(slack.client, logger);
   const audience = new SlackAudience(identity, new SlackChannelMembership(slack.client, logger));
+  const request = async (agentId: string, args: ApprovalRequestInput) => {
+    const created = await service.request(agentId, args);
+    const target = args.recipient_slack;
+    if (target !== undefined && !SLACK_USER_PATTERN.test(target)) {
+      await service.deliveries.record(created.pause_id, 'slack', {
+        state: 'posted',
+        channel: target.startsWith('#') ? channelIdFor(target) : target,
+        ts: '1700000000.000100',
+        at: new Date(clock.now()).toISOString(),
+      });
+    }
+    return created;
+  };
   return {
     deps: { service, store, client: slack.client, identity, audience, logger },
+    request,
     store,
     service,
     slack,

@@ -199,16 +199,22 @@ describe('Slack: only the audience of a request sees and decides it', () => {
     expect(lookups()).toHaveLength(1);
   });
 
-  it('with approvers, they alone decide: a channel member who is not one is refused, an approver outside the channel is not', async () => {
-    const pauseId = await createPause({ recipient_slack: PRIVATE, approvers: ['U0OUTSIDER'] });
+  it('approvers narrow the channel, never widen it: a member who is not one is refused, and so is an approver outside the channel', async () => {
+    // An agent naming its own accomplice as approver must not reach past the channel it was allowed to use.
+    const pauseId = await createPause({ recipient_slack: PRIVATE, approvers: ['U0OUTSIDER', 'U0ALICE'] });
     expect(await listedTo('U0BOB')).not.toContain(pauseId);
     const reply = await nextReplyTo('U0BOB');
     await users.click(ActionId.approve, pauseId, 'U0BOB');
     expect(await reply()).toContain('not an approver');
+
+    expect(await listedTo('U0OUTSIDER')).not.toContain(pauseId);
+    const outsiderReply = await nextReplyTo('U0OUTSIDER');
+    await users.click(ActionId.approve, pauseId, 'U0OUTSIDER');
+    expect(await outsiderReply()).toContain('member');
     expect(await agentStatus(pauseId)).toBe('pending');
 
-    expect(await listedTo('U0OUTSIDER')).toContain(pauseId);
-    await users.click(ActionId.approve, pauseId, 'U0OUTSIDER');
-    expect((await decided(pauseId)).response?.responder).toBe('U0OUTSIDER');
+    expect(await listedTo('U0ALICE')).toContain(pauseId);
+    await users.click(ActionId.approve, pauseId, 'U0ALICE');
+    expect((await decided(pauseId)).response?.responder).toBe('U0ALICE');
   });
 });

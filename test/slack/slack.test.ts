@@ -21,7 +21,9 @@ import {
 } from '../helpers/slack-requests.js';
 
 const FORM = 'application/x-www-form-urlencoded';
-const CHANNEL_MEMBERS = 'U0ADA U0NOMAIL U0BOB U0CAT U0DAN U0EVE U0BOSS U0LATE U0LIST U0HOME U0HOME2'.split(' ');
+const CHANNEL_MEMBERS = 'U0ADA U0NOMAIL U0BOB U0CAT U0DAN U0EVE U0BOSS U0BOSS001 U0LATE U0LIST U0HOME U0HOME2'.split(
+  ' ',
+);
 
 describe('Slack surface (memory store, fake Slack Web API)', () => {
   let fake: FakeSlack;
@@ -397,10 +399,11 @@ describe('Slack surface (memory store, fake Slack Web API)', () => {
       expect(shownText(answer)).not.toContain(newer);
     });
 
-    it('a request sent as a DM is listed only to its recipient (and approvers), and only they may decide it', async () => {
+    it('a DM is listed to and decided by its recipient only; a channel request with approvers, by those of them in the channel', async () => {
       const dm = await createPause({ action_description: 'Private to Ada', recipient_slack: 'U0ADA001' });
       const guarded = await createPause({ action_description: 'For the boss', approvers: ['U0BOSS001'] });
       await delivered(dm);
+      await delivered(guarded);
       const seenBy = async (user: string) => shownText((await command('', user)).answer);
       expect(await seenBy('U0ADA001')).toContain(dm);
       expect(await seenBy('U0MALLORY')).not.toContain(dm);

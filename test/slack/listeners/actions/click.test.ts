@@ -15,7 +15,7 @@ function world() {
 }
 
 async function channelPause(w: ReturnType<typeof world>, extra: Parameters<typeof requestArgs>[0] = {}) {
-  return (await w.service.request('agent-a', requestArgs({ recipient_slack: OPS, ...extra }))).pause_id;
+  return (await w.request('agent-a', requestArgs({ recipient_slack: OPS, ...extra }))).pause_id;
 }
 
 describe('decision buttons: the click listener', () => {
@@ -84,10 +84,20 @@ describe('decision buttons: the click listener', () => {
     expect(w.slack.privateTexts(MEMBER)).toEqual([]);
   });
 
-  it('named approvers decide wherever they click, matched by their Slack e-mail in any case; others are refused', async () => {
+  it('named approvers narrow the channel: those in it decide, matched by their Slack e-mail in any case; others are refused', async () => {
     const w = world();
     w.slack.emails.set('U0ADA0001', 'Ada@Example.com');
-    const id = await channelPause(w, { approvers: ['ada@example.com'] });
+    w.slack.members.set(OPS, [MEMBER, 'U0ADA0001']);
+    const id = await channelPause(w, { approvers: ['ada@example.com', OUTSIDER] });
+
+    const outsider = buildButtonArgs(w.slack, {
+      actionId: ActionId.approve,
+      value: id,
+      userId: OUTSIDER,
+      channel: OPS,
+    });
+    await decisionButtonListener(w.deps, 'approve')(outsider.args);
+    expect(w.slack.privateTexts(OUTSIDER)).toEqual([refusalText({ allowed: false, why: 'not_member' })]);
 
     const member = buildButtonArgs(w.slack, { actionId: ActionId.approve, value: id, userId: MEMBER, channel: OPS });
     await decisionButtonListener(w.deps, 'approve')(member.args);

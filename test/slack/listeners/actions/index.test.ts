@@ -11,7 +11,7 @@ describe('registerActions', () => {
   it('Approve decides, Reject… opens the modal to reject, Approve with comment… the modal to approve', async () => {
     const w = slackDepsOverMemory({ members: { [OPS]: [MEMBER] } });
     const listeners = captureListeners(registerActions, w.deps);
-    const ask = async () => (await w.service.request('agent-a', requestArgs({ recipient_slack: OPS }))).pause_id;
+    const ask = async () => (await w.request('agent-a', requestArgs({ recipient_slack: OPS }))).pause_id;
     const [approved, rejecting, commenting] = [await ask(), await ask(), await ask()];
 
     const click = async (actionId: string, value: string) => {
@@ -40,7 +40,7 @@ describe('registerActions', () => {
     const listeners = captureListeners(registerActions, w.deps);
     const ids: string[] = [];
     for (let i = 0; i < 12; i++) {
-      ids.push((await w.service.request('agent-a', requestArgs({ recipient_slack: OPS }))).pause_id);
+      ids.push((await w.request('agent-a', requestArgs({ recipient_slack: OPS }))).pause_id);
       w.clock.advance(1000);
     }
     const first = await w.store.listPauses({ slackOnly: true, status: 'pending', limit: 10 });

@@ -22,7 +22,7 @@ function world() {
     return respond.mock.calls[0]?.[0] as { response_type: string; text: string; blocks: unknown[] };
   };
   const ask = async (extra: Parameters<typeof requestArgs>[0]) =>
-    (await w.service.request('agent-a', requestArgs(extra))).pause_id;
+    (await w.request('agent-a', requestArgs(extra))).pause_id;
   return { ...w, run, ask };
 }
 
@@ -36,7 +36,7 @@ describe('/looppause', () => {
     const dmToAda = await w.ask({ recipient_slack: ADA });
     const dmToBob = await w.ask({ recipient_slack: BOB });
     w.clock.advance(1000);
-    const adaApproves = await w.ask({ recipient_slack: SECRET_CHANNEL, approvers: [ADA] });
+    const adaApproves = await w.ask({ recipient_slack: OPS, approvers: [ADA] });
     await w.ask({ recipient_email: 'ops@example.com' });
     const decided = await w.ask({ recipient_slack: OPS });
     await w.service.decide(decided, { decision: 'approved', responder: ADA, channel: 'slack', identities: [ADA] });

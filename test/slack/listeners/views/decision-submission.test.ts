@@ -18,8 +18,7 @@ const FIELDS = [
 async function world() {
   const w = slackDepsOverMemory({ members: { [OPS]: [MEMBER] }, emails: { [MEMBER]: 'member@example.com' } });
   const listener = captureListeners(registerDecisionSubmission, w.deps).view(CallbackId.decision);
-  const id = (await w.service.request('agent-a', requestArgs({ recipient_slack: OPS, response_fields: FIELDS })))
-    .pause_id;
+  const id = (await w.request('agent-a', requestArgs({ recipient_slack: OPS, response_fields: FIELDS }))).pause_id;
   const pause = await w.service.get(id);
   if (!pause) throw new Error('pause expected');
   /** Submits the modal the click opened for `decision`, as `userId`, with these answers by block id. */
