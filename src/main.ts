@@ -139,6 +139,12 @@ function withDevDefaults(config: Config): { config: Config; signingSecret: strin
     // parseConfig requires the secret in production; there, keys may also be minted into Redis.
     return { config, signingSecret: config.signingSecret ?? '' };
   }
+  if (config.redis !== undefined && config.signingSecret === undefined) {
+    // A secret from each replica's own dev.json would make their signatures and form keys disagree.
+    throw new Error(
+      'LOOPPAUSE_SIGNING_SECRET is required with REDIS_URL: every replica must sign with the same secret',
+    );
+  }
   const dev = loadDevState(config.devStateDir);
   // A key minted on the fly is for the embedded store only: with Redis, keys are created on purpose.
   const needsKey = config.apiKeys.length === 0 && config.redis === undefined;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { banner } from '../../src/cli/banner.js';
 import { randomPrefix, startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { startTestService } from '../helpers/service.js';
+import { startTestService, TEST_SIGNING_SECRET } from '../helpers/service.js';
 
 describe('the development API key', () => {
   let redis: TestRedis;
@@ -42,11 +42,10 @@ describe('the development API key', () => {
 
   it('is neither minted nor accepted with Redis; the banner says how to create keys', async () => {
     const saved = JSON.parse(readFileSync(join(devStateDir, 'dev.json'), 'utf8')) as { apiKey: string };
-    const running = await startTestService({
-      ...noKeys(),
-      REDIS_URL: redis.url,
-      LOOPPAUSE_REDIS_PREFIX: randomPrefix(),
-    });
+    const onRedis = { REDIS_URL: redis.url, LOOPPAUSE_REDIS_PREFIX: randomPrefix() };
+    // Nor is a development signing secret: replicas on one Redis must share theirs.
+    await expect(startTestService({ ...noKeys(), ...onRedis })).rejects.toThrow(/LOOPPAUSE_SIGNING_SECRET is required/);
+    const running = await startTestService({ ...noKeys(), ...onRedis, LOOPPAUSE_SIGNING_SECRET: TEST_SIGNING_SECRET });
     try {
       expect(running.devApiKey).toBeUndefined();
       const text = banner(running);
