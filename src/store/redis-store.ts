@@ -241,14 +241,11 @@ export class RedisStore implements Store {
     );
     const jobs: Job[] = [];
     for (let i = 0; i < flat.length; i += 3) {
-      const data = JSON.parse(String(flat[i + 1])) as { kind: string; pause_id: string };
-      jobs.push({
-        id: String(flat[i]),
-        kind: data.kind,
-        pause_id: data.pause_id,
-        run_at: nowMs + leaseMs,
-        attempts: Number(flat[i + 2]),
-      });
+      const id = String(flat[i]);
+      const data = parseJobData(String(flat[i + 1]));
+      // A body no version of LoopPause wrote cannot be run: drop it rather than strand the batch.
+      if (!data) await this.completeJob(id);
+      else jobs.push({ id, ...data, run_at: nowMs + leaseMs, attempts: Number(flat[i + 2]) });
     }
     return jobs;
   }
@@ -363,6 +360,17 @@ export class RedisStore implements Store {
     const pause = fromHash(pauseId, hash);
     if (!pause) return { outcome: 'not_found' };
     return { outcome: outcome === 'ended' ? 'ended' : 'already_final', pause };
+  }
+}
+
+function parseJobData(json: string): { kind: string; pause_id: string } | undefined {
+  try {
+    const data = JSON.parse(json) as { kind?: unknown; pause_id?: unknown };
+    return typeof data.kind === 'string' && typeof data.pause_id === 'string'
+      ? { kind: data.kind, pause_id: data.pause_id }
+      : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -58,6 +58,18 @@ describe('Redis specifics', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  it('drops a job body it cannot read instead of stranding the rest of the batch', async () => {
+    const store = await makeStore();
+    const now = Date.now();
+    await store.redis.hset(store.keys.jobData, 'junk', '{not json');
+    await store.redis.zadd(store.keys.jobQueue, now, 'junk');
+    await store.enqueueJob({ id: 'good', kind: 'email.send', pause_id: 'p1', run_at: now });
+    const claimed = await store.claimDueJobs(now, 60_000, 10);
+    expect(claimed.map((j) => j.id)).toEqual(['good']);
+    expect(await store.redis.hexists(store.keys.jobData, 'junk')).toBe(0);
+    await store.close();
+  });
+
   it('lets an idempotency key whose pause was purged start a new pause (the key outlives the pause)', async () => {
     const store = await makeStore();
     const first = pauseAt(Date.now());
