@@ -1,4 +1,4 @@
-/** Operator policy (SPEC §8): parse a policy file, match a request to its rule, apply the agent's own routing. */
+/** Operator policy: parse a policy file, match a request to its rule, apply the agent's own routing. */
 
 export { CEL_INPUT_LIMITS, CEL_LIMITS, CEL_MAX_MACRO_NESTING, CEL_TIME_BUDGET_MS, CEL_VARIABLES } from './cel.js';
 export { formatDuration, parseDurationMs } from './duration.js';

@@ -22,7 +22,7 @@ export type AgentRoutingResult =
 const MAX_RESPONSE_FIELDS = 10;
 
 /**
- * Combines a matched rule with what the agent asked (SPEC §8 agent_routing):
+ * Combines a matched rule with what the agent asked (agent_routing):
  * - restrict: the agent may only narrow what the rule gives — recipients must be the rule's own, approvers a subset
  *   of the rule's, a quorum at least the rule's, extra response fields, a timeout no longer than the rule's;
  * - allow: as restrict wherever the rule gives a value; where it gives none (no route, no approvers), the agent's is used;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { MAX_TIMEOUT_HOURS, responseFieldSchema, SLACK_TARGET_PATTERN, SLACK_USER_PATTERN } from '../schemas.js';
 import { parseDurationMs } from './duration.js';
 
-/** The YAML document of LOOPPAUSE_POLICY_FILE (SPEC §8). Every object is strict: an unknown key is refused. */
+/** The YAML document of LOOPPAUSE_POLICY_FILE. Every object is strict: an unknown key is refused. */
 
 export const AGENT_ROUTING_MODES = ['allow', 'restrict', 'deny'] as const;
 export const ON_TIMEOUT_OUTCOMES = ['timed_out', 'rejected', 'approved'] as const;

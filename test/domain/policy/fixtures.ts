@@ -1,5 +1,5 @@
-/** The SPEC §8 example, verbatim. */
-export const SPEC_POLICY = `groups:                       # named sets of humans: Slack user ids and/or e-mails
+/** The documented example policy, verbatim. */
+export const EXAMPLE_POLICY = `groups:                       # named sets of humans: Slack user ids and/or e-mails
   finance: [U0SARAH123, cfo@acme.com]
   cfo: [U0CFO45678, cfo@acme.com]
 admins: [admin@acme.com]      # may use the dashboard's admin pages (keys, policy, webhooks)

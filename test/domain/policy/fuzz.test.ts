@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { evaluatePolicy, type Policy, PolicyError, parsePolicy } from '../../../src/domain/policy/index.js';
-import { SPEC_POLICY } from './fixtures.js';
+import { EXAMPLE_POLICY } from './fixtures.js';
 
 const yamlish = fc
   .array(
@@ -162,7 +162,7 @@ describe('evaluatePolicy throws nothing but PolicyError', () => {
   });
 
   it('on inputs of the wrong shape', () => {
-    const result = parsePolicy(SPEC_POLICY);
+    const result = parsePolicy(EXAMPLE_POLICY);
     if (!result.ok) throw new Error(result.errors.join('\n'));
     const policy: Policy = result.policy;
     fc.assert(

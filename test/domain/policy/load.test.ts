@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../../src/domain/hash.js';
 import { type Policy, parsePolicy } from '../../../src/domain/policy/index.js';
-import { SPEC_POLICY } from './fixtures.js';
+import { EXAMPLE_POLICY } from './fixtures.js';
 
 function errorsOf(yaml: string): string[] {
   const result = parsePolicy(yaml);
@@ -15,11 +15,11 @@ function policyOf(yaml: string): Policy {
   return result.policy;
 }
 
-describe('parsePolicy: the SPEC §8 example', () => {
-  const policy = policyOf(SPEC_POLICY);
+describe('parsePolicy: the documented example', () => {
+  const policy = policyOf(EXAMPLE_POLICY);
 
   it('keeps the document-level settings, the digest of the source and the expanded groups', () => {
-    expect(policy.digest).toBe(sha256Hex(SPEC_POLICY));
+    expect(policy.digest).toBe(sha256Hex(EXAMPLE_POLICY));
     expect(policy.agentRouting).toBe('restrict');
     expect(policy.admins).toEqual(['admin@acme.com']);
     expect(policy.groups).toEqual({ finance: ['U0SARAH123', 'cfo@acme.com'], cfo: ['U0CFO45678', 'cfo@acme.com'] });

@@ -7,7 +7,7 @@ import {
   type PolicyInput,
   parsePolicy,
 } from '../../../src/domain/policy/index.js';
-import { SPEC_POLICY } from './fixtures.js';
+import { EXAMPLE_POLICY } from './fixtures.js';
 
 function policyOf(yaml: string): Policy {
   const result = parsePolicy(yaml);
@@ -27,8 +27,8 @@ function policyErrorOf(run: () => unknown): PolicyError {
   throw new Error('expected a PolicyError');
 }
 
-describe('evaluatePolicy: the SPEC §8 example', () => {
-  const policy = policyOf(SPEC_POLICY);
+describe('evaluatePolicy: the documented example', () => {
+  const policy = policyOf(EXAMPLE_POLICY);
 
   it('auto-approves a small refund from support-bot', () => {
     expect(
