@@ -30,8 +30,15 @@ export interface SlackAppOptions {
 
 export interface SlackApp {
   app: App;
-  /** The bot's client, for job handlers (Bolt hands listeners their own). */
+  /** The bot's client for listeners' replies and modals. */
   client: WebClient;
+  /**
+   * Each WebClient pauses its whole queue for a 429's Retry-After, so work that an agent can drive
+   * gets its own: job posts and updates on one, membership and identity lookups on another, which
+   * fails at once when rate-limited (the click is refused, "try again") instead of waiting.
+   */
+  jobClient: WebClient;
+  lookupClient: WebClient;
   /** HTTP mode: Bolt's router, serving POST /slack/events. Absent in Socket Mode. */
   receiver?: ExpressReceiver;
 }
@@ -46,6 +53,8 @@ export function createSlackApp(config: SlackConfig, logger: Logger, options: Sla
     ...(config.apiUrl ? { slackApiUrl: config.apiUrl } : {}),
   };
   const client = new WebClient(config.botToken, clientOptions);
+  const jobClient = new WebClient(config.botToken, clientOptions);
+  const lookupClient = new WebClient(config.botToken, { ...clientOptions, rejectRateLimitedCalls: true });
   let app: App;
   let receiver: ExpressReceiver | undefined;
   if (config.appToken) {
@@ -70,7 +79,7 @@ export function createSlackApp(config: SlackConfig, logger: Logger, options: Sla
   app.error(async (error) => {
     logger.warn({ component: 'slack', err: slackErrorSummary(error) }, 'Slack listener failed');
   });
-  return { app, client, ...(receiver ? { receiver } : {}) };
+  return { app, client, jobClient, lookupClient, ...(receiver ? { receiver } : {}) };
 }
 
 /**

@@ -14,13 +14,14 @@ export function createSlackSurface(options: SlackAppOptions = {}): SurfaceFactor
   return ({ config, service, store, runner, logger }) => {
     if (!config.slack) return undefined;
     const log = logger.child({ surface: 'slack' });
-    const { app, client, receiver } = createSlackApp(config.slack, log, options);
-    const identity = new IdentityResolver(client, log);
-    const audience = new SlackAudience(identity, new SlackChannelMembership(client, log));
+    const { app, client, jobClient, lookupClient, receiver } = createSlackApp(config.slack, log, options);
+    const identity = new IdentityResolver(lookupClient, log);
+    const audience = new SlackAudience(identity, new SlackChannelMembership(lookupClient, log));
     const deps: SlackDeps = { service, store, client, identity, audience, logger: log };
     registerListeners(app, deps);
-    runner.on(JobKind.slackPost, postRequestJob(deps));
-    runner.on(JobKind.pauseEnded, pauseEndedJob(deps));
+    const jobDeps: SlackDeps = { ...deps, client: jobClient };
+    runner.on(JobKind.slackPost, postRequestJob(jobDeps));
+    runner.on(JobKind.pauseEnded, pauseEndedJob(jobDeps));
     const socketMode = receiver === undefined;
     return {
       name: 'slack',

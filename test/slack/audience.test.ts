@@ -151,6 +151,8 @@ describe('Slack: only the audience of a request sees and decides it', () => {
     it.each([
       ['missing_scope', () => fake.failWith('conversations.members', 'missing_scope'), 'channels:read'],
       ['HTTP 500', () => fake.failHttp('conversations.members', 500), 'try again'],
+      // A 429 fails the lookup at once: waiting out Retry-After would stall every Slack call and the modal's 3 s.
+      ['HTTP 429 with Retry-After 600', () => fake.rateLimit('conversations.members', 600), 'try again'],
     ])('%s: refused with a clear message; retried on the next click', async (_, fail, hint) => {
       const channel = `C0UNREAD${Math.random().toString(36).slice(2, 8).toUpperCase()}`;
       fake.members.set(channel, ['U0ALICE']);
