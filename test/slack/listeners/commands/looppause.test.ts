@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { helpMessage } from '../../../../src/slack/blocks/index.js';
 import { ActionId, SLASH_COMMAND } from '../../../../src/slack/ids.js';
 import { registerLooppauseCommand } from '../../../../src/slack/listeners/commands/looppause.js';
+import { pendingSlackPauses } from '../../../../src/slack/listeners/pending.js';
 import { buildCommandArgs, buttonValues, captureListeners, slackDepsOverMemory } from '../../../helpers/slack-unit.js';
 import { requestArgs, T0 } from '../../../helpers/use-cases.js';
 
@@ -47,6 +48,28 @@ describe('/looppause', () => {
 
     const forBob = await w.run('pending', BOB);
     expect(buttonValues(forBob.blocks, ActionId.approve)).toEqual([dmToBob, secret, inOps]);
+  });
+
+  it('requests the caller may not see do not push theirs off the list, and Show more goes on after the last shown', async () => {
+    const w = world();
+    const adas: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      adas.push(await w.ask({ recipient_slack: OPS }));
+      w.clock.advance(1000);
+    }
+    // Newer than all of Ada's: 60 requests to a channel she is not in.
+    for (let i = 0; i < 60; i++) {
+      await w.ask({ recipient_slack: SECRET_CHANNEL });
+      w.clock.advance(1000);
+    }
+    const first = await w.run('', ADA);
+    const newestFirst = [...adas].reverse();
+    expect(buttonValues(first.blocks, ActionId.approve)).toEqual(newestFirst.slice(0, 10));
+    const more = buttonValues(first.blocks, ActionId.listMore);
+    expect(more).toHaveLength(1);
+    const page = await pendingSlackPauses(w.deps, ADA, more[0]);
+    expect(page.items.map((p) => p.pause_id)).toEqual(newestFirst.slice(10));
+    expect(page.next_cursor).toBeNull();
   });
 
   it('leaves out requests past their deadline', async () => {
