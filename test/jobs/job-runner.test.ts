@@ -156,6 +156,22 @@ describe('JobRunner', () => {
     }
   });
 
+  it('hands back a job this replica has no handler for, so a replica that has one runs it', async () => {
+    const { store, runner, advance, now } = setup(8);
+    await store.enqueueJob({ id: 'slack.post:p1', kind: 'slack.post', pause_id: 'p1', run_at: now() });
+    await runner.tick();
+    const posted: string[] = [];
+    const withSlack = new JobRunner({ store, logger, now, leaseMs: 60_000 });
+    withSlack.on('slack.post', async (job) => void posted.push(job.pause_id));
+    advance(1_300);
+    await withSlack.tick();
+    expect(posted).toEqual(['p1']);
+    // A pause that ended with no surface to update is simply done.
+    await store.enqueueJob({ id: 'ended:p2', kind: 'pause.ended', pause_id: 'p2', run_at: now() });
+    await runner.tick();
+    expect(await store.nextWakeAt()).toBeNull();
+  });
+
   it('backs off exponentially within bounds', () => {
     for (let attempt = 1; attempt <= 20; attempt++) {
       const ms = backoffMs(attempt);
