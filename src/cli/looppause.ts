@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { loadConfig } from '../config.js';
 import { keysCommand } from './keys.js';
+import { policyCommand } from './policy.js';
 import { serveCommand } from './serve.js';
 import { verifyCommand } from './verify.js';
 
@@ -12,6 +13,9 @@ const USAGE = `usage: looppause <command>
   keys revoke --name NAME       revoke an API key
   verify                        read a check_approval result on stdin and check its signature
                                 with LOOPPAUSE_SIGNING_SECRET; exit 0 when valid
+  policy check FILE             validate a policy file and list its rules; exit 1 naming each problem
+  policy explain --file FILE --agent NAME --action TEXT [--details JSON]
+                                which rule a request meets, and its routing
 `;
 
 const [command, ...rest] = process.argv.slice(2);
@@ -24,6 +28,8 @@ async function main(): Promise<number> {
       return keysCommand(loadConfig(), rest);
     case 'verify':
       return verifyCommand(loadConfig());
+    case 'policy':
+      return policyCommand(rest);
     case undefined:
     case 'help':
     case '--help':
