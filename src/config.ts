@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isKeyOwner, KEY_OWNER_RULE } from './domain/key-owner.js';
 import { SLACK_TARGET_PATTERN } from './domain/schemas.js';
 
 /** Environment → typed config. The only module that reads `process.env`. */
@@ -82,6 +83,10 @@ const envSchema = z.object({
 export interface ApiKeyConfig {
   name: string;
   key: string;
+  /** The human behind the key: an e-mail address or a Slack user id. */
+  owner?: string;
+  /** May use the admin endpoints (`POST /v1/policy/explain`); absent is false. */
+  admin?: boolean;
 }
 
 export interface SlackConfig {
@@ -186,26 +191,46 @@ function crossVariableErrors(env: Record<string, string | undefined>): string[] 
   return errors;
 }
 
+/**
+ * `name:key`, `name:key:owner`, `name:key:owner:admin` or `name:key::admin`, comma-separated.
+ * Messages name the entry by position (and by name once the name is known), never its key or
+ * owner: a key that holds a colon would otherwise leak its tail as the "owner".
+ */
 function parseApiKeys(raw: string | undefined, errors: string[]): ApiKeyConfig[] {
   if (!raw) return [];
   const keys: ApiKeyConfig[] = [];
-  for (const [i, pair] of raw.split(',').entries()) {
-    const trimmed = pair.trim();
-    const colon = trimmed.indexOf(':');
-    const name = trimmed.slice(0, colon);
-    const key = trimmed.slice(colon + 1);
-    if (colon <= 0 || !/^[A-Za-z0-9._-]{1,64}$/.test(name) || key.length < 16) {
+  for (const [i, entry] of raw.split(',').entries()) {
+    const where = `LOOPPAUSE_API_KEYS: entry ${i + 1}`;
+    const [name = '', key = '', owner, admin, ...rest] = entry.trim().split(':');
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(name) || key.length < 16) {
       errors.push(
-        `LOOPPAUSE_API_KEYS: entry ${i + 1} must be name:key (name of letters, digits, . _ -; key of 16+ characters)`,
+        `${where} must be name:key, name:key:owner or name:key:owner:admin ` +
+          '(name of letters, digits, . _ -; key of 16+ characters, no ":")',
       );
+      continue;
+    }
+    if (rest.length > 0) {
+      errors.push(`${where} (${name}) has too many ":" parts (name:key:owner:admin at most; keys may not hold ":")`);
+      continue;
+    }
+    if (admin !== undefined && admin !== 'admin') {
+      errors.push(`${where} (${name}): the part after the owner may only be "admin"`);
+      continue;
+    }
+    if (owner !== undefined && owner === '' && admin === undefined) {
+      errors.push(`${where} (${name}) ends in ":": give an owner after it, or leave the colon out`);
+      continue;
+    }
+    if (owner && !isKeyOwner(owner)) {
+      errors.push(`${where} (${name}): the owner ${KEY_OWNER_RULE}`);
       continue;
     }
     if (keys.some((k) => k.name === name)) {
       // The name is the agent identity that scopes pauses: two keys with one name would share them.
-      errors.push(`LOOPPAUSE_API_KEYS: entry ${i + 1} repeats the name ${name}; names must be unique`);
+      errors.push(`${where} repeats the name ${name}; names must be unique`);
       continue;
     }
-    keys.push({ name, key });
+    keys.push({ name, key, admin: admin === 'admin', ...(owner ? { owner } : {}) });
   }
   return keys;
 }

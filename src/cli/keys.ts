@@ -1,7 +1,10 @@
 import type { Config } from '../config.js';
 import { newSecretToken } from '../domain/ids.js';
+import { isKeyOwner, KEY_OWNER_RULE } from '../domain/key-owner.js';
 import { hashApiKey } from '../http/auth.js';
 import { RedisStore } from '../store/redis-store.js';
+
+const USAGE = 'usage: looppause keys create --name NAME [--owner OWNER] [--admin] | list | revoke --name NAME\n';
 
 /** `looppause keys create|list|revoke`: API keys minted into Redis, stored as SHA-256 only. */
 export async function keysCommand(config: Config, args: string[]): Promise<number> {
@@ -18,6 +21,13 @@ export async function keysCommand(config: Config, args: string[]): Promise<numbe
     process.stderr.write(`looppause keys ${action}: --name NAME is required (letters, digits, . _ -; max 64)\n`);
     return 2;
   }
+  const owner = flagValue(flags, '--owner');
+  const hasOwner = flags.some((f) => f === '--owner' || f.startsWith('--owner='));
+  if (action === 'create' && hasOwner && (owner === undefined || !isKeyOwner(owner))) {
+    process.stderr.write(`looppause keys create: --owner ${KEY_OWNER_RULE}, e.g. --owner sarah@acme.com\n`);
+    return 2;
+  }
+  const admin = flags.includes('--admin');
   if (action === 'create' && config.apiKeys.some((k) => k.name === name)) {
     process.stderr.write(`looppause keys create: ${name} is already a key name in LOOPPAUSE_API_KEYS; pick another\n`);
     return 1;
@@ -32,17 +42,25 @@ export async function keysCommand(config: Config, args: string[]): Promise<numbe
           name: name as string,
           hash: hashApiKey(key),
           created_at: new Date().toISOString(),
+          ...(owner ? { owner } : {}),
+          ...(admin ? { admin: true } : {}),
         });
         if (!stored) {
           process.stderr.write(`looppause keys create: a key named ${name} exists; revoke it first\n`);
           return 1;
         }
         process.stdout.write(`${key}\n`);
-        process.stderr.write(`Created API key "${name}". It is shown once; store it now.\n`);
+        const about = [owner ? `owned by ${owner}` : '', admin ? 'admin' : ''].filter(Boolean).join(', ');
+        process.stderr.write(
+          `Created API key "${name}"${about ? ` (${about})` : ''}. It is shown once; store it now.\n`,
+        );
         return 0;
       }
       case 'list': {
-        for (const key of await store.listApiKeys()) process.stdout.write(`${key.name}\t${key.created_at}\n`);
+        // One key a line, tab-separated: name, created_at, owner (- for none), admin or -.
+        for (const key of await store.listApiKeys()) {
+          process.stdout.write(`${key.name}\t${key.created_at}\t${key.owner ?? '-'}\t${key.admin ? 'admin' : '-'}\n`);
+        }
         return 0;
       }
       case 'revoke': {
@@ -51,7 +69,7 @@ export async function keysCommand(config: Config, args: string[]): Promise<numbe
         return revoked ? 0 : 1;
       }
       default:
-        process.stderr.write('usage: looppause keys create --name NAME | list | revoke --name NAME\n');
+        process.stderr.write(USAGE);
         return 2;
     }
   } finally {

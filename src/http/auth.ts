@@ -1,16 +1,31 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import type { ApiKeyConfig } from '../config.js';
 import { LoopPauseError } from '../domain/errors.js';
 import { sha256Hex } from '../domain/hash.js';
-import type { ApiKeys } from '../store/ports/api-keys.js';
+import type { ApiKeys, StoredApiKey } from '../store/ports/api-keys.js';
 import { sendError } from './errors.js';
 
 export function hashApiKey(key: string): string {
   return sha256Hex(key);
 }
 
-type Cached = { name: string | null; until: number };
+/**
+ * Who a request comes from: the key's name (the pause's `agent_id`), the human who owns the key
+ * and whether it may use the admin endpoints. Set as `res.locals.agent` (and the name as
+ * `res.locals.agentId`) by {@link ApiKeyAuth.middleware}.
+ */
+export interface AgentIdentity {
+  id: string;
+  owner?: string;
+  admin: boolean;
+}
+
+function identity(key: Pick<StoredApiKey, 'name' | 'owner' | 'admin'>): AgentIdentity {
+  return { id: key.name, admin: key.admin === true, ...(key.owner ? { owner: key.owner } : {}) };
+}
+
+type Cached = { agent: AgentIdentity | null; until: number };
 
 /** Entries per cache; past it the oldest entry goes. */
 const CACHE_LIMIT = 10_000;
@@ -22,7 +37,7 @@ const CACHE_LIMIT = 10_000;
  * unknown keys are cached apart, so a flood of random keys cannot push out the valid ones.
  */
 export class ApiKeyAuth {
-  private readonly configured: { name: string; hash: Buffer }[];
+  private readonly configured: { agent: AgentIdentity; hash: Buffer }[];
   private readonly valid = new Map<string, Cached>();
   private readonly invalid = new Map<string, Cached>();
 
@@ -32,35 +47,36 @@ export class ApiKeyAuth {
     private readonly cacheMs = 5_000,
     private readonly now: () => number = Date.now,
   ) {
-    this.configured = keys.map((k) => ({ name: k.name, hash: Buffer.from(hashApiKey(k.key), 'hex') }));
+    this.configured = keys.map((k) => ({ agent: identity(k), hash: Buffer.from(hashApiKey(k.key), 'hex') }));
   }
 
-  /** The agent id (key name) for a presented key, or null. */
-  async authenticate(presented: string): Promise<string | null> {
+  /** The identity behind a presented key, or null. */
+  async authenticate(presented: string): Promise<AgentIdentity | null> {
     const hash = hashApiKey(presented);
     const digest = Buffer.from(hash, 'hex');
-    let match: string | null = null;
-    for (const key of this.configured) if (timingSafeEqual(key.hash, digest)) match = key.name;
-    if (match) return match;
+    let match: AgentIdentity | null = null;
+    for (const key of this.configured) if (timingSafeEqual(key.hash, digest)) match = key.agent;
+    if (match) return { ...match };
     const cached = this.valid.get(hash) ?? this.invalid.get(hash);
-    if (cached && cached.until > this.now()) return cached.name;
-    const name = (await this.store.findApiKey(hash))?.name ?? null;
+    if (cached && cached.until > this.now()) return cached.agent && { ...cached.agent };
+    const stored = await this.store.findApiKey(hash);
+    const agent = stored ? identity(stored) : null;
     this.valid.delete(hash);
     this.invalid.delete(hash);
-    remember(name ? this.valid : this.invalid, hash, { name, until: this.now() + this.cacheMs });
-    return name;
+    remember(agent ? this.valid : this.invalid, hash, { agent, until: this.now() + this.cacheMs });
+    return agent && { ...agent };
   }
 
   middleware(): RequestHandler {
     return async (req, res, next) => {
       const header = req.headers.authorization ?? '';
       const match = /^Bearer\s+(\S{1,512})\s*$/i.exec(header);
-      const agentId = match?.[1] ? await this.authenticate(match[1]).catch(() => undefined) : null;
-      if (agentId === undefined) {
+      const agent = match?.[1] ? await this.authenticate(match[1]).catch(() => undefined) : null;
+      if (agent === undefined) {
         sendError(res, new LoopPauseError('unavailable', 'the store is unreachable; try again shortly'));
         return;
       }
-      if (!agentId) {
+      if (!agent) {
         res.setHeader('WWW-Authenticate', 'Bearer realm="looppause"');
         sendError(
           res,
@@ -72,11 +88,29 @@ export class ApiKeyAuth {
         );
         return;
       }
-      res.locals.agentId = agentId;
+      res.locals.agent = agent;
+      res.locals.agentId = agent.id;
       next();
     };
   }
 }
+
+/** The identity {@link ApiKeyAuth.middleware} resolved for this request, if it ran. */
+export function agentOf(res: Response): AgentIdentity | undefined {
+  return res.locals.agent as AgentIdentity | undefined;
+}
+
+/**
+ * After {@link ApiKeyAuth.middleware}: only admin keys pass; any other key gets 403 `forbidden`.
+ * Without an identity (the middleware did not run) it refuses too: it fails closed.
+ */
+export const requireAdmin: RequestHandler = (_req, res, next) => {
+  if (agentOf(res)?.admin === true) {
+    next();
+    return;
+  }
+  sendError(res, new LoopPauseError('forbidden', 'this needs an admin API key', 'authorization'));
+};
 
 function remember(cache: Map<string, Cached>, hash: string, entry: Cached): void {
   if (cache.size >= CACHE_LIMIT) {

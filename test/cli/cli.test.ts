@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiKeyAuth, hashApiKey } from '../../src/http/auth.js';
 import type { RunningService } from '../../src/main.js';
 import { runCli } from '../helpers/cli.js';
 import { eventually } from '../helpers/eventually.js';
@@ -104,7 +105,7 @@ describe('looppause keys on a real Redis', () => {
 
     const listed = await runCli(['keys', 'list'], env);
     expect(listed.code).toBe(0);
-    expect(listed.stdout).toMatch(/^ci-bot\t\d{4}-/m);
+    expect(listed.stdout).toMatch(/^ci-bot\t\d{4}-\S+\t-\t-$/m);
     expect(listed.stdout).not.toContain(key);
 
     const again = await runCli(['keys', 'create', '--name', 'ci-bot'], env);
@@ -116,6 +117,54 @@ describe('looppause keys on a real Redis', () => {
     await eventually(async () => ((await createPause(key)).status === 401 ? true : undefined), 8000);
     expect((await runCli(['keys', 'list'], env)).stdout).not.toContain('ci-bot');
     expect((await runCli(['keys', 'revoke', '--name', 'ci-bot'], env)).code).toBe(1);
+  });
+
+  it('create --owner --admin stores both; list shows them; the service sees the identity', async () => {
+    const owned = await runCli(['keys', 'create', '--name', 'owned-bot', '--owner', 'sarah@acme.com'], env);
+    expect(owned.code).toBe(0);
+    expect(owned.stderr).toContain('owned by sarah@acme.com');
+    const admin = await runCli(['keys', 'create', '--name', 'admin-bot', '--owner=U0SARAH123', '--admin'], env);
+    expect(admin.code).toBe(0);
+    const bare = await runCli(['keys', 'create', '--admin', '--name', 'ops-bot'], env);
+    expect(bare.code).toBe(0);
+
+    const listed = (await runCli(['keys', 'list'], env)).stdout;
+    expect(listed).toMatch(/^admin-bot\t\d{4}-\S+\tU0SARAH123\tadmin$/m);
+    expect(listed).toMatch(/^ops-bot\t\d{4}-\S+\t-\tadmin$/m);
+    expect(listed).toMatch(/^owned-bot\t\d{4}-\S+\tsarah@acme\.com\t-$/m);
+
+    // Stored, hashed, as the running service reads it.
+    const stored = await running.store.findApiKey(hashApiKey(admin.stdout.trim()));
+    expect(stored).toMatchObject({ name: 'admin-bot', owner: 'U0SARAH123', admin: true });
+    const auth = new ApiKeyAuth([], running.store);
+    expect(await auth.authenticate(admin.stdout.trim())).toEqual({ id: 'admin-bot', owner: 'U0SARAH123', admin: true });
+    expect(await auth.authenticate(owned.stdout.trim())).toEqual({
+      id: 'owned-bot',
+      owner: 'sarah@acme.com',
+      admin: false,
+    });
+    expect(await auth.authenticate(bare.stdout.trim())).toEqual({ id: 'ops-bot', admin: true });
+    expect((await createPause(owned.stdout.trim())).status).toBe(201);
+
+    for (const name of ['owned-bot', 'admin-bot', 'ops-bot']) {
+      expect((await runCli(['keys', 'revoke', '--name', name], env)).code).toBe(0);
+    }
+  });
+
+  it('refuses a bad owner with exit 2 and stores nothing', async () => {
+    for (const owner of [
+      ['--owner', 'sarah'],
+      ['--owner', '#finance'],
+      ['--owner='],
+      ['--owner'],
+      ['--owner', '--admin'],
+    ]) {
+      const bad = await runCli(['keys', 'create', '--name', 'bad-owner', ...owner], env);
+      expect(bad.code, owner.join(' ')).toBe(2);
+      expect(bad.stderr).toContain('--owner must be an e-mail address or a Slack user id');
+      expect(bad.stdout).toBe('');
+    }
+    expect((await runCli(['keys', 'list'], env)).stdout).not.toContain('bad-owner');
   });
 
   it('refuses a bad name, an unknown action, and a missing REDIS_URL with a clear line', async () => {
