@@ -69,6 +69,7 @@ const envSchema = z.object({
       message:
         'must be comma-separated #channel names, channel ids (C…/G…) or user ids (U…/W…), e.g. #approvals,C0123ABCD',
     }),
+  LOOPPAUSE_POLICY_FILE: optionalString,
   LOOPPAUSE_MAX_WAITING_PER_KEY: z.coerce.number().int().min(0).max(100_000).default(100),
   LOOPPAUSE_METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, {
     message: 'must be at least 16 characters',
@@ -115,6 +116,8 @@ export interface Config {
   allowedEmailDomains?: string[];
   /** When set, `recipient_slack` must be one of these: `#name` (lower case), a channel id or a user id. */
   allowedSlackChannels?: string[];
+  /** The operator's policy (YAML); unset: agents name recipients within the allow-lists. */
+  policyFile?: string;
   /** Waiting `check_approval` calls one API key may hold on one replica; past it a call answers at once. */
   maxWaitingPerKey: number;
   /** When set, `/metrics` needs `Authorization: Bearer <token>`. */
@@ -163,6 +166,7 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
   if (e.LOOPPAUSE_ALLOWED_EMAIL_DOMAINS) config.allowedEmailDomains = e.LOOPPAUSE_ALLOWED_EMAIL_DOMAINS;
   if (e.LOOPPAUSE_ALLOWED_SLACK_CHANNELS) config.allowedSlackChannels = e.LOOPPAUSE_ALLOWED_SLACK_CHANNELS;
   if (e.LOOPPAUSE_METRICS_TOKEN) config.metricsToken = e.LOOPPAUSE_METRICS_TOKEN;
+  if (e.LOOPPAUSE_POLICY_FILE) config.policyFile = e.LOOPPAUSE_POLICY_FILE;
   if (e.REDIS_URL) config.redis = { url: e.REDIS_URL, prefix: e.LOOPPAUSE_REDIS_PREFIX };
   if (e.LOOPPAUSE_SIGNING_SECRET) config.signingSecret = e.LOOPPAUSE_SIGNING_SECRET;
   if (e.SLACK_BOT_TOKEN && e.SLACK_SIGNING_SECRET) {

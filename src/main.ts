@@ -6,6 +6,7 @@ import { createHttpApp } from './http/app.js';
 import { ApiKeyAuth } from './http/auth.js';
 import { JobRunner } from './jobs/job-runner.js';
 import { Metrics } from './metrics.js';
+import { PolicyFile } from './policy/policy-file.js';
 import { currentRequestId } from './request-context.js';
 import { MemoryStore } from './store/memory-store.js';
 import { RedisStore } from './store/redis-store.js';
@@ -18,6 +19,8 @@ export interface RunningService {
   url: string;
   port: number;
   config: Config;
+  /** The operator's policy file, when LOOPPAUSE_POLICY_FILE is set. */
+  policy?: PolicyFile;
   store: Store;
   service: ApprovalService;
   runner: JobRunner;
@@ -39,6 +42,8 @@ export interface StartOptions {
 export async function startService(config: Config, options: StartOptions = {}): Promise<RunningService> {
   const logger = options.logger ?? createLogger(config);
   const resolved = withDevDefaults(config);
+  // A broken policy file stops start-up, before anything is served.
+  const policy = resolved.config.policyFile ? new PolicyFile(resolved.config.policyFile, logger) : undefined;
   const store: Store = resolved.config.redis
     ? new RedisStore({ url: resolved.config.redis.url, prefix: resolved.config.redis.prefix })
     : new MemoryStore();
@@ -60,6 +65,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     ...(resolved.config.allowedSlackChannels ? { allowedSlackChannels: resolved.config.allowedSlackChannels } : {}),
     maxWaitingPerKey: resolved.config.maxWaitingPerKey,
     metrics,
+    ...(policy ? { policy } : {}),
   });
   const context = { config: resolved.config, service, store, runner, logger };
   const surfaces = (options.surfaces ?? surfaceFactories)
@@ -80,6 +86,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
   const server = await listen(app, resolved.config.port, resolved.config.host);
   for (const surface of surfaces) await surface.start?.();
   runner.start();
+  policy?.watch();
 
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : resolved.config.port;
@@ -107,12 +114,14 @@ export async function startService(config: Config, options: StartOptions = {}): 
         await Promise.race([closed, delay(10_000)]);
         clearInterval(reaper);
         server.closeAllConnections();
+        policy?.close();
         await store.close();
       })();
       return closing;
     },
   };
   if (resolved.devApiKey) running.devApiKey = resolved.devApiKey;
+  if (policy) running.policy = policy;
   return running;
 }
 

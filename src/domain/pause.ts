@@ -36,6 +36,8 @@ export interface Pause {
   response?: SignedDecision;
   ended_at?: string;
   cancel_reason?: string;
+  /** The operator policy rule that matched the request, when a policy file is in force. */
+  policy_rule?: string;
   delivery: Deliveries;
 }
 
@@ -79,6 +81,7 @@ export interface PauseView {
   expires_at: string;
   response?: SignedDecision;
   cancel_reason?: string;
+  policy_rule?: string;
   message?: string;
 }
 
@@ -93,6 +96,7 @@ export function toView(pause: Pause): PauseView {
   };
   if (pause.response) view.response = pause.response;
   if (pause.status === 'expired' && pause.cancel_reason) view.cancel_reason = pause.cancel_reason;
+  if (pause.policy_rule !== undefined) view.policy_rule = pause.policy_rule;
   if (pause.status === 'pending') view.message = PENDING_HINT;
   return view;
 }

@@ -20,66 +20,66 @@ export const responseFieldSchema = z.strictObject({
   required: z.boolean().optional().describe('When true the human cannot decide without answering. Default false.'),
 });
 
-export const requestApprovalSchema = z
-  .strictObject({
-    action_description: z
-      .string({ error: 'is required: a string describing the action' })
-      .min(1, 'must not be empty')
-      .max(3000, 'must be at most 3000 characters')
-      .describe(
-        'Plain-language description of the exact action you are about to take, e.g. "Drop table users in prod".',
-      ),
-    action_details: z
-      .record(z.string().min(1).max(150), z.string().max(2000), {
-        error: 'is required: an object of string → string (may be {})',
-      })
-      .refine((o) => Object.keys(o).length <= 50, 'must have at most 50 entries')
-      .describe('Key facts as string → string pairs, shown as a table (at most 50). Use {} when there are none.'),
-    recipient_email: email
-      .optional()
-      .describe('E-mail address of the human who decides (fallback when Slack is also given).'),
-    recipient_slack: z
-      .string()
-      .regex(SLACK_TARGET_PATTERN, 'must be #channel-name, a channel id (C…/G…) or a user id (U…/W…)')
-      .optional()
-      .describe('Slack destination: "#channel", a channel id (C…/G…) or a user id (U…/W…) for a DM.'),
-    timeout_hours: z
-      .number({ error: 'must be a number' })
-      .positive('must be greater than 0')
-      .max(MAX_TIMEOUT_HOURS, `must be at most ${MAX_TIMEOUT_HOURS}`)
-      .default(24)
-      .describe('Hours until the request times out (default 24, max 168; fractions allowed, 0.01 = 36 s).'),
-    idempotency_key: z
-      .string()
-      .min(1)
-      .max(200)
-      .optional()
-      .describe('Retry-safe key: the same key returns the same pause and sends no second message.'),
-    response_fields: z
-      .array(responseFieldSchema)
-      .max(10, 'must have at most 10 entries')
-      .refine((a) => new Set(a.map((f) => f.name)).size === a.length, 'names must be unique')
-      .optional()
-      .describe('Extra answers to collect from the human (e.g. a PO number); they arrive in response.fields.'),
-    approvers: z
-      .array(
-        z
-          .string()
-          .max(254)
-          .refine(
-            (s) => SLACK_USER_PATTERN.test(s) || email.safeParse(s).success,
-            'must be an e-mail address or a Slack user id (U…/W…)',
-          ),
-      )
-      .min(1, 'must not be empty when given')
-      .max(50, 'must have at most 50 entries')
-      .optional()
-      .describe('Only these people (e-mails or Slack user ids) may decide; anyone else is refused.'),
-  })
-  .refine((a) => a.recipient_email !== undefined || a.recipient_slack !== undefined, {
-    message: 'at least one of recipient_email or recipient_slack is required',
-    path: ['recipient_slack'],
-  });
+/** The arguments alone; whether a recipient is required depends on whether a policy routes the request. */
+export const requestArgumentsSchema = z.strictObject({
+  action_description: z
+    .string({ error: 'is required: a string describing the action' })
+    .min(1, 'must not be empty')
+    .max(3000, 'must be at most 3000 characters')
+    .describe('Plain-language description of the exact action you are about to take, e.g. "Drop table users in prod".'),
+  action_details: z
+    .record(z.string().min(1).max(150), z.string().max(2000), {
+      error: 'is required: an object of string → string (may be {})',
+    })
+    .refine((o) => Object.keys(o).length <= 50, 'must have at most 50 entries')
+    .describe('Key facts as string → string pairs, shown as a table (at most 50). Use {} when there are none.'),
+  recipient_email: email
+    .optional()
+    .describe('E-mail address of the human who decides (fallback when Slack is also given).'),
+  recipient_slack: z
+    .string()
+    .regex(SLACK_TARGET_PATTERN, 'must be #channel-name, a channel id (C…/G…) or a user id (U…/W…)')
+    .optional()
+    .describe('Slack destination: "#channel", a channel id (C…/G…) or a user id (U…/W…) for a DM.'),
+  timeout_hours: z
+    .number({ error: 'must be a number' })
+    .positive('must be greater than 0')
+    .max(MAX_TIMEOUT_HOURS, `must be at most ${MAX_TIMEOUT_HOURS}`)
+    .default(24)
+    .describe('Hours until the request times out (default 24, max 168; fractions allowed, 0.01 = 36 s).'),
+  idempotency_key: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('Retry-safe key: the same key returns the same pause and sends no second message.'),
+  response_fields: z
+    .array(responseFieldSchema)
+    .max(10, 'must have at most 10 entries')
+    .refine((a) => new Set(a.map((f) => f.name)).size === a.length, 'names must be unique')
+    .optional()
+    .describe('Extra answers to collect from the human (e.g. a PO number); they arrive in response.fields.'),
+  approvers: z
+    .array(
+      z
+        .string()
+        .max(254)
+        .refine(
+          (s) => SLACK_USER_PATTERN.test(s) || email.safeParse(s).success,
+          'must be an e-mail address or a Slack user id (U…/W…)',
+        ),
+    )
+    .min(1, 'must not be empty when given')
+    .max(50, 'must have at most 50 entries')
+    .optional()
+    .describe('Only these people (e-mails or Slack user ids) may decide; anyone else is refused.'),
+});
+
+/** Without an operator policy the agent names where the request goes. */
+export const requestApprovalSchema = requestArgumentsSchema.refine(
+  (a) => a.recipient_email !== undefined || a.recipient_slack !== undefined,
+  { message: 'at least one of recipient_email or recipient_slack is required', path: ['recipient_slack'] },
+);
 
 export type ApprovalRequest = z.output<typeof requestApprovalSchema>;
 export type ApprovalRequestInput = z.input<typeof requestApprovalSchema>;

@@ -7,6 +7,6 @@ export type PauseStatus = (typeof PAUSE_STATUSES)[number];
 export const DECISIONS = ['approved', 'rejected'] as const;
 export type Decision = (typeof DECISIONS)[number];
 
-/** Where a human decided. */
-export const DECISION_CHANNELS = ['slack', 'email', 'web'] as const;
+/** Where a decision was made: by a human in Slack, by e-mail or on the web, or by the operator's policy. */
+export const DECISION_CHANNELS = ['slack', 'email', 'web', 'policy'] as const;
 export type DecisionChannel = (typeof DECISION_CHANNELS)[number];

@@ -66,7 +66,7 @@ function requestSummary(pause: Pause, nowMs: number): string {
   return (
     `<h1>${escapeMultiline(request.action_description)}</h1>` +
     (rows.length > 0 ? `<table>${rows.join('')}</table>` : '') +
-    `<p class="meta">Requested by <strong>${escapeHtml(pause.agent_id)}</strong></p>` +
+    `<p class="meta">Requested by <strong>${escapeHtml(pause.agent_id)}</strong>${pause.policy_rule === undefined ? '' : ` · policy rule <strong>${escapeHtml(pause.policy_rule)}</strong>`}</p>` +
     `<p class="meta">Expires ${escapeHtml(formatUtc(pause.expires_at))} (${escapeHtml(formatRelative(pause.expires_at, nowMs))})</p>`
   );
 }

@@ -3,7 +3,7 @@ import { escapeHtml, escapeMultiline, formatRelative, formatUtc, oneLine, stripC
 
 /** What the request e-mail needs besides the pause: where its links go, and "now" for the relative expiry. */
 export interface RequestEmailInput {
-  pause: Pick<Pause, 'pause_id' | 'agent_id' | 'expires_at' | 'request'>;
+  pause: Pick<Pause, 'pause_id' | 'agent_id' | 'expires_at' | 'request' | 'policy_rule'>;
   /** The decision page for this recipient: `…/decide/<token>`. */
   decideUrl: string;
   nowMs: number;
@@ -37,6 +37,7 @@ export function renderRequestEmail({ pause, decideUrl, nowMs }: RequestEmailInpu
       ? ['Details:', ...details.map(([k, v]) => `  ${oneLine(k, 150)}: ${oneLine(v, 2000)}`), '']
       : []),
     `Requested by: ${oneLine(pause.agent_id, 150)}`,
+    ...(pause.policy_rule === undefined ? [] : [`Policy rule: ${oneLine(pause.policy_rule, 100)}`]),
     `Expires: ${expiry}`,
     ...(fields.length > 0
       ? [
@@ -85,7 +86,7 @@ export function renderRequestEmail({ pause, decideUrl, nowMs }: RequestEmailInpu
 <tr><td style="${font}padding:20px 24px 4px 24px;font-size:12px;color:#71717a;text-transform:uppercase;letter-spacing:1px;">Approval needed</td></tr>
 <tr><td style="${font}padding:4px 24px 16px 24px;font-size:17px;line-height:24px;color:#111111;font-weight:bold;word-break:break-word;">${escapeMultiline(request.action_description)}</td></tr>
 ${detailsTable}
-<tr><td style="${font}padding:0 24px 4px 24px;font-size:13px;color:#555555;">Requested by <strong style="color:#111111;">${escapeHtml(pause.agent_id)}</strong></td></tr>
+<tr><td style="${font}padding:0 24px 4px 24px;font-size:13px;color:#555555;">Requested by <strong style="color:#111111;">${escapeHtml(pause.agent_id)}</strong>${pause.policy_rule === undefined ? '' : ` · policy rule <strong style="color:#111111;">${escapeHtml(pause.policy_rule)}</strong>`}</td></tr>
 <tr><td style="${font}padding:0 24px 16px 24px;font-size:13px;color:#555555;">Expires ${escapeHtml(expiry)}</td></tr>
 ${fieldsNote}
 <tr><td style="padding:8px 24px 20px 24px;"><table role="presentation" cellpadding="0" cellspacing="0" border="0"><tr>${button(approveUrl, 'Approve', '#15803d')}<td width="12" style="width:12px;">&nbsp;</td>${button(rejectUrl, 'Reject', '#b91c1c')}</tr></table></td></tr>

@@ -6,7 +6,7 @@ import type { Metrics } from '../metrics.js';
 import type { StoreHealth } from '../store/ports/lifecycle.js';
 import type { RateLimits } from '../store/ports/rate-limits.js';
 import type { ApprovalService } from '../use-cases/approval-service.js';
-import type { ApiKeyAuth } from './auth.js';
+import { type ApiKeyAuth, requireAdmin } from './auth.js';
 import { errorHandler, sendError } from './errors.js';
 import { hostGuard } from './host-guard.js';
 import { rateLimit } from './rate-limit.js';
@@ -14,6 +14,7 @@ import { requestLog } from './request-log.js';
 import { healthRouter } from './routes/health.js';
 import { metricsRouter } from './routes/metrics.js';
 import { pausesRouter } from './routes/pauses.js';
+import { policyRouter } from './routes/policy.js';
 
 export interface HttpAppOptions {
   service: ApprovalService;
@@ -60,6 +61,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
     mcpRouter(service, logger),
   );
   app.use('/v1/pauses', authenticate, json, limit, pausesRouter(service));
+  app.use('/v1/policy', authenticate, requireAdmin, json, limit, policyRouter(service));
   for (const mount of options.mounts ?? []) app.use(mount.path, mount.router);
 
   app.use((_req, res) => {

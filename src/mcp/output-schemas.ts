@@ -35,6 +35,7 @@ export const checkApprovalOutput = z.object({
   expires_at: z.string(),
   response: signedResponseOutput.optional(),
   cancel_reason: z.string().optional(),
+  policy_rule: z.string().optional().describe('The operator policy rule that matched the request.'),
   message: z.string().optional(),
 });
 

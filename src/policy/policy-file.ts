@@ -2,6 +2,7 @@ import { type FSWatcher, readFileSync, watch } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { type Policy, parsePolicy } from '../domain/policy/index.js';
+import { notYetEnforced } from './not-yet-enforced.js';
 
 /** A broken policy file: every problem, each naming its place. */
 export class PolicyFileError extends Error {
@@ -14,7 +15,7 @@ export class PolicyFileError extends Error {
   }
 }
 
-/** Reads and validates the file; throws PolicyFileError (or the read error) rather than guessing. */
+/** Reads and validates the file; throws PolicyFileError rather than guessing. */
 export function readPolicyFile(path: string): Policy {
   let text: string;
   try {
@@ -28,6 +29,14 @@ export function readPolicyFile(path: string): Policy {
 }
 
 const RELOAD_DEBOUNCE_MS = 100;
+
+/** A policy this server can carry out in full. */
+function readEnforceable(path: string): Policy {
+  const policy = readPolicyFile(path);
+  const problems = notYetEnforced(policy);
+  if (problems.length > 0) throw new PolicyFileError(path, problems);
+  return policy;
+}
 
 /**
  * The operator's policy, as LOOPPAUSE_POLICY_FILE says now. Loaded at start-up (a broken file stops
@@ -45,7 +54,7 @@ export class PolicyFile {
     readonly path: string,
     private readonly logger: Logger,
   ) {
-    this.policy = readPolicyFile(path);
+    this.policy = readEnforceable(path);
     this.logger.info({ policy: path, digest: this.policy.digest, rules: this.policy.rules.length }, 'policy loaded');
   }
 
@@ -70,7 +79,7 @@ export class PolicyFile {
   /** Re-reads the file; returns whether the new version is now in force. */
   reload(reason: string): boolean {
     try {
-      const next = readPolicyFile(this.path);
+      const next = readEnforceable(this.path);
       if (next.digest === this.policy.digest) return true;
       this.policy = next;
       this.logger.info({ policy: this.path, digest: next.digest, rules: next.rules.length, reason }, 'policy reloaded');

@@ -33,7 +33,7 @@ export interface RedisStoreOptions {
  * What `rec` holds: the immutable part of a pause, compact. The id is the key's and the digest is
  * recomputed from the request on read (both derivable), which keeps a pending pause under 2 KB.
  */
-type PauseRecord = Pick<Pause, 'agent_id' | 'created_at' | 'expires_at' | 'request'>;
+type PauseRecord = Pick<Pause, 'agent_id' | 'created_at' | 'expires_at' | 'request' | 'policy_rule'>;
 
 /**
  * The production store: every port over one connection, plus a subscriber for pause events and
@@ -85,6 +85,7 @@ export class RedisStore implements Store {
       created_at: pause.created_at,
       expires_at: pause.expires_at,
       request: pause.request,
+      ...(pause.policy_rule === undefined ? {} : { policy_rule: pause.policy_rule }),
     };
     const expiresMs = Date.parse(pause.expires_at);
     const createdMs = Date.parse(pause.created_at);
@@ -380,7 +381,7 @@ function jobJson(job: NewJob): string {
 
 function fromHash(pauseId: string, hash: Record<string, string>): Pause | null {
   if (!hash.rec || !hash.status) return null;
-  const { agent_id, created_at, expires_at, request } = JSON.parse(hash.rec) as PauseRecord;
+  const { agent_id, created_at, expires_at, request, policy_rule } = JSON.parse(hash.rec) as PauseRecord;
   const pause: Pause = {
     pause_id: pauseId,
     agent_id,
@@ -391,6 +392,7 @@ function fromHash(pauseId: string, hash: Record<string, string>): Pause | null {
     action_digest: actionDigest(request),
     delivery: {},
   };
+  if (policy_rule !== undefined) pause.policy_rule = policy_rule;
   if (hash.resp) pause.response = JSON.parse(hash.resp);
   if (hash.reason) pause.cancel_reason = hash.reason;
   if (pause.status === 'timed_out') pause.ended_at = pause.expires_at;

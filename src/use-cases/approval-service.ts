@@ -1,4 +1,5 @@
 import type { Pause, PauseView } from '../domain/pause.js';
+import type { PolicyOutcome } from '../domain/policy/index.js';
 import type { Metrics } from '../metrics.js';
 import type { JobQueue } from '../store/ports/jobs.js';
 import type { PauseEvents } from '../store/ports/pause-events.js';
@@ -9,6 +10,7 @@ import { type DecideDeps, type DecideOutcome, type DecisionInput, decideApproval
 import { DeliveryPlan } from './deliveries.js';
 import { type ListQuery, listApprovals } from './list.js';
 import { loadPause } from './load-pause.js';
+import { explainPolicy, type PolicySource } from './policy-gate.js';
 import type { RecipientRules } from './recipient-rules.js';
 import { type RequestDeps, type RequestResult, requestApproval } from './request.js';
 
@@ -23,6 +25,8 @@ export interface ApprovalServiceOptions extends Omit<RecipientRules, 'slackEnabl
   maxWaitingPerKey?: number;
   now?: () => number;
   metrics?: Metrics;
+  /** The operator's policy file, when one is in force. */
+  policy?: PolicySource;
 }
 
 /**
@@ -51,6 +55,8 @@ export class ApprovalService {
         allowedSlackChannels: options.allowedSlackChannels,
       },
       deliveries: this.deliveries,
+      signingSecret: options.signingSecret,
+      policy: options.policy,
     };
     this.decideDeps = { ...deps, signingSecret: options.signingSecret };
     this.waiting = new WaitingChecks(deps, options.maxWaitingPerKey ?? 100);
@@ -85,6 +91,10 @@ export class ApprovalService {
   /** For surfaces (Slack, e-mail): any pause by id, its status as of now. */
   get(pauseId: string): Promise<Pause | null> {
     return loadPause(this.requestDeps, pauseId);
+  }
+
+  explainPolicy(args: unknown): PolicyOutcome {
+    return explainPolicy(this.requestDeps.policy?.current(), args);
   }
 
   decide(pauseId: string, input: DecisionInput): Promise<DecideOutcome> {

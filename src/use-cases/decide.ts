@@ -58,3 +58,24 @@ export async function decideApproval(deps: DecideDeps, pauseId: string, input: D
   }
   return { outcome: result.outcome === 'ended' ? 'decided' : 'already_final', pause: result.pause };
 }
+
+/**
+ * The operator's policy decides (a `decide:` rule): signed like a human's decision, so agents verify
+ * it the same way, with channel `policy` and the rule as responder.
+ */
+export async function decideByPolicy(deps: DecideDeps, pause: Pause, decision: Decision, rule: string): Promise<void> {
+  const nowMs = deps.now();
+  const response = signDecision(deps.signingSecret, {
+    decision,
+    comment: '',
+    fields: {},
+    responder: `policy:${rule}`,
+    responded_at: new Date(nowMs).toISOString(),
+    channel: 'policy',
+    nonce: newNonce(),
+    pause_id: pause.pause_id,
+    action_digest: pause.action_digest,
+  });
+  const result = await deps.store.decide(pause.pause_id, response, nowMs);
+  if (result.outcome === 'ended') deps.metrics?.pausesEnded.inc({ outcome: decision, channel: 'policy' });
+}

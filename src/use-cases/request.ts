@@ -2,17 +2,20 @@ import { LoopPauseError } from '../domain/errors.js';
 import { requestDigest } from '../domain/idempotency.js';
 import { newPauseId } from '../domain/ids.js';
 import { expiresAt, MANDATORY_NEXT_STEP, type Pause, withEffectiveStatus } from '../domain/pause.js';
-import { requestApprovalSchema } from '../domain/schemas.js';
+import { requestApprovalSchema, requestArgumentsSchema } from '../domain/schemas.js';
 import { actionDigest } from '../domain/signing.js';
 import { parseInput } from '../domain/validation.js';
 import type { PauseStatus } from '../domain/vocabulary.js';
+import { type DecideDeps, decideByPolicy } from './decide.js';
 import type { DeliveryPlan } from './deliveries.js';
-import type { UseCaseDeps } from './deps.js';
+import { gateRequest, type PolicySource } from './policy-gate.js';
 import { checkRecipients, type RecipientRules } from './recipient-rules.js';
 
-export interface RequestDeps extends UseCaseDeps {
+export interface RequestDeps extends DecideDeps {
   recipients: RecipientRules;
   deliveries: DeliveryPlan;
+  /** The operator's policy file, when one is in force: it, not the agent, routes requests. */
+  policy?: PolicySource | undefined;
 }
 
 export interface RequestResult {
@@ -29,8 +32,11 @@ export async function requestApproval(
   agentId: string,
   args: unknown,
 ): Promise<{ result: RequestResult; created: boolean }> {
-  const request = parseInput(requestApprovalSchema, args);
-  checkRecipients(request, deps.recipients);
+  const asked = parseInput(deps.policy ? requestArgumentsSchema : requestApprovalSchema, args);
+  const gated = deps.policy ? gateRequest(deps.policy.current(), agentId, asked, timeoutGiven(args)) : undefined;
+  const request = gated?.request ?? asked;
+  // The allow-lists bound what agents choose; a policy's routes are the operator's own.
+  checkRecipients(request, gated ? { slackEnabled: deps.recipients.slackEnabled } : deps.recipients);
   const nowMs = deps.now();
   const pause: Pause = {
     pause_id: newPauseId(),
@@ -41,12 +47,13 @@ export async function requestApproval(
     request,
     action_digest: actionDigest(request),
     delivery: {},
+    ...(gated ? { policy_rule: gated.rule } : {}),
   };
   const { idempotency_key: key } = request;
   const stored = await deps.store.createPause({
     pause,
-    jobs: deps.deliveries.initialJobs(pause, nowMs),
-    ...(key === undefined ? {} : { idempotency: { key, requestDigest: requestDigest(request) } }),
+    jobs: gated?.kind === 'decide' ? [] : deps.deliveries.initialJobs(pause, nowMs),
+    ...(key === undefined ? {} : { idempotency: { key, requestDigest: requestDigest(asked) } }),
   });
   if (stored.outcome === 'conflict') {
     throw new LoopPauseError(
@@ -58,11 +65,13 @@ export async function requestApproval(
   }
   const created = stored.outcome === 'created';
   if (created) deps.metrics?.pausesCreated.inc({ recipients: recipientsLabel(pause) });
+  if (created && gated?.kind === 'decide') await decideByPolicy(deps, pause, gated.decision, gated.rule);
+  const status = created && gated?.kind === 'decide' ? 'responded' : withEffectiveStatus(stored.pause, nowMs).status;
   return {
     created,
     result: {
       pause_id: stored.pause.pause_id,
-      status: withEffectiveStatus(stored.pause, nowMs).status,
+      status,
       expires_at: stored.pause.expires_at,
       MANDATORY_NEXT_STEP,
     },
@@ -71,5 +80,9 @@ export async function requestApproval(
 
 function recipientsLabel(pause: Pause): string {
   const { recipient_slack: slack, recipient_email: email } = pause.request;
-  return slack && email ? 'slack+email' : slack ? 'slack' : 'email';
+  return slack && email ? 'slack+email' : slack ? 'slack' : email ? 'email' : 'none';
+}
+
+function timeoutGiven(args: unknown): boolean {
+  return typeof args === 'object' && args !== null && Object.hasOwn(args, 'timeout_hours');
 }

@@ -117,6 +117,21 @@ describe('request e-mail template', () => {
   });
 });
 
+describe('policy rule', () => {
+  it('names the operator policy rule in both parts of the mail and on the page, escaped', () => {
+    const mail = renderRequestEmail({
+      pause: pauseWith({ policy_rule: '<b>payments</b>' }),
+      decideUrl: 'http://x/decide/t',
+      nowMs: 0,
+    });
+    expect(mail.text).toContain('Policy rule: <b>payments</b>');
+    expect(mail.html).toContain('policy rule <strong style="color:#111111;">&lt;b&gt;payments&lt;/b&gt;</strong>');
+    expect(renderRequestEmail({ pause: pauseWith(), decideUrl: 'http://x/decide/t', nowMs: 0 }).text).not.toContain(
+      'Policy rule',
+    );
+  });
+});
+
 describe('decision page HTML', () => {
   it('escapes the request, the labels and what the human typed back', () => {
     const html = formPage({

@@ -80,6 +80,7 @@ export function useCaseWorld(options: WorldOptions & { clock?: Clock } = {}): Us
         allowedSlackChannels: options.allowedSlackChannels,
       },
       deliveries,
+      signingSecret: UNIT_SIGNING_SECRET,
     },
     decideDeps: { ...base, signingSecret: UNIT_SIGNING_SECRET },
   };

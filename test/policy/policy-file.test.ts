@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { type Logger, pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PolicyFile, PolicyFileError } from '../../src/policy/policy-file.js';
-import { EXAMPLE_POLICY } from '../domain/policy/fixtures.js';
+import { ENFORCEABLE_POLICY, EXAMPLE_POLICY } from '../domain/policy/fixtures.js';
 import { eventually } from '../helpers/eventually.js';
 
-const RENAMED = EXAMPLE_POLICY.replace('name: small-refunds', 'name: tiny-refunds');
+const RENAMED = ENFORCEABLE_POLICY.replace('name: small-refunds', 'name: tiny-refunds');
 
 /** A logger whose error lines are kept for assertions. */
 function recordingLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {
@@ -39,7 +39,7 @@ describe('PolicyFile', () => {
 
   it('loads a valid file and logs its digest', () => {
     const { logger, lines } = recordingLogger();
-    const file = open(fileWith(EXAMPLE_POLICY), logger);
+    const file = open(fileWith(ENFORCEABLE_POLICY), logger);
     expect(ruleNames(file)).toEqual(['small-refunds', 'payments']);
     expect(lines.find((l) => l.msg === 'policy loaded')?.digest).toBe(file.current().digest);
   });
@@ -58,9 +58,25 @@ describe('PolicyFile', () => {
     expect(() => open(join(tmpdir(), 'no-such-policy.yaml'), logger)).toThrow(/could not be read: ENOENT/);
   });
 
+  it('refuses what this version would not carry out (quorum, maker-checker, reminders, escalation, on_timeout)', () => {
+    const { logger } = recordingLogger();
+    expect(() => open(fileWith(EXAMPLE_POLICY), logger)).toThrow(PolicyFileError);
+    try {
+      open(fileWith(EXAMPLE_POLICY), logger);
+    } catch (error) {
+      expect((error as PolicyFileError).problems.map((p) => p.split(':')[0])).toEqual([
+        'rules[1] (payments).quorum',
+        'rules[1] (payments).owner_cannot_approve',
+        'rules[1] (payments).remind_after',
+        'rules[1] (payments).escalate',
+        'rules[1] (payments).on_timeout',
+      ]);
+    }
+  });
+
   it('reloads on change; a broken new version is refused, logged, and the old policy stays in force', async () => {
     const { logger, lines } = recordingLogger();
-    const path = fileWith(EXAMPLE_POLICY);
+    const path = fileWith(ENFORCEABLE_POLICY);
     const file = open(path, logger);
     file.watch();
     const before = file.current().digest;
@@ -78,7 +94,7 @@ describe('PolicyFile', () => {
 
   it('reloads on SIGHUP', async () => {
     const { logger } = recordingLogger();
-    const path = fileWith(EXAMPLE_POLICY);
+    const path = fileWith(ENFORCEABLE_POLICY);
     const file = open(path, logger);
     file.watch();
     writeFileSync(path, RENAMED);

@@ -184,6 +184,14 @@ describe('request message', () => {
   });
 });
 
+describe('policy rule', () => {
+  it('names the operator policy rule that routed the request, escaped', () => {
+    const { blocks } = requestMessage(pause({}, { policy_rule: 'payments <!here>' }));
+    expect(JSON.stringify(blocks)).toContain('policy rule *payments &lt;!here&gt;*');
+    expect(JSON.stringify(requestMessage(pause()).blocks)).not.toContain('policy rule');
+  });
+});
+
 describe('outcome message', () => {
   const response = {
     decision: 'approved' as const,

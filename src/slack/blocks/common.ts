@@ -72,7 +72,10 @@ export function askerContext(pause: Pause): KnownBlock {
   return {
     type: 'context',
     elements: [
-      mrkdwn(`Requested by agent *${escapeAndCut(pause.agent_id, 200)}* · expires ${slackDate(pause.expires_at)}`),
+      mrkdwn(
+        `Requested by agent *${escapeAndCut(pause.agent_id, 200)}* · expires ${slackDate(pause.expires_at)}` +
+          (pause.policy_rule === undefined ? '' : ` · policy rule *${escapeAndCut(pause.policy_rule, 100)}*`),
+      ),
     ],
   };
 }

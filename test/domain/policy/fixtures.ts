@@ -23,3 +23,22 @@ rules:                        # first match wins; a request no rule matches is r
     escalate: [{ after: 1h, route: { slack: "#cfo-office" }, approvers: [group:cfo] }]
     on_timeout: rejected                # timed_out (default) | rejected | approved — a signed decision, channel "policy"
 `;
+
+/** What this version carries out in full: auto-decisions and single-approver routing. */
+export const ENFORCEABLE_POLICY = `
+groups:
+  finance: [U0SARAH123, cfo@acme.com]
+rules:
+  - name: small-refunds
+    when:
+      agents: [support-bot]
+      action: "Refund *"
+      if: 'double(details.amount) <= 50.0'
+    decide: approved
+  - name: payments
+    when: { action: "Transfer *" }
+    route: { slack: "#finance-approvals", email: cfo@acme.com }
+    approvers: [group:finance]
+    response_fields: [{ name: po_number, label: PO number, required: true }]
+    timeout_hours: 4
+`;
