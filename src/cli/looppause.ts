@@ -8,7 +8,8 @@ import { verifyCommand } from './verify.js';
 const USAGE = `usage: looppause <command>
 
   serve                         run the service (what npm start runs)
-  keys create --name NAME       mint an API key (stored hashed; needs REDIS_URL)
+  keys create --name NAME [--owner OWNER] [--admin]
+                                mint an API key (stored hashed; needs REDIS_URL)
   keys list                     list API key names
   keys revoke --name NAME       revoke an API key
   verify                        read a check_approval result on stdin and check its signature
