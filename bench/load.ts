@@ -7,6 +7,8 @@ export async function closedLoop(options: {
   body: string;
   concurrency: number;
   seconds: number;
+  /** The status a request answers when it succeeded (default 200). */
+  expectStatus?: number;
 }): Promise<{ requests: number; perSecond: number; errors: number }> {
   const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
   const target = new URL(options.url);
@@ -25,7 +27,7 @@ export async function closedLoop(options: {
           headers: options.headers,
         },
         (res) => {
-          if (res.statusCode !== 200) errors++;
+          if (res.statusCode !== (options.expectStatus ?? 200)) errors++;
           res.resume();
           res.on('end', () => resolve());
         },
