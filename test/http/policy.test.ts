@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyDecision } from '../../src/domain/signing.js';
 import type { RunningService } from '../../src/main.js';
@@ -124,6 +125,29 @@ describe('LOOPPAUSE_POLICY_FILE: the operator, not the agent, decides who approv
     const notAdmin = await explain(refund, TEST_API_KEY);
     expect(notAdmin.status).toBe(403);
     expect(((await notAdmin.json()) as { error: { code: string } }).error.code).toBe('forbidden');
+  });
+
+  it('fuzz: random bodies to /v1/policy/explain never give a 5xx or a stack trace', async () => {
+    const body = fc.oneof(
+      fc.json(),
+      fc.record(
+        { agent: fc.string(), action: fc.string(), details: fc.dictionary(fc.string(), fc.string()) },
+        { requiredKeys: [] },
+      ),
+      fc.string(),
+    );
+    await fc.assert(
+      fc.asyncProperty(body, async (payload) => {
+        const res = await fetch(`${running.url}/v1/policy/explain`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
+          body: typeof payload === 'string' ? payload : JSON.stringify(payload),
+        });
+        expect(res.status).toBeLessThan(500);
+        expect(await res.text()).not.toMatch(/\n\s+at .+:\d+:\d+/);
+      }),
+      { numRuns: 150 },
+    );
   });
 
   it('follows the file as it changes', async () => {
