@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { isKeyOwner, KEY_OWNER_RULE } from './domain/key-owner.js';
-import { SLACK_TARGET_PATTERN } from './domain/schemas.js';
+import { HUMAN_RULE, isHumanId, SLACK_TARGET_PATTERN } from './domain/schemas.js';
 
 /** Environment → typed config. The only module that reads `process.env`. */
 
@@ -225,8 +224,8 @@ function parseApiKeys(raw: string | undefined, errors: string[]): ApiKeyConfig[]
       errors.push(`${where} (${name}) ends in ":": give an owner after it, or leave the colon out`);
       continue;
     }
-    if (owner && !isKeyOwner(owner)) {
-      errors.push(`${where} (${name}): the owner ${KEY_OWNER_RULE}`);
+    if (owner && !isHumanId(owner)) {
+      errors.push(`${where} (${name}): the owner ${HUMAN_RULE}`);
       continue;
     }
     if (keys.some((k) => k.name === name)) {

@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import { newSecretToken } from '../domain/ids.js';
-import { isKeyOwner, KEY_OWNER_RULE } from '../domain/key-owner.js';
+import { HUMAN_RULE, isHumanId } from '../domain/schemas.js';
 import { hashApiKey } from '../http/auth.js';
 import { RedisStore } from '../store/redis-store.js';
 
@@ -23,8 +23,8 @@ export async function keysCommand(config: Config, args: string[]): Promise<numbe
   }
   const owner = flagValue(flags, '--owner');
   const hasOwner = flags.some((f) => f === '--owner' || f.startsWith('--owner='));
-  if (action === 'create' && hasOwner && (owner === undefined || !isKeyOwner(owner))) {
-    process.stderr.write(`looppause keys create: --owner ${KEY_OWNER_RULE}, e.g. --owner sarah@acme.com\n`);
+  if (action === 'create' && hasOwner && (owner === undefined || !isHumanId(owner))) {
+    process.stderr.write(`looppause keys create: --owner ${HUMAN_RULE}, e.g. --owner sarah@acme.com\n`);
     return 2;
   }
   const admin = flags.includes('--admin');

@@ -9,7 +9,13 @@ export const SLACK_USER_PATTERN = /^[UW][A-Z0-9]{6,20}$/;
 export const MAX_TIMEOUT_HOURS = 168;
 export const MAX_WAIT_SECONDS = 50;
 
-const email = z.email({ error: 'must be an e-mail address' }).max(254);
+export const emailSchema = z.email({ error: 'must be an e-mail address' }).max(254);
+
+/** A human LoopPause can name (approvers, key owners, policy groups): an e-mail address or a Slack user id. */
+export const HUMAN_RULE = 'must be an e-mail address or a Slack user id (U…/W…)';
+export function isHumanId(value: string): boolean {
+  return value.length <= 254 && (SLACK_USER_PATTERN.test(value) || emailSchema.safeParse(value).success);
+}
 
 export const responseFieldSchema = z.strictObject({
   name: z
@@ -33,7 +39,7 @@ export const requestArgumentsSchema = z.strictObject({
     })
     .refine((o) => Object.keys(o).length <= 50, 'must have at most 50 entries')
     .describe('Key facts as string → string pairs, shown as a table (at most 50). Use {} when there are none.'),
-  recipient_email: email
+  recipient_email: emailSchema
     .optional()
     .describe('E-mail address of the human who decides (fallback when Slack is also given).'),
   recipient_slack: z
@@ -60,15 +66,7 @@ export const requestArgumentsSchema = z.strictObject({
     .optional()
     .describe('Extra answers to collect from the human (e.g. a PO number); they arrive in response.fields.'),
   approvers: z
-    .array(
-      z
-        .string()
-        .max(254)
-        .refine(
-          (s) => SLACK_USER_PATTERN.test(s) || email.safeParse(s).success,
-          'must be an e-mail address or a Slack user id (U…/W…)',
-        ),
-    )
+    .array(z.string().max(254).refine(isHumanId, HUMAN_RULE))
     .min(1, 'must not be empty when given')
     .max(50, 'must have at most 50 entries')
     .optional()

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { MAX_TIMEOUT_HOURS, responseFieldSchema, SLACK_TARGET_PATTERN, SLACK_USER_PATTERN } from '../schemas.js';
+import {
+  emailSchema,
+  HUMAN_RULE,
+  isHumanId,
+  MAX_TIMEOUT_HOURS,
+  responseFieldSchema,
+  SLACK_TARGET_PATTERN,
+} from '../schemas.js';
 import { parseDurationMs } from './duration.js';
 
 /** The YAML document of LOOPPAUSE_POLICY_FILE. Every object is strict: an unknown key is refused. */
@@ -25,20 +32,13 @@ export const ROUTING_KEYS = [
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const NAME_RULE = 'must start with a letter or digit and use only letters, digits, _ . - (max 64)';
 
-const emailSchema = z.email({ error: 'must be an e-mail address' }).max(254);
-const isEmail = (s: string) => emailSchema.safeParse(s).success;
-const isHuman = (s: string) => SLACK_USER_PATTERN.test(s) || isEmail(s);
-
-const humanSchema = z
-  .string({ error: 'must be a string' })
-  .max(254)
-  .refine(isHuman, 'must be an e-mail address or a Slack user id (U…/W…)');
+const humanSchema = z.string({ error: 'must be a string' }).max(254).refine(isHumanId, HUMAN_RULE);
 
 const approverSchema = z
   .string({ error: 'must be a string' })
   .max(254)
   .refine(
-    (s) => (s.startsWith(GROUP_PREFIX) ? NAME_PATTERN.test(s.slice(GROUP_PREFIX.length)) : isHuman(s)),
+    (s) => (s.startsWith(GROUP_PREFIX) ? NAME_PATTERN.test(s.slice(GROUP_PREFIX.length)) : isHumanId(s)),
     'must be group:NAME, an e-mail address or a Slack user id (U…/W…)',
   );
 
