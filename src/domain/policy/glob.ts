@@ -1,5 +1,7 @@
 export type GlobMatcher = (text: string) => boolean;
 
+const SURROGATE = /[\uD800-\uDFFF]/;
+
 /**
  * Whole-string, case-sensitive glob: `*` matches any run of characters, `?` exactly one; everything else is literal.
  * Matched by the classic two-pointer walk rather than a RegExp: a pattern like `*a*a*a*b` backtracks polynomially in
@@ -8,7 +10,8 @@ export type GlobMatcher = (text: string) => boolean;
 export function compileGlob(glob: string): GlobMatcher {
   const pattern = Array.from(glob);
   return (text) => {
-    const chars = Array.from(text);
+    // Code points, so `?` is one character; a string without surrogates is indexed as it is, unallocated.
+    const chars: ArrayLike<string> = SURROGATE.test(text) ? Array.from(text) : text;
     let p = 0;
     let t = 0;
     let starP = -1;
