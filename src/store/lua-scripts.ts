@@ -15,7 +15,7 @@ export interface LuaScript {
 
 const LUA_DIR = new URL('./lua/', import.meta.url);
 
-export function loadScripts(dir: URL = LUA_DIR): Map<string, LuaScript> {
+function loadScripts(dir: URL = LUA_DIR): Map<string, LuaScript> {
   const scripts = new Map<string, LuaScript>();
   for (const file of readdirSync(dir)) {
     const match = /^(.+)-(\d+)\.lua$/.exec(file);

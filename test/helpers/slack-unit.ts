@@ -35,14 +35,14 @@ export interface SlackApiCall {
 }
 
 /** A Slack Web API error as @slack/web-api throws it (`ok: false` with a code). */
-export function platformError(code: string): Error {
+function platformError(code: string): Error {
   return Object.assign(new Error(`An API error occurred: ${code}`), {
     code: 'slack_webapi_platform_error',
     data: { ok: false, error: code },
   });
 }
 
-export class FakeSlackClient {
+class FakeSlackClient {
   readonly calls: SlackApiCall[] = [];
   /** In order: each Web API method as it is called, and `ack` / `respond` from the argument builders. */
   readonly events: string[] = [];

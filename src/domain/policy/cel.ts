@@ -14,11 +14,11 @@ import { Environment } from '@marcbachmann/cel-js';
  * Together these keep the worst case polynomial in the (bounded) input and refuse what runs long.
  */
 
-export const CEL_VARIABLES = ['agent', 'action', 'details'] as const;
-export const CEL_MAX_SOURCE_CHARS = 2000;
-export const CEL_MAX_MACRO_NESTING = 2;
+const CEL_VARIABLES = ['agent', 'action', 'details'] as const;
+const CEL_MAX_SOURCE_CHARS = 2000;
+const CEL_MAX_MACRO_NESTING = 2;
 export const CEL_TIME_BUDGET_MS = 50;
-export const CEL_LIMITS = {
+const CEL_LIMITS = {
   maxAstNodes: 256,
   maxDepth: 32,
   maxListElements: 64,

@@ -1,8 +1,8 @@
 /** Operator policy: parse a policy file, match a request to its rule, apply the agent's own routing. */
 
-export { CEL_INPUT_LIMITS, CEL_LIMITS, CEL_MAX_MACRO_NESTING, CEL_TIME_BUDGET_MS, CEL_VARIABLES } from './cel.js';
-export { formatDuration, parseDurationMs } from './duration.js';
-export { MAX_POLICY_CHARS, type ParsePolicyResult, parsePolicy } from './load.js';
+export { CEL_TIME_BUDGET_MS } from './cel.js';
+export { formatDuration } from './duration.js';
+export { type ParsePolicyResult, parsePolicy } from './load.js';
 export { type EvaluateOptions, evaluatePolicy } from './match.js';
 export {
   type AgentRoutingRequest,

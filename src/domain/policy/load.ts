@@ -8,7 +8,7 @@ import { dedupeHumans } from './humans.js';
 import { GROUP_PREFIX, MAX_APPROVERS, type PolicyDocument, policyDocumentSchema, type RuleDocument } from './schema.js';
 import type { EscalationStep, Policy, PolicyRule, RuleEffect } from './types.js';
 
-export const MAX_POLICY_CHARS = 1_000_000;
+const MAX_POLICY_CHARS = 1_000_000;
 const MAX_YAML_ALIASES = 100;
 
 export type ParsePolicyResult = { ok: true; policy: Policy } | { ok: false; errors: string[] };
@@ -45,7 +45,7 @@ function yamlErrorText(error: { message: string; linePos?: [{ line: number; col:
   return at ? `line ${at.line}, column ${at.col}: ${message}` : `policy: ${message}`;
 }
 
-export function formatPath(path: readonly PropertyKey[]): string {
+function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const part of path) {
     if (typeof part === 'number') out += `[${part}]`;

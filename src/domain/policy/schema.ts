@@ -17,7 +17,7 @@ export const POLICY_DECISIONS = ['approved', 'rejected'] as const;
 export const GROUP_PREFIX = 'group:';
 export const MAX_APPROVERS = 50;
 /** The keys that route a request to humans; none of them may sit next to `decide`. */
-export const ROUTING_KEYS = [
+const ROUTING_KEYS = [
   'route',
   'approvers',
   'quorum',
@@ -51,7 +51,7 @@ const durationSchema = z.unknown().transform((value, ctx) => {
   return ms;
 });
 
-export const routeSchema = z
+const routeSchema = z
   .strictObject({
     slack: z
       .string({ error: 'must be a string' })
