@@ -1,5 +1,6 @@
 import type { AllMiddlewareArgs, App, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { missingRequired } from '../../../domain/fields.js';
+import { within } from '../../../within.js';
 import { parseModalMetadata } from '../../blocks/index.js';
 import type { SlackDeps } from '../../deps.js';
 import { CallbackId, fieldBlockId, ModalIds } from '../../ids.js';
@@ -8,23 +9,6 @@ import { decideFromSlack } from '../decide.js';
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
 const AUDIENCE_CHECK_MS = 1500;
-
-/** The promise's value, or undefined when it takes longer than `ms` (or fails). */
-function within<T>(ms: number, promise: Promise<T>): Promise<T | undefined> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(undefined), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      () => {
-        clearTimeout(timer);
-        resolve(undefined);
-      },
-    );
-  });
-}
 
 /**
  * The modal's submit. Required answers are checked before the ack, so a missing one is shown
