@@ -4,12 +4,6 @@ import type { PauseEvent, Watch } from './ports/pause-events.js';
 export class Watchers {
   private readonly byPause = new Map<string, Set<() => void>>();
 
-  get size(): number {
-    let n = 0;
-    for (const set of this.byPause.values()) n += set.size;
-    return n;
-  }
-
   notify(event: PauseEvent): void {
     const set = this.byPause.get(event.pause_id);
     if (!set) return;
