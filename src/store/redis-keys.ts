@@ -36,3 +36,12 @@ export type RedisKeys = ReturnType<typeof redisKeys>;
 function sha256(text: string): string {
   return sha256Hex(text).slice(0, 32);
 }
+
+/** MCP task records (SPEC §12), under the same hash tag; `mcptask`, as `tasks:` names the job queue. */
+export function redisTaskKeys(base: RedisKeys['base']) {
+  return {
+    task: (taskId: string) => `${base}mcptask:${taskId}`,
+    /** Task ids of one agent by creation time: tasks/list. */
+    agentTasks: (agentId: string) => `${base}agent:${sha256(agentId)}:mcptasks`,
+  };
+}

@@ -1,0 +1,64 @@
+import { decodeCursor, encodeCursor, isAfter } from './cursor.js';
+import type { Page } from './ports/pauses.js';
+import type { TaskListQuery, TaskRecord, TaskStore } from './ports/tasks.js';
+
+interface Held {
+  task: TaskRecord;
+  score: number;
+  retainUntilMs: number;
+}
+
+/**
+ * MCP task records for the embedded store (one process). Records past their retention read as
+ * absent and are dropped on the next write or list of their agent; nothing runs on a timer.
+ */
+export class MemoryTaskStore implements TaskStore {
+  private readonly byId = new Map<string, Held>();
+  private readonly byAgent = new Map<string, Set<string>>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  async createTask(task: TaskRecord, retainUntilMs: number): Promise<void> {
+    this.prune(task.agent_id);
+    this.byId.set(task.task_id, { task: { ...task }, score: Date.parse(task.created_at), retainUntilMs });
+    const ids = this.byAgent.get(task.agent_id) ?? new Set<string>();
+    ids.add(task.task_id);
+    this.byAgent.set(task.agent_id, ids);
+  }
+
+  async getTask(agentId: string, taskId: string): Promise<TaskRecord | null> {
+    const held = this.byId.get(taskId);
+    if (!held || held.task.agent_id !== agentId || held.retainUntilMs <= this.now()) return null;
+    return { ...held.task };
+  }
+
+  async listTasks(query: TaskListQuery): Promise<Page<TaskRecord> | 'invalid_cursor'> {
+    const cursor = decodeCursor(query.cursor);
+    if (query.cursor !== undefined && !cursor) return 'invalid_cursor';
+    this.prune(query.agentId);
+    const matching = [...(this.byAgent.get(query.agentId) ?? [])]
+      .map((id) => this.byId.get(id))
+      .filter((h): h is Held => h !== undefined && isAfter(h.score, h.task.task_id, cursor))
+      .sort((a, b) => b.score - a.score || (a.task.task_id < b.task.task_id ? 1 : -1));
+    const page = matching.slice(0, query.limit);
+    const last = page.at(-1);
+    return {
+      items: page.map((h) => ({ ...h.task })),
+      next_cursor:
+        matching.length > query.limit && last ? encodeCursor({ score: last.score, id: last.task.task_id }) : null,
+    };
+  }
+
+  private prune(agentId: string): void {
+    const ids = this.byAgent.get(agentId);
+    if (!ids) return;
+    const now = this.now();
+    for (const id of ids) {
+      const held = this.byId.get(id);
+      if (held && held.retainUntilMs > now) continue;
+      ids.delete(id);
+      this.byId.delete(id);
+    }
+    if (ids.size === 0) this.byAgent.delete(agentId);
+  }
+}

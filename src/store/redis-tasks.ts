@@ -1,0 +1,112 @@
+import type { Redis } from 'ioredis';
+import { decodeCursor, encodeCursor, isAfter } from './cursor.js';
+import { INDEX_HORIZON_MS, type Page } from './ports/pauses.js';
+import type { TaskListQuery, TaskRecord, TaskStore } from './ports/tasks.js';
+import { type RedisKeys, redisTaskKeys } from './redis-keys.js';
+
+/**
+ * MCP task records in Redis: a string per task (JSON, expiring at its retention) and a sorted set
+ * per agent (task ids by creation time) for tasks/list. Both are written in one MULTI; an index
+ * entry whose record has expired is dropped when a list meets it, and entries past the horizon on
+ * every write, so the index never outgrows the agent's live tasks by much.
+ */
+export class RedisTaskStore implements TaskStore {
+  private readonly keys: ReturnType<typeof redisTaskKeys>;
+
+  constructor(
+    private readonly redis: Redis,
+    keys: Pick<RedisKeys, 'base'>,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.keys = redisTaskKeys(keys.base);
+  }
+
+  async createTask(task: TaskRecord, retainUntilMs: number): Promise<void> {
+    const index = this.keys.agentTasks(task.agent_id);
+    const createdMs = Date.parse(task.created_at);
+    await this.redis
+      .multi()
+      .set(this.keys.task(task.task_id), JSON.stringify(task), 'PXAT', retainUntilMs)
+      .zadd(index, createdMs, task.task_id)
+      .zremrangebyscore(index, '-inf', `(${this.now() - INDEX_HORIZON_MS}`)
+      .pexpireat(index, Math.max(retainUntilMs, createdMs + INDEX_HORIZON_MS))
+      .exec();
+  }
+
+  async getTask(agentId: string, taskId: string): Promise<TaskRecord | null> {
+    const raw = await this.redis.get(this.keys.task(taskId));
+    const task = raw === null ? null : parseRecord(raw);
+    return task && task.agent_id === agentId ? task : null;
+  }
+
+  async listTasks(query: TaskListQuery): Promise<Page<TaskRecord> | 'invalid_cursor'> {
+    const cursor = decodeCursor(query.cursor);
+    if (query.cursor !== undefined && !cursor) return 'invalid_cursor';
+    const index = this.keys.agentTasks(query.agentId);
+    const items: TaskRecord[] = [];
+    const scores: number[] = [];
+    let last = cursor;
+    const batchSize = query.limit + 50;
+    // Walk the index newest first in batches, skipping (and dropping) entries whose record expired.
+    for (let round = 0; round < 20 && items.length <= query.limit; round++) {
+      const batch = await this.redis.zrevrangebyscore(
+        index,
+        last ? String(last.score) : '+inf',
+        '-inf',
+        'WITHSCORES',
+        'LIMIT',
+        0,
+        batchSize,
+      );
+      const entries: { id: string; score: number }[] = [];
+      for (let i = 0; i + 1 < batch.length; i += 2) {
+        const id = batch[i] as string;
+        const score = Number(batch[i + 1]);
+        if (isAfter(score, id, last)) entries.push({ id, score });
+      }
+      if (entries.length === 0) break;
+      const records = await this.redis.mget(...entries.map((e) => this.keys.task(e.id)));
+      const stale: string[] = [];
+      for (const [i, e] of entries.entries()) {
+        last = e;
+        const raw = records[i];
+        const task = raw ? parseRecord(raw) : null;
+        if (!task || task.agent_id !== query.agentId) {
+          stale.push(e.id);
+          continue;
+        }
+        items.push(task);
+        scores.push(e.score);
+        if (items.length > query.limit) break;
+      }
+      if (stale.length > 0) await this.redis.zrem(index, ...stale);
+      if (batch.length < batchSize * 2) break;
+    }
+    const page = items.slice(0, query.limit);
+    const tail = page.at(-1);
+    const tailScore = scores[page.length - 1];
+    return {
+      items: page,
+      next_cursor:
+        items.length > query.limit && tail && tailScore !== undefined
+          ? encodeCursor({ score: tailScore, id: tail.task_id })
+          : null,
+    };
+  }
+}
+
+function parseRecord(raw: string): TaskRecord | null {
+  try {
+    const value = JSON.parse(raw) as Partial<TaskRecord>;
+    if (
+      typeof value.task_id !== 'string' ||
+      typeof value.pause_id !== 'string' ||
+      typeof value.agent_id !== 'string' ||
+      typeof value.created_at !== 'string'
+    )
+      return null;
+    return { task_id: value.task_id, pause_id: value.pause_id, agent_id: value.agent_id, created_at: value.created_at };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import type { TaskRecord, TaskStore } from '../../../src/store/ports/tasks.js';
+import { freshStoreForEachTest, type StoreFactory } from './factory.js';
+
+let seq = 0;
+function task(agentId: string, createdMs: number, pauseId = `pse_${++seq}`): TaskRecord {
+  return {
+    task_id: `tsk_${String(++seq).padStart(6, '0')}`,
+    pause_id: pauseId,
+    agent_id: agentId,
+    created_at: new Date(createdMs).toISOString(),
+  };
+}
+
+const DAY = 86_400_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function listAll(store: TaskStore, agentId: string, limit: number): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  for (let i = 0; i < 100; i++) {
+    const page = await store.listTasks({ agentId, limit, ...(cursor ? { cursor } : {}) });
+    if (page === 'invalid_cursor') throw new Error('invalid cursor');
+    ids.push(...page.items.map((t) => t.task_id));
+    if (!page.next_cursor) return ids;
+    cursor = page.next_cursor;
+  }
+  throw new Error('pagination did not end');
+}
+
+/** The MCP task records (SPEC §12): the port every adapter implements. */
+export function taskStoreConformance(factory: StoreFactory<TaskStore>): void {
+  describe(`TaskStore conformance (${factory.name})`, () => {
+    let store: TaskStore;
+    freshStoreForEachTest(factory, (s) => {
+      store = s;
+    });
+
+    it('gives a task back to the key that created it, and to no other key', async () => {
+      const t = task('agent-a', Date.now());
+      await store.createTask(t, Date.now() + DAY);
+      expect(await store.getTask('agent-a', t.task_id)).toEqual(t);
+      expect(await store.getTask('agent-b', t.task_id)).toBeNull();
+      expect(await store.getTask('agent-a', 'tsk_unknown')).toBeNull();
+    });
+
+    it('answers null for odd ids without throwing', async () => {
+      for (const id of ['', ' ', '*', '\u0000', 'tsk_\u{1F600}', 'x'.repeat(100_000), '{looppause}:pause:x', '../..']) {
+        expect(await store.getTask('agent-a', id)).toBeNull();
+      }
+    });
+
+    it('forgets a task once its retention has passed: no get, not listed', async () => {
+      const now = Date.now();
+      const short = task('agent-a', now);
+      const long = task('agent-a', now - 1);
+      await store.createTask(short, now + 150);
+      await store.createTask(long, now + DAY);
+      expect(await store.getTask('agent-a', short.task_id)).toEqual(short);
+      await sleep(300);
+      expect(await store.getTask('agent-a', short.task_id)).toBeNull();
+      expect(await listAll(store, 'agent-a', 10)).toEqual([long.task_id]);
+    });
+
+    it("lists a key's tasks newest first, paginated, without another key's", async () => {
+      const now = Date.now();
+      const mine = Array.from({ length: 7 }, (_, i) => task('agent-a', now - i * 1000));
+      // Three created in the same millisecond: pagination must neither lose nor repeat them.
+      const ties = Array.from({ length: 3 }, () => task('agent-a', now - 3500));
+      const theirs = task('agent-b', now + 10);
+      for (const t of [...mine, ...ties, theirs]) await store.createTask(t, now + DAY);
+      const expected = [...mine, ...ties]
+        .sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at) || (a.task_id < b.task_id ? 1 : -1))
+        .map((t) => t.task_id);
+      for (const limit of [1, 2, 3, 10, 50]) expect(await listAll(store, 'agent-a', limit)).toEqual(expected);
+      expect(await listAll(store, 'agent-b', 5)).toEqual([theirs.task_id]);
+      expect(await listAll(store, 'agent-c', 5)).toEqual([]);
+      const first = await store.listTasks({ agentId: 'agent-a', limit: 3 });
+      expect(first).not.toBe('invalid_cursor');
+      if (first !== 'invalid_cursor') {
+        expect(first.items).toEqual([mine[0], mine[1], mine[2]]);
+        expect(first.next_cursor).toEqual(expect.any(String));
+      }
+    });
+
+    it('refuses a cursor it did not give', async () => {
+      await store.createTask(task('agent-a', Date.now()), Date.now() + DAY);
+      for (const cursor of ['', 'nope', '%%%', 'x'.repeat(10_000)]) {
+        expect(await store.listTasks({ agentId: 'agent-a', limit: 5, cursor })).toBe('invalid_cursor');
+      }
+    });
+
+    it('keeps two tasks on one pause apart', async () => {
+      const now = Date.now();
+      const a = task('agent-a', now, 'pse_same');
+      const b = task('agent-a', now + 1, 'pse_same');
+      await store.createTask(a, now + DAY);
+      await store.createTask(b, now + DAY);
+      expect((await store.getTask('agent-a', a.task_id))?.pause_id).toBe('pse_same');
+      expect(await listAll(store, 'agent-a', 10)).toEqual([b.task_id, a.task_id]);
+    });
+  });
+}
