@@ -56,6 +56,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     logger,
     leaseMs: resolved.config.jobLeaseMs,
   });
+  const auth = new ApiKeyAuth(resolved.config.apiKeys, store);
   const service = new ApprovalService({
     store,
     signingSecret: resolved.signingSecret,
@@ -66,6 +67,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     maxWaitingPerKey: resolved.config.maxWaitingPerKey,
     metrics,
     ...(policy ? { policy } : {}),
+    ownerOf: (agentId) => auth.ownerOf(agentId),
   });
   const context = { config: resolved.config, service, store, runner, logger };
   const surfaces = (options.surfaces ?? surfaceFactories)
@@ -75,7 +77,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
   const app = createHttpApp({
     service,
     store,
-    auth: new ApiKeyAuth(resolved.config.apiKeys, store),
+    auth,
     logger,
     allowedHosts: resolved.config.allowedHosts,
     rateLimitPerMinute: resolved.config.rateLimitPerMinute,

@@ -1,3 +1,4 @@
+import { type ApprovalPlan, approvalsOf, type Vote } from './approvals/index.js';
 import type { ApprovalRequest } from './schemas.js';
 import type { SignedDecision } from './signing.js';
 import type { PauseStatus } from './vocabulary.js';
@@ -38,6 +39,12 @@ export interface Pause {
   cancel_reason?: string;
   /** The operator policy rule that matched the request, when a policy file is in force. */
   policy_rule?: string;
+  /** Quorum, maker-checker, reminders, escalation and the timeout outcome, when a policy rule asks for them. */
+  plan?: ApprovalPlan;
+  /** Votes so far, in arrival order; the last one closed the pause when it is responded. */
+  votes?: Vote[];
+  /** The policy's decision at the deadline (on_timeout: approved | rejected), signed when the pause was created. */
+  timeout_response?: SignedDecision;
   delivery: Deliveries;
 }
 
@@ -49,28 +56,30 @@ export const MANDATORY_NEXT_STEP =
 const PENDING_HINT =
   'No decision yet. Do not act. Call check_approval again (wait_seconds up to 50) until the status changes.';
 
-/** A pending pause whose deadline has passed is timed out, whether or not the store has noticed yet. */
-export function effectiveStatus(pause: Pick<Pause, 'status' | 'expires_at'>, nowMs: number): PauseStatus {
-  if (pause.status === 'pending' && Date.parse(pause.expires_at) <= nowMs) return 'timed_out';
+/**
+ * A pending pause whose deadline has passed has ended, whether or not the store has noticed yet:
+ * timed out, or responded when the policy decides at the deadline.
+ */
+export function effectiveStatus(
+  pause: Pick<Pause, 'status' | 'expires_at' | 'timeout_response'>,
+  nowMs: number,
+): PauseStatus {
+  if (pause.status === 'pending' && Date.parse(pause.expires_at) <= nowMs) {
+    return pause.timeout_response ? 'responded' : 'timed_out';
+  }
   return pause.status;
 }
 
 export function withEffectiveStatus(pause: Pause, nowMs: number): Pause {
   const status = effectiveStatus(pause, nowMs);
   if (status === pause.status) return pause;
-  return { ...pause, status, ended_at: pause.expires_at };
+  const ended: Pause = { ...pause, status, ended_at: pause.expires_at };
+  if (status === 'responded' && pause.timeout_response) ended.response = pause.timeout_response;
+  return ended;
 }
 
 export function expiresAt(createdMs: number, timeoutHours: number): number {
   return createdMs + Math.round(timeoutHours * 3_600_000);
-}
-
-/** Approvers match case-insensitively on e-mail; Slack ids match exactly. */
-export function mayDecide(pause: Pause, identities: ReadonlyArray<string | undefined>): boolean {
-  const approvers = pause.request.approvers;
-  if (!approvers || approvers.length === 0) return true;
-  const allowed = new Set(approvers.map((a) => (a.includes('@') ? a.toLowerCase() : a)));
-  return identities.some((id) => id !== undefined && allowed.has(id.includes('@') ? id.toLowerCase() : id));
 }
 
 export interface PauseView {
@@ -82,6 +91,9 @@ export interface PauseView {
   response?: SignedDecision;
   cancel_reason?: string;
   policy_rule?: string;
+  /** While pending: approvals so far and approvals needed (SPEC §9). */
+  approvals_received?: number;
+  approvals_required?: number;
   message?: string;
 }
 
@@ -97,6 +109,10 @@ export function toView(pause: Pause): PauseView {
   if (pause.response) view.response = pause.response;
   if (pause.status === 'expired' && pause.cancel_reason) view.cancel_reason = pause.cancel_reason;
   if (pause.policy_rule !== undefined) view.policy_rule = pause.policy_rule;
-  if (pause.status === 'pending') view.message = PENDING_HINT;
+  if (pause.status === 'pending') {
+    view.approvals_received = approvalsOf(pause.votes ?? []).length;
+    view.approvals_required = pause.plan?.quorum ?? 1;
+    view.message = PENDING_HINT;
+  }
   return view;
 }

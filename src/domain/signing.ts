@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Approval } from './approvals/votes.js';
 import { sha256Hex } from './hash.js';
 import type { Decision, DecisionChannel } from './vocabulary.js';
 
@@ -14,6 +15,8 @@ export interface UnsignedDecision {
   nonce: string;
   pause_id: string;
   action_digest: string;
+  /** Human decisions: the approving votes in order (SPEC §9); the last one decided an approval. */
+  approvals?: Approval[];
 }
 
 export interface SignedDecision extends UnsignedDecision {
@@ -49,7 +52,14 @@ function signingInput(response: Record<string, unknown>): string {
 export function signDecision(secret: string, decision: UnsignedDecision): SignedDecision {
   const fields: Record<string, string> = {};
   for (const key of Object.keys(decision.fields).sort()) fields[key] = decision.fields[key] ?? '';
-  const normalized = { ...decision, fields };
+  // Approvals rebuilt with sorted keys too, for the same reason.
+  const approvals = decision.approvals?.map((a) => ({
+    channel: a.channel,
+    comment: a.comment,
+    responded_at: a.responded_at,
+    responder: a.responder,
+  }));
+  const normalized = { ...decision, fields, ...(approvals ? { approvals } : {}) };
   const hmac = createHmac('sha256', secret).update(signingInput(normalized)).digest('hex');
   return { ...normalized, signature: `sha256=${hmac}` };
 }

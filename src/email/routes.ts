@@ -3,6 +3,7 @@ import express, { type ErrorRequestHandler, type Request, type RequestHandler, t
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Config } from '../config.js';
+import { voteNoticeText } from '../domain/approvals/index.js';
 import type { Pause } from '../domain/pause.js';
 import type { ResponseField } from '../domain/schemas.js';
 import { DECISIONS } from '../domain/vocabulary.js';
@@ -132,6 +133,17 @@ export function decideRouter(deps: DecideRouterDeps): Router {
               'Not an approver',
               `${recipient} is not among the people allowed to decide this request.`,
             ),
+          );
+        case 'counted':
+          return html(res, 200, messagePage(nonce, 'Approval counted', voteNoticeText('counted', result.pause)));
+        case 'already_voted':
+          return html(res, 409, messagePage(nonce, 'Already voted', voteNoticeText('already_voted', result.pause)));
+        case 'owner':
+        case 'owner_unverifiable':
+          return html(
+            res,
+            403,
+            messagePage(nonce, 'Someone else must decide', voteNoticeText(result.outcome, result.pause)),
           );
         case 'missing_fields': {
           const missing = result.fields.map(

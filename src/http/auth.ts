@@ -67,6 +67,13 @@ export class ApiKeyAuth {
     return agent && { ...agent };
   }
 
+  /** The owner of the key named `name` (an agent id), if the key has one: maker-checker asks it. */
+  async ownerOf(name: string): Promise<string | undefined> {
+    const configured = this.configured.find((key) => key.agent.id === name);
+    if (configured) return configured.agent.owner;
+    return (await this.store.listApiKeys()).find((key) => key.name === name)?.owner;
+  }
+
   middleware(): RequestHandler {
     return async (req, res, next) => {
       const header = req.headers.authorization ?? '';

@@ -6,11 +6,26 @@ export const JobKind = {
   emailSend: 'email.send',
   /** Both recipients given: e-mail goes out if no decision came in time. */
   emailFallback: 'email.fallback',
+  /** A vote was counted and the pause stays pending: surfaces show the progress. */
+  pauseVoted: 'pause.voted',
   /** A pause left `pending`: update every surface that showed it. */
   pauseEnded: 'pause.ended',
+  /** Remind the approvers who have not voted (step: which `remind_after`). */
+  slackRemind: 'slack.remind',
+  emailRemind: 'email.remind',
+  /** Escalate (step: which `escalate` entry): post to the step's route, update earlier messages. */
+  slackEscalate: 'slack.escalate',
+  emailEscalate: 'email.escalate',
 } as const;
 
 export type JobKindName = (typeof JobKind)[keyof typeof JobKind];
 
-export const jobId = (kind: JobKindName, pauseId: string) =>
-  kind === JobKind.pauseEnded ? `ended:${pauseId}` : `${kind}:${pauseId}`;
+/** Kinds every surface may act on and none must: a replica without the surface completes them. */
+export const NOTICE_KINDS: ReadonlySet<string> = new Set([JobKind.pauseEnded, JobKind.pauseVoted]);
+
+export const jobId = (kind: JobKindName, pauseId: string, step?: number) =>
+  kind === JobKind.pauseEnded
+    ? `ended:${pauseId}`
+    : step === undefined
+      ? `${kind}:${pauseId}`
+      : `${kind}:${step}:${pauseId}`;

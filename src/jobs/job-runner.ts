@@ -3,7 +3,7 @@ import { errorSummary } from '../domain/errors.js';
 import type { Metrics } from '../metrics.js';
 import type { Job, JobQueue } from '../store/ports/jobs.js';
 import type { PauseStore } from '../store/ports/pauses.js';
-import { JobKind, type JobKindName } from './job-kinds.js';
+import { type JobKindName, NOTICE_KINDS } from './job-kinds.js';
 
 export type JobHandler = (job: Job) => Promise<void>;
 
@@ -180,9 +180,9 @@ export class JobRunner {
   private async runJob(job: Job): Promise<void> {
     const handlers = this.handlers.get(job.kind) ?? [];
     try {
-      // Every surface may act when a pause ends, none must; any other job needs its surface here.
-      // Without it (a replica configured without Slack, a rolling deploy) it goes back for another.
-      if (handlers.length === 0 && job.kind !== JobKind.pauseEnded) {
+      // Every surface may act on a notice (a pause ended, a vote counted), none must; any other job
+      // needs its surface here. Without it (a replica without Slack, a rolling deploy) it goes back.
+      if (handlers.length === 0 && !NOTICE_KINDS.has(job.kind)) {
         throw new Error(`no handler for ${job.kind} on this replica`);
       }
       for (const handler of handlers) await handler(job);

@@ -2,7 +2,6 @@ import { type FSWatcher, readFileSync, watch } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { type Policy, parsePolicy } from '../domain/policy/index.js';
-import { notYetEnforced } from './not-yet-enforced.js';
 
 /** A broken policy file: every problem, each naming its place. */
 export class PolicyFileError extends Error {
@@ -30,14 +29,6 @@ export function readPolicyFile(path: string): Policy {
 
 const RELOAD_DEBOUNCE_MS = 100;
 
-/** A policy this server can carry out in full. */
-function readEnforceable(path: string): Policy {
-  const policy = readPolicyFile(path);
-  const problems = notYetEnforced(policy);
-  if (problems.length > 0) throw new PolicyFileError(path, problems);
-  return policy;
-}
-
 /**
  * The operator's policy, as LOOPPAUSE_POLICY_FILE says now. Loaded at start-up (a broken file stops
  * start-up); reloaded when the file changes or on SIGHUP, where a broken new version is refused
@@ -54,7 +45,7 @@ export class PolicyFile {
     readonly path: string,
     private readonly logger: Logger,
   ) {
-    this.policy = readEnforceable(path);
+    this.policy = readPolicyFile(path);
     this.logger.info({ policy: path, digest: this.policy.digest, rules: this.policy.rules.length }, 'policy loaded');
   }
 
@@ -79,7 +70,7 @@ export class PolicyFile {
   /** Re-reads the file; returns whether the new version is now in force. */
   reload(reason: string): boolean {
     try {
-      const next = readEnforceable(this.path);
+      const next = readPolicyFile(this.path);
       if (next.digest === this.policy.digest) return true;
       this.policy = next;
       this.logger.info({ policy: this.path, digest: next.digest, rules: next.rules.length, reason }, 'policy reloaded');

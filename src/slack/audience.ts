@@ -1,4 +1,5 @@
-import { mayDecide, type Pause } from '../domain/pause.js';
+import { currentApprovers, mayDecide } from '../domain/approvals/index.js';
+import type { Pause } from '../domain/pause.js';
 import { SLACK_USER_PATTERN } from '../domain/schemas.js';
 import type { IdentityResolver } from './identity.js';
 import { type ChannelMembership, MembershipUnreadable } from './membership.js';
@@ -64,7 +65,7 @@ export class SlackAudience {
 
   private async narrowed(pause: Pause, userId: string, place: Verdict): Promise<Verdict> {
     if (!place.allowed) return place;
-    const approvers = pause.request.approvers ?? [];
+    const approvers = currentApprovers(pause, Date.now()) ?? [];
     if (approvers.length === 0 || (await this.isApprover(pause, approvers, userId))) return place;
     return { allowed: false, why: 'not_approver' };
   }
@@ -92,7 +93,7 @@ export class SlackAudience {
   private async isApprover(pause: Pause, approvers: readonly string[], userId: string): Promise<boolean> {
     const byEmail = approvers.some((a) => a.includes('@')) && !approvers.includes(userId);
     const ids = byEmail ? (await this.identity.identities(userId)).ids : [userId];
-    return mayDecide(pause, ids);
+    return mayDecide(pause, ids, Date.now());
   }
 
   private async memberVerdict(channel: string, userId: string): Promise<Verdict> {

@@ -1,5 +1,6 @@
 import { sha256Hex } from '../domain/hash.js';
 import type { Deliveries, Pause } from '../domain/pause.js';
+import { humanKey } from '../domain/policy/humans.js';
 import type { SignedDecision } from '../domain/signing.js';
 import type { PauseStatus } from '../domain/vocabulary.js';
 import { decodeCursor, encodeCursor, isAfter } from './cursor.js';
@@ -9,12 +10,14 @@ import type { DecisionToken } from './ports/decision-tokens.js';
 import type { Job, NewJob } from './ports/jobs.js';
 import type { Watch } from './ports/pause-events.js';
 import {
+  type Ballot,
   type CreateResult,
   type EndResult,
   type ListQuery,
   type NewPause,
   type Page,
   RETENTION_MS,
+  type VoteResult,
 } from './ports/pauses.js';
 import type { RateLimitResult } from './ports/rate-limits.js';
 import type { Store } from './store.js';
@@ -31,6 +34,8 @@ export class MemoryStore implements Store {
   private readonly idempotency = new Map<string, { pauseId: string; requestDigest: string }>();
   private readonly idempotencyKeyOf = new Map<string, string>();
   private readonly jobs = new Map<string, Job>();
+  /** Per pause: its reminder and escalation jobs, dropped when it ends. */
+  private readonly stepJobs = new Map<string, string[]>();
   private readonly tokens = new Map<string, { token: DecisionToken; expiresAtMs: number }>();
   // Everything time-driven is indexed by due time, so a sweep touches only what is due.
   private readonly expiries = new DueIndex<string>();
@@ -61,6 +66,8 @@ export class MemoryStore implements Store {
     const expiresMs = Date.parse(pause.expires_at);
     this.expiries.set(pause.pause_id, expiresMs);
     for (const job of jobs) this.addJob(job);
+    const steps = jobs.filter((job) => job.step !== undefined).map((job) => job.id);
+    if (steps.length > 0) this.stepJobs.set(pause.pause_id, steps);
     this.wake(expiresMs);
     return { outcome: 'created', pause: structuredClone(pause) };
   }
@@ -77,6 +84,34 @@ export class MemoryStore implements Store {
     });
   }
 
+  async castVote(pauseId: string, ballot: Ballot, nowMs: number): Promise<VoteResult> {
+    const pause = this.pauses.get(pauseId);
+    if (!pause) return { outcome: 'not_found' };
+    this.timeOutIfDue(pause, nowMs);
+    if (pause.status !== 'pending') return { outcome: 'already_final', pause: structuredClone(pause) };
+    const votes = pause.votes ?? [];
+    const voters = new Set(ballot.vote.voters.map(humanKey));
+    if (votes.some((vote) => vote.voters.some((key) => voters.has(key)))) {
+      return { outcome: 'already_voted', pause: structuredClone(pause) };
+    }
+    if (votes.length !== ballot.expectedVotes) return { outcome: 'stale' };
+    pause.votes = [...votes, structuredClone(ballot.vote)];
+    if (ballot.response) {
+      pause.status = 'responded';
+      pause.response = structuredClone(ballot.response);
+      this.finish(pause, 'responded', new Date(nowMs).toISOString(), nowMs);
+      return { outcome: 'ended', pause: structuredClone(pause) };
+    }
+    this.addJob({
+      id: `voted:${pauseId}:${pause.votes.length}`,
+      kind: 'pause.voted',
+      pause_id: pauseId,
+      run_at: nowMs,
+    });
+    this.watchers.notify({ pause_id: pauseId, status: 'pending' });
+    return { outcome: 'counted', pause: structuredClone(pause) };
+  }
+
   async cancel(pauseId: string, reason: string | undefined, nowMs: number): Promise<EndResult> {
     return this.end(pauseId, nowMs, (pause) => {
       pause.status = 'expired';
@@ -89,7 +124,7 @@ export class MemoryStore implements Store {
     for (const pauseId of this.expiries.popDue(nowMs, max)) {
       const pause = this.pauses.get(pauseId);
       if (pause?.status !== 'pending') continue;
-      this.finish(pause, 'timed_out', pause.expires_at, nowMs);
+      this.timeOut(pause, nowMs);
       ended.push(pauseId);
     }
     // Same retention as Redis gives finished pauses, so a long-running dev server stays small.
@@ -239,18 +274,28 @@ export class MemoryStore implements Store {
   private end(pauseId: string, nowMs: number, apply: (pause: Pause) => void): EndResult {
     const pause = this.pauses.get(pauseId);
     if (!pause) return { outcome: 'not_found' };
-    if (pause.status === 'pending' && Date.parse(pause.expires_at) <= nowMs) {
-      this.finish(pause, 'timed_out', pause.expires_at, nowMs);
-    }
+    this.timeOutIfDue(pause, nowMs);
     if (pause.status !== 'pending') return { outcome: 'already_final', pause: structuredClone(pause) };
     apply(pause);
     this.finish(pause, pause.status, new Date(nowMs).toISOString(), nowMs);
     return { outcome: 'ended', pause: structuredClone(pause) };
   }
 
+  private timeOutIfDue(pause: Pause, nowMs: number): void {
+    if (pause.status === 'pending' && Date.parse(pause.expires_at) <= nowMs) this.timeOut(pause, nowMs);
+  }
+
+  /** Timed out, or the policy's decision at the deadline when the pause holds one. */
+  private timeOut(pause: Pause, nowMs: number): void {
+    if (pause.timeout_response) pause.response = structuredClone(pause.timeout_response);
+    this.finish(pause, pause.timeout_response ? 'responded' : 'timed_out', pause.expires_at, nowMs);
+  }
+
   private finish(pause: Pause, status: PauseStatus, endedAt: string, nowMs: number): void {
     pause.status = status;
     pause.ended_at = endedAt;
+    for (const jobId of this.stepJobs.get(pause.pause_id) ?? []) void this.completeJob(jobId);
+    this.stepJobs.delete(pause.pause_id);
     this.expiries.delete(pause.pause_id);
     this.purges.set(pause.pause_id, Date.parse(endedAt) + RETENTION_MS);
     this.addJob({ id: `ended:${pause.pause_id}`, kind: 'pause.ended', pause_id: pause.pause_id, run_at: nowMs });

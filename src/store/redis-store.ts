@@ -9,6 +9,7 @@ import type { DecisionToken } from './ports/decision-tokens.js';
 import type { Job, NewJob } from './ports/jobs.js';
 import type { Watch } from './ports/pause-events.js';
 import {
+  type Ballot,
   type CreateResult,
   type EndResult,
   INDEX_HORIZON_MS,
@@ -16,6 +17,7 @@ import {
   type NewPause,
   type Page,
   RETENTION_MS,
+  type VoteResult,
 } from './ports/pauses.js';
 import type { RateLimitResult } from './ports/rate-limits.js';
 import { type RedisKeys, redisKeys } from './redis-keys.js';
@@ -33,7 +35,7 @@ export interface RedisStoreOptions {
  * What `rec` holds: the immutable part of a pause, compact. The id is the key's and the digest is
  * recomputed from the request on read (both derivable), which keeps a pending pause under 2 KB.
  */
-type PauseRecord = Pick<Pause, 'agent_id' | 'created_at' | 'expires_at' | 'request' | 'policy_rule'>;
+type PauseRecord = Pick<Pause, 'agent_id' | 'created_at' | 'expires_at' | 'request' | 'policy_rule' | 'plan'>;
 
 /**
  * The production store: every port over one connection, plus a subscriber for pause events and
@@ -86,6 +88,7 @@ export class RedisStore implements Store {
       expires_at: pause.expires_at,
       request: pause.request,
       ...(pause.policy_rule === undefined ? {} : { policy_rule: pause.policy_rule }),
+      ...(pause.plan === undefined ? {} : { plan: pause.plan }),
     };
     const expiresMs = Date.parse(pause.expires_at);
     const createdMs = Date.parse(pause.created_at);
@@ -113,6 +116,11 @@ export class RedisStore implements Store {
         k.pause(''),
         INDEX_HORIZON_MS,
         k.wake,
+        pause.timeout_response ? JSON.stringify(pause.timeout_response) : '',
+        jobs
+          .filter((job) => job.step !== undefined)
+          .map((job) => job.id)
+          .join(' '),
         ...jobArgs,
       ],
     );
@@ -131,6 +139,29 @@ export class RedisStore implements Store {
 
   decide(pauseId: string, response: SignedDecision, nowMs: number): Promise<EndResult> {
     return this.end(pauseId, nowMs, 'responded', 'resp', JSON.stringify(response));
+  }
+
+  async castVote(pauseId: string, ballot: Ballot, nowMs: number): Promise<VoteResult> {
+    const k = this.keys;
+    const [outcome, ...flat] = await this.scripts.run<string[]>(
+      'vote',
+      [k.pause(pauseId), k.expiry, k.slackPending, k.jobQueue, k.jobData],
+      [
+        pauseId,
+        nowMs,
+        JSON.stringify(ballot.vote),
+        ballot.expectedVotes,
+        ballot.response ? JSON.stringify(ballot.response) : '',
+        RETENTION_MS,
+        k.events,
+        k.wake,
+        ...ballot.vote.voters,
+      ],
+    );
+    if (outcome === 'stale' || outcome === 'not_found') return { outcome };
+    const pause = fromHash(pauseId, pairs(flat));
+    if (!pause) return { outcome: 'not_found' };
+    return { outcome: outcome as 'counted' | 'ended' | 'already_voted' | 'already_final', pause };
   }
 
   cancel(pauseId: string, reason: string | undefined, nowMs: number): Promise<EndResult> {
@@ -356,32 +387,44 @@ export class RedisStore implements Store {
       [pauseId, nowMs, status, field, value, RETENTION_MS, k.events],
     );
     if (outcome === 'not_found') return { outcome };
-    const hash: Record<string, string> = {};
-    for (let i = 0; i < flat.length; i += 2) hash[flat[i] as string] = flat[i + 1] as string;
-    const pause = fromHash(pauseId, hash);
+    const pause = fromHash(pauseId, pairs(flat));
     if (!pause) return { outcome: 'not_found' };
     return { outcome: outcome === 'ended' ? 'ended' : 'already_final', pause };
   }
 }
 
-function parseJobData(json: string): { kind: string; pause_id: string } | undefined {
+function parseJobData(json: string): { kind: string; pause_id: string; step?: number } | undefined {
   try {
-    const data = JSON.parse(json) as { kind?: unknown; pause_id?: unknown };
-    return typeof data.kind === 'string' && typeof data.pause_id === 'string'
-      ? { kind: data.kind, pause_id: data.pause_id }
-      : undefined;
+    const data = JSON.parse(json) as { kind?: unknown; pause_id?: unknown; step?: unknown };
+    if (typeof data.kind !== 'string' || typeof data.pause_id !== 'string') return undefined;
+    return {
+      kind: data.kind,
+      pause_id: data.pause_id,
+      ...(Number.isInteger(data.step) ? { step: data.step as number } : {}),
+    };
   } catch {
     return undefined;
   }
 }
 
 function jobJson(job: NewJob): string {
-  return JSON.stringify({ kind: job.kind, pause_id: job.pause_id });
+  return JSON.stringify({
+    kind: job.kind,
+    pause_id: job.pause_id,
+    ...(job.step === undefined ? {} : { step: job.step }),
+  });
+}
+
+/** A flat HGETALL reply (field, value, …) as an object. */
+function pairs(flat: string[]): Record<string, string> {
+  const hash: Record<string, string> = {};
+  for (let i = 0; i < flat.length; i += 2) hash[flat[i] as string] = flat[i + 1] as string;
+  return hash;
 }
 
 function fromHash(pauseId: string, hash: Record<string, string>): Pause | null {
   if (!hash.rec || !hash.status) return null;
-  const { agent_id, created_at, expires_at, request, policy_rule } = JSON.parse(hash.rec) as PauseRecord;
+  const { agent_id, created_at, expires_at, request, policy_rule, plan } = JSON.parse(hash.rec) as PauseRecord;
   const pause: Pause = {
     pause_id: pauseId,
     agent_id,
@@ -393,11 +436,15 @@ function fromHash(pauseId: string, hash: Record<string, string>): Pause | null {
     delivery: {},
   };
   if (policy_rule !== undefined) pause.policy_rule = policy_rule;
+  if (plan !== undefined) pause.plan = plan;
+  if (hash.votes) pause.votes = JSON.parse(hash.votes);
+  if (hash.tresp) pause.timeout_response = JSON.parse(hash.tresp);
   if (hash.resp) pause.response = JSON.parse(hash.resp);
   if (hash.reason) pause.cancel_reason = hash.reason;
   if (pause.status === 'timed_out') pause.ended_at = pause.expires_at;
   else if (hash.ended_ms) pause.ended_at = new Date(Number(hash.ended_ms)).toISOString();
-  if (hash['d:slack']) pause.delivery.slack = JSON.parse(hash['d:slack']);
-  if (hash['d:email']) pause.delivery.email = JSON.parse(hash['d:email']);
+  for (const [field, value] of Object.entries(hash)) {
+    if (field.startsWith('d:')) (pause.delivery as Record<string, unknown>)[field.slice(2)] = JSON.parse(value);
+  }
   return pause;
 }

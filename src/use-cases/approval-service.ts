@@ -27,6 +27,8 @@ export interface ApprovalServiceOptions extends Omit<RecipientRules, 'slackEnabl
   metrics?: Metrics;
   /** The operator's policy file, when one is in force. */
   policy?: PolicySource;
+  /** The human who owns an API key (by its name), for maker-checker rules. */
+  ownerOf?: (agentId: string) => Promise<string | undefined>;
 }
 
 /**
@@ -57,6 +59,7 @@ export class ApprovalService {
       deliveries: this.deliveries,
       signingSecret: options.signingSecret,
       policy: options.policy,
+      ownerOf: options.ownerOf,
     };
     this.decideDeps = { ...deps, signingSecret: options.signingSecret };
     this.waiting = new WaitingChecks(deps, options.maxWaitingPerKey ?? 100);

@@ -1,8 +1,17 @@
-import { notFound } from '../domain/errors.js';
+import {
+  approvalsOf,
+  makerCheck,
+  mayDecide,
+  mergedFields,
+  outcomeOf,
+  type Vote,
+  voterKeys,
+} from '../domain/approvals/index.js';
+import { LoopPauseError, notFound } from '../domain/errors.js';
 import { missingRequired, pickAnswers } from '../domain/fields.js';
 import { newNonce } from '../domain/ids.js';
-import { mayDecide, type Pause } from '../domain/pause.js';
-import { signDecision } from '../domain/signing.js';
+import type { Pause } from '../domain/pause.js';
+import { type SignedDecision, signDecision } from '../domain/signing.js';
 import type { Decision, DecisionChannel } from '../domain/vocabulary.js';
 import type { UseCaseDeps } from './deps.js';
 import { loadPause } from './load-pause.js';
@@ -18,64 +27,122 @@ export interface DecisionInput {
   /** E-mail where known, else the Slack user id. */
   responder: string;
   channel: DecisionChannel;
-  /** Every identity of the human (e-mail, Slack id) checked against `approvers`. */
+  /** Every identity of the human (e-mail, Slack id): checked against `approvers`, and one human votes once. */
   identities: string[];
 }
 
+/**
+ * `decided`: this vote closed the pause. `counted`: recorded, more approvals are needed.
+ * `already_voted`: this human (by any of their identities) voted before. `owner`: maker-checker
+ * refuses the key owner's vote; `owner_unverifiable`: the voter's e-mail is unknown, so they cannot
+ * be told apart from the owner.
+ */
 export type DecideOutcome =
-  | { outcome: 'decided'; pause: Pause }
-  | { outcome: 'already_final'; pause: Pause }
-  | { outcome: 'not_approver'; pause: Pause }
+  | { outcome: 'decided' | 'counted' | 'already_voted' | 'already_final'; pause: Pause }
+  | { outcome: 'not_approver' | 'owner' | 'owner_unverifiable'; pause: Pause }
   | { outcome: 'missing_fields'; pause: Pause; fields: string[] };
 
-/** A human decides. Exactly one decision wins, whatever the races; the others get the winner. */
+/** Another vote landing between the read and the write sends the voter round again; this many times at most. */
+const MAX_ROUNDS = 20;
+
+/**
+ * A human votes (SPEC §9). One approval decides unless the policy asks for a quorum; any rejection
+ * ends the pause. The vote and, when it closes the pause, the signed decision are written in one
+ * atomic step against the votes read: whatever the races, exactly one outcome wins.
+ */
 export async function decideApproval(deps: DecideDeps, pauseId: string, input: DecisionInput): Promise<DecideOutcome> {
-  const pause = await loadPause(deps, pauseId);
-  if (!pause) throw notFound(pauseId);
-  if (pause.status !== 'pending') return { outcome: 'already_final', pause };
-  if (!mayDecide(pause, input.identities)) return { outcome: 'not_approver', pause };
-  const asked = pause.request.response_fields ?? [];
-  const fields = pickAnswers(asked, input.fields ?? {});
-  const missing = missingRequired(asked, fields);
-  if (input.decision === 'approved' && missing.length > 0) return { outcome: 'missing_fields', pause, fields: missing };
-  const nowMs = deps.now();
-  const response = signDecision(deps.signingSecret, {
-    decision: input.decision,
-    comment: input.comment ?? '',
-    fields,
-    responder: input.responder,
-    responded_at: new Date(nowMs).toISOString(),
-    channel: input.channel,
-    nonce: newNonce(),
-    pause_id: pauseId,
-    action_digest: pause.action_digest,
-  });
-  const result = await deps.store.decide(pauseId, response, nowMs);
-  if (result.outcome === 'not_found') throw notFound(pauseId);
-  if (result.outcome === 'ended') {
-    deps.metrics?.pausesEnded.inc({ outcome: input.decision, channel: input.channel });
-    deps.metrics?.timeToDecision.observe({ channel: input.channel }, (nowMs - Date.parse(pause.created_at)) / 1000);
+  const voters = voterKeys(input.identities);
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const pause = await loadPause(deps, pauseId);
+    if (!pause) throw notFound(pauseId);
+    if (pause.status !== 'pending') return { outcome: 'already_final', pause };
+    const nowMs = deps.now();
+    if (!mayDecide(pause, input.identities, nowMs)) return { outcome: 'not_approver', pause };
+    const maker = makerCheck(pause, input.identities);
+    if (maker !== 'ok') return { outcome: maker === 'owner' ? 'owner' : 'owner_unverifiable', pause };
+    const asked = pause.request.response_fields ?? [];
+    const fields = pickAnswers(asked, input.fields ?? {});
+    const missing = missingRequired(asked, fields);
+    if (input.decision === 'approved' && missing.length > 0)
+      return { outcome: 'missing_fields', pause, fields: missing };
+
+    const vote: Vote = {
+      decision: input.decision,
+      responder: input.responder,
+      channel: input.channel,
+      responded_at: new Date(nowMs).toISOString(),
+      comment: input.comment ?? '',
+      fields,
+      voters,
+    };
+    const earlier = pause.votes ?? [];
+    const votes = [...earlier, vote];
+    const closes = outcomeOf(votes, pause.plan?.quorum ?? 1) !== undefined;
+    const result = await deps.store.castVote(
+      pauseId,
+      { vote, expectedVotes: earlier.length, ...(closes ? { response: signVotes(deps, pause, votes, nowMs) } : {}) },
+      nowMs,
+    );
+    switch (result.outcome) {
+      case 'stale':
+        continue;
+      case 'not_found':
+        throw notFound(pauseId);
+      case 'ended':
+        deps.metrics?.pausesEnded.inc({ outcome: input.decision, channel: input.channel });
+        deps.metrics?.timeToDecision.observe({ channel: input.channel }, (nowMs - Date.parse(pause.created_at)) / 1000);
+        return { outcome: 'decided', pause: result.pause };
+      default:
+        return { outcome: result.outcome, pause: result.pause };
+    }
   }
-  return { outcome: result.outcome === 'ended' ? 'decided' : 'already_final', pause: result.pause };
+  throw new LoopPauseError('conflict', 'votes on this request keep arriving at the same moment; please try again');
+}
+
+/** The decision the last vote makes: signed, bound to the pause and action, with every approval in order. */
+function signVotes(deps: DecideDeps, pause: Pause, votes: readonly Vote[], nowMs: number): SignedDecision {
+  const last = votes.at(-1) as Vote;
+  return signDecision(deps.signingSecret, {
+    decision: last.decision,
+    comment: last.comment,
+    fields: mergedFields(votes),
+    responder: last.responder,
+    responded_at: new Date(nowMs).toISOString(),
+    channel: last.channel,
+    nonce: newNonce(),
+    pause_id: pause.pause_id,
+    action_digest: pause.action_digest,
+    approvals: approvalsOf(votes),
+  });
 }
 
 /**
- * The operator's policy decides (a `decide:` rule): signed like a human's decision, so agents verify
- * it the same way, with channel `policy` and the rule as responder.
+ * The operator's policy decides (a `decide:` rule, or `on_timeout` at the deadline): signed like a
+ * human's decision, so agents verify it the same way, with channel `policy` and the rule as responder.
  */
-export async function decideByPolicy(deps: DecideDeps, pause: Pause, decision: Decision, rule: string): Promise<void> {
-  const nowMs = deps.now();
-  const response = signDecision(deps.signingSecret, {
+export function policyDecision(
+  deps: Pick<DecideDeps, 'signingSecret'>,
+  pause: Pick<Pause, 'pause_id' | 'action_digest'>,
+  decision: Decision,
+  rule: string,
+  respondedAtMs: number,
+): SignedDecision {
+  return signDecision(deps.signingSecret, {
     decision,
     comment: '',
     fields: {},
     responder: `policy:${rule}`,
-    responded_at: new Date(nowMs).toISOString(),
+    responded_at: new Date(respondedAtMs).toISOString(),
     channel: 'policy',
     nonce: newNonce(),
     pause_id: pause.pause_id,
     action_digest: pause.action_digest,
+    approvals: [],
   });
-  const result = await deps.store.decide(pause.pause_id, response, nowMs);
+}
+
+export async function decideByPolicy(deps: DecideDeps, pause: Pause, decision: Decision, rule: string): Promise<void> {
+  const nowMs = deps.now();
+  const result = await deps.store.decide(pause.pause_id, policyDecision(deps, pause, decision, rule, nowMs), nowMs);
   if (result.outcome === 'ended') deps.metrics?.pausesEnded.inc({ outcome: decision, channel: 'policy' });
 }

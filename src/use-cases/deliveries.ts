@@ -33,6 +33,32 @@ export class DeliveryPlan {
           : job(JobKind.emailSend, pause, nowMs),
       );
     }
+    return [...jobs, ...this.stepJobs(pause, slackWillPost)];
+  }
+
+  /**
+   * The plan's reminders and escalations, each a job due at its time (dropped by the store if the
+   * pause ends first). Steps at or after the deadline never run, so they are not queued.
+   */
+  private stepJobs(pause: Pause, slackWillPost: boolean): NewJob[] {
+    const plan = pause.plan;
+    if (!plan) return [];
+    const createdMs = Date.parse(pause.created_at);
+    const expiresMs = Date.parse(pause.expires_at);
+    const jobs: NewJob[] = [];
+    const at = (kind: JobKindName, step: number, afterMs: number) => {
+      if (createdMs + afterMs < expiresMs) jobs.push(job(kind, pause, createdMs + afterMs, step));
+    };
+    plan.remind_after_ms.forEach((afterMs, step) => {
+      if (slackWillPost) at(JobKind.slackRemind, step, afterMs);
+      if (pause.request.recipient_email !== undefined) at(JobKind.emailRemind, step, afterMs);
+    });
+    plan.escalate.forEach((escalation, step) => {
+      if (this.options.slackEnabled && (slackWillPost || escalation.route?.slack !== undefined)) {
+        at(JobKind.slackEscalate, step, escalation.after_ms);
+      }
+      if (escalation.route?.email !== undefined) at(JobKind.emailEscalate, step, escalation.after_ms);
+    });
     return jobs;
   }
 
@@ -58,6 +84,12 @@ export class DeliveryPlan {
   }
 }
 
-function job(kind: JobKindName, pause: Pause, runAt: number): NewJob {
-  return { id: jobId(kind, pause.pause_id), kind, pause_id: pause.pause_id, run_at: runAt };
+function job(kind: JobKindName, pause: Pause, runAt: number, step?: number): NewJob {
+  return {
+    id: jobId(kind, pause.pause_id, step),
+    kind,
+    pause_id: pause.pause_id,
+    run_at: runAt,
+    ...(step === undefined ? {} : { step }),
+  };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ApprovalPlan } from '../domain/approvals/index.js';
 import { LoopPauseError } from '../domain/errors.js';
 import {
   applyAgentRouting,
@@ -19,7 +20,7 @@ export interface PolicySource {
 /** What the operator's policy makes of a request: decided at once, or routed as the rule says. */
 export type Gated =
   | { kind: 'decide'; rule: string; decision: Decision; request: ApprovalRequest }
-  | { kind: 'route'; rule: string; request: ApprovalRequest };
+  | { kind: 'route'; rule: string; request: ApprovalRequest; plan: ApprovalPlan; ownerCannotApprove: boolean };
 
 const policyRefusal = (message: string) => new LoopPauseError('invalid_argument', `policy: ${message}`, 'policy');
 
@@ -61,6 +62,7 @@ export function gateRequest(
   if (route.slack === undefined && route.email === undefined) {
     throw policyRefusal(`rule ${outcome.rule} routes the request nowhere: give recipient_slack or recipient_email`);
   }
+
   const { recipient_email: _email, recipient_slack: _slack, approvers: _approvers, ...rest } = request;
   return {
     kind: 'route',
@@ -72,6 +74,17 @@ export function gateRequest(
       ...(approvers.length === 0 ? {} : { approvers }),
       ...(responseFields.length === 0 ? {} : { response_fields: responseFields }),
       timeout_hours: timeoutHours ?? request.timeout_hours,
+    },
+    ownerCannotApprove: routed.routing.ownerCannotApprove,
+    plan: {
+      quorum: routed.routing.quorum,
+      remind_after_ms: routed.routing.remindAfterMs,
+      escalate: routed.routing.escalate.map((step) => ({
+        after_ms: step.afterMs,
+        ...(step.route ? { route: step.route } : {}),
+        approvers: step.approvers,
+      })),
+      on_timeout: routed.routing.onTimeout,
     },
   };
 }

@@ -6,7 +6,7 @@ import { requestApprovalSchema, requestArgumentsSchema } from '../domain/schemas
 import { actionDigest } from '../domain/signing.js';
 import { parseInput } from '../domain/validation.js';
 import type { PauseStatus } from '../domain/vocabulary.js';
-import { type DecideDeps, decideByPolicy } from './decide.js';
+import { type DecideDeps, decideByPolicy, policyDecision } from './decide.js';
 import type { DeliveryPlan } from './deliveries.js';
 import { gateRequest, type PolicySource } from './policy-gate.js';
 import { checkRecipients, type RecipientRules } from './recipient-rules.js';
@@ -16,6 +16,8 @@ export interface RequestDeps extends DecideDeps {
   deliveries: DeliveryPlan;
   /** The operator's policy file, when one is in force: it, not the agent, routes requests. */
   policy?: PolicySource | undefined;
+  /** The human who owns an API key (by its name), for maker-checker rules. */
+  ownerOf?: ((agentId: string) => Promise<string | undefined>) | undefined;
 }
 
 export interface RequestResult {
@@ -37,6 +39,8 @@ export async function requestApproval(
   const request = gated?.request ?? asked;
   // The allow-lists bound what agents choose; a policy's routes are the operator's own.
   checkRecipients(request, gated ? { slackEnabled: deps.recipients.slackEnabled } : deps.recipients);
+  const owner =
+    gated?.kind === 'route' && gated.ownerCannotApprove ? await keyOwner(deps, agentId, gated.rule) : undefined;
   const nowMs = deps.now();
   const pause: Pause = {
     pause_id: newPauseId(),
@@ -49,6 +53,18 @@ export async function requestApproval(
     delivery: {},
     ...(gated ? { policy_rule: gated.rule } : {}),
   };
+  if (gated?.kind === 'route') {
+    pause.plan = { ...gated.plan, ...(owner === undefined ? {} : { excluded_owner: owner }) };
+    if (gated.plan.on_timeout !== 'timed_out') {
+      pause.timeout_response = policyDecision(
+        deps,
+        pause,
+        gated.plan.on_timeout,
+        gated.rule,
+        Date.parse(pause.expires_at),
+      );
+    }
+  }
   const { idempotency_key: key } = request;
   const stored = await deps.store.createPause({
     pause,
@@ -85,4 +101,16 @@ function recipientsLabel(pause: Pause): string {
 
 function timeoutGiven(args: unknown): boolean {
   return typeof args === 'object' && args !== null && Object.hasOwn(args, 'timeout_hours');
+}
+
+/** Maker-checker needs to know whose key asks: a key without an owner cannot be held to it, so it is refused. */
+async function keyOwner(deps: RequestDeps, agentId: string, rule: string): Promise<string> {
+  const owner = await deps.ownerOf?.(agentId);
+  if (owner !== undefined) return owner;
+  throw new LoopPauseError(
+    'invalid_argument',
+    `policy: rule ${rule} does not let a key's owner approve its own request (owner_cannot_approve), ` +
+      'and this API key has no owner; the operator must give it one (looppause keys create --owner, or name:key:owner)',
+    'policy',
+  );
 }

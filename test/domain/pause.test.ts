@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { effectiveStatus, expiresAt, mayDecide, type Pause, toView } from '../../src/domain/pause.js';
+import { effectiveStatus, expiresAt, type Pause, toView, withEffectiveStatus } from '../../src/domain/pause.js';
 
 function pause(overrides: Partial<Pause> = {}): Pause {
   return {
@@ -28,19 +28,32 @@ describe('pause state', () => {
     expect(expiresAt(1000, 168)).toBe(1000 + 168 * 3_600_000);
   });
 
-  it('lets anyone decide without approvers, and only approvers with them', () => {
-    expect(mayDecide(pause(), ['U1'])).toBe(true);
-    const guarded = pause({
-      request: { ...pause().request, approvers: ['Ada@Example.com', 'U0123ABCD'] },
+  it('ends at the deadline with the policy timeout decision when the pause holds one', () => {
+    const decision = { decision: 'rejected', channel: 'policy', responder: 'policy:r' } as unknown as Pause['response'];
+    const p = pause({ ...(decision ? { timeout_response: decision } : {}) });
+    const after = Date.parse('2026-01-01T01:00:00.000Z');
+    expect(effectiveStatus(p, after)).toBe('responded');
+    expect(withEffectiveStatus(p, after)).toMatchObject({
+      status: 'responded',
+      response: decision,
+      ended_at: p.expires_at,
     });
-    expect(mayDecide(guarded, ['ada@example.com'])).toBe(true);
-    expect(mayDecide(guarded, [undefined, 'U0123ABCD'])).toBe(true);
-    expect(mayDecide(guarded, ['u0123abcd', 'eve@example.com'])).toBe(false);
+    expect(withEffectiveStatus(p, after - 1)).toBe(p);
   });
 
   it('shows agents the documented record and a hint while pending', () => {
     const view = toView(pause());
-    expect(Object.keys(view).sort()).toEqual(['agent_id', 'created_at', 'expires_at', 'message', 'pause_id', 'status']);
+    expect(Object.keys(view).sort()).toEqual([
+      'agent_id',
+      'approvals_received',
+      'approvals_required',
+      'created_at',
+      'expires_at',
+      'message',
+      'pause_id',
+      'status',
+    ]);
+    expect(view).toMatchObject({ approvals_received: 0, approvals_required: 1 });
     expect(toView(pause({ status: 'expired', cancel_reason: 'moot' })).cancel_reason).toBe('moot');
   });
 });

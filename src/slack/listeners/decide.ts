@@ -1,3 +1,4 @@
+import { voteNoticeText } from '../../domain/approvals/index.js';
 import { LoopPauseError } from '../../domain/errors.js';
 import type { Pause } from '../../domain/pause.js';
 import { alreadyFinalText, decisionModal, NOT_APPROVER_TEXT, refusalText } from '../blocks/index.js';
@@ -109,6 +110,12 @@ export async function decideFromSlack(deps: SlackDeps, input: SlackDecision): Pr
       return replyPrivately(client, logger, target, alreadyFinalText(result.pause));
     case 'not_approver':
       return replyPrivately(client, logger, target, NOT_APPROVER_TEXT);
+    case 'counted':
+    case 'already_voted':
+    case 'owner':
+    case 'owner_unverifiable':
+      logger.info({ pause_id: input.pauseId, outcome: result.outcome, channel: 'slack' }, 'vote in Slack');
+      return replyPrivately(client, logger, target, voteNoticeText(result.outcome, result.pause));
     case 'missing_fields':
       return replyPrivately(
         client,

@@ -10,7 +10,9 @@
   ARGV[1] pause id   ARGV[2] record json   ARGV[3] expires ms   ARGV[4] created ms
   ARGV[5] request digest, "" when no idempotency key is given   ARGV[6] idempotency key ttl ms
   ARGV[7] "1" when the pause goes to Slack   ARGV[8] pause key prefix   ARGV[9] index horizon ms
-  ARGV[10] wake channel   ARGV[11..] job triples: id, json, run at ms
+  ARGV[10] wake channel   ARGV[11] the policy's signed timeout decision json, or ""
+  ARGV[12] ids of the reminder and escalation jobs (space-separated), dropped when the pause ends
+  ARGV[13..] job triples: id, json, run at ms
   Returns {1, pause id} when created, {0, existing id} for the same request, {2, existing id} for a conflict.
 ]]
 local pauseId, digest = ARGV[1], ARGV[5]
@@ -26,13 +28,15 @@ if digest ~= '' then
   redis.call('SET', KEYS[2], pauseId .. ' ' .. digest, 'PX', ARGV[6])
 end
 redis.call('HSET', KEYS[1], 'rec', ARGV[2], 'status', 'pending', 'exp', ARGV[3], 'apk', KEYS[4])
+if ARGV[11] ~= '' then redis.call('HSET', KEYS[1], 'tresp', ARGV[11]) end
+if ARGV[12] ~= '' then redis.call('HSET', KEYS[1], 'steps', ARGV[12]) end
 redis.call('ZADD', KEYS[3], ARGV[4], pauseId)
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. (tonumber(ARGV[4]) - tonumber(ARGV[9])))
 redis.call('ZADD', KEYS[4], ARGV[4], pauseId)
 redis.call('ZADD', KEYS[5], ARGV[3], pauseId)
 if ARGV[7] == '1' then redis.call('ZADD', KEYS[6], ARGV[4], pauseId) end
 local wakeAt = tonumber(ARGV[3])
-for i = 11, #ARGV, 3 do
+for i = 13, #ARGV, 3 do
   if redis.call('HSETNX', KEYS[8], ARGV[i], ARGV[i + 1]) == 1 then
     redis.call('ZADD', KEYS[7], ARGV[i + 2], ARGV[i])
     wakeAt = math.min(wakeAt, tonumber(ARGV[i + 2]))

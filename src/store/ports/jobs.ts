@@ -3,6 +3,8 @@ export interface Job {
   id: string;
   kind: string;
   pause_id: string;
+  /** Reminders and escalations: which step of the pause's plan. Such jobs are dropped when the pause ends. */
+  step?: number;
   run_at: number;
   attempts: number;
 }

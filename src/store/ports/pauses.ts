@@ -1,3 +1,4 @@
+import type { Vote } from '../../domain/approvals/index.js';
 import type { Deliveries, Pause } from '../../domain/pause.js';
 import { MAX_TIMEOUT_HOURS } from '../../domain/schemas.js';
 import type { SignedDecision } from '../../domain/signing.js';
@@ -27,6 +28,24 @@ export type EndResult =
   | { outcome: 'already_final'; pause: Pause }
   | { outcome: 'not_found' };
 
+/** One human's vote, built against the votes the caller read. */
+export interface Ballot {
+  vote: Vote;
+  /** How many votes the caller saw; if another vote landed since, the store answers `stale`: read again. */
+  expectedVotes: number;
+  /** The signed decision, when this vote closes the pause (a veto, or the approval that makes the quorum). */
+  response?: SignedDecision;
+}
+
+/**
+ * `counted`: the vote is recorded and the pause stays pending. `ended`: this vote closed it.
+ * `already_voted`: one of the voter's identities has voted before; nothing changed.
+ */
+export type VoteResult =
+  | { outcome: 'counted' | 'ended' | 'already_voted' | 'already_final'; pause: Pause }
+  | { outcome: 'stale' }
+  | { outcome: 'not_found' };
+
 export interface ListQuery {
   agentId?: string;
   status?: PauseStatus;
@@ -43,12 +62,21 @@ export interface Page<T> {
 
 /**
  * Pauses and their one-way trip out of pending. Every transition out of pending also queues that
- * pause's `pause.ended` job and tells the pause's watchers, in the same atomic step.
+ * pause's `pause.ended` job, drops its reminder and escalation jobs, and tells the pause's
+ * watchers, in the same atomic step. A pause past its deadline with a `timeout_response` ends as
+ * responded with it, else as timed out.
  */
 export interface PauseStore {
   createPause(input: NewPause): Promise<CreateResult>;
   getPause(pauseId: string): Promise<Pause | null>;
+  /** The policy decides (a rule's `decide`): ends the pause with `response`, whatever votes it holds. */
   decide(pauseId: string, response: SignedDecision, nowMs: number): Promise<EndResult>;
+  /**
+   * A human votes: recorded, checked against earlier voters (any shared identity is the same human),
+   * and, with `ballot.response`, the pause ends — one atomic step. A counted vote queues a
+   * `pause.voted` job and tells watchers, as an ending does.
+   */
+  castVote(pauseId: string, ballot: Ballot, nowMs: number): Promise<VoteResult>;
   cancel(pauseId: string, reason: string | undefined, nowMs: number): Promise<EndResult>;
   /** Times out due pending pauses, at most `max`; returns their ids. Also drops what retention let go. */
   sweepExpired(nowMs: number, max: number): Promise<string[]>;

@@ -6,11 +6,13 @@ import { lifecycleConformance } from './lifecycle.js';
 import { pauseStoreConformance } from './pauses.js';
 import { rateLimitsConformance } from './rate-limits.js';
 import { decisionTokensConformance } from './tokens.js';
+import { votesConformance } from './votes.js';
 import { pauseEventsConformance } from './watch.js';
 
 /** The whole Store contract: every port's suite. Each adapter runs this. */
 export function storeConformance(factory: StoreFactory<Store>): void {
   pauseStoreConformance(factory);
+  votesConformance(factory);
   jobQueueConformance(factory);
   pauseEventsConformance(factory);
   decisionTokensConformance(factory);

@@ -1,0 +1,25 @@
+import type { OnTimeout } from '../policy/schema.js';
+
+/** One escalation step: after `after_ms` from creation the request also goes to `route`, and `approvers` join. */
+export interface EscalationStep {
+  after_ms: number;
+  route?: { slack?: string; email?: string };
+  approvers: string[];
+}
+
+/**
+ * What a policy rule asks beyond "one human decides" (SPEC §9), fixed on the pause when it is
+ * created: a later policy reload does not change a pause already waiting.
+ */
+export interface ApprovalPlan {
+  /** Distinct humans who must approve; one rejection ends the pause (veto). */
+  quorum: number;
+  /** The API key's owner, who may not vote on their own agent's request (owner_cannot_approve). */
+  excluded_owner?: string;
+  /** Offsets from creation at which pending approvers are reminded. */
+  remind_after_ms: number[];
+  escalate: EscalationStep[];
+  on_timeout: OnTimeout;
+}
+
+export const SINGLE_APPROVAL: ApprovalPlan = { quorum: 1, remind_after_ms: [], escalate: [], on_timeout: 'timed_out' };

@@ -1,0 +1,51 @@
+--[[
+  Records one human's vote on a pending pause and, when it closes the pause (a veto, or the
+  approval that makes the quorum), ends it: one atomic step, so racing votes on any replica give
+  one outcome. A voter is known by all their identities (Slack id, e-mail): any one that voted
+  before makes this a repeat, which changes nothing. The caller built the vote (and the signed
+  decision) against the votes it read; if another vote landed since, it is told to read again.
+  KEYS[1] pause hash   KEYS[2] expiry zset   KEYS[3] slack pending zset
+  KEYS[4] job queue zset   KEYS[5] job data hash
+  ARGV[1] pause id   ARGV[2] now ms   ARGV[3] vote json   ARGV[4] number of votes the caller saw
+  ARGV[5] signed decision json when this vote closes the pause, else ""   ARGV[6] retention ms
+  ARGV[7] events channel   ARGV[8] wake channel   ARGV[9..] the voter's identity keys
+  Returns {outcome, ...HGETALL of the pause}; outcome is counted, ended, already_voted,
+  already_final, stale (alone) or not_found (alone).
+]]
+-- @include end-pause
+
+local pauseKey, pauseId, now = KEYS[1], ARGV[1], tonumber(ARGV[2])
+local function answer(outcome)
+  local result = redis.call('HGETALL', pauseKey)
+  table.insert(result, 1, outcome)
+  return result
+end
+
+local status = redis.call('HGET', pauseKey, 'status')
+if not status then return {'not_found'} end
+if status == 'pending' and tonumber(redis.call('HGET', pauseKey, 'exp')) <= now then
+  status = endPause(pauseKey, pauseId, 'timed_out', now, KEYS[2], KEYS[3], KEYS[4], KEYS[5], ARGV[6], ARGV[7])
+end
+if status ~= 'pending' then return answer('already_final') end
+for i = 9, #ARGV do
+  if redis.call('HEXISTS', pauseKey, 'v:' .. ARGV[i]) == 1 then return answer('already_voted') end
+end
+local count = tonumber(redis.call('HGET', pauseKey, 'nvotes') or '0')
+if count ~= tonumber(ARGV[4]) then return {'stale'} end
+
+local votes = redis.call('HGET', pauseKey, 'votes')
+votes = votes and (string.sub(votes, 1, -2) .. ',' .. ARGV[3] .. ']') or ('[' .. ARGV[3] .. ']')
+redis.call('HSET', pauseKey, 'votes', votes, 'nvotes', count + 1)
+for i = 9, #ARGV do redis.call('HSET', pauseKey, 'v:' .. ARGV[i], '1') end
+
+if ARGV[5] ~= '' then
+  redis.call('HSET', pauseKey, 'resp', ARGV[5], 'ended_ms', ARGV[2])
+  endPause(pauseKey, pauseId, 'responded', now, KEYS[2], KEYS[3], KEYS[4], KEYS[5], ARGV[6], ARGV[7])
+  return answer('ended')
+end
+local jobId = 'voted:' .. pauseId .. ':' .. (count + 1)
+redis.call('HSET', KEYS[5], jobId, '{"kind":"pause.voted","pause_id":"' .. pauseId .. '"}')
+redis.call('ZADD', KEYS[4], now, jobId)
+redis.call('PUBLISH', ARGV[8], ARGV[2])
+redis.call('PUBLISH', ARGV[7], pauseId .. ' pending')
+return answer('counted')

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import type { ApprovalPlan } from '../../../src/domain/approvals/index.js';
+import { currentApprovers, escalationsDue, makerCheck, mayDecide } from '../../../src/domain/approvals/index.js';
+
+const CREATED = '2026-01-01T00:00:00.000Z';
+const T0 = Date.parse(CREATED);
+
+function subject(approvers?: string[], plan?: Partial<ApprovalPlan>) {
+  return {
+    created_at: CREATED,
+    request: approvers ? { approvers } : {},
+    ...(plan
+      ? { plan: { quorum: 1, remind_after_ms: [], escalate: [], on_timeout: 'timed_out' as const, ...plan } }
+      : {}),
+  };
+}
+
+describe('who may decide', () => {
+  it('lets anyone decide without approvers, and only approvers with them', () => {
+    expect(mayDecide(subject(), ['U1'], T0)).toBe(true);
+    const guarded = subject(['Ada@Example.com', 'U0123ABCD']);
+    expect(mayDecide(guarded, ['ada@example.com'], T0)).toBe(true);
+    expect(mayDecide(guarded, [undefined, 'U0123ABCD'], T0)).toBe(true);
+    expect(mayDecide(guarded, ['u0123abcd', 'eve@example.com'], T0)).toBe(false);
+  });
+
+  it('widens the approvers by each escalation step once its time has come, on every replica alike', () => {
+    const plan = {
+      escalate: [
+        { after_ms: 60_000, approvers: ['cfo@acme.com'] },
+        { after_ms: 120_000, approvers: ['U0CEO00001', 'ada@acme.com'] },
+      ],
+    };
+    const pause = subject(['ada@acme.com'], plan);
+    expect(escalationsDue(pause, T0 + 59_999)).toBe(0);
+    expect(mayDecide(pause, ['cfo@acme.com'], T0 + 59_999)).toBe(false);
+    expect(mayDecide(pause, ['CFO@acme.com'], T0 + 60_000)).toBe(true);
+    expect(mayDecide(pause, ['U0CEO00001'], T0 + 60_000)).toBe(false);
+    expect(currentApprovers(pause, T0 + 120_000)).toEqual(['ada@acme.com', 'cfo@acme.com', 'U0CEO00001']);
+  });
+
+  it('keeps "anyone the request reaches" when the request names no approvers', () => {
+    expect(currentApprovers(subject(undefined, { escalate: [{ after_ms: 0, approvers: ['x@y.co'] }] }), T0)).toBe(
+      undefined,
+    );
+  });
+});
+
+describe('maker-checker', () => {
+  const owned = subject(undefined, { excluded_owner: 'Sarah@Acme.com' });
+
+  it('refuses the owner by any of their identities, and lets everyone else vote', () => {
+    expect(makerCheck(owned, ['U0SARAH123', 'sarah@acme.com'])).toBe('owner');
+    expect(makerCheck(owned, ['SARAH@ACME.COM'])).toBe('owner');
+    expect(makerCheck(owned, ['U0BOB12345', 'bob@acme.com'])).toBe('ok');
+    expect(makerCheck(subject(), ['sarah@acme.com'])).toBe('ok');
+  });
+
+  it('refuses a voter whose e-mail is unknown when the owner is known by e-mail: they could be the owner', () => {
+    expect(makerCheck(owned, ['U0SARAH123'])).toBe('unverifiable');
+    expect(makerCheck(subject(undefined, { excluded_owner: 'U0SARAH123' }), ['U0SARAH123'])).toBe('owner');
+    expect(makerCheck(subject(undefined, { excluded_owner: 'U0SARAH123' }), ['U0BOB12345'])).toBe('ok');
+  });
+});
