@@ -79,29 +79,21 @@ export function compileCondition(source: string): CompileResult {
   } catch (error) {
     return { ok: false, error: `does not compile: ${celMessage(error)}` };
   }
-  return { ok: true, condition: (variables) => compiled(variables) };
+  // The parsed program itself: cel-js evaluates a checked AST without re-checking it.
+  return { ok: true, condition: compiled as CelCondition };
 }
 
-export type ConditionResult = { ok: true; matched: boolean } | { ok: false; error: string };
-
-export function runCondition(condition: CelCondition, variables: CelVariables, now: () => number): ConditionResult {
-  const started = now();
-  let value: unknown;
-  try {
-    value = condition(variables);
-  } catch (error) {
-    return { ok: false, error: celMessage(error) };
+/** Why a run cannot judge the request, for the refusal; null when it ran within `elapsedMs` and gave a boolean. */
+export function conditionFault(value: unknown, elapsedMs: number): string | null {
+  if (elapsedMs > CEL_TIME_BUDGET_MS) {
+    return `took ${Math.round(elapsedMs)} ms, over the ${CEL_TIME_BUDGET_MS} ms budget`;
   }
-  const elapsed = now() - started;
-  if (elapsed > CEL_TIME_BUDGET_MS) {
-    return { ok: false, error: `took ${Math.round(elapsed)} ms, over the ${CEL_TIME_BUDGET_MS} ms budget` };
-  }
-  if (typeof value !== 'boolean') return { ok: false, error: `returned ${describe(value)}, not a boolean` };
-  return { ok: true, matched: value };
+  if (typeof value !== 'boolean') return `returned ${describe(value)}, not a boolean`;
+  return null;
 }
 
 /** First line of a cel-js error: its `summary` when present (the message adds a multi-line source highlight). */
-function celMessage(error: unknown): string {
+export function celMessage(error: unknown): string {
   if (error instanceof Error) {
     const summary = (error as { summary?: unknown }).summary;
     const text = typeof summary === 'string' ? summary : error.message;
