@@ -22,6 +22,17 @@ const signedResponseOutput = z.object({
   nonce: z.string(),
   pause_id: z.string(),
   action_digest: z.string(),
+  approvals: z
+    .array(
+      z.object({
+        channel: decisionChannelSchema,
+        comment: z.string(),
+        responded_at: z.string(),
+        responder: z.string(),
+      }),
+    )
+    .optional()
+    .describe('Human decisions: every approval in vote order (several when a quorum was required).'),
   signature: z
     .string()
     .describe('sha256=<hex HMAC> over the other fields, top-level keys sorted; verify before acting.'),
@@ -36,6 +47,8 @@ export const checkApprovalOutput = z.object({
   response: signedResponseOutput.optional(),
   cancel_reason: z.string().optional(),
   policy_rule: z.string().optional().describe('The operator policy rule that matched the request.'),
+  approvals_received: z.number().int().optional().describe('While pending: approvals so far.'),
+  approvals_required: z.number().int().optional().describe('While pending: approvals needed (a policy quorum).'),
   message: z.string().optional(),
 });
 
