@@ -21,9 +21,25 @@ export interface EmailDelivery {
   at: string;
 }
 
+/** One e-mail reminder or escalation step (SPEC §9), recorded so a retry after success sends nothing. */
+export interface EmailStepDelivery {
+  /** `skipped`: nothing to send (the recipient already voted, or the request e-mail never went out). */
+  state: 'sent' | 'skipped' | 'retrying' | 'failed';
+  to?: string;
+  attempts: number;
+  message_id?: string;
+  reason?: string;
+  error?: string;
+  at: string;
+}
+
 export interface Deliveries {
   slack?: SlackDelivery;
   email?: EmailDelivery;
+  /** The e-mail reminder for `plan.remind_after_ms[n]`. */
+  [reminder: `email_remind_${number}`]: EmailStepDelivery | undefined;
+  /** The request e-mailed to `plan.escalate[n].route.email`. */
+  [escalation: `email_escalate_${number}`]: EmailStepDelivery | undefined;
 }
 
 export interface Pause {
