@@ -1,0 +1,197 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Pause } from '../../src/domain/pause.js';
+import { ActionId } from '../../src/slack/ids.js';
+import { RedisStore } from '../../src/store/redis-store.js';
+import { eventually } from '../helpers/eventually.js';
+import { channelIdFor, FakeSlack, type SlackCall } from '../helpers/fake-slack.js';
+import { randomPrefix, startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { type ReplicaProcess, spawnReplica } from '../helpers/replica-process.js';
+import { TEST_API_KEY, TEST_SIGNING_SECRET } from '../helpers/service.js';
+import { slackUsers } from '../helpers/slack.js';
+import { SLACK_SIGNING_SECRET } from '../helpers/slack-requests.js';
+
+/**
+ * SPEC §9 across replicas: three service processes on one real Redis, a policy asking 2 of 5
+ * approvers, and 50 racing Slack votes from the 5 humans spread over the replicas (some humans
+ * clicking again and again, one rejecting late). Every vote is a signed request into a replica's
+ * Bolt; the replicas read e-mails from the fake Slack API's users.info.
+ */
+
+const CHANNEL = '#approvals';
+const HUMANS = [
+  { slack: 'U0ADA0001', email: 'ada@example.com' },
+  { slack: 'U0BOB0001', email: 'bob@example.com' },
+  { slack: 'U0CY00001', email: 'cy@example.com' },
+  { slack: 'U0DEE0001', email: 'dee@example.com' },
+  { slack: 'U0EVE0001', email: 'eve@example.com' },
+] as const;
+const QUORUM = 2;
+const POLICY = `
+rules:
+  - name: payments
+    when: { action: "Transfer *" }
+    route: { slack: "${CHANNEL}" }
+    approvers: [${HUMANS.map((h) => h.email).join(', ')}]
+    quorum: ${QUORUM}
+    timeout_hours: 1
+`;
+const ACTION = { action_description: 'Transfer 900 EUR to ACME GmbH', action_details: { invoice: 'INV-42' } };
+
+/** SPEC §5, written out as an agent would: drop `signature`, sort the top-level keys, stringify, HMAC. */
+function verifiesBySpec(secret: string, response: Record<string, unknown>): boolean {
+  const { signature, ...rest } = response;
+  const sorted = Object.fromEntries(Object.entries(rest).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(JSON.stringify(sorted)).digest('hex')}`);
+  const given = Buffer.from(String(signature));
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}
+
+describe('quorum votes racing across three replica processes on one Redis', () => {
+  let redis: TestRedis;
+  let fake: FakeSlack;
+  let store: RedisStore;
+  let dir: string;
+  let replicas: ReplicaProcess[] = [];
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    fake = await new FakeSlack().start();
+    fake.members.set(
+      channelIdFor(CHANNEL),
+      HUMANS.map((h) => h.slack),
+    );
+    for (const h of HUMANS) fake.emails.set(h.slack, h.email);
+    dir = mkdtempSync(join(process.env.LOOPPAUSE_TEST_TMP ?? tmpdir(), 'votes-replicas-'));
+    const policyFile = join(dir, 'policy.yaml');
+    writeFileSync(policyFile, POLICY);
+    const prefix = randomPrefix();
+    store = new RedisStore({ url: redis.url, prefix });
+    await store.connect();
+    const env = {
+      REDIS_URL: redis.url,
+      LOOPPAUSE_REDIS_PREFIX: prefix,
+      LOOPPAUSE_POLICY_FILE: policyFile,
+      SLACK_BOT_TOKEN: 'xoxb-test',
+      SLACK_SIGNING_SECRET,
+      SLACK_API_URL: fake.apiUrl,
+      LOOPPAUSE_OUTBOX_DIR: join(dir, 'outbox'),
+    };
+    replicas = await Promise.all([spawnReplica(env), spawnReplica(env), spawnReplica(env)]);
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all(replicas.map((r) => r.stop()));
+    await store?.close();
+    await fake?.close();
+    await redis?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const at = (i: number) => replicas[i % replicas.length] as ReplicaProcess;
+  const rest = (i: number, path: string, init: RequestInit = {}) =>
+    fetch(`${at(i).url}${path}`, {
+      ...init,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_API_KEY}` },
+    });
+  const ephemerals = (from: number) => fake.calls.slice(from).filter((c) => c.method === 'chat.postEphemeral');
+  const textOf = (c: SlackCall) => String(c.body.text ?? '');
+
+  it('50 racing votes from 5 humans: one outcome, the same signed answer on every replica, the agent woken', async () => {
+    // The pause is created on replica 1 (index 0) and posted to the channel by whichever replica runs the job.
+    const created = await rest(0, '/v1/pauses', { method: 'POST', body: JSON.stringify(ACTION) });
+    expect(created.status).toBe(201);
+    const { pause_id: pauseId } = (await created.json()) as { pause_id: string };
+    const posted = await eventually(async () => {
+      const slack = (await store.getPause(pauseId))?.delivery.slack;
+      return slack?.state === 'posted' ? slack : undefined;
+    }, 15_000);
+    const channel = posted.channel as string;
+    expect(await (await rest(1, `/v1/pauses/${pauseId}`)).json()).toMatchObject({
+      status: 'pending',
+      policy_rule: 'payments',
+      approvals_received: 0,
+      approvals_required: QUORUM,
+    });
+
+    // Eve opens the Reject form now (on replica 3) and submits it late, in the middle of the race.
+    const eve = HUMANS[4];
+    const users = [0, 1, 2].map((i) => slackUsers(fake, at(i).url));
+    await users[2]?.click(ActionId.reject, pauseId, eve.slack, { channel });
+    const [opened] = await fake.waitFor((c) => c.method === 'views.open' && JSON.stringify(c.body).includes(pauseId));
+    const modal = (opened as SlackCall).body.view as Record<string, unknown>;
+
+    // The agent waits on replica 2 (index 1); nobody voted there.
+    const waiting = rest(1, `/v1/pauses/${pauseId}?wait=50`);
+    await new Promise((r) => setTimeout(r, 300));
+
+    const before = fake.calls.length;
+    // 49 approving clicks from the four others (each human many times), and Eve's rejection as vote 30.
+    const votes: Promise<Response>[] = [];
+    for (let n = 0; n < 50; n++) {
+      const replica = users[n % 3] as (typeof users)[number];
+      if (n === 30) {
+        votes.push(replica.submitModal(modal, eve.slack, {}));
+        continue;
+      }
+      const human = HUMANS[(n * 7 + Math.floor(n / 5)) % 4] as (typeof HUMANS)[number];
+      votes.push(replica.click(ActionId.approve, pauseId, human.slack, { channel }).then((v) => v.res));
+    }
+    const acks = await Promise.all(votes);
+    expect(acks.map((r) => r.status)).toEqual(Array(50).fill(200));
+
+    // Every vote but the deciding one is answered privately: counted, already voted, or already decided.
+    await eventually(() => (ephemerals(before).length >= 49 ? true : undefined), 30_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    const notices = ephemerals(before).map(textOf);
+    expect(notices).toHaveLength(49);
+
+    // Exactly one outcome, identical on every replica and to what the waiting agent was given.
+    const woken = (await (await waiting).json()) as { status: string; response: Record<string, unknown> };
+    expect(woken.status).toBe('responded');
+    const views = await Promise.all(
+      [0, 1, 2].map(async (i) => (await (await rest(i, `/v1/pauses/${pauseId}`)).json()) as typeof woken),
+    );
+    for (const view of views) expect(view).toEqual(woken);
+    const response = woken.response;
+    expect(verifiesBySpec(TEST_SIGNING_SECRET, response)).toBe(true);
+    expect(verifiesBySpec('another-secret-0123456789abcdef-xyz!', response)).toBe(false);
+    expect(response.pause_id).toBe(pauseId);
+
+    const stored = (await store.getPause(pauseId)) as Pause;
+    const votesIn = stored.votes ?? [];
+    const approvals = response.approvals as Array<{ responder: string; channel: string }>;
+    const emails = HUMANS.map((h) => h.email) as string[];
+    if (response.decision === 'approved') {
+      // Quorum: exactly QUORUM distinct approvers, the last of them the responder.
+      expect(approvals).toHaveLength(QUORUM);
+      expect(new Set(approvals.map((a) => a.responder)).size).toBe(QUORUM);
+      expect(response.responder).toBe(approvals.at(-1)?.responder);
+      expect(approvals.every((a) => a.channel === 'slack' && emails.includes(a.responder))).toBe(true);
+      expect(approvals.map((a) => a.responder)).not.toContain(eve.email);
+    } else {
+      // Eve's veto came first: it decided, with the approvals counted before it.
+      expect(response).toMatchObject({ decision: 'rejected', responder: eve.email });
+      expect(approvals.length).toBeLessThan(QUORUM);
+    }
+    expect(approvals).toEqual(
+      votesIn
+        .filter((v) => v.decision === 'approved')
+        .map((v) => ({ responder: v.responder, channel: v.channel, comment: v.comment, responded_at: v.responded_at })),
+    );
+
+    // The stored votes: each from a distinct human, as many as were counted before the end plus the deciding one.
+    const counted = notices.filter((t) => t.startsWith('Your approval is counted')).length;
+    expect(votesIn).toHaveLength(counted + 1);
+    expect(new Set(votesIn.map((v) => v.responder)).size).toBe(votesIn.length);
+    expect(notices.filter((t) => t.startsWith('You already voted')).length).toBeGreaterThan(0);
+    // Everything else came after the end and changed nothing.
+    const others = notices.filter(
+      (t) => !t.startsWith('Your approval is counted') && !t.startsWith('You already voted'),
+    );
+    expect(others.length).toBeGreaterThan(0);
+    expect(others.every((t) => t.startsWith(`This request was already ${String(response.decision)} by`))).toBe(true);
+  }, 90_000);
+});

@@ -1,0 +1,200 @@
+import { describe, expect, it } from 'vitest';
+import { toView } from '../../src/domain/pause.js';
+import { parsePolicy } from '../../src/domain/policy/index.js';
+import { verifyDecision } from '../../src/domain/signing.js';
+import { decideApproval } from '../../src/use-cases/decide.js';
+import { loadOwnPause } from '../../src/use-cases/load-pause.js';
+import { requestApproval } from '../../src/use-cases/request.js';
+import { decision, requestArgs, T0, UNIT_SIGNING_SECRET, useCaseWorld } from '../helpers/use-cases.js';
+
+/**
+ * SPEC §9 through the use cases: quorum with veto, one vote per human whatever identity they use,
+ * the signed approvals, maker-checker, escalation widening approvers on time, and the policy's
+ * decision at the deadline. A memory store and an injected clock: nothing waits on the wall clock.
+ */
+
+const HOUR = 3_600_000;
+const APPROVERS = ['ada@example.com', 'bob@example.com', 'cy@example.com', 'dee@example.com', 'U0EVE0001'];
+
+const POLICY = `
+agent_routing: restrict
+rules:
+  - name: payments
+    when: { action: "Transfer *" }
+    route: { email: ops@example.com }
+    approvers: [${APPROVERS.join(', ')}]
+    quorum: 2
+    timeout_hours: 4
+    escalate: [{ after: 1h, approvers: [lead@example.com] }]
+    on_timeout: rejected
+  - name: checked
+    when: { action: "Deploy *" }
+    route: { email: ops@example.com }
+    approvers: [${APPROVERS.join(', ')}]
+    quorum: 2
+    owner_cannot_approve: true
+`;
+
+function policyWorld() {
+  const parsed = parsePolicy(POLICY);
+  if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+  const world = useCaseWorld();
+  const policy = parsed.policy;
+  const deps = {
+    ...world.deps,
+    policy: { current: () => policy },
+    ownerOf: async (agent: string) => (agent === 'agent-a' ? 'bob@example.com' : undefined),
+  };
+  return { ...world, deps };
+}
+
+type World = ReturnType<typeof policyWorld>;
+
+async function ask(world: World, action = 'Transfer 900 EUR'): Promise<string> {
+  const { result } = await requestApproval(world.deps, 'agent-a', {
+    ...requestArgs({}),
+    action_description: action,
+  });
+  return result.pause_id;
+}
+
+const view = async (world: World, id: string) => toView(await loadOwnPause(world.deps, 'agent-a', id));
+
+describe('decideApproval with a quorum of 2 of 5 (SPEC §9)', () => {
+  it('counts distinct humans: a Slack id and its e-mail are one voter; the second human decides', async () => {
+    const world = policyWorld();
+    const id = await ask(world);
+    expect(await view(world, id)).toMatchObject({ status: 'pending', approvals_received: 0, approvals_required: 2 });
+
+    const bySlack = await decideApproval(
+      world.decideDeps,
+      id,
+      decision('ada@example.com', { channel: 'slack', identities: ['U0ADA0001', 'ada@example.com'] }),
+    );
+    expect(bySlack.outcome).toBe('counted');
+    expect(await view(world, id)).toMatchObject({ status: 'pending', approvals_received: 1, approvals_required: 2 });
+
+    // The same human by e-mail (another letter case, another channel): nothing changes.
+    const byEmail = await decideApproval(world.decideDeps, id, decision('Ada@Example.com'));
+    expect(byEmail.outcome).toBe('already_voted');
+    // And by the Slack id alone (a replica without users:read.email): still the same human.
+    const bySlackIdOnly = await decideApproval(
+      world.decideDeps,
+      id,
+      decision('U0ADA0001', { channel: 'slack', identities: ['U0ADA0001', 'ada@example.com'] }),
+    );
+    expect(bySlackIdOnly.outcome).toBe('already_voted');
+    expect(await view(world, id)).toMatchObject({ status: 'pending', approvals_received: 1 });
+    expect((await world.store.getPause(id))?.votes).toHaveLength(1);
+
+    world.clock.advance(60_000);
+    const second = await decideApproval(world.decideDeps, id, decision('cy@example.com', { comment: 'fine' }));
+    expect(second.outcome).toBe('decided');
+    const done = await view(world, id);
+    expect(done.status).toBe('responded');
+    expect(done.approvals_received).toBeUndefined();
+    const response = done.response as NonNullable<typeof done.response>;
+    expect(response).toMatchObject({ decision: 'approved', responder: 'cy@example.com', channel: 'email' });
+    expect(response.approvals).toEqual([
+      { responder: 'ada@example.com', channel: 'slack', comment: '', responded_at: new Date(T0).toISOString() },
+      {
+        responder: 'cy@example.com',
+        channel: 'email',
+        comment: 'fine',
+        responded_at: new Date(T0 + 60_000).toISOString(),
+      },
+    ]);
+    const action = { action_description: 'Transfer 900 EUR', action_details: requestArgs({}).action_details };
+    expect(verifyDecision(UNIT_SIGNING_SECRET, response, { pause_id: id, action })).toEqual({ ok: true });
+    // A tampered list of approvals no longer verifies.
+    const forged = { ...response, approvals: response.approvals?.slice(1) };
+    expect(verifyDecision(UNIT_SIGNING_SECRET, forged, { pause_id: id }).ok).toBe(false);
+
+    // A vote after the end changes nothing.
+    expect((await decideApproval(world.decideDeps, id, decision('dee@example.com'))).outcome).toBe('already_final');
+    expect((await world.store.getPause(id))?.votes).toHaveLength(2);
+  });
+
+  it('one rejection ends it (veto), even after an approval', async () => {
+    const world = policyWorld();
+    const id = await ask(world);
+    expect((await decideApproval(world.decideDeps, id, decision('ada@example.com'))).outcome).toBe('counted');
+    const veto = await decideApproval(
+      world.decideDeps,
+      id,
+      decision('bob@example.com', { decision: 'rejected', comment: 'no' }),
+    );
+    expect(veto.outcome).toBe('decided');
+    const done = await view(world, id);
+    expect(done).toMatchObject({
+      status: 'responded',
+      response: { decision: 'rejected', responder: 'bob@example.com' },
+    });
+    expect(done.response?.approvals).toEqual([expect.objectContaining({ responder: 'ada@example.com' })]);
+    expect(verifyDecision(UNIT_SIGNING_SECRET, done.response, { pause_id: id }).ok).toBe(true);
+  });
+
+  it('a human who approved may not veto afterwards: their vote is already in', async () => {
+    const world = policyWorld();
+    const id = await ask(world);
+    await decideApproval(world.decideDeps, id, decision('ada@example.com'));
+    const turned = await decideApproval(world.decideDeps, id, decision('ada@example.com', { decision: 'rejected' }));
+    expect(turned.outcome).toBe('already_voted');
+    expect((await view(world, id)).status).toBe('pending');
+  });
+
+  it('maker-checker: the key owner is refused, and so is a voter whose e-mail is unknown', async () => {
+    const world = policyWorld();
+    const id = await ask(world, 'Deploy billing');
+    const owner = await decideApproval(
+      world.decideDeps,
+      id,
+      decision('bob@example.com', { channel: 'slack', identities: ['U0BOB0001', 'BOB@example.com'] }),
+    );
+    expect(owner.outcome).toBe('owner');
+    // Eve is an approver by Slack id; Slack gave no e-mail, so she cannot be told apart from Bob.
+    const unknown = await decideApproval(
+      world.decideDeps,
+      id,
+      decision('U0EVE0001', { channel: 'slack', identities: ['U0EVE0001'] }),
+    );
+    expect(unknown.outcome).toBe('owner_unverifiable');
+    expect(await view(world, id)).toMatchObject({ status: 'pending', approvals_received: 0 });
+    expect((await world.store.getPause(id))?.votes ?? []).toHaveLength(0);
+    // Eve with her e-mail known, and another approver: the pause is decided without the owner.
+    const eve = decision('eve@example.com', { channel: 'slack', identities: ['U0EVE0001', 'eve@example.com'] });
+    expect((await decideApproval(world.decideDeps, id, eve)).outcome).toBe('counted');
+    expect((await decideApproval(world.decideDeps, id, decision('dee@example.com'))).outcome).toBe('decided');
+  });
+
+  it('an escalation approver may vote only once the step has come due', async () => {
+    const world = policyWorld();
+    const id = await ask(world);
+    world.clock.advance(HOUR - 1);
+    expect((await decideApproval(world.decideDeps, id, decision('lead@example.com'))).outcome).toBe('not_approver');
+    world.clock.advance(1);
+    expect((await decideApproval(world.decideDeps, id, decision('lead@example.com'))).outcome).toBe('counted');
+    expect((await decideApproval(world.decideDeps, id, decision('dee@example.com'))).outcome).toBe('decided');
+    const done = await view(world, id);
+    expect(done.response?.approvals?.map((a) => a.responder)).toEqual(['lead@example.com', 'dee@example.com']);
+  });
+
+  it('on_timeout rejected: at the deadline the policy decides, signed, channel policy', async () => {
+    const world = policyWorld();
+    const id = await ask(world);
+    expect((await decideApproval(world.decideDeps, id, decision('ada@example.com'))).outcome).toBe('counted');
+    world.clock.advance(4 * HOUR - 1);
+    expect(await view(world, id)).toMatchObject({ status: 'pending', approvals_received: 1, approvals_required: 2 });
+    world.clock.advance(1);
+    const done = await view(world, id);
+    expect(done).toMatchObject({
+      status: 'responded',
+      response: { decision: 'rejected', channel: 'policy', responder: 'policy:payments', approvals: [] },
+    });
+    expect(verifyDecision(UNIT_SIGNING_SECRET, done.response, { pause_id: id }).ok).toBe(true);
+    // The store agrees once its sweep runs, and a late vote changes nothing.
+    await world.store.sweepExpired(world.clock.now(), 100);
+    expect((await world.store.getPause(id))?.status).toBe('responded');
+    expect((await decideApproval(world.decideDeps, id, decision('cy@example.com'))).outcome).toBe('already_final');
+  });
+});
