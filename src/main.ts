@@ -5,11 +5,14 @@ import { loadDevState } from './dev-state.js';
 import { createHttpApp } from './http/app.js';
 import { ApiKeyAuth } from './http/auth.js';
 import { JobRunner } from './jobs/job-runner.js';
+import { enableMcpTasks } from './mcp/http-handler.js';
 import { Metrics } from './metrics.js';
 import { PolicyFile } from './policy/policy-file.js';
 import { currentRequestId } from './request-context.js';
 import { MemoryStore } from './store/memory-store.js';
+import { MemoryTaskStore } from './store/memory-tasks.js';
 import { RedisStore } from './store/redis-store.js';
+import { RedisTaskStore } from './store/redis-tasks.js';
 import type { Store } from './store/store.js';
 import type { Surface, SurfaceFactory } from './surface.js';
 import { surfaceFactories } from './surfaces.js';
@@ -69,6 +72,11 @@ export async function startService(config: Config, options: StartOptions = {}): 
     ...(policy ? { policy } : {}),
     ownerOf: (agentId) => auth.ownerOf(agentId),
   });
+  // MCP tasks (SPEC §12): their records beside the pauses, so any replica answers tasks/*.
+  enableMcpTasks(
+    service,
+    store instanceof RedisStore ? new RedisTaskStore(store.redis, store.keys) : new MemoryTaskStore(),
+  );
   const context = { config: resolved.config, service, store, runner, logger };
   const surfaces = (options.surfaces ?? surfaceFactories)
     .map((factory) => factory(context))

@@ -2,8 +2,31 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { type Request, type RequestHandler, type Response, Router } from 'express';
 import type { Logger } from 'pino';
 import { errorSummary } from '../domain/errors.js';
+import type { TaskStore } from '../store/ports/tasks.js';
 import type { ApprovalService } from '../use-cases/approval-service.js';
 import { createMcpServer, toolError } from './server.js';
+import { McpTasks } from './tasks.js';
+
+const tasksByService = new WeakMap<ApprovalService, McpTasks>();
+
+/**
+ * Turns MCP tasks on for the routers of this service (main wires it with the store's task
+ * records). Without it /mcp answers as before tasks: no `tasks` capability, no `execution`.
+ */
+export function enableMcpTasks(service: ApprovalService, store: TaskStore): void {
+  tasksByService.set(
+    service,
+    new McpTasks(
+      store,
+      {
+        get: (pauseId) => service.get(pauseId),
+        check: (agentId, args, signal) => service.check(agentId, args, signal),
+        cancel: (agentId, args) => service.cancel(agentId, args),
+      },
+      service.now,
+    ),
+  );
+}
 
 /**
  * POST /mcp, stateless Streamable HTTP: a fresh server and transport per request, no session map,
@@ -15,7 +38,11 @@ export function mcpRouter(service: ApprovalService, logger: Logger): Router {
 
   router.post('/', async (req: Request, res: Response) => {
     const agentId = res.locals.agentId as string;
-    const server = createMcpServer((tool, args, signal) => tool.run({ service, agentId, signal }, args), onUnexpected);
+    const server = createMcpServer(
+      (tool, args, signal) => tool.run({ service, agentId, signal }, args),
+      onUnexpected,
+      tasksByService.get(service)?.forAgent(agentId),
+    );
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     res.on('close', () => {
       void transport.close();
@@ -65,7 +92,19 @@ export const refuseBatches: RequestHandler = (req, res, next) => {
  * with its validation dump as an internal error. Answer as any other bad argument: a tool error.
  */
 export const requireObjectArguments: RequestHandler = (req, res, next) => {
-  const body = req.body as { method?: unknown; id?: unknown; params?: { arguments?: unknown } } | undefined;
+  const body = req.body as
+    | { method?: unknown; id?: unknown; params?: { arguments?: unknown; task?: unknown } }
+    | undefined;
+  const task = body?.params?.task;
+  if (body?.method === 'tools/call' && task !== undefined && !isTaskParams(task)) {
+    // Same reason: the SDK's schema would answer with its dump. A bad `task` is a bad request, not a tool error.
+    res.json({
+      jsonrpc: '2.0',
+      id: body.id ?? null,
+      error: { code: -32602, message: 'task: must be an object, {} or {"ttl": milliseconds}' },
+    });
+    return;
+  }
   const args = body?.params?.arguments;
   const isObject = typeof args === 'object' && args !== null && !Array.isArray(args);
   if (body?.method !== 'tools/call' || args === undefined || isObject) {
@@ -74,3 +113,9 @@ export const requireObjectArguments: RequestHandler = (req, res, next) => {
   }
   res.json({ jsonrpc: '2.0', id: body.id ?? null, result: toolError('arguments must be a JSON object') });
 };
+
+function isTaskParams(task: unknown): boolean {
+  if (typeof task !== 'object' || task === null || Array.isArray(task)) return false;
+  const ttl = (task as { ttl?: unknown }).ttl;
+  return ttl === undefined || (typeof ttl === 'number' && Number.isFinite(ttl));
+}

@@ -1,5 +1,5 @@
 import { requestApprovalSchema } from '../../domain/schemas.js';
-import { requestApprovalOutput } from '../output-schemas.js';
+import { checkApprovalOutput, requestApprovalOutput } from '../output-schemas.js';
 import type { Tool } from '../tool.js';
 
 export const requestApprovalTool: Tool = {
@@ -13,5 +13,8 @@ export const requestApprovalTool: Tool = {
   inputSchema: requestApprovalSchema,
   outputSchema: requestApprovalOutput,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  taskSupport: 'optional',
+  // As a task, the result is check_approval's once a human decided (or the request timed out or was withdrawn).
+  taskResultSchema: checkApprovalOutput,
   run: ({ service, agentId }, args) => service.request(agentId, args),
 };

@@ -1,0 +1,272 @@
+import {
+  type CallToolResult,
+  type CreateTaskResult,
+  ErrorCode,
+  type GetTaskResult,
+  type ListTasksResult,
+  RELATED_TASK_META_KEY,
+  type Task,
+} from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { LoopPauseError } from '../domain/errors.js';
+import { newPauseId } from '../domain/ids.js';
+import type { Pause, PauseView } from '../domain/pause.js';
+import type { PauseStatus } from '../domain/vocabulary.js';
+import { RETENTION_MS } from '../store/ports/pauses.js';
+import type { TaskRecord, TaskStore } from '../store/ports/tasks.js';
+import { storeOutage } from '../store/unavailable.js';
+import type { CancelResult } from '../use-cases/cancel.js';
+
+/**
+ * MCP tasks (SPEC §12) over pauses. A task is a record in the store (task id → pause id and API
+ * key); its status is the pause's, read fresh on every call, so any replica answers any tasks/*
+ * call and nothing lives in the process. tasks/result waits through the same long-poll as
+ * check_approval and returns the same object.
+ *
+ * The SDK's own task plumbing (a TaskStore handed to the Server) is not used: it scopes tasks by
+ * MCP session, which a stateless server has none of (every key would see every task); its
+ * tasks/result polls the store at pollInterval instead of waking on the decision; and it keeps a
+ * second copy of the result beside the pause, which could disagree with it. The SDK's schemas,
+ * types and capability checks are used as they are.
+ */
+
+/** How often a client should poll tasks/get. tasks/result needs no polling: it wakes on the decision. */
+export const TASK_POLL_INTERVAL_MS = 2_000;
+/** tasks/result holds the call this long (as check_approval's longest wait), then answers RequestTimeout. */
+export const TASK_RESULT_WAIT_SECONDS = 50;
+/** tasks/list page size. */
+export const TASK_PAGE_SIZE = 50;
+
+export const TASK_ID_PATTERN = /^tsk_[a-z2-7]{26}$/;
+
+/** Same randomness and alphabet as pause ids (130 bits), another prefix. */
+export function newTaskId(): string {
+  return `tsk_${newPauseId().slice('pse_'.length)}`;
+}
+
+/** What tasks use of the service: its public methods, nothing else. */
+export interface TaskPauses {
+  /** Any pause by id, with its status as of now (`ApprovalService.get`). */
+  get(pauseId: string): Promise<Pause | null>;
+  /** check_approval (`ApprovalService.check`). */
+  check(agentId: string, args: unknown, signal?: AbortSignal): Promise<PauseView>;
+  /** cancel_approval (`ApprovalService.cancel`). */
+  cancel(agentId: string, args: unknown): Promise<CancelResult>;
+}
+
+/**
+ * pending → working. responded → completed: a human answered, approved or rejected; the agent
+ * reads `response.decision` in the result. timed_out → failed: nobody decided before
+ * `expires_at`, the request did not get what it asked for (its result carries `isError: true`).
+ * expired (cancelled, by tasks/cancel or cancel_approval) → cancelled.
+ */
+export const TASK_STATUS: Record<PauseStatus, Task['status']> = {
+  pending: 'working',
+  responded: 'completed',
+  timed_out: 'failed',
+  expired: 'cancelled',
+};
+
+const taskIdParams = z.looseObject({
+  taskId: z
+    .string({ error: 'taskId: must be a string' })
+    .max(200, 'taskId: not a LoopPause task id')
+    .regex(TASK_ID_PATTERN, 'taskId: not a LoopPause task id (tsk_ and 26 letters a-z or digits 2-7)'),
+});
+const listParams = z
+  .looseObject({ cursor: z.string({ error: 'cursor: must be a string' }).max(500, 'cursor: too long').optional() })
+  .optional();
+
+/**
+ * A JSON-RPC error for the SDK to send as it is. (`McpError` puts "MCP error <code>: " in its own
+ * message, which the SDK then sends, so the client's McpError would say it twice.)
+ */
+export class JsonRpcError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'JsonRpcError';
+  }
+}
+
+function parseParams<S extends z.ZodType>(schema: S, params: unknown): z.output<S> {
+  const result = schema.safeParse(params);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const message =
+    issue?.path.length === 0 ? 'params: must be an object' : (issue?.message ?? 'params: invalid parameters');
+  throw new JsonRpcError(ErrorCode.InvalidParams, message);
+}
+
+/** The JSON-RPC error a LoopPause error becomes on task calls (they have no tool-error form). */
+export function taskCallError(error: unknown): JsonRpcError | undefined {
+  if (error instanceof JsonRpcError) return error;
+  const known = error instanceof LoopPauseError ? error : storeOutage(error);
+  if (!known) return undefined;
+  const code =
+    known.code === 'invalid_argument' || known.code === 'not_found' || known.code === 'conflict'
+      ? ErrorCode.InvalidParams
+      : ErrorCode.InternalError;
+  return new JsonRpcError(code, `${known.code}: ${known.message}`);
+}
+
+const notFound = (taskId: string) => new JsonRpcError(ErrorCode.InvalidParams, `Task not found: ${taskId}`);
+
+/** The task store and the service, for every request; `forAgent` binds them to the calling key. */
+export class McpTasks {
+  constructor(
+    private readonly store: TaskStore,
+    private readonly pauses: TaskPauses,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  forAgent(agentId: string): AgentTasks {
+    return new AgentTasks(this.store, this.pauses, this.now, agentId);
+  }
+}
+
+/** One API key's view of its tasks: another key's task id is "not found", as an unknown one is. */
+export class AgentTasks {
+  constructor(
+    private readonly store: TaskStore,
+    private readonly pauses: TaskPauses,
+    private readonly now: () => number,
+    readonly agentId: string,
+  ) {}
+
+  /** After request_approval created (or, with an idempotency key, found) the pause. */
+  async create(pauseId: string): Promise<CreateTaskResult> {
+    const pause = await this.pauses.get(pauseId);
+    if (!pause || pause.agent_id !== this.agentId)
+      throw new JsonRpcError(ErrorCode.InternalError, 'the pause vanished as its task was created');
+    const record: TaskRecord = {
+      task_id: newTaskId(),
+      pause_id: pauseId,
+      agent_id: this.agentId,
+      created_at: new Date(this.now()).toISOString(),
+    };
+    // Kept as long as the pause may be: its deadline plus the retention of finished pauses.
+    await this.store.createTask(record, Date.parse(pause.expires_at) + RETENTION_MS);
+    return {
+      task: taskOf(record, pause),
+      _meta: {
+        'io.modelcontextprotocol/model-immediate-response':
+          `Approval requested (pause ${pauseId}). Do not perform the action until this task completes ` +
+          'with response.decision "approved".',
+      },
+    };
+  }
+
+  async get(params: unknown): Promise<GetTaskResult> {
+    const { record, pause } = await this.load(parseParams(taskIdParams, params).taskId);
+    return taskOf(record, pause);
+  }
+
+  async result(params: unknown, signal: AbortSignal): Promise<CallToolResult> {
+    const { taskId } = parseParams(taskIdParams, params);
+    const { record } = await this.load(taskId);
+    let view: PauseView;
+    try {
+      view = await this.pauses.check(
+        this.agentId,
+        { pause_id: record.pause_id, wait_seconds: TASK_RESULT_WAIT_SECONDS },
+        signal,
+      );
+    } catch (error) {
+      if (error instanceof LoopPauseError && error.code === 'not_found') throw notFound(taskId);
+      throw error;
+    }
+    if (view.status === 'pending')
+      throw new JsonRpcError(
+        ErrorCode.RequestTimeout,
+        `Task ${taskId} is still working: no decision yet. Call tasks/result again, or poll tasks/get.`,
+      );
+    return {
+      content: [{ type: 'text', text: JSON.stringify(view) }],
+      structuredContent: view as unknown as Record<string, unknown>,
+      ...(TASK_STATUS[view.status] === 'failed' ? { isError: true } : {}),
+      _meta: { [RELATED_TASK_META_KEY]: { taskId } },
+    };
+  }
+
+  async list(params: unknown): Promise<ListTasksResult> {
+    const cursor = parseParams(listParams, params)?.cursor;
+    const page = await this.store.listTasks({
+      agentId: this.agentId,
+      limit: TASK_PAGE_SIZE,
+      ...(cursor !== undefined ? { cursor } : {}),
+    });
+    if (page === 'invalid_cursor')
+      throw new JsonRpcError(
+        ErrorCode.InvalidParams,
+        'cursor: not a cursor this server gave (use nextCursor as returned)',
+      );
+    const pauses = await Promise.all(page.items.map((r) => this.pauses.get(r.pause_id)));
+    const tasks: Task[] = [];
+    for (const [i, record] of page.items.entries()) {
+      const pause = pauses[i];
+      if (pause && pause.agent_id === this.agentId) tasks.push(taskOf(record, pause));
+    }
+    return { tasks, ...(page.next_cursor ? { nextCursor: page.next_cursor } : {}) };
+  }
+
+  async cancel(params: unknown): Promise<GetTaskResult> {
+    const { taskId } = parseParams(taskIdParams, params);
+    const { record, pause } = await this.load(taskId);
+    const terminal = () =>
+      new JsonRpcError(ErrorCode.InvalidParams, `Cannot cancel task in terminal status: ${TASK_STATUS[pause.status]}`);
+    if (pause.status !== 'pending') throw terminal();
+    const outcome = await this.pauses.cancel(this.agentId, {
+      pause_id: record.pause_id,
+      reason: 'Withdrawn by the agent (tasks/cancel).',
+    });
+    const after = await this.load(taskId);
+    if (!outcome.cancelled)
+      throw new JsonRpcError(
+        ErrorCode.InvalidParams,
+        `Cannot cancel task in terminal status: ${TASK_STATUS[after.pause.status]}`,
+      );
+    return taskOf(after.record, after.pause);
+  }
+
+  private async load(taskId: string): Promise<{ record: TaskRecord; pause: Pause }> {
+    const record = await this.store.getTask(this.agentId, taskId);
+    if (!record) throw notFound(taskId);
+    const pause = await this.pauses.get(record.pause_id);
+    if (!pause || pause.agent_id !== this.agentId) throw notFound(taskId);
+    return { record, pause };
+  }
+}
+
+function endedAt(pause: Pause): string | undefined {
+  if (pause.status === 'pending') return undefined;
+  return (
+    pause.ended_at ?? pause.response?.responded_at ?? (pause.status === 'timed_out' ? pause.expires_at : undefined)
+  );
+}
+
+const STATUS_MESSAGE: Record<PauseStatus, (pause: Pause) => string> = {
+  pending: (p) => `Waiting for a human decision until ${p.expires_at}. Do not perform the action yet.`,
+  responded: (p) =>
+    `A human decided: ${p.response?.decision ?? 'see the result'}. Read response.decision in tasks/result; act only on "approved".`,
+  timed_out: (p) => `No human decided before ${p.expires_at} (timed_out). Do not perform the action.`,
+  expired: () => 'The request was withdrawn (cancelled). Do not perform the action.',
+};
+
+/** The task as the pause stands now. `ttl`: how long after creation the task can still be read. */
+export function taskOf(record: TaskRecord, pause: Pause): Task {
+  const created = Date.parse(record.created_at);
+  const ended = endedAt(pause);
+  const retainedUntil = Date.parse(ended ?? pause.expires_at) + RETENTION_MS;
+  return {
+    taskId: record.task_id,
+    status: TASK_STATUS[pause.status],
+    ttl: Math.max(0, retainedUntil - created),
+    createdAt: record.created_at,
+    lastUpdatedAt: ended && Date.parse(ended) > created ? ended : record.created_at,
+    pollInterval: TASK_POLL_INTERVAL_MS,
+    statusMessage: STATUS_MESSAGE[pause.status](pause),
+  };
+}
