@@ -7,6 +7,21 @@ import { type JobKindName, NOTICE_KINDS } from './job-kinds.js';
 
 export type JobHandler = (job: Job) => Promise<void>;
 
+/**
+ * Thrown by a handler that keeps its own retry schedule (webhook deliveries: hours apart, for days):
+ * the job runs again at `runAt`, whatever its attempts so far; the runner's backoff and attempt
+ * limit do not apply. The handler decides when to stop (by returning).
+ */
+export class RetryJobAt extends Error {
+  constructor(
+    readonly runAt: number,
+    reason: string,
+  ) {
+    super(reason);
+    this.name = 'RetryJobAt';
+  }
+}
+
 export interface JobRunnerOptions {
   /** The jobs, and the sweep that times out due pauses. */
   store: JobQueue & Pick<PauseStore, 'sweepExpired'>;
@@ -195,6 +210,12 @@ export class JobRunner {
   }
 
   private async failed(job: Job, error: unknown): Promise<void> {
+    if (error instanceof RetryJobAt) {
+      this.logger.debug({ job: job.id, retry_at: error.runAt, reason: error.message }, 'job asked to run again later');
+      await this.store.rescheduleJob(job.id, error.runAt);
+      this.wakeAt(error.runAt);
+      return;
+    }
     if (job.attempts >= this.maxAttempts) {
       this.logger.error({ job: job.id, attempts: job.attempts, err: errorSummary(error) }, 'job gave up');
       await this.store.completeJob(job.id);

@@ -45,3 +45,18 @@ export function redisTaskKeys(base: RedisKeys['base']) {
     agentTasks: (agentId: string) => `${base}agent:${sha256(agentId)}:mcptasks`,
   };
 }
+
+/** Webhooks (SPEC §11), under the same hash tag: the endpoint registry and the state of deliveries. */
+export function redisWebhookKeys(base: RedisKeys['base']) {
+  return {
+    /** Endpoint id → endpoint JSON. */
+    endpoints: `${base}webhook:endpoints`,
+    /** One event's body and whether it was fanned out (a hash, expiring after the last retry). */
+    event: (eventId: string) => `${base}webhook:event:${eventId}`,
+    /** Delivery job id → failed attempts so far, while the delivery is unsettled. */
+    pending: `${base}webhook:pending`,
+    /** `<endpoint> <event>` → dead letter JSON, and the same members by failure time. */
+    deadLetters: `${base}webhook:dead`,
+    deadLetterOrder: `${base}webhook:dead:order`,
+  };
+}
