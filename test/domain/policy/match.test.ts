@@ -150,6 +150,50 @@ rules:
     );
   });
 
+  describe('the time budget, with the clock read every few conditions', () => {
+    // A clock that jumps past the budget on one read only: the read after `slowAfter` reads.
+    const jumpingClock = (slowAfter: number) => {
+      let reads = 0;
+      let clock = 0;
+      return () => {
+        reads++;
+        if (reads === slowAfter + 1) clock += CEL_TIME_BUDGET_MS + 1;
+        return clock;
+      };
+    };
+    const falseRules = (count: number) =>
+      Array.from({ length: count }, (_, i) => `  - { name: f${i}, decide: approved, when: { if: "false" } }`).join(
+        '\n',
+      );
+
+    it('refuses an over-budget false run before a later rule without a condition can match', () => {
+      const policy = policyOf(`rules:\n${falseRules(1)}\n  - { name: any, decide: approved }\n`);
+      expect(policyErrorOf(() => evaluatePolicy(policy, input(), { now: jumpingClock(1) })).message).toMatch(
+        /^rules\[0\] \(f0\)\.if: took \d+ ms, over the 50 ms budget$/,
+      );
+    });
+
+    it('refuses an over-budget false run before answering no_match', () => {
+      const policy = policyOf(`rules:\n${falseRules(2)}\n`);
+      expect(policyErrorOf(() => evaluatePolicy(policy, input(), { now: jumpingClock(1) })).message).toMatch(
+        /^rules\[1\] \(f1\)\.if: the conditions of rules\[0\] to rules\[1\] took \d+ ms, over the 50 ms budget$/,
+      );
+    });
+
+    it('refuses at the next read a run followed by more false runs, naming the span', () => {
+      const policy = policyOf(`rules:\n${falseRules(9)}\n  - { name: any, decide: approved }\n`);
+      // Reads: before rules[0], after rules[3], after rules[7], then before returning (after rules[8]).
+      expect(policyErrorOf(() => evaluatePolicy(policy, input(), { now: jumpingClock(2) })).message).toMatch(
+        /^rules\[7\] \(f7\)\.if: the conditions of rules\[4\] to rules\[7\] took \d+ ms, over the 50 ms budget$/,
+      );
+      expect(policyErrorOf(() => evaluatePolicy(policy, input(), { now: jumpingClock(3) })).rule).toEqual({
+        index: 8,
+        name: 'f8',
+      });
+      expect(evaluatePolicy(policy, input(), { now: jumpingClock(4) })).toMatchObject({ rule: 'any' });
+    });
+  });
+
   it('refuses inputs beyond the request limits before evaluating anything', () => {
     const policy = policyOf('rules: [{ name: r, decide: approved }]');
     const many = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v']));
