@@ -2,6 +2,7 @@ import type { Pause } from '../../domain/pause.js';
 import { ActionId } from '../ids.js';
 import { askerContext, button, decisionButtons } from './common.js';
 import { LIMITS, mrkdwn, plain } from './escape.js';
+import { progressText } from './progress.js';
 import type { HomeView, KnownBlock, SlackMessage } from './types.js';
 
 /** Page size of /looppause and App Home: 4 blocks each keeps a page well under 50 blocks. */
@@ -11,9 +12,16 @@ function itemBlocks(pause: Pause, index: number): KnownBlock[] {
   return [
     ...(index > 0 ? [{ type: 'divider' } as KnownBlock] : []),
     { type: 'section', text: plain(pause.request.action_description, 500) },
-    askerContext(pause),
+    withProgress(askerContext(pause), pause),
     decisionButtons(pause, `decide:${pause.pause_id}`),
   ];
+}
+
+/** The approvals so far join the asker's context line: one more element, not one more block per item. */
+function withProgress(context: KnownBlock, pause: Pause): KnownBlock {
+  const progress = progressText(pause);
+  if (progress === undefined || context.type !== 'context') return context;
+  return { ...context, elements: [...context.elements, mrkdwn(progress)] };
 }
 
 function listBlocks(

@@ -1,6 +1,7 @@
 import type { Pause } from '../../domain/pause.js';
 import { agentHeader, askerContext, descriptionBlock, detailBlocks, notificationText } from './common.js';
 import { escapeAndCut, LIMITS, mrkdwn, plain, slackDate, who } from './escape.js';
+import { progressText } from './progress.js';
 import type { KnownBlock, SlackMessage } from './types.js';
 
 const CHANNEL_NAMES: Record<string, string> = { slack: 'Slack', email: 'e-mail', web: 'the web page' };
@@ -24,6 +25,11 @@ function outcomeLine(pause: Pause): string {
 /** The message once the pause has ended: the request, the outcome, who, when, comment; no buttons. */
 export function outcomeMessage(pause: Pause): SlackMessage {
   const tail: KnownBlock[] = [{ type: 'section', text: mrkdwn(outcomeLine(pause)) }];
+  // Quorum: every approval that was given, in order (the outcome line names the deciding vote).
+  const progress = progressText(pause);
+  if (progress !== undefined && (pause.votes ?? []).length > 0) {
+    tail.push({ type: 'context', elements: [mrkdwn(progress)] });
+  }
   const { response } = pause;
   if (response?.comment) tail.push({ type: 'section', text: plain(`Comment: ${response.comment}`) });
   const answered = Object.entries(response?.fields ?? {});

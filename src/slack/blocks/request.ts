@@ -8,18 +8,24 @@ import {
   notificationText,
 } from './common.js';
 import { LIMITS, plain } from './escape.js';
+import { escalationBlock, progressBlock } from './progress.js';
 import type { KnownBlock, SlackMessage } from './types.js';
 
-/** The request as posted: header, the action, details as fields, who asks, expiry, the buttons. */
-export function requestMessage(pause: Pause): SlackMessage {
+/**
+ * The request as posted: header, the action, details as fields, who asks, expiry, the approvals so
+ * far (quorum), the escalations due by `nowMs`, the buttons. Live while the pause is pending.
+ */
+export function requestMessage(pause: Pause, nowMs: number = Date.parse(pause.created_at)): SlackMessage {
   const fieldsNote = responseFieldsNote(pause);
-  const fixed = 4 + (fieldsNote ? 1 : 0); // header, description, asker, actions (+ note)
+  const status = [progressBlock(pause), escalationBlock(pause, nowMs)].filter((b): b is KnownBlock => b !== undefined);
+  const fixed = 4 + (fieldsNote ? 1 : 0) + status.length; // header, description, asker, actions (+ notes)
   const blocks: KnownBlock[] = [
     agentHeader('Approval needed: ', pause),
     descriptionBlock(pause),
     ...detailBlocks(pause.request.action_details, LIMITS.blocks - fixed),
     ...(fieldsNote ? [fieldsNote] : []),
     askerContext(pause),
+    ...status,
     decisionButtons(pause, `decide:${pause.pause_id}`),
   ];
   return { text: notificationText('Approval needed', pause), blocks: blocks.slice(0, LIMITS.blocks) };
