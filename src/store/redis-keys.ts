@@ -60,3 +60,11 @@ export function redisWebhookKeys(base: RedisKeys['base']) {
     deadLetterOrder: `${base}webhook:dead:order`,
   };
 }
+
+/** Dashboard sign-in links and sessions (SPEC §10), under the same hash tag, by the hash of the secret. */
+export function redisSessionKeys(base: RedisKeys['base']) {
+  return {
+    signInToken: (tokenHash: string) => `${base}dash:link:${tokenHash}`,
+    session: (idHash: string) => `${base}dash:session:${idHash}`,
+  };
+}

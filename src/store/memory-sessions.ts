@@ -1,0 +1,51 @@
+import type { DashboardSession, DashboardSessions, SignInToken } from './ports/sessions.js';
+
+interface Expiring<T> {
+  value: T;
+  until: number;
+}
+
+/** Entries kept before a write sweeps out the expired ones. */
+const SWEEP_AT = 10_000;
+
+/** Dashboard links and sessions for the embedded memory store (one process). */
+export class MemorySessionStore implements DashboardSessions {
+  private readonly tokens = new Map<string, Expiring<SignInToken>>();
+  private readonly sessions = new Map<string, Expiring<DashboardSession>>();
+
+  async putSignInToken(tokenHash: string, token: SignInToken, expiresAtMs: number): Promise<void> {
+    sweep(this.tokens, Date.now());
+    this.tokens.set(tokenHash, { value: { ...token }, until: expiresAtMs });
+  }
+
+  async takeSignInToken(tokenHash: string, nowMs: number): Promise<SignInToken | null> {
+    const entry = this.tokens.get(tokenHash);
+    this.tokens.delete(tokenHash);
+    return entry && entry.until > nowMs ? { ...entry.value } : null;
+  }
+
+  async putSession(idHash: string, session: DashboardSession, idleMs: number, nowMs: number): Promise<void> {
+    sweep(this.sessions, nowMs);
+    this.sessions.set(idHash, { value: { ...session }, until: nowMs + idleMs });
+  }
+
+  async touchSession(idHash: string, idleMs: number, nowMs: number): Promise<DashboardSession | null> {
+    const entry = this.sessions.get(idHash);
+    if (!entry) return null;
+    if (entry.until <= nowMs) {
+      this.sessions.delete(idHash);
+      return null;
+    }
+    entry.until = nowMs + idleMs;
+    return { ...entry.value };
+  }
+
+  async deleteSession(idHash: string): Promise<void> {
+    this.sessions.delete(idHash);
+  }
+}
+
+function sweep<T>(map: Map<string, Expiring<T>>, nowMs: number): void {
+  if (map.size < SWEEP_AT) return;
+  for (const [key, entry] of map) if (entry.until <= nowMs) map.delete(key);
+}
