@@ -1,12 +1,13 @@
-import { currentApprovers, mayDecide } from '../domain/approvals/index.js';
-import type { Pause } from '../domain/pause.js';
+import { currentApprovers, escalationsDue, mayDecide } from '../domain/approvals/index.js';
+import type { Pause, SlackDelivery } from '../domain/pause.js';
 import { SLACK_USER_PATTERN } from '../domain/schemas.js';
 import type { IdentityResolver } from './identity.js';
 import { type ChannelMembership, MembershipUnreadable } from './membership.js';
+import { escalateKey } from './messages.js';
 
 const CHANNEL_ID_PATTERN = /^[CG][A-Z0-9]+$/;
 
-/** Whose a request is in Slack: where it was sent. `approvers`, when given, narrow it further. */
+/** Whose a request is in Slack: where it was sent (and escalated). `approvers`, when given, narrow it further. */
 export type Audience =
   | { kind: 'recipient'; user: string }
   | { kind: 'channel'; channel: string }
@@ -20,12 +21,26 @@ export type Audience =
  * post with. Channel ids chosen by the agent are never looked up before the bot posted there.
  */
 function audienceOf(pause: Pause): Audience {
-  const target = pause.request.recipient_slack;
+  return placeOf(pause.request.recipient_slack, pause.delivery.slack);
+}
+
+function placeOf(target: string | undefined, posted: SlackDelivery | undefined): Audience {
   if (!target) return { kind: 'nobody' };
   if (SLACK_USER_PATTERN.test(target)) return { kind: 'recipient', user: target };
-  const posted = pause.delivery.slack;
   const channel = posted?.state === 'posted' ? posted.channel : undefined;
   return channel && CHANNEL_ID_PATTERN.test(channel) ? { kind: 'channel', channel } : { kind: 'unposted' };
+}
+
+/**
+ * Every place a request was sent as of `nowMs`: where the agent (or policy) sent it, then the Slack
+ * route of each escalation step that came due (a channel once the escalation was posted there).
+ */
+function audiencesOf(pause: Pause, nowMs: number): Audience[] {
+  const steps = (pause.plan?.escalate ?? []).slice(0, escalationsDue(pause, nowMs));
+  const escalated = steps.flatMap((step, i) =>
+    step.route?.slack === undefined ? [] : [placeOf(step.route.slack, pause.delivery[escalateKey(i)])],
+  );
+  return [audienceOf(pause), ...escalated];
 }
 
 export type Verdict =
@@ -35,19 +50,38 @@ export type Verdict =
 
 const ALLOWED: Verdict = { allowed: true };
 
+/**
+ * Refused everywhere: the most useful reason to tell. A membership that could not be read may be
+ * the user's way in; "not a member" says more than "not the recipient" or "not posted".
+ */
+function rank(verdict: Verdict): number {
+  if (verdict.allowed) return 4;
+  return { unreadable: 3, not_member: 2, not_approver: 1, unposted: 0 }[verdict.why];
+}
+
 /** Who may see a request in Slack's lists and decide it there: one rule for lists, clicks and submissions. */
 export class SlackAudience {
   constructor(
     private readonly identity: IdentityResolver,
     private readonly membership: ChannelMembership,
+    /** The service's clock: escalation steps come due by it. */
+    private readonly now: () => number = Date.now,
   ) {}
 
   /**
-   * Where the request was sent decides who may act on it; `approvers` (chosen by the agent) only
-   * narrow that audience, never widen it: an approver outside the channel is refused too.
+   * Where the request was sent decides who may act on it: the first place, or an escalation's once
+   * it is due. `approvers` (chosen by the agent or the policy) only narrow that audience, never
+   * widen it: an approver outside every place is refused too.
    */
   async verdict(pause: Pause, userId: string): Promise<Verdict> {
-    return this.narrowed(pause, userId, await this.placeVerdict(audienceOf(pause), userId));
+    const places = audiencesOf(pause, this.now());
+    let refusal: Verdict | undefined;
+    for (const place of places) {
+      const verdict = await this.placeVerdict(place, userId);
+      if (verdict.allowed) return this.narrowed(pause, userId, verdict);
+      if (!refusal || rank(verdict) > rank(refusal)) refusal = verdict;
+    }
+    return refusal ?? { allowed: false, why: 'not_approver' };
   }
 
   private async placeVerdict(audience: Audience, userId: string): Promise<Verdict> {
@@ -65,27 +99,39 @@ export class SlackAudience {
 
   private async narrowed(pause: Pause, userId: string, place: Verdict): Promise<Verdict> {
     if (!place.allowed) return place;
-    const approvers = currentApprovers(pause, Date.now()) ?? [];
+    const approvers = currentApprovers(pause, this.now()) ?? [];
     if (approvers.length === 0 || (await this.isApprover(pause, approvers, userId))) return place;
     return { allowed: false, why: 'not_approver' };
   }
 
   /** The pauses `userId` may see, with one membership lookup per distinct channel. */
   async visible(pauses: readonly Pause[], userId: string): Promise<{ visible: Pause[]; unchecked: boolean }> {
-    const channels = new Set(pauses.map(audienceOf).flatMap((a) => (a.kind === 'channel' ? [a.channel] : [])));
+    const nowMs = this.now();
+    const placesOf = new Map(pauses.map((pause) => [pause, audiencesOf(pause, nowMs)] as const));
+    const channels = new Set([...placesOf.values()].flat().flatMap((a) => (a.kind === 'channel' ? [a.channel] : [])));
     const byChannel = new Map(
       await Promise.all([...channels].map(async (c) => [c, await this.memberVerdict(c, userId)] as const)),
     );
     const visible: Pause[] = [];
-    for (const pause of pauses) {
-      const audience = audienceOf(pause);
-      const place =
-        audience.kind === 'channel'
-          ? (byChannel.get(audience.channel) ?? { allowed: false, why: 'not_member' })
-          : await this.placeVerdict(audience, userId);
-      if ((await this.narrowed(pause, userId, place)).allowed) visible.push(pause);
+    let unchecked = false;
+    for (const [pause, places] of placesOf) {
+      const verdicts: Verdict[] = [];
+      for (const audience of places) {
+        const place =
+          audience.kind === 'channel'
+            ? (byChannel.get(audience.channel) ?? { allowed: false, why: 'not_member' })
+            : await this.placeVerdict(audience, userId);
+        verdicts.push(place);
+        if (place.allowed) break;
+      }
+      const place = verdicts.at(-1);
+      if (place?.allowed) {
+        if ((await this.narrowed(pause, userId, place)).allowed) visible.push(pause);
+      } else {
+        // Left out because a membership could not be read: the list says some may be missing.
+        unchecked ||= verdicts.some((v) => !v.allowed && v.why === 'unreadable');
+      }
     }
-    const unchecked = [...byChannel.values()].some((v) => !v.allowed && v.why === 'unreadable');
     return { visible, unchecked };
   }
 
@@ -93,7 +139,7 @@ export class SlackAudience {
   private async isApprover(pause: Pause, approvers: readonly string[], userId: string): Promise<boolean> {
     const byEmail = approvers.some((a) => a.includes('@')) && !approvers.includes(userId);
     const ids = byEmail ? (await this.identity.identities(userId)).ids : [userId];
-    return mayDecide(pause, ids, Date.now());
+    return mayDecide(pause, ids, this.now());
   }
 
   private async memberVerdict(channel: string, userId: string): Promise<Verdict> {

@@ -4,7 +4,10 @@ import { createSlackApp, type SlackAppOptions } from './app.js';
 import { SlackAudience } from './audience.js';
 import type { SlackDeps } from './deps.js';
 import { IdentityResolver } from './identity.js';
+import { slackEscalateJob } from './jobs/escalate.js';
+import { pauseVotedJob } from './jobs/pause-voted.js';
 import { postRequestJob } from './jobs/post-request.js';
+import { slackRemindJob } from './jobs/remind.js';
 import { pauseEndedJob } from './jobs/update-message.js';
 import { registerListeners } from './listeners/index.js';
 import { SlackChannelMembership } from './membership.js';
@@ -16,12 +19,15 @@ export function createSlackSurface(options: SlackAppOptions = {}): SurfaceFactor
     const log = logger.child({ surface: 'slack' });
     const { app, client, jobClient, lookupClient, receiver } = createSlackApp(config.slack, log, options);
     const identity = new IdentityResolver(lookupClient, log);
-    const audience = new SlackAudience(identity, new SlackChannelMembership(lookupClient, log));
+    const audience = new SlackAudience(identity, new SlackChannelMembership(lookupClient, log), service.now);
     const deps: SlackDeps = { service, store, client, identity, audience, logger: log };
     registerListeners(app, deps);
     const jobDeps: SlackDeps = { ...deps, client: jobClient };
     runner.on(JobKind.slackPost, postRequestJob(jobDeps));
+    runner.on(JobKind.pauseVoted, pauseVotedJob(jobDeps));
     runner.on(JobKind.pauseEnded, pauseEndedJob(jobDeps));
+    runner.on(JobKind.slackRemind, slackRemindJob(jobDeps));
+    runner.on(JobKind.slackEscalate, slackEscalateJob(jobDeps));
     const socketMode = receiver === undefined;
     return {
       name: 'slack',

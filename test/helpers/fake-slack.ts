@@ -30,7 +30,7 @@ interface Override {
  */
 export class FakeSlack {
   readonly calls: SlackCall[] = [];
-  /** user id → e-mail, answered by users.info. */
+  /** user id → e-mail, answered by users.info (and users.lookupByEmail, the other way). */
   readonly emails = new Map<string, string>();
   /** channel id → member ids, answered by conversations.members; another channel is `channel_not_found`. */
   readonly members = new Map<string, string[]>();
@@ -181,6 +181,11 @@ export class FakeSlack {
         const id = String(body.user);
         const email = this.emails.get(id);
         return { ok: true, user: { id, name: id.toLowerCase(), profile: email ? { email } : {} } };
+      }
+      case 'users.lookupByEmail': {
+        const email = String(body.email).toLowerCase();
+        const id = [...this.emails].find(([, e]) => e.toLowerCase() === email)?.[0];
+        return id ? { ok: true, user: { id, profile: { email } } } : { ok: false, error: 'users_not_found' };
       }
       case 'conversations.members':
         return this.membersPage(body);

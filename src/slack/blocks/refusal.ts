@@ -19,7 +19,7 @@ export function refusalText(verdict: Exclude<Verdict, { allowed: true }>): strin
     case 'not_approver':
       return NOT_APPROVER_TEXT;
     case 'not_member':
-      return 'Sorry, only members of the channel this request was posted to may decide it. Nothing changed.';
+      return 'Sorry, only members of the channel this request was posted (or escalated) to may decide it. Nothing changed.';
     case 'unposted':
       return (
         'This request was not posted to its channel, so LoopPause cannot tell who may decide it in Slack. ' +

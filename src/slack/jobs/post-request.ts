@@ -2,7 +2,7 @@ import type { JobHandler } from '../../jobs/job-runner.js';
 import { requestMessage } from '../blocks/index.js';
 import type { SlackDeps } from '../deps.js';
 import { finalSlackError, slackErrorSummary } from '../errors.js';
-import { updateSlackMessage } from './update-message.js';
+import { showLatest } from './update-message.js';
 
 /** After this many failed runs a transient failure (network, Slack 5xx) counts as final too. */
 const MAX_TRANSIENT_ATTEMPTS = 5;
@@ -21,7 +21,7 @@ export function postRequestJob(deps: SlackDeps): JobHandler {
     if (pause.delivery.slack?.state === 'posted') return;
     const target = pause.request.recipient_slack;
     if (!target) return;
-    const message = requestMessage(pause);
+    const message = requestMessage(pause, service.now());
     let posted: { channel: string; ts: string };
     try {
       const result = await client.chat.postMessage({
@@ -62,8 +62,11 @@ export function postRequestJob(deps: SlackDeps): JobHandler {
       at: new Date().toISOString(),
     });
     logger.info({ pause_id: pause.pause_id, channel: posted.channel }, 'posted to Slack');
-    // The pause may have ended while we posted: its pause.ended job found no ts, so update here.
+    // The pause may have ended, or a vote (by e-mail) been counted, while we posted: their jobs
+    // found no ts, so update here.
     const after = await service.get(pause.pause_id);
-    if (after && after.status !== 'pending') await updateSlackMessage(deps, after);
+    if (after && (after.status !== 'pending' || (after.votes?.length ?? 0) !== (pause.votes?.length ?? 0))) {
+      await showLatest(deps, after);
+    }
   };
 }

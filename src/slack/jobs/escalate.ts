@@ -1,0 +1,63 @@
+import type { Pause } from '../../domain/pause.js';
+import type { JobHandler } from '../../jobs/job-runner.js';
+import { requestMessage } from '../blocks/index.js';
+import type { SlackDeps } from '../deps.js';
+import { finalSlackError, slackErrorSummary } from '../errors.js';
+import { escalateKey } from '../messages.js';
+import { showLatest } from './update-message.js';
+
+/** After this many failed runs a transient failure (network, Slack 5xx) counts as final too. */
+const MAX_TRANSIENT_ATTEMPTS = 5;
+
+/**
+ * `slack.escalate` (step: which `escalate` entry): posts the request, with its buttons, to the
+ * step's Slack route and records it beside the pause (its members may then decide: SlackAudience),
+ * then brings every message of the pause up to date ("Escalated to #cfo-office"). Without a Slack
+ * route the earlier messages still say that more approvers may decide. Posted once: a retry after
+ * the post finds the record.
+ */
+export function slackEscalateJob(deps: SlackDeps): JobHandler {
+  const { service } = deps;
+  return async (job) => {
+    const step = job.step ?? 0;
+    const pause = await service.get(job.pause_id);
+    if (pause?.status !== 'pending') return;
+    const target = pause.plan?.escalate[step]?.route?.slack;
+    if (target !== undefined && pause.delivery[escalateKey(step)]?.state !== 'posted') {
+      await postEscalation(deps, pause, step, target, job.attempts);
+    }
+    // The pause may have ended while posting: showLatest then shows the outcome everywhere.
+    const after = await service.get(pause.pause_id);
+    if (after) await showLatest(deps, after);
+  };
+}
+
+async function postEscalation(deps: SlackDeps, pause: Pause, step: number, target: string, attempts: number) {
+  const { service, client, logger } = deps;
+  const key = escalateKey(step);
+  const message = requestMessage(pause, service.now());
+  const at = () => new Date(service.now()).toISOString();
+  try {
+    const result = await client.chat.postMessage({
+      channel: target,
+      text: message.text,
+      blocks: message.blocks,
+      unfurl_links: false,
+      unfurl_media: false,
+    });
+    if (!result.channel || !result.ts) throw new Error('chat.postMessage answered without channel or ts');
+    await service.deliveries.record(pause.pause_id, key, {
+      state: 'posted',
+      channel: result.channel,
+      ts: result.ts,
+      at: at(),
+    });
+    logger.info({ pause_id: pause.pause_id, step, channel: result.channel }, 'escalated in Slack');
+  } catch (error) {
+    const final = finalSlackError(error) ?? (attempts >= MAX_TRANSIENT_ATTEMPTS ? 'unreachable' : undefined);
+    if (!final) throw error;
+    // The earlier messages are still updated: the step's approvers may decide wherever they see it.
+    await service.deliveries.record(pause.pause_id, key, { state: 'failed', error: final, at: at() });
+    logger.warn({ pause_id: pause.pause_id, step, err: slackErrorSummary(error) }, 'Slack escalation post failed');
+  }
+}
