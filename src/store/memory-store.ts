@@ -8,7 +8,7 @@ import { DueIndex } from './due-index.js';
 import type { StoredApiKey } from './ports/api-keys.js';
 import type { DecisionToken } from './ports/decision-tokens.js';
 import type { Job, NewJob } from './ports/jobs.js';
-import type { Watch } from './ports/pause-events.js';
+import type { PauseEvent, Watch } from './ports/pause-events.js';
 import {
   type Ballot,
   type CreateResult,
@@ -261,6 +261,10 @@ export class MemoryStore implements Store {
 
   watch(pauseId: string): Watch {
     return this.watchers.watch(pauseId);
+  }
+
+  onAnyChange(listener: (event: PauseEvent) => void): () => void {
+    return this.watchers.onAny(listener);
   }
 
   // StoreLifecycle (ports/lifecycle.ts)

@@ -16,4 +16,6 @@ export interface Watch {
 export interface PauseEvents {
   /** Call before reading the pause, so no change can slip between the read and the wait. */
   watch(pauseId: string): Watch;
+  /** Every pause event on any replica (a vote counted, a pause ended), as it arrives; returns the unsubscribe. */
+  onAnyChange(listener: (event: PauseEvent) => void): () => void;
 }

@@ -23,5 +23,22 @@ export function pauseEventsConformance<S extends PauseEvents & PauseStore>(facto
       expect(await Promise.race([woke, new Promise((r) => setTimeout(() => r('slept'), 3000))])).toBe('woke');
       watch.close();
     });
+
+    it('tells every any-change listener which pause changed, until it unsubscribes', async () => {
+      const a = pauseAt(now);
+      const b = pauseAt(now);
+      await store.createPause({ pause: a, jobs: [] });
+      await store.createPause({ pause: b, jobs: [] });
+      const seen: string[] = [];
+      const unsubscribe = store.onAnyChange((event) => seen.push(`${event.pause_id} ${event.status}`));
+      await store.cancel(a.pause_id, undefined, now + 5);
+      const deadline = Date.now() + 3000;
+      while (seen.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(seen).toEqual([`${a.pause_id} expired`]);
+      unsubscribe();
+      await store.cancel(b.pause_id, undefined, now + 6);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(seen).toHaveLength(1);
+    });
   });
 }
