@@ -1,4 +1,4 @@
-import { approvalsOf, escalationsDue } from '../../domain/approvals/index.js';
+import { escalationsDue, type Vote } from '../../domain/approvals/index.js';
 import type { Pause } from '../../domain/pause.js';
 import { SLACK_USER_PATTERN } from '../../domain/schemas.js';
 import { escapeAndCut, mrkdwn } from './escape.js';
@@ -7,9 +7,14 @@ import type { KnownBlock } from './types.js';
 /** Approvers named on one progress line; more are counted, not named (Slack's 3000 characters). */
 const NAMED_AT_MOST = 20;
 
-/** A responder as Slack shows them: a Slack id as a mention, anything else (an e-mail) escaped and cut. */
-function responderName(responder: string): string {
-  return SLACK_USER_PATTERN.test(responder) ? `<@${responder}>` : escapeAndCut(responder, 100);
+/**
+ * A voter as Slack shows them: a mention when the vote carries their Slack id (Slack then shows
+ * their name), else the responder (an e-mail), escaped and cut.
+ */
+function voterName(vote: Vote): string {
+  const slackId = vote.voters.find((key) => SLACK_USER_PATTERN.test(key));
+  if (slackId !== undefined) return `<@${slackId}>`;
+  return SLACK_USER_PATTERN.test(vote.responder) ? `<@${vote.responder}>` : escapeAndCut(vote.responder, 100);
 }
 
 /** Where a step escalated to: a channel or user id as a link, a `#name` or anything else escaped. */
@@ -23,8 +28,8 @@ function destination(target: string): string {
 export function progressText(pause: Pause): string | undefined {
   const required = pause.plan?.quorum ?? 1;
   if (required <= 1) return undefined;
-  const approvals = approvalsOf(pause.votes ?? []);
-  const named = approvals.slice(0, NAMED_AT_MOST).map((a) => `${responderName(a.responder)} ✓`);
+  const approvals = (pause.votes ?? []).filter((vote) => vote.decision === 'approved');
+  const named = approvals.slice(0, NAMED_AT_MOST).map((vote) => `${voterName(vote)} ✓`);
   const more = approvals.length - named.length;
   const who = named.length === 0 ? '' : ` — ${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
   return `*${approvals.length} of ${required} approvals*${who}`;

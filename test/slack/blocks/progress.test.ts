@@ -15,14 +15,14 @@ const plan = (over: Partial<ApprovalPlan> = {}): ApprovalPlan => ({
   ...over,
 });
 
-const vote = (responder: string, decision: Vote['decision'] = 'approved'): Vote => ({
+const vote = (responder: string, decision: Vote['decision'] = 'approved', slackId?: string): Vote => ({
   decision,
   responder,
   channel: 'slack',
   responded_at: '2030-01-01T00:05:00.000Z',
   comment: '',
   fields: {},
-  voters: [responder.toLowerCase()],
+  voters: [responder.includes('@') ? responder.toLowerCase() : responder, ...(slackId ? [slackId] : [])],
 });
 
 function pause(rest: Partial<Pause> = {}): Pause {
@@ -61,6 +61,11 @@ describe('approvals so far (quorum)', () => {
       pause({ plan: plan({ quorum: 3 }), votes: [vote('U0SARAH123'), vote('cfo@acme.com')] }),
     );
     expect(shown(blocks)).toContain('*2 of 3 approvals* — <@U0SARAH123> ✓, cfo@acme.com ✓');
+  });
+
+  it('a vote cast in Slack by a user whose e-mail is known shows as their mention (Slack shows the name)', () => {
+    const { blocks } = requestMessage(pause({ votes: [vote('sarah@acme.com', 'approved', 'U0SARAH123')] }));
+    expect(shown(blocks)).toContain('*1 of 2 approvals* — <@U0SARAH123> ✓');
   });
 
   it('escapes a hostile responder: no mention, no broadcast, no disguised link', () => {
