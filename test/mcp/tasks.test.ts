@@ -262,6 +262,14 @@ describe('a client that does not use tasks', () => {
       expect.objectContaining({ properties: before[0]?.outputSchema?.properties }),
       expect.objectContaining({ properties: before[1]?.outputSchema?.properties }),
     ]);
+    // What the stdio proxy runs: a task-augmented call is refused (no tasks capability), never half-done.
+    const refused = await refusal(
+      bareClient.request(
+        { method: 'tools/call', params: { name: 'request_approval', arguments: request, task: {} } },
+        CreateTaskResultSchema,
+      ),
+    ).catch((error: unknown) => ({ code: 0, message: String(error) }));
+    expect(refused.message).toMatch(/does not support task creation|tasks/i);
     await bareClient.close();
 
     const created = toolJson(await client.callTool({ name: 'request_approval', arguments: request }));
