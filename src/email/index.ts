@@ -2,6 +2,7 @@ import { JobKind } from '../jobs/job-kinds.js';
 import type { SurfaceFactory } from '../surface.js';
 import { decideRouter } from './routes.js';
 import { fallbackJob, sendJob } from './send.js';
+import { escalateJob, remindJob } from './steps.js';
 import { createMailTransport, type MailTransport } from './transport.js';
 
 /** The e-mail surface: always on; SMTP when SMTP_URL is set, else `.eml` files in the outbox. */
@@ -12,6 +13,8 @@ function createEmailSurface(options: { transport?: MailTransport } = {}): Surfac
     const deps = { config, service, store, transport, logger: log };
     runner.on(JobKind.emailSend, sendJob(deps));
     runner.on(JobKind.emailFallback, fallbackJob(deps));
+    runner.on(JobKind.emailRemind, remindJob(deps));
+    runner.on(JobKind.emailEscalate, escalateJob(deps));
     return {
       name: 'email',
       mounts: [{ path: '/decide', router: decideRouter({ config, service, store, logger: log }) }],

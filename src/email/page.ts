@@ -1,5 +1,6 @@
 import type { Pause } from '../domain/pause.js';
 import { escapeHtml, escapeMultiline, formatRelative, formatUtc } from './html.js';
+import { approvalProgress } from './template.js';
 
 /** The decision page's HTML. Pure: every agent- or human-supplied string is escaped here. */
 
@@ -98,7 +99,7 @@ export function formPage(input: FormPageInput): string {
     ? `<p class="meta">You chose <strong>${chosen === 'approved' ? 'Approve' : 'Reject'}</strong>. Add a comment if you like, then confirm below.</p>`
     : '';
   const body =
-    `<div class="card"><p class="eyebrow">Approval needed</p>${requestSummary(pause, input.nowMs)}${hint}` +
+    `<div class="card"><p class="eyebrow">Approval needed</p>${requestSummary(pause, input.nowMs)}${progressLine(pause)}${hint}` +
     `<form method="post" autocomplete="off">${errors}` +
     `<input type="hidden" name="form_key" value="${escapeHtml(input.formKey)}">` +
     fieldInputs +
@@ -107,6 +108,31 @@ export function formPage(input: FormPageInput): string {
     `<div class="buttons">${order.map(button).join('')}</div></form>` +
     `<p class="note">Deciding as ${escapeHtml(input.recipient)}. Nothing is decided until you press a button.</p></div>`;
   return pageShell(input.nonce, 'Approval needed', body);
+}
+
+/** "1 of 2 approvals so far — ada@example.com ✓" while a quorum collects votes. */
+function progressLine(pause: Pause): string {
+  const progress = approvalProgress(pause);
+  return progress === undefined ? '' : `<p class="meta progress"><strong>${escapeHtml(progress)}</strong></p>`;
+}
+
+/**
+ * A pending request this recipient cannot act on (they already voted; they own the key): what it
+ * is and where it stands, without the form.
+ */
+export function standingPage(input: {
+  nonce: string;
+  pause: Pause;
+  title: string;
+  line: string;
+  nowMs: number;
+}): string {
+  const body =
+    `<div class="card"><p class="eyebrow">${escapeHtml(input.title)}</p>` +
+    `<p class="outcome">${escapeHtml(input.line)}</p>` +
+    progressLine(input.pause) +
+    `<p class="note">The request:</p>${requestSummary(input.pause, input.nowMs)}</div>`;
+  return pageShell(input.nonce, input.title, body);
 }
 
 const CHANNEL_NAMES: Record<string, string> = { slack: 'Slack', email: 'e-mail', web: 'the web' };

@@ -3,14 +3,14 @@ import express, { type ErrorRequestHandler, type Request, type RequestHandler, t
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Config } from '../config.js';
-import { voteNoticeText } from '../domain/approvals/index.js';
+import { hasVoted, makerCheck, voteNoticeText, voterKeys } from '../domain/approvals/index.js';
 import type { Pause } from '../domain/pause.js';
 import type { ResponseField } from '../domain/schemas.js';
 import { DECISIONS } from '../domain/vocabulary.js';
 import { httpStatus, toClientError } from '../http/errors.js';
 import type { DecisionTokens } from '../store/ports/decision-tokens.js';
 import type { ApprovalService } from '../use-cases/approval-service.js';
-import { type Choice, decidedPage, endedPage, type FormValues, formPage, messagePage } from './page.js';
+import { type Choice, decidedPage, endedPage, type FormValues, formPage, messagePage, standingPage } from './page.js';
 import { formKey, formKeyMatches, formKeySecret, hashToken, TOKEN_PATTERN } from './tokens.js';
 
 export interface DecideRouterDeps {
@@ -49,6 +49,20 @@ export function decideRouter(deps: DecideRouterDeps): Router {
       if (!found) return unknownLink(res);
       const { pause, recipient } = found;
       if (pause.status !== 'pending') return html(res, 410, endedPage(nonceOf(res), pause, service.now()));
+      const standing = standingOf(pause, recipient);
+      if (standing) {
+        return html(
+          res,
+          standing.status,
+          standingPage({
+            nonce: nonceOf(res),
+            pause,
+            title: standing.title,
+            line: standing.line,
+            nowMs: service.now(),
+          }),
+        );
+      }
       const chosen = req.query.decision;
       html(
         res,
@@ -157,6 +171,20 @@ export function decideRouter(deps: DecideRouterDeps): Router {
 
   router.use(pageErrors(logger));
   return router;
+}
+
+/**
+ * Why this recipient gets no buttons on a pending request: they voted already (200, where it
+ * stands), or they own the key the plan excludes (403, as the POST would answer).
+ */
+function standingOf(pause: Pause, recipient: string): { status: number; title: string; line: string } | undefined {
+  if (hasVoted(pause.votes ?? [], voterKeys([recipient]))) {
+    return { status: 200, title: 'Already voted', line: voteNoticeText('already_voted', pause) };
+  }
+  if (makerCheck(pause, [recipient]) === 'owner') {
+    return { status: 403, title: 'Someone else must decide', line: voteNoticeText('owner', pause) };
+  }
+  return undefined;
 }
 
 type DecisionForm = { form_key: string; decision: Choice; comment: string } & Record<string, string>;

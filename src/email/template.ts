@@ -1,12 +1,44 @@
+import { approvalsOf } from '../domain/approvals/index.js';
 import type { Pause } from '../domain/pause.js';
 import { escapeHtml, escapeMultiline, formatRelative, formatUtc, oneLine, stripControls } from './html.js';
 
 /** What the request e-mail needs besides the pause: where its links go, and "now" for the relative expiry. */
 export interface RequestEmailInput {
-  pause: Pick<Pause, 'pause_id' | 'agent_id' | 'expires_at' | 'request' | 'policy_rule'>;
+  pause: Pick<Pause, 'pause_id' | 'agent_id' | 'expires_at' | 'request' | 'policy_rule' | 'plan' | 'votes'>;
   /** The decision page for this recipient: `…/decide/<token>`. */
   decideUrl: string;
   nowMs: number;
+  /**
+   * `request` (default): the first e-mail. `reminder`: a nudge in the request's thread ("Re: …").
+   * `escalation`: the request sent on to an escalation step's address.
+   */
+  kind?: RequestEmailKind;
+}
+
+export type RequestEmailKind = 'request' | 'reminder' | 'escalation';
+
+const OPENING: Record<RequestEmailKind, { eyebrow: string; line: string }> = {
+  request: { eyebrow: 'Approval needed', line: 'An AI agent is waiting for your approval before it acts.' },
+  reminder: {
+    eyebrow: 'Reminder: approval still needed',
+    line: 'Reminder: an AI agent is still waiting for your approval before it acts.',
+  },
+  escalation: {
+    eyebrow: 'Escalated: approval needed',
+    line: 'Escalated to you: an AI agent is waiting for approval before it acts, and the request is still open.',
+  },
+};
+
+/**
+ * "1 of 2 approvals so far — ada@example.com ✓" while a quorum collects votes; undefined when one
+ * approval decides. Plain text: escape it where it goes into HTML.
+ */
+export function approvalProgress(pause: Pick<Pause, 'plan' | 'votes'>): string | undefined {
+  const quorum = pause.plan?.quorum ?? 1;
+  if (quorum <= 1) return undefined;
+  const approvals = approvalsOf(pause.votes ?? []);
+  const who = approvals.map((a) => `${oneLine(a.responder, 150)} ✓`).join(', ');
+  return `${approvals.length} of ${quorum} approvals so far${who === '' ? '' : ` — ${who}`}`;
 }
 
 export interface RenderedEmail {
@@ -18,9 +50,11 @@ export interface RenderedEmail {
 const SUBJECT_MAX = 90;
 
 /** The request e-mail: the same facts as the Slack message, every agent-supplied string escaped. Pure. */
-export function renderRequestEmail({ pause, decideUrl, nowMs }: RequestEmailInput): RenderedEmail {
+export function renderRequestEmail({ pause, decideUrl, nowMs, kind = 'request' }: RequestEmailInput): RenderedEmail {
   const { request } = pause;
-  const subject = `Approval needed: ${oneLine(request.action_description, SUBJECT_MAX)}`;
+  const opening = OPENING[kind];
+  const subject = `${kind === 'reminder' ? 'Re: ' : ''}Approval needed: ${oneLine(request.action_description, SUBJECT_MAX)}`;
+  const progress = approvalProgress(pause);
   const approveUrl = `${decideUrl}?decision=approved`;
   const rejectUrl = `${decideUrl}?decision=rejected`;
   const expiry = `${formatUtc(pause.expires_at)} (${formatRelative(pause.expires_at, nowMs)})`;
@@ -28,7 +62,7 @@ export function renderRequestEmail({ pause, decideUrl, nowMs }: RequestEmailInpu
   const fields = request.response_fields ?? [];
 
   const text = [
-    'An AI agent is waiting for your approval before it acts.',
+    opening.line,
     '',
     'What it wants to do:',
     quoted(request.action_description),
@@ -39,6 +73,7 @@ export function renderRequestEmail({ pause, decideUrl, nowMs }: RequestEmailInpu
     `Requested by: ${oneLine(pause.agent_id, 150)}`,
     ...(pause.policy_rule === undefined ? [] : [`Policy rule: ${oneLine(pause.policy_rule, 100)}`]),
     `Expires: ${expiry}`,
+    ...(progress === undefined ? [] : [`Progress: ${progress}`]),
     ...(fields.length > 0
       ? [
           '',
@@ -74,6 +109,10 @@ export function renderRequestEmail({ pause, decideUrl, nowMs }: RequestEmailInpu
           .map((f) => `${escapeHtml(f.label)}${f.required ? ' (required)' : ''}`)
           .join(', ')}</td></tr>`
       : '';
+  const progressRow =
+    progress === undefined
+      ? ''
+      : `<tr><td style="${font}padding:0 24px 16px 24px;font-size:13px;color:#111111;"><strong>${escapeHtml(progress)}</strong></td></tr>\n`;
   const button = (href: string, label: string, color: string) =>
     `<td align="center" bgcolor="${color}" style="border-radius:6px;background-color:${color};">` +
     `<a href="${escapeHtml(href)}" target="_blank" style="${font}display:inline-block;padding:12px 28px;font-size:15px;font-weight:bold;color:#ffffff;text-decoration:none;border-radius:6px;">${label}</a></td>`;
@@ -83,12 +122,12 @@ export function renderRequestEmail({ pause, decideUrl, nowMs }: RequestEmailInpu
 <body style="margin:0;padding:0;background-color:#f4f4f5;">
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background-color:#f4f4f5;"><tr><td align="center" style="padding:24px 12px;">
 <table role="presentation" width="600" cellpadding="0" cellspacing="0" border="0" style="max-width:600px;width:100%;background-color:#ffffff;border:1px solid #e4e4e7;border-radius:8px;">
-<tr><td style="${font}padding:20px 24px 4px 24px;font-size:12px;color:#71717a;text-transform:uppercase;letter-spacing:1px;">Approval needed</td></tr>
+<tr><td style="${font}padding:20px 24px 4px 24px;font-size:12px;color:#71717a;text-transform:uppercase;letter-spacing:1px;">${escapeHtml(opening.eyebrow)}</td></tr>
 <tr><td style="${font}padding:4px 24px 16px 24px;font-size:17px;line-height:24px;color:#111111;font-weight:bold;word-break:break-word;">${escapeMultiline(request.action_description)}</td></tr>
 ${detailsTable}
 <tr><td style="${font}padding:0 24px 4px 24px;font-size:13px;color:#555555;">Requested by <strong style="color:#111111;">${escapeHtml(pause.agent_id)}</strong>${pause.policy_rule === undefined ? '' : ` · policy rule <strong style="color:#111111;">${escapeHtml(pause.policy_rule)}</strong>`}</td></tr>
 <tr><td style="${font}padding:0 24px 16px 24px;font-size:13px;color:#555555;">Expires ${escapeHtml(expiry)}</td></tr>
-${fieldsNote}
+${progressRow}${fieldsNote}
 <tr><td style="padding:8px 24px 20px 24px;"><table role="presentation" cellpadding="0" cellspacing="0" border="0"><tr>${button(approveUrl, 'Approve', '#15803d')}<td width="12" style="width:12px;">&nbsp;</td>${button(rejectUrl, 'Reject', '#b91c1c')}</tr></table></td></tr>
 <tr><td style="${font}padding:0 24px 20px 24px;font-size:12px;line-height:18px;color:#71717a;">Each button opens a page where you confirm and may add a comment; nothing is decided until you do. Do not forward this e-mail: its links let whoever has them decide.</td></tr>
 </table>

@@ -13,6 +13,8 @@ export interface OutgoingMail {
   messageId: string;
   /** `<…@domain>`: the same for every message about one pause, so clients thread them. */
   threadId: string;
+  /** `<…@domain>`: the message this one answers (a reminder answers the request e-mail). */
+  inReplyTo?: string;
 }
 
 export interface SentMail {
@@ -41,8 +43,8 @@ export function createMailTransport(email: Config['email'], logger: Logger): Mai
     text: mail.text,
     html: mail.html,
     messageId: mail.messageId,
-    inReplyTo: mail.threadId,
-    references: [mail.threadId],
+    inReplyTo: mail.inReplyTo ?? mail.threadId,
+    references: mail.inReplyTo === undefined ? [mail.threadId] : [mail.threadId, mail.inReplyTo],
     headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
   });
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Pause } from '../../src/domain/pause.js';
 import { escapeHtml, formatRelative, formatUtc } from '../../src/email/html.js';
-import { decidedPage, endedPage, formPage, messagePage } from '../../src/email/page.js';
-import { renderRequestEmail } from '../../src/email/template.js';
+import { decidedPage, endedPage, formPage, messagePage, standingPage } from '../../src/email/page.js';
+import { approvalProgress, renderRequestEmail } from '../../src/email/template.js';
 
 const NASTY = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', "'><svg onload=alert(1)>", '`{{x}}`'];
 const nasty = (i: number) => `${NASTY[i % NASTY.length]} #${i}`;
@@ -129,6 +129,63 @@ describe('policy rule', () => {
     expect(renderRequestEmail({ pause: pauseWith(), decideUrl: 'http://x/decide/t', nowMs: 0 }).text).not.toContain(
       'Policy rule',
     );
+  });
+});
+
+describe('quorum progress, reminders and escalations', () => {
+  const vote = (responder: string, decision: 'approved' | 'rejected' = 'approved') => ({
+    decision,
+    responder,
+    channel: 'email' as const,
+    responded_at: '2030-01-01T10:01:00.000Z',
+    comment: nasty(3),
+    fields: {},
+    voters: [responder.toLowerCase()],
+  });
+  const plan = { quorum: 3, remind_after_ms: [1000], escalate: [], on_timeout: 'timed_out' as const };
+  const collecting = pauseWith({ plan, votes: [vote(nasty(0)), vote('bob@example.com')] });
+  const decideUrl = 'https://lp.example.com/decide/TOKEN_abc';
+
+  it('counts approvals only, names who approved, and says nothing when one approval decides', () => {
+    expect(approvalProgress(collecting)).toBe(`2 of 3 approvals so far — ${nasty(0)} ✓, bob@example.com ✓`);
+    expect(approvalProgress(pauseWith({ plan: { ...plan, quorum: 2 } }))).toBe('0 of 2 approvals so far');
+    expect(approvalProgress(pauseWith({ votes: [vote('a@example.com')] }))).toBeUndefined();
+  });
+
+  it('a reminder: "Re:" subject, its own opening, the progress in both parts, agent text escaped', () => {
+    const mail = renderRequestEmail({ pause: collecting, decideUrl, nowMs: NOW, kind: 'reminder' });
+    expectInert(mail.html);
+    expect(mail.subject.startsWith(`Re: Approval needed: ${nasty(0)}`)).toBe(true);
+    expect(mail.subject).not.toMatch(/[\r\n]/);
+    expect(mail.text.split('\n')[0]).toBe('Reminder: an AI agent is still waiting for your approval before it acts.');
+    expect(mail.text).toContain(`Progress: 2 of 3 approvals so far — ${nasty(0)} ✓, bob@example.com ✓`);
+    expect(mail.html).toContain(`2 of 3 approvals so far — ${escapeHtml(nasty(0))} ✓, bob@example.com ✓`);
+    expect(mail.html).toContain('Reminder: approval still needed');
+    expect(mail.html).toContain(`href="${decideUrl}?decision=approved"`);
+    // The request itself says nothing of progress with a single approver.
+    const single = renderRequestEmail({ pause: pauseWith(), decideUrl, nowMs: NOW });
+    expect(single.text).not.toContain('Progress:');
+    expect(single.html).not.toContain('approvals so far');
+  });
+
+  it('an escalation: the request, saying it was escalated', () => {
+    const mail = renderRequestEmail({ pause: collecting, decideUrl, nowMs: NOW, kind: 'escalation' });
+    expectInert(mail.html);
+    expect(mail.subject.startsWith('Approval needed: ')).toBe(true);
+    expect(mail.text.split('\n')[0]).toMatch(/^Escalated to you: /);
+    expect(mail.html).toContain('Escalated: approval needed');
+  });
+
+  it('the page shows the progress on the form, and a standing page without the form', () => {
+    const form = formPage({ pause: collecting, recipient: 'c@example.com', formKey: 'k', nonce: 'n', nowMs: NOW });
+    expectInert(form);
+    expect(form).toContain(`2 of 3 approvals so far — ${escapeHtml(nasty(0))} ✓`);
+    const standing = standingPage({ nonce: 'n', pause: collecting, title: nasty(1), line: nasty(2), nowMs: NOW });
+    expectInert(standing);
+    expect(standing).toContain(escapeHtml(nasty(2)));
+    expect(standing).toContain('2 of 3 approvals so far');
+    expect(standing).not.toContain('<form');
+    expect(standing).not.toContain('name="decision"');
   });
 });
 
