@@ -11,7 +11,8 @@ import { z } from 'zod';
 import { LoopPauseError } from '../domain/errors.js';
 import { storeOutage } from '../store/unavailable.js';
 import { VERSION } from '../version.js';
-import { type AgentTasks, JsonRpcError, taskCallError } from './tasks.js';
+import { JsonRpcError, taskCallError } from './json-rpc-error.js';
+import type { AgentTasks } from './tasks.js';
 import { listEntry, listEntryWithTasks, type Tool } from './tool.js';
 import { tools } from './tools/index.js';
 

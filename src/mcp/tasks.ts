@@ -14,8 +14,8 @@ import type { Pause, PauseView } from '../domain/pause.js';
 import type { PauseStatus } from '../domain/vocabulary.js';
 import { RETENTION_MS } from '../store/ports/pauses.js';
 import type { TaskRecord, TaskStore } from '../store/ports/tasks.js';
-import { storeOutage } from '../store/unavailable.js';
 import type { CancelResult } from '../use-cases/cancel.js';
+import { JsonRpcError } from './json-rpc-error.js';
 
 /**
  * MCP tasks (SPEC §12) over pauses. A task is a record in the store (task id → pause id and API
@@ -77,20 +77,6 @@ const listParams = z
   .looseObject({ cursor: z.string({ error: 'cursor: must be a string' }).max(500, 'cursor: too long').optional() })
   .optional();
 
-/**
- * A JSON-RPC error for the SDK to send as it is. (`McpError` puts "MCP error <code>: " in its own
- * message, which the SDK then sends, so the client's McpError would say it twice.)
- */
-export class JsonRpcError extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'JsonRpcError';
-  }
-}
-
 function parseParams<S extends z.ZodType>(schema: S, params: unknown): z.output<S> {
   const result = schema.safeParse(params);
   if (result.success) return result.data;
@@ -98,18 +84,6 @@ function parseParams<S extends z.ZodType>(schema: S, params: unknown): z.output<
   const message =
     issue?.path.length === 0 ? 'params: must be an object' : (issue?.message ?? 'params: invalid parameters');
   throw new JsonRpcError(ErrorCode.InvalidParams, message);
-}
-
-/** The JSON-RPC error a LoopPause error becomes on task calls (they have no tool-error form). */
-export function taskCallError(error: unknown): JsonRpcError | undefined {
-  if (error instanceof JsonRpcError) return error;
-  const known = error instanceof LoopPauseError ? error : storeOutage(error);
-  if (!known) return undefined;
-  const code =
-    known.code === 'invalid_argument' || known.code === 'not_found' || known.code === 'conflict'
-      ? ErrorCode.InvalidParams
-      : ErrorCode.InternalError;
-  return new JsonRpcError(code, `${known.code}: ${known.message}`);
 }
 
 const notFound = (taskId: string) => new JsonRpcError(ErrorCode.InvalidParams, `Task not found: ${taskId}`);

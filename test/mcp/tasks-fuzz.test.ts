@@ -70,30 +70,32 @@ describe('MCP tasks under random and hostile parameters', () => {
       fc.record({ cursor: fc.oneof(fc.string(), fc.string({ minLength: 1_000, maxLength: 3_000 }), fc.anything()) }),
       fc.anything(),
     );
-  const call = fc.oneof(
-    // tasks/result on the caller's own pending task would wait 50 s; everything else is fair game.
-    fc.record({
-      method: fc.constantFrom('tasks/get', 'tasks/list'),
-      params: paramsFor(fc.oneof(oddId, fc.constant(theirs), fc.constant(mine))),
-    }),
-    fc.record({
-      method: fc.constantFrom('tasks/result', 'tasks/cancel'),
-      params: paramsFor(fc.oneof(oddId, fc.constant(theirs))),
-    }),
-    fc.record({
-      method: fc.constant('tools/call'),
-      params: fc.record({
-        name: fc.constantFrom('request_approval', 'check_approval', 'cancel_approval', 'nope'),
-        // Invalid arguments (no recipient): a task must never be created from them.
-        arguments: fc.constantFrom({}, { action_description: 'x', action_details: {} }, { pause_id: theirs }),
-        task: fc.anything(),
+  // Built inside the test: the two task ids exist only once beforeAll has run.
+  const calls = (theirs: string, mine: string) =>
+    fc.oneof(
+      // tasks/result on the caller's own pending task would wait 50 s; everything else is fair game.
+      fc.record({
+        method: fc.constantFrom('tasks/get', 'tasks/list'),
+        params: paramsFor(fc.oneof(oddId, fc.constant(theirs), fc.constant(mine))),
       }),
-    }),
-  );
+      fc.record({
+        method: fc.constantFrom('tasks/result', 'tasks/cancel'),
+        params: paramsFor(fc.oneof(oddId, fc.constant(theirs))),
+      }),
+      fc.record({
+        method: fc.constant('tools/call'),
+        params: fc.record({
+          name: fc.constantFrom('request_approval', 'check_approval', 'cancel_approval', 'nope'),
+          // Invalid arguments (no recipient): a task must never be created from them.
+          arguments: fc.constantFrom({}, { action_description: 'x', action_details: {} }, { pause_id: theirs }),
+          task: fc.anything(),
+        }),
+      }),
+    );
 
   it('answers every call with a JSON-RPC error naming the problem, or a result; changes nothing', async () => {
     await fc.assert(
-      fc.asyncProperty(call, async (message) => {
+      fc.asyncProperty(calls(theirs, mine), async (message) => {
         const { status, text } = await post(message as Record<string, unknown>);
         expect(status).toBeLessThan(500);
         expect(text).not.toMatch(/at .+\.(js|ts):\d+:\d+/);
