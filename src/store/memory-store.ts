@@ -1,18 +1,31 @@
+import { agentActor, createdData, decidedData, voteData } from '../domain/audit/events.js';
 import { sha256Hex } from '../domain/hash.js';
+import { matchesHistory } from '../domain/history.js';
 import type { Deliveries, Pause } from '../domain/pause.js';
 import { humanKey } from '../domain/policy/humans.js';
 import type { SignedDecision } from '../domain/signing.js';
 import type { PauseStatus } from '../domain/vocabulary.js';
 import { decodeCursor, encodeCursor, isAfter } from './cursor.js';
 import { DueIndex } from './due-index.js';
+import { MemoryAudit } from './memory-audit.js';
 import type { StoredApiKey } from './ports/api-keys.js';
+import type {
+  AuditAnchor,
+  AuditEventType,
+  AuditPage,
+  AuditQuery,
+  NewAuditEntry,
+  StoredAuditEntry,
+} from './ports/audit.js';
 import type { DecisionToken } from './ports/decision-tokens.js';
 import type { Job, NewJob } from './ports/jobs.js';
 import type { PauseEvent, Watch } from './ports/pause-events.js';
 import {
   type Ballot,
   type CreateResult,
+  type DeliveryAudit,
   type EndResult,
+  type HistoryQuery,
   type ListQuery,
   type NewPause,
   type Page,
@@ -46,6 +59,7 @@ export class MemoryStore implements Store {
   private readonly apiKeys = new Map<string, StoredApiKey>();
   private readonly watchers = new Watchers();
   private readonly rateWindows = new Map<string, { window: number; hits: number }>();
+  private readonly audit = new MemoryAudit();
 
   // PauseStore (ports/pauses.ts)
 
@@ -68,6 +82,8 @@ export class MemoryStore implements Store {
     for (const job of jobs) this.addJob(job);
     const steps = jobs.filter((job) => job.step !== undefined).map((job) => job.id);
     if (steps.length > 0) this.stepJobs.set(pause.pause_id, steps);
+    const createdMs = Date.parse(pause.created_at);
+    this.audit.append('pause.created', pause.pause_id, agentActor(pause.agent_id), createdData(pause), createdMs);
     this.wake(expiresMs);
     return { outcome: 'created', pause: structuredClone(pause) };
   }
@@ -78,7 +94,8 @@ export class MemoryStore implements Store {
   }
 
   async decide(pauseId: string, response: SignedDecision, nowMs: number): Promise<EndResult> {
-    return this.end(pauseId, nowMs, (pause) => {
+    const event = { actor: response.responder, data: decidedData(response) };
+    return this.end(pauseId, nowMs, event, (pause) => {
       pause.status = 'responded';
       pause.response = structuredClone(response);
     });
@@ -96,10 +113,14 @@ export class MemoryStore implements Store {
     }
     if (votes.length !== ballot.expectedVotes) return { outcome: 'stale' };
     pause.votes = [...votes, structuredClone(ballot.vote)];
+    this.audit.append('pause.voted', pauseId, ballot.vote.responder, voteData(ballot.vote), nowMs);
     if (ballot.response) {
       pause.status = 'responded';
       pause.response = structuredClone(ballot.response);
-      this.finish(pause, 'responded', new Date(nowMs).toISOString(), nowMs);
+      this.finish(pause, 'responded', new Date(nowMs).toISOString(), nowMs, {
+        actor: ballot.vote.responder,
+        data: decidedData(ballot.response),
+      });
       return { outcome: 'ended', pause: structuredClone(pause) };
     }
     this.addJob({
@@ -112,8 +133,9 @@ export class MemoryStore implements Store {
     return { outcome: 'counted', pause: structuredClone(pause) };
   }
 
-  async cancel(pauseId: string, reason: string | undefined, nowMs: number): Promise<EndResult> {
-    return this.end(pauseId, nowMs, (pause) => {
+  async cancel(pauseId: string, reason: string | undefined, nowMs: number, actor = 'system'): Promise<EndResult> {
+    const event = { actor, data: reason === undefined ? {} : { reason: reason.slice(0, 500) } };
+    return this.end(pauseId, nowMs, event, (pause) => {
       pause.status = 'expired';
       if (reason !== undefined) pause.cancel_reason = reason;
     });
@@ -130,6 +152,7 @@ export class MemoryStore implements Store {
     // Same retention as Redis gives finished pauses, so a long-running dev server stays small.
     for (const pauseId of this.purges.popDue(nowMs)) {
       this.pauses.delete(pauseId);
+      this.audit.forget(pauseId);
       const key = this.idempotencyKeyOf.get(pauseId);
       if (key !== undefined && this.idempotency.get(key)?.pauseId === pauseId) this.idempotency.delete(key);
       this.idempotencyKeyOf.delete(pauseId);
@@ -139,33 +162,59 @@ export class MemoryStore implements Store {
   }
 
   async listPauses(query: ListQuery): Promise<Page<Pause>> {
-    const cursor = decodeCursor(query.cursor);
-    const matching = [...this.pauses.values()]
-      .filter(
-        (p) =>
-          (query.agentId === undefined || p.agent_id === query.agentId) &&
-          (query.status === undefined || p.status === query.status) &&
-          (!query.slackOnly || p.request.recipient_slack !== undefined),
-      )
-      .map((p) => ({ p, score: Date.parse(p.created_at) }))
-      .sort((a, b) => b.score - a.score || (a.p.pause_id < b.p.pause_id ? 1 : -1))
-      .filter(({ p, score }) => isAfter(score, p.pause_id, cursor));
-    const page = matching.slice(0, query.limit);
-    const last = page.at(-1);
-    return {
-      items: page.map(({ p }) => structuredClone(p)),
-      next_cursor:
-        matching.length > query.limit && last ? encodeCursor({ score: last.score, id: last.p.pause_id }) : null,
-    };
+    return this.newestFirst(
+      (p) =>
+        (query.agentId === undefined || p.agent_id === query.agentId) &&
+        (query.status === undefined || p.status === query.status) &&
+        (!query.slackOnly || p.request.recipient_slack !== undefined),
+      query,
+    );
+  }
+
+  async listAllPauses(query: HistoryQuery): Promise<Page<Pause>> {
+    return this.newestFirst((p) => matchesHistory(p, query), query);
   }
 
   async setDelivery<K extends keyof Deliveries>(
     pauseId: string,
     channel: K,
     state: NonNullable<Deliveries[K]>,
+    audit?: DeliveryAudit,
   ): Promise<void> {
     const pause = this.pauses.get(pauseId);
-    if (pause) pause.delivery[channel] = structuredClone(state);
+    if (!pause) return;
+    pause.delivery[channel] = structuredClone(state);
+    if (audit) this.audit.append(audit.type, pauseId, audit.actor, audit.data, audit.atMs);
+  }
+
+  // AuditLog (ports/audit.ts)
+
+  async appendAudit(entry: NewAuditEntry, nowMs: number): Promise<void> {
+    this.audit.append(entry.type, entry.pause_id, entry.actor, entry.data ?? {}, nowMs);
+  }
+
+  async sealAudit(): Promise<number> {
+    return 0;
+  }
+
+  async readAudit(query: AuditQuery): Promise<AuditPage> {
+    return this.audit.read(query);
+  }
+
+  async pauseTimeline(pauseId: string): Promise<StoredAuditEntry[]> {
+    return this.audit.timeline(pauseId);
+  }
+
+  async auditAnchor(): Promise<AuditAnchor> {
+    return this.audit.anchorNow();
+  }
+
+  async auditHead(): Promise<AuditAnchor> {
+    return this.audit.headNow();
+  }
+
+  async trimAudit(beforeMs: number, max: number): Promise<number> {
+    return this.audit.trim(beforeMs, max);
   }
 
   // JobQueue (ports/jobs.ts)
@@ -275,13 +324,30 @@ export class MemoryStore implements Store {
     this.watchers.wakeAll();
   }
 
-  private end(pauseId: string, nowMs: number, apply: (pause: Pause) => void): EndResult {
+  /** Pauses that pass `keep`, newest first, one page after the cursor (as the Redis indexes order them). */
+  private newestFirst(keep: (pause: Pause) => boolean, query: { limit: number; cursor?: string }): Page<Pause> {
+    const cursor = decodeCursor(query.cursor);
+    const matching = [...this.pauses.values()]
+      .filter(keep)
+      .map((p) => ({ p, score: Date.parse(p.created_at) }))
+      .sort((a, b) => b.score - a.score || (a.p.pause_id < b.p.pause_id ? 1 : -1))
+      .filter(({ p, score }) => isAfter(score, p.pause_id, cursor));
+    const page = matching.slice(0, query.limit);
+    const last = page.at(-1);
+    return {
+      items: page.map(({ p }) => structuredClone(p)),
+      next_cursor:
+        matching.length > query.limit && last ? encodeCursor({ score: last.score, id: last.p.pause_id }) : null,
+    };
+  }
+
+  private end(pauseId: string, nowMs: number, event: EndEvent, apply: (pause: Pause) => void): EndResult {
     const pause = this.pauses.get(pauseId);
     if (!pause) return { outcome: 'not_found' };
     this.timeOutIfDue(pause, nowMs);
     if (pause.status !== 'pending') return { outcome: 'already_final', pause: structuredClone(pause) };
     apply(pause);
-    this.finish(pause, pause.status, new Date(nowMs).toISOString(), nowMs);
+    this.finish(pause, pause.status, new Date(nowMs).toISOString(), nowMs, event);
     return { outcome: 'ended', pause: structuredClone(pause) };
   }
 
@@ -291,13 +357,20 @@ export class MemoryStore implements Store {
 
   /** Timed out, or the policy's decision at the deadline when the pause holds one. */
   private timeOut(pause: Pause, nowMs: number): void {
-    if (pause.timeout_response) pause.response = structuredClone(pause.timeout_response);
-    this.finish(pause, pause.timeout_response ? 'responded' : 'timed_out', pause.expires_at, nowMs);
+    const decided = pause.timeout_response;
+    if (!decided) return this.finish(pause, 'timed_out', pause.expires_at, nowMs, { actor: 'system', data: {} });
+    pause.response = structuredClone(decided);
+    this.finish(pause, 'responded', pause.expires_at, nowMs, {
+      actor: decided.responder,
+      data: { decision: decided.decision, on_timeout: true },
+    });
   }
 
-  private finish(pause: Pause, status: PauseStatus, endedAt: string, nowMs: number): void {
+  /** Every way out of pending: its jobs, indexes, audit entry and watchers, in one step as on Redis. */
+  private finish(pause: Pause, status: PauseStatus, endedAt: string, nowMs: number, event: EndEvent): void {
     pause.status = status;
     pause.ended_at = endedAt;
+    this.audit.append(endEventType(status, event.actor), pause.pause_id, event.actor, event.data, nowMs);
     for (const jobId of this.stepJobs.get(pause.pause_id) ?? []) void this.completeJob(jobId);
     this.stepJobs.delete(pause.pause_id);
     this.expiries.delete(pause.pause_id);
@@ -318,4 +391,16 @@ export class MemoryStore implements Store {
   private wake(atMs: number): void {
     for (const listener of this.wakeListeners) queueMicrotask(() => listener(atMs));
   }
+}
+
+interface EndEvent {
+  actor: string;
+  data: Record<string, unknown>;
+}
+
+/** As lua/includes/end-pause.lua names the ending. */
+function endEventType(status: PauseStatus, actor: string): AuditEventType {
+  if (status === 'timed_out') return 'pause.timed_out';
+  if (status === 'expired') return 'pause.cancelled';
+  return actor.startsWith('policy:') ? 'pause.policy_decided' : 'pause.decided';
 }

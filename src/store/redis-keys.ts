@@ -28,6 +28,16 @@ export function redisKeys(prefix: string) {
     events: `${base}events`,
     /** Pub/sub channel: `<ms>` whenever work is scheduled (a job, a new deadline), so idle runners wake. */
     wake: `${base}wake`,
+    /** Every pause by creation time, trimmed past the index horizon: the dashboard's history. Scripts build it as base + 'all'. */
+    allPauses: `${base}all`,
+    /** The audit log (scripts build these from base, lua/includes/audit.lua): entries, their numbering, one pause's entry ids. */
+    audit: `${base}audit`,
+    auditSeq: `${base}audit:seq`,
+    /** Sealing: each entry's prev by seq, the last sealed entry (seq, hash, stream id), the chain's start after trimming. */
+    auditPrev: `${base}audit:prev`,
+    auditSealed: `${base}audit:sealed`,
+    auditAnchor: `${base}audit:anchor`,
+    pauseTimeline: (pauseId: string) => `${base}pause:${pauseId}:audit`,
   };
 }
 

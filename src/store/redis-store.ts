@@ -1,17 +1,22 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { agentActor, createdData, decidedData, voteData } from '../domain/audit/events.js';
+import { matchesHistory } from '../domain/history.js';
 import type { Deliveries, Pause } from '../domain/pause.js';
 import { actionDigest, type SignedDecision } from '../domain/signing.js';
 import type { PauseStatus } from '../domain/vocabulary.js';
 import { decodeCursor, encodeCursor, isAfter } from './cursor.js';
 import { ScriptRunner } from './lua-scripts.js';
 import type { StoredApiKey } from './ports/api-keys.js';
+import type { AuditAnchor, AuditPage, AuditQuery, NewAuditEntry, StoredAuditEntry } from './ports/audit.js';
 import type { DecisionToken } from './ports/decision-tokens.js';
 import type { Job, NewJob } from './ports/jobs.js';
 import type { PauseEvent, Watch } from './ports/pause-events.js';
 import {
   type Ballot,
   type CreateResult,
+  type DeliveryAudit,
   type EndResult,
+  type HistoryQuery,
   INDEX_HORIZON_MS,
   type ListQuery,
   type NewPause,
@@ -20,9 +25,15 @@ import {
   type VoteResult,
 } from './ports/pauses.js';
 import type { RateLimitResult } from './ports/rate-limits.js';
+import { RedisAudit } from './redis-audit.js';
 import { type RedisKeys, redisKeys } from './redis-keys.js';
 import type { Store } from './store.js';
 import { Watchers } from './watchers.js';
+
+/** Entries sealed per round trip. */
+const SEAL_BATCH = 500;
+/** Pauses one history page may read before it answers with what it found and a cursor. */
+const HISTORY_SCAN_LIMIT = 5_000;
 
 export interface RedisStoreOptions {
   url: string;
@@ -51,6 +62,10 @@ export class RedisStore implements Store {
   private readonly watchers = new Watchers();
   private readonly wakeListeners = new Set<(atMs: number) => void>();
   private readonly ready: Promise<unknown>;
+  private readonly audit: RedisAudit;
+  private sealing: Promise<void> | undefined;
+  private sealAgain = false;
+  private readonly sealTimer: NodeJS.Timeout;
 
   constructor(options: RedisStoreOptions) {
     this.keys = redisKeys(options.prefix ?? 'looppause');
@@ -61,6 +76,10 @@ export class RedisStore implements Store {
     this.redis.on('error', () => {});
     this.subscriber.on('error', () => {});
     this.scripts = new ScriptRunner(this.redis);
+    this.audit = new RedisAudit(this.redis, this.scripts, this.keys);
+    // Entries are sealed right after the change that wrote them (sealSoon); this catches what a
+    // replica that died in between left unsealed.
+    this.sealTimer = setInterval(() => this.sealSoon(), 2_000).unref();
     this.subscriber.on('message', (channel: string, message: string) => {
       if (channel === this.keys.wake) return this.notifyWake(Number(message));
       const [pauseId, status] = message.split(' ');
@@ -121,9 +140,13 @@ export class RedisStore implements Store {
           .filter((job) => job.step !== undefined)
           .map((job) => job.id)
           .join(' '),
+        k.base,
+        agentActor(pause.agent_id),
+        JSON.stringify(createdData(pause)),
         ...jobArgs,
       ],
     );
+    this.sealSoon();
     if (outcome === 1) return { outcome: 'created', pause };
     if (outcome === 2) return { outcome: 'conflict', pauseId };
     const existing = await this.getPause(pauseId);
@@ -138,7 +161,10 @@ export class RedisStore implements Store {
   }
 
   decide(pauseId: string, response: SignedDecision, nowMs: number): Promise<EndResult> {
-    return this.end(pauseId, nowMs, 'responded', 'resp', JSON.stringify(response));
+    return this.end(pauseId, nowMs, 'responded', 'resp', JSON.stringify(response), {
+      actor: response.responder,
+      data: decidedData(response),
+    });
   }
 
   async castVote(pauseId: string, ballot: Ballot, nowMs: number): Promise<VoteResult> {
@@ -155,26 +181,36 @@ export class RedisStore implements Store {
         RETENTION_MS,
         k.events,
         k.wake,
+        k.base,
+        ballot.vote.responder,
+        JSON.stringify(voteData(ballot.vote)),
+        ballot.response ? JSON.stringify(decidedData(ballot.response)) : '{}',
         ...ballot.vote.voters,
       ],
     );
+    this.sealSoon();
     if (outcome === 'stale' || outcome === 'not_found') return { outcome };
     const pause = fromHash(pauseId, pairs(flat));
     if (!pause) return { outcome: 'not_found' };
     return { outcome: outcome as 'counted' | 'ended' | 'already_voted' | 'already_final', pause };
   }
 
-  cancel(pauseId: string, reason: string | undefined, nowMs: number): Promise<EndResult> {
-    return this.end(pauseId, nowMs, 'expired', 'reason', reason ?? '');
+  cancel(pauseId: string, reason: string | undefined, nowMs: number, actor = 'system'): Promise<EndResult> {
+    return this.end(pauseId, nowMs, 'expired', 'reason', reason ?? '', {
+      actor,
+      data: reason === undefined ? {} : { reason: reason.slice(0, 500) },
+    });
   }
 
   async sweepExpired(nowMs: number, max: number): Promise<string[]> {
     const k = this.keys;
-    return this.scripts.run<string[]>(
+    const ended = await this.scripts.run<string[]>(
       'sweep',
       [k.expiry, k.slackPending, k.jobQueue, k.jobData],
-      [nowMs, max, RETENTION_MS, k.events, k.pause('')],
+      [nowMs, max, RETENTION_MS, k.events, k.pause(''), k.base],
     );
+    if (ended.length > 0) this.sealSoon();
+    return ended;
   }
 
   async listPauses(query: ListQuery): Promise<Page<Pause>> {
@@ -242,14 +278,106 @@ export class RedisStore implements Store {
     };
   }
 
+  async listAllPauses(query: HistoryQuery): Promise<Page<Pause>> {
+    const k = this.keys;
+    const cursor = decodeCursor(query.cursor);
+    const items: Pause[] = [];
+    let max = cursor ? String(cursor.score) : query.toMs !== undefined ? `(${query.toMs}` : '+inf';
+    const min = query.fromMs !== undefined ? String(query.fromMs) : '-inf';
+    let last: { score: number; id: string } | undefined = cursor;
+    // A bounded scan: a page with rare matches comes back short, with a cursor to go on from.
+    for (let scanned = 0; scanned < HISTORY_SCAN_LIMIT && items.length <= query.limit; ) {
+      const batch = await this.redis.zrevrangebyscore(k.allPauses, max, min, 'WITHSCORES', 'LIMIT', 0, 200);
+      if (batch.length === 0) {
+        last = undefined;
+        break;
+      }
+      const entries: { id: string; score: number }[] = [];
+      for (let i = 0; i < batch.length; i += 2) {
+        const entry = { id: batch[i] as string, score: Number(batch[i + 1]) };
+        if (isAfter(entry.score, entry.id, last)) entries.push(entry);
+      }
+      if (entries.length === 0) break;
+      const pipeline = this.redis.pipeline();
+      for (const e of entries) pipeline.hgetall(k.pause(e.id));
+      const results = (await pipeline.exec()) ?? [];
+      const gone: string[] = [];
+      for (const [i, e] of entries.entries()) {
+        scanned += 1;
+        last = e;
+        const pause = fromHash(e.id, (results[i]?.[1] ?? {}) as Record<string, string>);
+        if (!pause) gone.push(e.id);
+        else if (matchesHistory(pause, query)) items.push(pause);
+        if (items.length > query.limit) break;
+      }
+      if (gone.length > 0) await this.redis.zrem(k.allPauses, ...gone);
+      max = String(last?.score ?? max);
+      if (batch.length < 400) {
+        if (items.length <= query.limit) last = undefined;
+        break;
+      }
+    }
+    const page = items.slice(0, query.limit);
+    const end = items.length > query.limit ? page.at(-1) : undefined;
+    const next = end ? { score: Date.parse(end.created_at), id: end.pause_id } : last;
+    return { items: page, next_cursor: next ? encodeCursor(next) : null };
+  }
+
   async setDelivery<K extends keyof Deliveries>(
     pauseId: string,
     channel: K,
     state: NonNullable<Deliveries[K]>,
+    audit?: DeliveryAudit,
   ): Promise<void> {
-    const key = this.keys.pause(pauseId);
-    // HSETEX-free guard: only annotate a pause that still exists.
-    if ((await this.redis.exists(key)) === 1) await this.redis.hset(key, `d:${channel}`, JSON.stringify(state));
+    const k = this.keys;
+    await this.scripts.run(
+      'set-delivery',
+      [k.pause(pauseId)],
+      [
+        pauseId,
+        `d:${channel}`,
+        JSON.stringify(state),
+        audit?.atMs ?? Date.now(),
+        k.base,
+        audit?.type ?? '',
+        audit?.actor ?? '',
+        JSON.stringify(audit?.data ?? {}),
+      ],
+    );
+    if (audit) this.sealSoon();
+  }
+
+  // AuditLog (ports/audit.ts)
+
+  async appendAudit(entry: NewAuditEntry, nowMs: number): Promise<void> {
+    await this.audit.append(entry, nowMs);
+    this.sealSoon();
+  }
+
+  sealAudit(max: number): Promise<number> {
+    return this.audit.seal(max);
+  }
+
+  async readAudit(query: AuditQuery): Promise<AuditPage> {
+    await this.sealPending();
+    return this.audit.read(query);
+  }
+
+  async pauseTimeline(pauseId: string): Promise<StoredAuditEntry[]> {
+    await this.sealPending();
+    return this.audit.timeline(pauseId);
+  }
+
+  auditAnchor(): Promise<AuditAnchor> {
+    return this.audit.anchor();
+  }
+
+  auditHead(): Promise<AuditAnchor> {
+    return this.audit.head();
+  }
+
+  trimAudit(beforeMs: number, max: number): Promise<number> {
+    return this.audit.trim(beforeMs, max);
   }
 
   // JobQueue (ports/jobs.ts)
@@ -369,8 +497,36 @@ export class RedisStore implements Store {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.sealTimer);
+    await this.sealing?.catch(() => undefined);
     this.watchers.wakeAll();
     await Promise.allSettled([this.subscriber.quit(), this.redis.quit()]);
+  }
+
+  /** Seals what this replica just wrote, one sealing at a time; a burst of changes shares a round. */
+  private sealSoon(): void {
+    if (this.sealing) {
+      this.sealAgain = true;
+      return;
+    }
+    this.sealing = (async () => {
+      try {
+        do {
+          this.sealAgain = false;
+          while ((await this.audit.seal(SEAL_BATCH)) === SEAL_BATCH) {}
+        } while (this.sealAgain);
+      } catch {
+        // Redis unreachable or another replica sealed first: the timer and the next change retry.
+      } finally {
+        this.sealing = undefined;
+      }
+    })();
+  }
+
+  /** Readers see a sealed chain: whatever is pending is sealed first. */
+  private async sealPending(): Promise<void> {
+    await this.sealing;
+    while ((await this.audit.seal(SEAL_BATCH)) === SEAL_BATCH) {}
   }
 
   private notifyWake(atMs: number): void {
@@ -383,13 +539,15 @@ export class RedisStore implements Store {
     status: PauseStatus,
     field: 'resp' | 'reason',
     value: string,
+    event: { actor: string; data: Record<string, unknown> },
   ): Promise<EndResult> {
     const k = this.keys;
     const [outcome, ...flat] = await this.scripts.run<string[]>(
       'end',
       [k.pause(pauseId), k.expiry, k.slackPending, k.jobQueue, k.jobData],
-      [pauseId, nowMs, status, field, value, RETENTION_MS, k.events],
+      [pauseId, nowMs, status, field, value, RETENTION_MS, k.events, k.base, event.actor, JSON.stringify(event.data)],
     );
+    this.sealSoon();
     if (outcome === 'not_found') return { outcome };
     const pause = fromHash(pauseId, pairs(flat));
     if (!pause) return { outcome: 'not_found' };

@@ -1,4 +1,5 @@
 import type { ApiKeys } from './ports/api-keys.js';
+import type { AuditLog } from './ports/audit.js';
 import type { DecisionTokens } from './ports/decision-tokens.js';
 import type { JobQueue } from './ports/jobs.js';
 import type { StoreLifecycle } from './ports/lifecycle.js';
@@ -11,4 +12,11 @@ import type { RateLimits } from './ports/rate-limits.js';
  * Redis) implement and what main wires up. Code that uses the store names the ports it needs
  * (src/store/ports/), not this.
  */
-export type Store = StoreLifecycle & PauseStore & JobQueue & PauseEvents & DecisionTokens & ApiKeys & RateLimits;
+export type Store = StoreLifecycle &
+  PauseStore &
+  JobQueue &
+  PauseEvents &
+  DecisionTokens &
+  ApiKeys &
+  RateLimits &
+  AuditLog;

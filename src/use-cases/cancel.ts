@@ -1,3 +1,4 @@
+import { agentActor } from '../domain/audit/events.js';
 import { notFound } from '../domain/errors.js';
 import { cancelApprovalSchema } from '../domain/schemas.js';
 import { parseInput } from '../domain/validation.js';
@@ -16,7 +17,7 @@ export interface CancelResult {
 export async function cancelApproval(deps: UseCaseDeps, agentId: string, args: unknown): Promise<CancelResult> {
   const { pause_id: pauseId, reason } = parseInput(cancelApprovalSchema, args);
   await loadOwnPause(deps, agentId, pauseId);
-  const result = await deps.store.cancel(pauseId, reason, deps.now());
+  const result = await deps.store.cancel(pauseId, reason, deps.now(), agentActor(agentId));
   if (result.outcome === 'not_found') throw notFound(pauseId);
   const { status } = result.pause;
   if (result.outcome === 'ended') {

@@ -12,9 +12,12 @@
   ARGV[7] "1" when the pause goes to Slack   ARGV[8] pause key prefix   ARGV[9] index horizon ms
   ARGV[10] wake channel   ARGV[11] the policy's signed timeout decision json, or ""
   ARGV[12] ids of the reminder and escalation jobs (space-separated), dropped when the pause ends
-  ARGV[13..] job triples: id, json, run at ms
+  ARGV[13] key prefix (audit keys, the index of all pauses)   ARGV[14] audit actor   ARGV[15] audit data json
+  ARGV[16..] job triples: id, json, run at ms
   Returns {1, pause id} when created, {0, existing id} for the same request, {2, existing id} for a conflict.
 ]]
+-- @include audit
+
 local pauseId, digest = ARGV[1], ARGV[5]
 if digest ~= '' then
   local held = redis.call('GET', KEYS[2])
@@ -36,11 +39,14 @@ redis.call('ZADD', KEYS[4], ARGV[4], pauseId)
 redis.call('ZADD', KEYS[5], ARGV[3], pauseId)
 if ARGV[7] == '1' then redis.call('ZADD', KEYS[6], ARGV[4], pauseId) end
 local wakeAt = tonumber(ARGV[3])
-for i = 13, #ARGV, 3 do
+for i = 16, #ARGV, 3 do
   if redis.call('HSETNX', KEYS[8], ARGV[i], ARGV[i + 1]) == 1 then
     redis.call('ZADD', KEYS[7], ARGV[i + 2], ARGV[i])
     wakeAt = math.min(wakeAt, tonumber(ARGV[i + 2]))
   end
 end
+redis.call('ZADD', ARGV[13] .. 'all', ARGV[4], pauseId)
+redis.call('ZREMRANGEBYSCORE', ARGV[13] .. 'all', '-inf', '(' .. (tonumber(ARGV[4]) - tonumber(ARGV[9])))
+auditAppend(ARGV[13], tonumber(ARGV[4]), 'pause.created', pauseId, ARGV[14], ARGV[15], tonumber(ARGV[3]) - tonumber(ARGV[4]) + tonumber(ARGV[6]))
 redis.call('PUBLISH', ARGV[10], string.format('%d', wakeAt))
 return {1, pauseId}

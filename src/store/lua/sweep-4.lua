@@ -2,18 +2,21 @@
   Times out pending pauses whose deadline has passed; safe to run on every replica at once.
   KEYS[1] expiry zset   KEYS[2] slack pending zset   KEYS[3] job queue zset   KEYS[4] job data hash
   ARGV[1] now ms   ARGV[2] max   ARGV[3] retention ms   ARGV[4] events channel
-  ARGV[5] pause key prefix (pause keys share the hash tag of KEYS)
+  ARGV[5] pause key prefix (pause keys share the hash tag of KEYS)   ARGV[6] key prefix (audit keys)
   Returns the ids timed out.
 ]]
+-- @include audit
 -- @include end-pause
 
 local now = tonumber(ARGV[1])
+local ctx = { expiry = KEYS[1], slack = KEYS[2], queue = KEYS[3], data = KEYS[4],
+  retention = ARGV[3], events = ARGV[4], base = ARGV[6] }
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
 local ended = {}
 for _, pauseId in ipairs(due) do
   local pauseKey = ARGV[5] .. pauseId
   if redis.call('HGET', pauseKey, 'status') == 'pending' then
-    endPause(pauseKey, pauseId, 'timed_out', now, KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[3], ARGV[4])
+    endPause(ctx, pauseKey, pauseId, 'timed_out', now)
     table.insert(ended, pauseId)
   else
     redis.call('ZREM', KEYS[1], pauseId)

@@ -8,13 +8,18 @@
   KEYS[4] job queue zset   KEYS[5] job data hash
   ARGV[1] pause id   ARGV[2] now ms   ARGV[3] vote json   ARGV[4] number of votes the caller saw
   ARGV[5] signed decision json when this vote closes the pause, else ""   ARGV[6] retention ms
-  ARGV[7] events channel   ARGV[8] wake channel   ARGV[9..] the voter's identity keys
+  ARGV[7] events channel   ARGV[8] wake channel   ARGV[9] key prefix (audit keys)
+  ARGV[10] the voter (audit actor)   ARGV[11] audit data of the vote   ARGV[12] audit data of the decision
+  ARGV[13..] the voter's identity keys
   Returns {outcome, ...HGETALL of the pause}; outcome is counted, ended, already_voted,
   already_final, stale (alone) or not_found (alone).
 ]]
+-- @include audit
 -- @include end-pause
 
 local pauseKey, pauseId, now = KEYS[1], ARGV[1], tonumber(ARGV[2])
+local ctx = { expiry = KEYS[2], slack = KEYS[3], queue = KEYS[4], data = KEYS[5],
+  retention = ARGV[6], events = ARGV[7], base = ARGV[9] }
 local function answer(outcome)
   local result = redis.call('HGETALL', pauseKey)
   table.insert(result, 1, outcome)
@@ -24,10 +29,10 @@ end
 local status = redis.call('HGET', pauseKey, 'status')
 if not status then return {'not_found'} end
 if status == 'pending' and tonumber(redis.call('HGET', pauseKey, 'exp')) <= now then
-  status = endPause(pauseKey, pauseId, 'timed_out', now, KEYS[2], KEYS[3], KEYS[4], KEYS[5], ARGV[6], ARGV[7])
+  status = endPause(ctx, pauseKey, pauseId, 'timed_out', now)
 end
 if status ~= 'pending' then return answer('already_final') end
-for i = 9, #ARGV do
+for i = 13, #ARGV do
   if redis.call('HEXISTS', pauseKey, 'v:' .. ARGV[i]) == 1 then return answer('already_voted') end
 end
 local count = tonumber(redis.call('HGET', pauseKey, 'nvotes') or '0')
@@ -36,11 +41,12 @@ if count ~= tonumber(ARGV[4]) then return {'stale'} end
 local votes = redis.call('HGET', pauseKey, 'votes')
 votes = votes and (string.sub(votes, 1, -2) .. ',' .. ARGV[3] .. ']') or ('[' .. ARGV[3] .. ']')
 redis.call('HSET', pauseKey, 'votes', votes, 'nvotes', count + 1)
-for i = 9, #ARGV do redis.call('HSET', pauseKey, 'v:' .. ARGV[i], '1') end
+for i = 13, #ARGV do redis.call('HSET', pauseKey, 'v:' .. ARGV[i], '1') end
+auditAppend(ARGV[9], now, 'pause.voted', pauseId, ARGV[10], ARGV[11])
 
 if ARGV[5] ~= '' then
   redis.call('HSET', pauseKey, 'resp', ARGV[5], 'ended_ms', ARGV[2])
-  endPause(pauseKey, pauseId, 'responded', now, KEYS[2], KEYS[3], KEYS[4], KEYS[5], ARGV[6], ARGV[7])
+  endPause(ctx, pauseKey, pauseId, 'responded', now, ARGV[10], ARGV[12])
   return answer('ended')
 end
 local jobId = 'voted:' .. pauseId .. ':' .. (count + 1)

@@ -2,7 +2,7 @@ import type { Vote } from '../../domain/approvals/index.js';
 import type { Deliveries, Pause } from '../../domain/pause.js';
 import { MAX_TIMEOUT_HOURS } from '../../domain/schemas.js';
 import type { SignedDecision } from '../../domain/signing.js';
-import type { PauseStatus } from '../../domain/vocabulary.js';
+import type { DecisionChannel, PauseStatus } from '../../domain/vocabulary.js';
 import type { NewJob } from './jobs.js';
 
 export interface NewPause {
@@ -55,6 +55,23 @@ export interface ListQuery {
   cursor?: string;
 }
 
+/** The dashboard's history: every pause (newest first), filtered. Scans are bounded; a page may come back short with a cursor. */
+export interface HistoryQuery {
+  status?: PauseStatus;
+  agentId?: string;
+  /** The decision's channel (slack, email, web, policy). */
+  channel?: DecisionChannel;
+  /** The policy rule that matched. */
+  rule?: string;
+  /** Created at or after / before (ms). */
+  fromMs?: number;
+  toMs?: number;
+  /** Case-insensitive substring of the action, its details, the responder or the comment. */
+  text?: string;
+  limit: number;
+  cursor?: string;
+}
+
 export interface Page<T> {
   items: T[];
   next_cursor: string | null;
@@ -77,15 +94,28 @@ export interface PauseStore {
    * `pause.voted` job and tells watchers, as an ending does.
    */
   castVote(pauseId: string, ballot: Ballot, nowMs: number): Promise<VoteResult>;
-  cancel(pauseId: string, reason: string | undefined, nowMs: number): Promise<EndResult>;
+  /** `actor`: who cancels, for the audit log (`key:<name>`). */
+  cancel(pauseId: string, reason: string | undefined, nowMs: number, actor?: string): Promise<EndResult>;
   /** Times out due pending pauses, at most `max`; returns their ids. Also drops what retention let go. */
   sweepExpired(nowMs: number, max: number): Promise<string[]>;
   listPauses(query: ListQuery): Promise<Page<Pause>>;
+  /** Every pause still retained, newest first, as the history filters say. */
+  listAllPauses(query: HistoryQuery): Promise<Page<Pause>>;
+  /** With `audit`, the record is also an audit entry (delivered, failed, reminded, escalated), in the same step. */
   setDelivery<K extends keyof Deliveries>(
     pauseId: string,
     channel: K,
     state: NonNullable<Deliveries[K]>,
+    audit?: DeliveryAudit,
   ): Promise<void>;
+}
+
+/** The audit entry a delivery record makes. */
+export interface DeliveryAudit {
+  type: 'pause.delivered' | 'pause.delivery_failed' | 'pause.reminded' | 'pause.escalated';
+  actor: string;
+  data: Record<string, unknown>;
+  atMs: number;
 }
 
 /** How long finished pauses (and their idempotency keys) are kept. */

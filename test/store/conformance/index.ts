@@ -1,5 +1,6 @@
 import type { Store } from '../../../src/store/store.js';
 import { apiKeysConformance } from './api-keys.js';
+import { auditConformance } from './audit.js';
 import type { StoreFactory } from './factory.js';
 import { jobQueueConformance } from './jobs.js';
 import { lifecycleConformance } from './lifecycle.js';
@@ -13,6 +14,7 @@ import { pauseEventsConformance } from './watch.js';
 export function storeConformance(factory: StoreFactory<Store>): void {
   pauseStoreConformance(factory);
   votesConformance(factory);
+  auditConformance(factory);
   jobQueueConformance(factory);
   pauseEventsConformance(factory);
   decisionTokensConformance(factory);

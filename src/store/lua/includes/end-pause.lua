@@ -1,33 +1,47 @@
 -- Moves a pending pause to a final status and does everything that goes with it, atomically:
 -- leaves the pending indexes, drops its reminder and escalation jobs, queues the one
--- `pause.ended` job (Slack update and friends), starts the retention clock and wakes every
--- replica's waiting long-polls. A timeout becomes the policy's decision when the pause holds one
--- (`tresp`). Returns the status the pause ended with.
-local function endPause(pauseKey, pauseId, status, nowMs, expiryKey, slackKey, queueKey, dataKey, retentionMs, eventsChannel)
+-- `pause.ended` job (Slack update and friends), appends the audit entry, starts the retention
+-- clock and wakes every replica's waiting long-polls. A timeout becomes the policy's decision
+-- when the pause holds one (`tresp`). Needs the audit include. `ctx`: expiry, slack, queue, data
+-- (keys), retention (ms), events (channel), base (key prefix). Returns the status it ended with.
+local function endPause(ctx, pauseKey, pauseId, status, nowMs, actor, dataJson)
+  local eventType
   if status == 'timed_out' then
     local timeoutResponse = redis.call('HGET', pauseKey, 'tresp')
     if timeoutResponse then
       status = 'responded'
       redis.call('HSET', pauseKey, 'resp', timeoutResponse, 'ended_ms', redis.call('HGET', pauseKey, 'exp'))
+      local decided = cjson.decode(timeoutResponse)
+      eventType, actor = 'pause.policy_decided', decided.responder
+      dataJson = '{"decision":' .. cjson.encode(decided.decision) .. ',"on_timeout":true}'
+    else
+      eventType, actor, dataJson = 'pause.timed_out', 'system', '{}'
     end
+  elseif status == 'expired' then
+    eventType = 'pause.cancelled'
+  elseif string.sub(actor, 1, 7) == 'policy:' then
+    eventType = 'pause.policy_decided'
+  else
+    eventType = 'pause.decided'
   end
   redis.call('HSET', pauseKey, 'status', status)
   local agentPendingKey = redis.call('HGET', pauseKey, 'apk')
   if agentPendingKey then redis.call('ZREM', agentPendingKey, pauseId) end
-  redis.call('ZREM', expiryKey, pauseId)
-  redis.call('ZREM', slackKey, pauseId)
+  redis.call('ZREM', ctx.expiry, pauseId)
+  redis.call('ZREM', ctx.slack, pauseId)
   local steps = redis.call('HGET', pauseKey, 'steps')
   if steps then
     for stepJob in string.gmatch(steps, '%S+') do
-      redis.call('ZREM', queueKey, stepJob)
-      redis.call('HDEL', dataKey, stepJob)
+      redis.call('ZREM', ctx.queue, stepJob)
+      redis.call('HDEL', ctx.data, stepJob)
     end
   end
   local jobId = 'ended:' .. pauseId
-  if redis.call('HSETNX', dataKey, jobId, '{"kind":"pause.ended","pause_id":"' .. pauseId .. '"}') == 1 then
-    redis.call('ZADD', queueKey, nowMs, jobId)
+  if redis.call('HSETNX', ctx.data, jobId, '{"kind":"pause.ended","pause_id":"' .. pauseId .. '"}') == 1 then
+    redis.call('ZADD', ctx.queue, nowMs, jobId)
   end
-  redis.call('PEXPIRE', pauseKey, retentionMs)
-  redis.call('PUBLISH', eventsChannel, pauseId .. ' ' .. status)
+  auditAppend(ctx.base, nowMs, eventType, pauseId, actor, dataJson, ctx.retention)
+  redis.call('PEXPIRE', pauseKey, ctx.retention)
+  redis.call('PUBLISH', ctx.events, pauseId .. ' ' .. status)
   return status
 end

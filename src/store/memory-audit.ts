@@ -1,0 +1,74 @@
+import { entryHash, GENESIS_HASH } from '../domain/audit/chain.js';
+import { auditBody } from '../domain/audit/events.js';
+import type { AuditAnchor, AuditEventType, AuditPage, AuditQuery, StoredAuditEntry } from './ports/audit.js';
+
+interface Kept {
+  seq: number;
+  atMs: number;
+  body: string;
+  prev: string;
+}
+
+/** The memory store's audit log: entries are sealed as they are appended (one process, one step). */
+export class MemoryAudit {
+  private entries: Kept[] = [];
+  private seq = 0;
+  private head: AuditAnchor = { seq: 0, hash: GENESIS_HASH };
+  private anchor: AuditAnchor = { seq: 0, hash: GENESIS_HASH };
+  private readonly timelines = new Map<string, number[]>();
+
+  append(
+    type: AuditEventType,
+    pauseId: string | undefined,
+    actor: string,
+    data: Record<string, unknown>,
+    atMs: number,
+  ): void {
+    this.seq += 1;
+    const body = auditBody({ seq: this.seq, atMs, type, pause_id: pauseId, actor, data });
+    const prev = this.head.hash;
+    this.entries.push({ seq: this.seq, atMs, body, prev });
+    this.head = { seq: this.seq, hash: entryHash(body, prev) };
+    if (pauseId !== undefined) this.timelines.set(pauseId, [...(this.timelines.get(pauseId) ?? []), this.seq]);
+  }
+
+  read(query: AuditQuery): AuditPage {
+    const after = query.cursor === undefined ? 0 : Number(query.cursor);
+    const page = this.entries
+      .filter((e) => e.seq > after && (query.sinceMs === undefined || e.atMs >= query.sinceMs))
+      .slice(0, query.limit);
+    const last = page.at(-1);
+    return {
+      entries: page.map(({ body, prev }) => ({ body, prev })),
+      cursor: last && page.length === query.limit ? String(last.seq) : null,
+    };
+  }
+
+  timeline(pauseId: string): StoredAuditEntry[] {
+    const seqs = new Set(this.timelines.get(pauseId) ?? []);
+    return this.entries.filter((e) => seqs.has(e.seq)).map(({ body, prev }) => ({ body, prev }));
+  }
+
+  /** A purged pause's timeline goes with it; its entries stay in the log. */
+  forget(pauseId: string): void {
+    this.timelines.delete(pauseId);
+  }
+
+  anchorNow(): AuditAnchor {
+    return { ...this.anchor };
+  }
+
+  headNow(): AuditAnchor {
+    return { ...this.head };
+  }
+
+  trim(beforeMs: number, max: number): number {
+    let dropped = 0;
+    while (dropped < max && this.entries.length > 0 && (this.entries[0] as Kept).atMs < beforeMs) {
+      const gone = this.entries.shift() as Kept;
+      this.anchor = { seq: gone.seq, hash: entryHash(gone.body, gone.prev) };
+      dropped += 1;
+    }
+    return dropped;
+  }
+}
