@@ -28,6 +28,11 @@ rules:
     quorum: 2
     timeout_hours: 4
     remind_after: [30m]
+  - name: dm
+    when: { action: "Sign *" }
+    route: { slack: "#pay" }
+    timeout_hours: 4
+    escalate: [{ after: 1h, route: { slack: U0CFO00001 } }]
 `;
 
 const PAY = channelIdFor('#pay');
@@ -86,6 +91,30 @@ describe('Slack step jobs against the fake Slack Web API', () => {
       expect(update.body.channel).toBe(PAY);
       expect(shownText(update)).toContain('*1 of 2 approvals* — <@U0ADA00001> ✓');
       expect(actionIds(update.body.blocks)).toContain('looppause_approve');
+    });
+
+    it('a pause that ends while the progress is being shown ends up showing the outcome, not live buttons', async () => {
+      const id = await world.posted('Transfer 900 EUR');
+      await world.vote(id, 'U0ADA00001');
+      // The pause ends (and its pause.ended job has run) between this job's read and its update landing.
+      const real = world.deps.client;
+      let first = true;
+      const chat = {
+        ...real.chat,
+        update: async (args: Parameters<typeof real.chat.update>[0]) => {
+          const answer = await real.chat.update(args);
+          if (first) {
+            first = false;
+            await world.vote(id, 'U0BOB00001', 'rejected');
+          }
+          return answer;
+        },
+      };
+      const client = new Proxy(real, { get: (target, key) => (key === 'chat' ? chat : Reflect.get(target, key)) });
+      await pauseVotedJob({ ...world.deps, client })(world.job(JobKind.pauseVoted, id));
+      const final = lastUpdateOf(await tsOf(id));
+      expect(shownText(final)).toContain('Rejected');
+      expect(actionIds(final.body.blocks)).toEqual([]);
     });
 
     it('a vote whose job runs after the pause ended leaves the outcome alone', async () => {
@@ -244,6 +273,21 @@ describe('Slack step jobs against the fake Slack Web API', () => {
       expect(await verdict('U0ADA00001')).toEqual({ allowed: true });
       const seen = await world.deps.audience.visible([await load()], 'U0CFO00001');
       expect(seen.visible.map((p) => p.pause_id)).toEqual([id]);
+    });
+
+    it('an escalation by DM: its recipient may act once the step is due, not before', async () => {
+      const id = await world.posted('Sign the contract');
+      const verdict = async (user: string) => {
+        const pause = await world.service.get(id);
+        if (!pause) throw new Error('gone');
+        return world.deps.audience.verdict(pause, user);
+      };
+      expect((await verdict('U0CFO00001')).allowed).toBe(false);
+      world.clock.advance(HOUR - 1);
+      expect((await verdict('U0CFO00001')).allowed).toBe(false);
+      world.clock.advance(1);
+      expect(await verdict('U0CFO00001')).toEqual({ allowed: true });
+      expect((await verdict('U0OUTSIDE1')).allowed).toBe(false);
     });
   });
 });
