@@ -11,6 +11,7 @@ import { type ReplicaProcess, spawnReplica } from '../helpers/replica-process.js
 import { TEST_API_KEY } from '../helpers/service.js';
 import { slackUsers } from '../helpers/slack.js';
 import { SLACK_SIGNING_SECRET } from '../helpers/slack-requests.js';
+import { TestSmtp } from '../helpers/smtp.js';
 
 /**
  * SPEC §9 timers across replicas: reminders and escalation are jobs in the store with their run
@@ -36,6 +37,14 @@ rules:
     timeout_hours: 1
     remind_after: [3, 7]
     escalate: [{ after: 5, route: { slack: "${LEADS}" }, approvers: [${LEAD.email}] }]
+  - name: mail
+    when: { action: "Mail *" }
+    route: { email: ops@example.com }
+    approvers: [ops@example.com, ${ADA.email}]
+    quorum: 2
+    timeout_hours: 1
+    remind_after: [3]
+    escalate: [{ after: 4, route: { email: ${LEAD.email} }, approvers: [${LEAD.email}] }]
   - name: ended
     when: { action: "Ended *" }
     route: { slack: "${CHANNEL}" }
@@ -50,12 +59,14 @@ describe('reminders and escalation across three replica processes on one Redis',
   let redis: TestRedis;
   let fake: FakeSlack;
   let store: RedisStore;
+  let smtp: TestSmtp;
   let dir: string;
-  let replicas: ReplicaProcess[] = [];
+  const replicas: ReplicaProcess[] = [];
 
   beforeAll(async () => {
     redis = await startRedis();
     fake = await new FakeSlack().start();
+    smtp = await new TestSmtp().start();
     fake.members.set(channelIdFor(CHANNEL), [ADA.slack, BOB.slack, CY]);
     fake.members.set(channelIdFor(LEADS), [LEAD.slack]);
     for (const h of [ADA, BOB, LEAD]) fake.emails.set(h.slack, h.email);
@@ -72,16 +83,18 @@ describe('reminders and escalation across three replica processes on one Redis',
       SLACK_BOT_TOKEN: 'xoxb-test',
       SLACK_SIGNING_SECRET,
       SLACK_API_URL: fake.apiUrl,
-      LOOPPAUSE_OUTBOX_DIR: join(dir, 'outbox'),
+      SMTP_URL: smtp.url,
       // A killed replica's leased jobs are taken over after this.
       LOOPPAUSE_JOB_LEASE_SECONDS: '2',
     };
-    replicas = await Promise.all([spawnReplica(env), spawnReplica(env), spawnReplica(env)]);
+    // One after another: three starting at once on a busy machine may outlast the start-up deadline.
+    for (let i = 0; i < 3; i++) replicas.push(await spawnReplica(env));
   }, 120_000);
   afterAll(async () => {
     await Promise.all(replicas.map((r) => r.stop()));
     await store?.close();
     await fake?.close();
+    await smtp?.stop();
     await redis?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -128,6 +141,7 @@ describe('reminders and escalation across three replica processes on one Redis',
 
   it('each reminder and the escalation fire once, though the replica that scheduled them was killed at once', async () => {
     const { pauseId } = await create(0, 'Short transfer');
+    const { pauseId: mailed } = await create(0, 'Mail transfer');
     await at(0).kill();
     const alive = [1, 2];
     const message = await posted(pauseId);
@@ -168,5 +182,17 @@ describe('reminders and escalation across three replica processes on one Redis',
       return pause?.status === 'responded' ? pause : undefined;
     }, 15_000);
     expect(view.response?.approvals?.map((a) => a.responder)).toEqual([ADA.email, LEAD.email]);
+
+    // By e-mail: the request, one reminder in its thread to the recipient, one escalation to the lead.
+    const to = (address: string) => (m: { to?: unknown; text?: string }) =>
+      JSON.stringify(m.to ?? '').includes(address) && (m.text ?? '').includes(mailed);
+    await smtp.waitFor({ match: to('ops@example.com'), count: 2, timeoutMs: 30_000 });
+    await smtp.waitFor({ match: to(LEAD.email), timeoutMs: 30_000 });
+    await new Promise((r) => setTimeout(r, 3000));
+    const [request, reminder, ...more] = smtp.mails.filter(to('ops@example.com'));
+    expect(more).toHaveLength(0);
+    expect(request?.messageId).toBeDefined();
+    expect(reminder?.inReplyTo).toBe(request?.messageId);
+    expect(smtp.mails.filter(to(LEAD.email))).toHaveLength(1);
   }, 120_000);
 });
