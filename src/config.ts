@@ -25,6 +25,18 @@ const url = (protocols: string[], what: string) =>
     { message: `must be a ${what} URL (${protocols.map((p) => `${p}//`).join(' or ')})` },
   );
 
+/** Comma-separated e-mail addresses, lower-cased. */
+const emailList = optionalString
+  .transform((v) =>
+    v
+      ?.split(',')
+      .map((a) => a.trim().toLowerCase())
+      .filter((a) => a !== ''),
+  )
+  .refine((list) => list === undefined || list.every((a) => /^[^\s@,:]+@[^\s@,:]+\.[^\s@,:]+$/.test(a)), {
+    message: 'must be comma-separated e-mail addresses, e.g. ada@example.com,bob@example.com',
+  });
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -69,6 +81,8 @@ const envSchema = z.object({
         'must be comma-separated #channel names, channel ids (C…/G…) or user ids (U…/W…), e.g. #approvals,C0123ABCD',
     }),
   LOOPPAUSE_POLICY_FILE: optionalString,
+  LOOPPAUSE_DASHBOARD_USERS: emailList,
+  LOOPPAUSE_DASHBOARD_ADMINS: emailList,
   LOOPPAUSE_MAX_WAITING_PER_KEY: z.coerce.number().int().min(0).max(100_000).default(100),
   LOOPPAUSE_METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, {
     message: 'must be at least 16 characters',
@@ -119,6 +133,8 @@ export interface Config {
   policyFile?: string;
   /** Waiting `check_approval` calls one API key may hold on one replica; past it a call answers at once. */
   maxWaitingPerKey: number;
+  /** Without a policy file: who may sign in to /dashboard, and who of them is an admin (lower case). */
+  dashboard: { users: string[]; admins: string[] };
   /** When set, `/metrics` needs `Authorization: Bearer <token>`. */
   metricsToken?: string;
   /** Requests per API key per minute on /mcp and /v1, across replicas; 0 turns the limit off. */
@@ -159,6 +175,7 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
     },
     rateLimitPerMinute: e.LOOPPAUSE_RATE_LIMIT_PER_MINUTE,
     maxWaitingPerKey: e.LOOPPAUSE_MAX_WAITING_PER_KEY,
+    dashboard: { users: e.LOOPPAUSE_DASHBOARD_USERS ?? [], admins: e.LOOPPAUSE_DASHBOARD_ADMINS ?? [] },
     jobLeaseMs: (e.LOOPPAUSE_JOB_LEASE_SECONDS ?? e.LOOPPAUSE_TASK_LEASE_SECONDS ?? 60) * 1000,
     logLevel: e.LOG_LEVEL,
   };

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
 import type { Config } from './config.js';
+import { type DashboardWiring, dashboardWiring } from './dashboard/wiring.js';
 import { loadDevState } from './dev-state.js';
 import { createHttpApp } from './http/app.js';
 import { ApiKeyAuth } from './http/auth.js';
@@ -24,6 +25,8 @@ export interface RunningService {
   config: Config;
   /** The operator's policy file, when LOOPPAUSE_POLICY_FILE is set. */
   policy?: PolicyFile;
+  /** The dashboard's sessions, links and access rules. */
+  dashboard: DashboardWiring;
   store: Store;
   service: ApprovalService;
   runner: JobRunner;
@@ -77,7 +80,8 @@ export async function startService(config: Config, options: StartOptions = {}): 
     service,
     store instanceof RedisStore ? new RedisTaskStore(store.redis, store.keys) : new MemoryTaskStore(),
   );
-  const context = { config: resolved.config, service, store, runner, logger };
+  const dashboard = dashboardWiring(resolved.config, store, auth, policy, service.now);
+  const context = { config: resolved.config, service, store, runner, logger, dashboard };
   const surfaces = (options.surfaces ?? surfaceFactories)
     .map((factory) => factory(context))
     .filter((s): s is Surface => s !== undefined);
@@ -112,6 +116,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     runner,
     logger,
     metrics,
+    dashboard,
     close: () => {
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,6 +1,7 @@
 import type { RequestHandler, Router } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import type { DashboardWiring } from './dashboard/wiring.js';
 import type { JobRunner } from './jobs/job-runner.js';
 import type { DecisionTokens } from './store/ports/decision-tokens.js';
 import type { PauseStore } from './store/ports/pauses.js';
@@ -14,6 +15,8 @@ export interface SurfaceContext {
   store: PauseStore & DecisionTokens;
   runner: JobRunner;
   logger: Logger;
+  /** The dashboard's wiring (every store port, sessions, sign-in links, API-key auth, the policy). */
+  dashboard?: DashboardWiring;
 }
 
 export interface Surface {

@@ -67,6 +67,11 @@ export class ApiKeyAuth {
     return agent && { ...agent };
   }
 
+  /** Drops the cached lookups of the key named `name` (revoked): this replica refuses it at once. */
+  forget(name: string): void {
+    for (const [hash, entry] of this.valid) if (entry.agent?.id === name) this.valid.delete(hash);
+  }
+
   /** The owner of the key named `name` (an agent id), if the key has one: maker-checker asks it. */
   async ownerOf(name: string): Promise<string | undefined> {
     const configured = this.configured.find((key) => key.agent.id === name);

@@ -2,12 +2,16 @@
 export interface SignInToken {
   /** The address (lower case) the link was sent to: who signs in with it. */
   email: string;
+  /** The Slack user who asked for it with `/looppause login`, when it came from Slack. */
+  slack?: string;
 }
 
 /** A dashboard session, kept server-side under the session id's hash. */
 export interface DashboardSession {
   /** The signed-in human's e-mail address (lower case). */
   email: string;
+  /** Their Slack user id, when they signed in from Slack (`/looppause login`). */
+  slack?: string;
   /** The per-session secret CSRF tokens are derived from (base64url, 256 bits). */
   csrf: string;
   /** When the session began (ms): sessions also end at an absolute age, whatever their use. */

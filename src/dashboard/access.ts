@@ -1,0 +1,65 @@
+import type { Config } from '../config.js';
+import { currentApprovers, hasVoted, mayDecide, voterKeys } from '../domain/approvals/index.js';
+import type { Pause } from '../domain/pause.js';
+import { humanKey } from '../domain/policy/humans.js';
+import type { PolicySource } from '../use-cases/policy-gate.js';
+
+/** Who is looking at the dashboard: their e-mail, their Slack id when they signed in from Slack, and whether they are an admin. */
+export interface Viewer {
+  email: string;
+  slack?: string;
+  admin: boolean;
+  /** Every identity, for the approval rules (e-mail, Slack id). */
+  identities: string[];
+}
+
+/**
+ * Who may use the dashboard, asked afresh on every request (a human dropped from the policy loses
+ * access at their next click). With a policy file: its `admins` and every member of its `groups`;
+ * without one: LOOPPAUSE_DASHBOARD_USERS and LOOPPAUSE_DASHBOARD_ADMINS. Admins: the policy's
+ * `admins`, or LOOPPAUSE_DASHBOARD_ADMINS without a policy.
+ */
+export class DashboardAccess {
+  constructor(
+    private readonly config: Pick<Config, 'dashboard'>,
+    private readonly policy?: PolicySource,
+  ) {}
+
+  /** The viewer these identities make, or undefined when they may not sign in. */
+  viewer(email: string, slack?: string): Viewer | undefined {
+    const identities = slack ? [email, slack] : [email];
+    const keys = new Set(voterKeys(identities));
+    const has = (list: readonly string[]) => list.some((entry) => keys.has(humanKey(entry)));
+    const policy = this.policy?.current();
+    const admins = policy ? policy.admins : this.config.dashboard.admins;
+    const users = policy ? Object.values(policy.groups).flat() : this.config.dashboard.users;
+    const admin = has(admins);
+    if (!admin && !has(users)) return undefined;
+    return { email: email.toLowerCase(), ...(slack ? { slack } : {}), admin, identities };
+  }
+}
+
+/**
+ * Who may decide a pending pause on the web: with an approvers list, exactly who may decide it in
+ * Slack or by e-mail (`mayDecide`, escalation steps included; maker-checker and "already voted" are
+ * the use case's answers). Without one, anyone the request reaches may decide it elsewhere, which
+ * the web cannot see: here only its `recipient_email` (or the Slack user it was DM'd to, when they
+ * signed in from Slack), or an admin.
+ */
+export function mayDecideOnWeb(pause: Pause, viewer: Viewer, nowMs: number): boolean {
+  if (currentApprovers(pause, nowMs)) return mayDecide(pause, viewer.identities, nowMs);
+  if (viewer.admin) return true;
+  const keys = voterKeys(viewer.identities);
+  const { recipient_email, recipient_slack } = pause.request;
+  return [recipient_email, recipient_slack].some((r) => r !== undefined && keys.includes(humanKey(r)));
+}
+
+/** Whether a non-admin sees this pause in History and on its page: they could decide it, or they voted on it. */
+export function maySee(pause: Pause, viewer: Viewer, nowMs: number): boolean {
+  if (viewer.admin) return true;
+  const keys = voterKeys(viewer.identities);
+  if (hasVoted(pause.votes ?? [], keys)) return true;
+  if (pause.response && keys.includes(humanKey(pause.response.responder))) return true;
+  const at = pause.ended_at ? Math.min(Date.parse(pause.ended_at), nowMs) : nowMs;
+  return mayDecideOnWeb(pause, viewer, Number.isNaN(at) ? nowMs : at);
+}

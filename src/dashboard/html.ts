@@ -1,0 +1,33 @@
+import { escapeHtml } from '../email/html.js';
+
+/** Markup that is already safe: what the `html` tag returns, and what it inserts unescaped. */
+export class Safe {
+  constructor(readonly value: string) {}
+  toString(): string {
+    return this.value;
+  }
+}
+
+type Part = Safe | string | number | boolean | null | undefined | readonly Part[];
+
+function render(part: Part): string {
+  if (part === null || part === undefined || part === false) return '';
+  if (part instanceof Safe) return part.value;
+  if (Array.isArray(part)) return part.map(render).join('');
+  return escapeHtml(String(part));
+}
+
+/**
+ * The dashboard's one way to make HTML: every interpolated value is escaped unless it is itself the
+ * result of `html` (or `raw`); arrays are joined; null, undefined and false render nothing.
+ */
+export function html(strings: TemplateStringsArray, ...values: Part[]): Safe {
+  let out = strings[0] ?? '';
+  for (let i = 0; i < values.length; i++) out += render(values[i]) + (strings[i + 1] ?? '');
+  return new Safe(out);
+}
+
+/** Trusted markup written in this code base, never from input. */
+export function raw(markup: string): Safe {
+  return new Safe(markup);
+}

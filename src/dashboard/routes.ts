@@ -1,0 +1,730 @@
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, Router } from 'express';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { Config } from '../config.js';
+import { hasVoted, makerCheck, voteNoticeText, voterKeys } from '../domain/approvals/index.js';
+import { LoopPauseError } from '../domain/errors.js';
+import { newSecretToken, PAUSE_ID_PATTERN } from '../domain/ids.js';
+import type { Pause } from '../domain/pause.js';
+import { HUMAN_RULE, isHumanId } from '../domain/schemas.js';
+import { DECISIONS } from '../domain/vocabulary.js';
+import type { MailTransport } from '../email/transport.js';
+import { type ApiKeyAuth, hashApiKey } from '../http/auth.js';
+import { httpStatus, toClientError } from '../http/errors.js';
+import type { DashboardSession, DashboardSessions } from '../store/ports/sessions.js';
+import type { Store } from '../store/store.js';
+import type { ApprovalService } from '../use-cases/approval-service.js';
+import type { PolicySource } from '../use-cases/policy-gate.js';
+import { type DashboardAccess, mayDecideOnWeb, maySee, type Viewer } from './access.js';
+import { CLIENT_JS } from './client.js';
+import {
+  type HistoryParams,
+  historyCsvHeader,
+  historyCsvRow,
+  historyJsonLine,
+  parseHistoryQuery,
+  readHistory,
+} from './history.js';
+import { html } from './html.js';
+import { LINK_TTL_MS, type SignInLinks } from './links.js';
+import type { LiveEvents } from './live.js';
+import {
+  clearCookie,
+  dashboardKey,
+  mac,
+  nonceOf,
+  PRE_COOKIE,
+  readCookie,
+  SECRET_PATTERN,
+  SESSION_COOKIE,
+  sameOrigin,
+  secretHash,
+  securityHeaders,
+  setCookie,
+  tokenMatches,
+} from './security.js';
+import {
+  type Chrome,
+  historyPage,
+  keyRowsFrom,
+  keysPage,
+  linkConfirmPage,
+  messagePage,
+  pausePage,
+  policyPage,
+  signInPage,
+  type TimelineEntry,
+  type WaitingItem,
+  waitingPage,
+} from './views.js';
+
+export const SESSION_IDLE_MS = 12 * 3_600_000;
+export const SESSION_MAX_MS = 7 * 24 * 3_600_000;
+/** Sign-in links one address may be sent, and one client IP may ask for, per window. */
+const LINKS_PER_ADDRESS = 5;
+const LINKS_PER_IP = 30;
+const LINK_WINDOW_MS = 15 * 60_000;
+const MAX_TEXT = 2000;
+/** Pending pauses the Waiting page scans for what this human may decide. */
+const WAITING_SCAN = 500;
+const EXPORT_MAX = 100_000;
+
+export interface DashboardDeps {
+  config: Config;
+  service: ApprovalService;
+  store: Store;
+  sessions: DashboardSessions;
+  access: DashboardAccess;
+  links: SignInLinks;
+  transport: MailTransport;
+  auth?: ApiKeyAuth;
+  policy?: PolicySource;
+  live: LiveEvents;
+  logger: Logger;
+}
+
+interface Signed {
+  viewer: Viewer;
+  session: DashboardSession;
+  idHash: string;
+}
+
+const FLASH: Record<string, { kind: 'ok' | 'error'; text: string }> = {
+  decided: { kind: 'ok', text: 'Decided. The agent has been told.' },
+  counted: { kind: 'ok', text: 'Your approval is counted; the request stays open until enough people approve.' },
+  already_final: { kind: 'error', text: 'Someone decided this request first; nothing changed.' },
+  signed_in: { kind: 'ok', text: 'Signed in.' },
+};
+
+/** `/dashboard`: sign-in by one-time link, sessions in the store, the pages, live events. */
+export function dashboardRouter(deps: DashboardDeps): Router {
+  const { config, service, store, sessions, access, logger } = deps;
+  const key = dashboardKey(config.signingSecret);
+  const router = Router();
+  router.use(securityHeaders);
+  const form = express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 60 });
+
+  const chrome = (res: Response, signed?: Signed): Chrome => ({
+    nonce: nonceOf(res),
+    ...(signed ? { viewer: signed.viewer, csrf: signed.session.csrf } : {}),
+  });
+  const page = (res: Response, status: number, body: string) => {
+    res.status(status).type('html').send(body);
+  };
+  const message = (res: Response, status: number, title: string, line: string, signed?: Signed) =>
+    page(
+      res,
+      status,
+      messagePage(
+        chrome(res, signed),
+        title,
+        line,
+        signed ? undefined : { href: '/dashboard/signin', label: 'Sign in' },
+      ),
+    );
+
+  /** The session behind the cookie, its viewer asked afresh of the policy; undefined when signed out. */
+  const signedIn = async (req: Request, res: Response): Promise<Signed | undefined> => {
+    const id = readCookie(req, SESSION_COOKIE);
+    if (!id || !SECRET_PATTERN.test(id)) return undefined;
+    const idHash = secretHash(id);
+    const session = await sessions.touchSession(idHash, SESSION_IDLE_MS, service.now());
+    if (!session) return undefined;
+    const viewer = access.viewer(session.email, session.slack);
+    if (!viewer || service.now() - session.created_at > SESSION_MAX_MS) {
+      await sessions.deleteSession(idHash);
+      clearCookie(res, SESSION_COOKIE, config.publicUrl);
+      return undefined;
+    }
+    return { viewer, session, idHash };
+  };
+
+  const requireSignIn: RequestHandler = async (req, res, next) => {
+    const signed = await signedIn(req, res);
+    if (!signed) {
+      if (req.method === 'GET' && req.accepts('html') && !req.path.startsWith('/events')) {
+        res.redirect(303, '/dashboard/signin');
+        return;
+      }
+      message(res, 401, 'Signed out', 'Your session has ended. Sign in again.');
+      return;
+    }
+    res.locals.signed = signed;
+    next();
+  };
+  const signedOf = (res: Response) => res.locals.signed as Signed;
+  const requireAdmin: RequestHandler = (_req, res, next) => {
+    const signed = signedOf(res);
+    if (!signed.viewer.admin) return message(res, 403, 'Admins only', 'This page is for LoopPause admins.', signed);
+    next();
+  };
+  /** Every POST: same origin, then the session's CSRF token, checked in constant time. */
+  const checkPost: RequestHandler = (req, res, next) => {
+    const signed = signedOf(res);
+    if (!sameOrigin(req, config.publicUrl)) {
+      return message(res, 403, 'Refused', 'This form was not sent from a LoopPause page.', signed);
+    }
+    if (!tokenMatches((req.body as Record<string, unknown> | undefined)?.csrf, signed.session.csrf)) {
+      return message(
+        res,
+        403,
+        'Refused',
+        'This form is stale or did not come from this session. Reload the page and try again.',
+        signed,
+      );
+    }
+    next();
+  };
+
+  router.get('/app.js', (_req, res) => {
+    res.setHeader('Cache-Control', 'no-cache');
+    res.type('application/javascript').send(CLIENT_JS);
+  });
+
+  router.get('/', async (req, res) => {
+    res.redirect(303, (await signedIn(req, res)) ? '/dashboard/waiting' : '/dashboard/signin');
+  });
+
+  // Sign-in: ask for a link
+
+  const preToken = (req: Request, res: Response): string => {
+    let pre = readCookie(req, PRE_COOKIE);
+    if (!pre || !SECRET_PATTERN.test(pre)) {
+      pre = newSecretToken();
+      setCookie(res, PRE_COOKIE, pre, config.publicUrl, LINK_TTL_MS * 4);
+    }
+    return mac(key, 'signin-form', pre);
+  };
+
+  router.get('/signin', async (req, res) => {
+    if (await signedIn(req, res)) return res.redirect(303, '/dashboard/waiting');
+    const notice = req.query.why === 'signed_out' ? { kind: 'ok' as const, text: 'Signed out.' } : undefined;
+    page(res, 200, signInPage(chrome(res), preToken(req, res), notice));
+  });
+
+  router.post('/signin', form, async (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const pre = readCookie(req, PRE_COOKIE);
+    if (!sameOrigin(req, config.publicUrl) || !pre || !tokenMatches(body.csrf, mac(key, 'signin-form', pre))) {
+      return message(res, 403, 'Refused', 'This form did not come from the LoopPause sign-in page. Open it again.');
+    }
+    const email = typeof body.email === 'string' ? body.email.trim().toLowerCase() : '';
+    if (!/^[^\s@]{1,64}@[^\s@]{1,189}\.[^\s@]{1,63}$/.test(email)) {
+      return page(
+        res,
+        400,
+        signInPage(chrome(res), preToken(req, res), { kind: 'error', text: 'Enter an e-mail address.' }),
+      );
+    }
+    const ip = req.ip ?? 'unknown';
+    const now = service.now();
+    const byIp = await store.hitRateLimit(`dashboard-link:ip:${ip}`, LINKS_PER_IP, LINK_WINDOW_MS, now);
+    if (!byIp.allowed) {
+      res.setHeader('Retry-After', String(Math.ceil(byIp.retryAfterMs / 1000)));
+      return message(
+        res,
+        429,
+        'Too many requests',
+        'Too many sign-in links were asked for from here. Try again in a few minutes.',
+      );
+    }
+    const byAddress = await store.hitRateLimit(
+      `dashboard-link:email:${secretHash(email)}`,
+      LINKS_PER_ADDRESS,
+      LINK_WINDOW_MS,
+      now,
+    );
+    // The same answer whoever asks: an unknown address learns nothing and gets nothing.
+    const link = byAddress.allowed ? await deps.links.issue(email) : undefined;
+    if (link) {
+      void sendLinkMail(deps, email, link).catch((error: unknown) =>
+        logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'dashboard sign-in e-mail failed'),
+      );
+    } else {
+      logger.info({ limited: !byAddress.allowed }, 'dashboard sign-in link not sent');
+    }
+    page(
+      res,
+      200,
+      signInPage(chrome(res), preToken(req, res), {
+        kind: 'ok',
+        text: 'If that address may sign in, a link is on its way. It works once, for 15 minutes.',
+      }),
+    );
+  });
+
+  // Sign-in: use the link. GET only shows a button (mail scanners prefetch links); POST signs in.
+
+  router.get('/signin/:token', (req, res) => {
+    const token = String(req.params.token);
+    if (!SECRET_PATTERN.test(token)) return message(res, 404, 'Unknown link', 'This sign-in link is not valid.');
+    page(res, 200, linkConfirmPage(chrome(res), mac(key, 'signin-link', token)));
+  });
+
+  router.post('/signin/:token', form, async (req, res) => {
+    const token = String(req.params.token);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    if (!SECRET_PATTERN.test(token)) return message(res, 404, 'Unknown link', 'This sign-in link is not valid.');
+    if (!sameOrigin(req, config.publicUrl) || !tokenMatches(body.form_key, mac(key, 'signin-link', token))) {
+      return message(res, 403, 'Refused', 'This form did not come from the sign-in link. Open the link again.');
+    }
+    const now = service.now();
+    const link = await sessions.takeSignInToken(secretHash(token), now);
+    if (!link) {
+      return message(
+        res,
+        410,
+        'Link used or expired',
+        'This sign-in link was used already or has expired. Ask for a new one.',
+      );
+    }
+    const viewer = access.viewer(link.email, link.slack);
+    if (!viewer) return message(res, 403, 'Not allowed', 'This address may no longer sign in to LoopPause.');
+    // Rotate: whatever session this browser had ends; a fresh id is issued.
+    const old = readCookie(req, SESSION_COOKIE);
+    if (old) await sessions.deleteSession(secretHash(old));
+    const id = newSecretToken();
+    const session: DashboardSession = {
+      email: viewer.email,
+      ...(link.slack ? { slack: link.slack } : {}),
+      csrf: newSecretToken(),
+      created_at: now,
+    };
+    await sessions.putSession(secretHash(id), session, SESSION_IDLE_MS, now);
+    setCookie(res, SESSION_COOKIE, id, config.publicUrl);
+    clearCookie(res, PRE_COOKIE, config.publicUrl);
+    await audit(deps, {
+      type: 'dashboard.signed_in',
+      actor: `dashboard:${viewer.email}`,
+      data: { via: link.slack ? 'slack' : 'email' },
+    });
+    res.redirect(303, '/dashboard/waiting?done=signed_in');
+  });
+
+  router.post('/signout', form, requireSignIn, checkPost, async (_req, res) => {
+    await sessions.deleteSession(signedOf(res).idHash);
+    clearCookie(res, SESSION_COOKIE, config.publicUrl);
+    res.redirect(303, '/dashboard/signin?why=signed_out');
+  });
+
+  // Live events
+
+  router.get('/events', requireSignIn, (req, res) => deps.live.stream(req, res));
+
+  // Waiting for me
+
+  router.get('/waiting', requireSignIn, async (req, res) => {
+    const signed = signedOf(res);
+    const now = service.now();
+    const items: WaitingItem[] = [];
+    let cursor: string | undefined;
+    let scanned = 0;
+    let truncated = false;
+    do {
+      const batch = await store.listAllPauses({ status: 'pending', limit: 100, ...(cursor ? { cursor } : {}) });
+      scanned += batch.items.length;
+      for (const pause of batch.items) {
+        if (pause.status !== 'pending' || Date.parse(pause.expires_at) <= now) continue;
+        if (!mayDecideOnWeb(pause, signed.viewer, now)) continue;
+        const standing = standingOf(pause, signed.viewer);
+        items.push({ pause, ...(standing ? { standing } : {}) });
+      }
+      cursor = batch.next_cursor ?? undefined;
+      if (cursor && scanned >= WAITING_SCAN) truncated = true;
+    } while (cursor && scanned < WAITING_SCAN);
+    const flash = FLASH[String(req.query.done)];
+    page(
+      res,
+      200,
+      waitingPage(chrome(res, signed), {
+        items,
+        csrf: signed.session.csrf,
+        nowMs: now,
+        truncated,
+        ...(flash ? { flash } : {}),
+      }),
+    );
+  });
+
+  // A pause
+
+  const loadVisible = async (req: Request, res: Response): Promise<Pause | undefined> => {
+    const id = String(req.params.id);
+    const pause = PAUSE_ID_PATTERN.test(id) ? await service.get(id) : null;
+    if (!pause || !maySee(pause, signedOf(res).viewer, service.now())) {
+      message(res, 404, 'Not found', 'No such request, or it is not one you may see.', signedOf(res));
+      return undefined;
+    }
+    return pause;
+  };
+
+  const renderPause = async (
+    res: Response,
+    status: number,
+    pause: Pause,
+    extra: {
+      values?: { comment: string; fields: Record<string, string> };
+      errors?: string[];
+      flash?: { kind: 'ok' | 'error'; text: string };
+    } = {},
+  ) => {
+    const signed = signedOf(res);
+    const now = service.now();
+    const canDecide = pause.status === 'pending' && mayDecideOnWeb(pause, signed.viewer, now);
+    const standing = canDecide ? standingOf(pause, signed.viewer) : undefined;
+    page(
+      res,
+      status,
+      pausePage(chrome(res, signed), {
+        pause,
+        timeline: await timelineOf(deps, pause.pause_id),
+        nowMs: now,
+        ...(canDecide && !standing
+          ? {
+              form: {
+                csrf: signed.session.csrf,
+                ...(extra.values ? { values: extra.values } : {}),
+                ...(extra.errors ? { errors: extra.errors } : {}),
+              },
+            }
+          : {}),
+        ...(standing ? { standing } : {}),
+        ...(extra.flash ? { flash: extra.flash } : {}),
+      }),
+    );
+  };
+
+  router.get('/pauses/:id', requireSignIn, async (req, res) => {
+    const pause = await loadVisible(req, res);
+    if (!pause) return;
+    const flash = FLASH[String(req.query.done)];
+    await renderPause(res, 200, pause, flash ? { flash } : {});
+  });
+
+  router.post('/pauses/:id/decide', form, requireSignIn, checkPost, async (req, res) => {
+    const pause = await loadVisible(req, res);
+    if (!pause) return;
+    const signed = signedOf(res);
+    const viewer = signed.viewer;
+    if (pause.status !== 'pending') return res.redirect(303, `/dashboard/pauses/${pause.pause_id}?done=already_final`);
+    if (!mayDecideOnWeb(pause, viewer, service.now())) {
+      return message(
+        res,
+        403,
+        'Not an approver',
+        `${viewer.email} is not among the people who may decide this request.`,
+        signed,
+      );
+    }
+    const fields = pause.request.response_fields ?? [];
+    const parsed = decideSchema(fields.map((f) => f.name)).safeParse(req.body ?? {});
+    if (!parsed.success) {
+      const errors = parsed.error.issues.map((i) => `${String(i.path[0] ?? 'form')}: ${i.message}`);
+      return renderPause(res, 400, pause, { errors });
+    }
+    const answers: Record<string, string> = Object.create(null);
+    for (const f of fields) answers[f.name] = parsed.data[`field_${f.name}`] ?? '';
+    const result = await service.decide(pause.pause_id, {
+      decision: parsed.data.decision,
+      comment: parsed.data.comment.trim(),
+      fields: { ...answers },
+      responder: viewer.email,
+      channel: 'web',
+      identities: viewer.identities,
+    });
+    logger.info({ pause_id: pause.pause_id, outcome: result.outcome, by: viewer.email }, 'dashboard decision');
+    const back = parsed.data.back === 'waiting' ? '/dashboard/waiting' : `/dashboard/pauses/${pause.pause_id}`;
+    switch (result.outcome) {
+      case 'decided':
+      case 'counted':
+      case 'already_final':
+        return res.redirect(303, `${back}?done=${result.outcome}`);
+      case 'already_voted':
+        return renderPause(res, 409, result.pause, {
+          flash: { kind: 'error', text: voteNoticeText('already_voted', result.pause) },
+        });
+      case 'owner':
+      case 'owner_unverifiable':
+        return renderPause(res, 403, result.pause, {
+          flash: { kind: 'error', text: voteNoticeText(result.outcome, result.pause) },
+        });
+      case 'not_approver':
+        return message(
+          res,
+          403,
+          'Not an approver',
+          `${viewer.email} is not among the people who may decide this request.`,
+          signed,
+        );
+      case 'missing_fields': {
+        const labels = result.fields.map(
+          (name) => `${fields.find((f) => f.name === name)?.label ?? name}: is required to approve`,
+        );
+        return renderPause(res, 422, result.pause, {
+          errors: labels,
+          values: { comment: parsed.data.comment, fields: answers },
+        });
+      }
+    }
+  });
+
+  // History and its exports
+
+  const history = async (req: Request, res: Response): Promise<HistoryParams | undefined> => {
+    const parsed = parseHistoryQuery(req.query);
+    if (!parsed.ok) {
+      message(res, 400, 'Bad filter', parsed.error, signedOf(res));
+      return undefined;
+    }
+    return parsed.params;
+  };
+
+  router.get('/history', requireSignIn, async (req, res) => {
+    const params = await history(req, res);
+    if (!params) return;
+    const signed = signedOf(res);
+    const pageOf = await readHistory(store, params, signed.viewer, service.now(), 50);
+    page(
+      res,
+      200,
+      historyPage(chrome(res, signed), {
+        items: pageOf.items,
+        filters: params.filters,
+        nextCursor: pageOf.next_cursor,
+        nowMs: service.now(),
+        exportQuery: params.filterQuery,
+        first: params.query.cursor === undefined,
+      }),
+    );
+  });
+
+  const exporter =
+    (kind: 'csv' | 'jsonl'): RequestHandler =>
+    async (req, res) => {
+      const params = await history(req, res);
+      if (!params) return;
+      const signed = signedOf(res);
+      res.status(200);
+      res.setHeader('Content-Type', kind === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
+      res.setHeader('Content-Disposition', `attachment; filename="looppause-history.${kind}"`);
+      if (kind === 'csv') res.write(historyCsvHeader());
+      let cursor = params.query.cursor;
+      let written = 0;
+      do {
+        const batch = await readHistory(
+          store,
+          { ...params, query: { ...params.query, ...(cursor ? { cursor } : {}) } },
+          signed.viewer,
+          service.now(),
+          500,
+        );
+        for (const pause of batch.items) res.write(kind === 'csv' ? historyCsvRow(pause) : historyJsonLine(pause));
+        written += batch.items.length;
+        cursor = batch.next_cursor ?? undefined;
+      } while (cursor && written < EXPORT_MAX);
+      res.end();
+    };
+  router.get('/history.csv', requireSignIn, exporter('csv'));
+  router.get('/history.jsonl', requireSignIn, exporter('jsonl'));
+
+  // Admin: API keys
+
+  const renderKeys = async (
+    res: Response,
+    status: number,
+    extra: Parameters<typeof keysPage>[1] extends infer T ? Partial<T> : never,
+  ) => {
+    const signed = signedOf(res);
+    const keys = keyRowsFrom(await store.listApiKeys(), config.apiKeys);
+    page(res, status, keysPage(chrome(res, signed), { keys, csrf: signed.session.csrf, ...extra }));
+  };
+
+  router.get('/keys', requireSignIn, requireAdmin, async (_req, res) => renderKeys(res, 200, {}));
+
+  router.post('/keys', form, requireSignIn, requireAdmin, checkPost, async (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const name = typeof body.name === 'string' ? body.name.trim() : '';
+    const owner = typeof body.owner === 'string' ? body.owner.trim() : '';
+    const admin = body.admin === 'yes';
+    const refuse = (text: string) => renderKeys(res, 400, { flash: { kind: 'error', text } });
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) return refuse('Name: 1–64 letters, digits, ., _ or -.');
+    if (owner !== '' && (owner.length > 254 || !isHumanId(owner))) return refuse(`Owner: ${HUMAN_RULE}.`);
+    if (config.apiKeys.some((k) => k.name === name))
+      return refuse(`${name} is a key set in LOOPPAUSE_API_KEYS; pick another name.`);
+    const apiKey = `lp_${newSecretToken()}`;
+    const created = await store.createApiKey({
+      name,
+      hash: hashApiKey(apiKey),
+      created_at: new Date(service.now()).toISOString(),
+      ...(owner ? { owner } : {}),
+      ...(admin ? { admin: true } : {}),
+    });
+    if (!created)
+      return renderKeys(res, 409, { flash: { kind: 'error', text: `A key named ${name} exists; revoke it first.` } });
+    const actor = `dashboard:${signedOf(res).viewer.email}`;
+    await audit(deps, { type: 'key.created', actor, data: { name, ...(owner ? { owner } : {}), admin } });
+    logger.info({ name, by: signedOf(res).viewer.email }, 'API key created from the dashboard');
+    await renderKeys(res, 201, { created: { name, key: apiKey } });
+  });
+
+  router.post('/keys/revoke', form, requireSignIn, requireAdmin, checkPost, async (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const name = typeof body.name === 'string' ? body.name : '';
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(name))
+      return renderKeys(res, 400, { flash: { kind: 'error', text: 'No such key.' } });
+    const revoked = await store.revokeApiKey(name);
+    // This replica forgets the key at once; others within their cache's 5 s.
+    deps.auth?.forget(name);
+    if (revoked) {
+      await audit(deps, { type: 'key.revoked', actor: `dashboard:${signedOf(res).viewer.email}`, data: { name } });
+      logger.info({ name, by: signedOf(res).viewer.email }, 'API key revoked from the dashboard');
+    }
+    await renderKeys(res, revoked ? 200 : 404, {
+      flash: revoked
+        ? { kind: 'ok', text: `Revoked ${name}. It stops working here at once, on other replicas within 5 seconds.` }
+        : { kind: 'error', text: `No key named ${name}.` },
+    });
+  });
+
+  // Admin: policy
+
+  const policyView = () => {
+    const p = deps.policy?.current();
+    if (!p) return undefined;
+    return {
+      digest: p.digest,
+      agentRouting: p.agentRouting,
+      admins: p.admins,
+      groups: p.groups,
+      rules: p.rules.map((r) => ({ name: r.name, when: r.when, effect: r.effect })),
+    };
+  };
+
+  router.get('/policy', requireSignIn, requireAdmin, (_req, res) => {
+    const signed = signedOf(res);
+    const policy = policyView();
+    page(res, 200, policyPage(chrome(res, signed), { csrf: signed.session.csrf, ...(policy ? { policy } : {}) }));
+  });
+
+  router.post('/policy/explain', form, requireSignIn, requireAdmin, checkPost, (req, res) => {
+    const signed = signedOf(res);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const text = (v: unknown) => (typeof v === 'string' ? v.slice(0, 20_000) : '');
+    const input = { agent: text(body.agent), action: text(body.action), details: text(body.details) || '{}' };
+    const policy = policyView();
+    let outcome: ReturnType<ApprovalService['explainPolicy']> | undefined;
+    let error: string | undefined;
+    try {
+      let details: unknown;
+      try {
+        details = JSON.parse(input.details);
+      } catch {
+        throw new LoopPauseError(
+          'invalid_argument',
+          'Details: must be a JSON object of strings, e.g. {"amount": "40"}',
+        );
+      }
+      outcome = service.explainPolicy({ agent: input.agent, action: input.action, details });
+    } catch (e) {
+      if (!(e instanceof LoopPauseError)) throw e;
+      error = e.message;
+    }
+    page(
+      res,
+      error ? 400 : 200,
+      policyPage(chrome(res, signed), {
+        csrf: signed.session.csrf,
+        ...(policy ? { policy } : {}),
+        explain: { ...input, ...(outcome ? { outcome } : {}), ...(error ? { error } : {}) },
+      }),
+    );
+  });
+
+  router.use((_req, res) => message(res, 404, 'Not found', 'There is no such dashboard page.'));
+  router.use(pageErrors(logger));
+  return router;
+}
+
+const decideSchema = (fieldNames: string[]) => {
+  const text = z.string({ error: 'must be text' }).max(MAX_TEXT, `must be at most ${MAX_TEXT} characters`).default('');
+  const shape: Record<string, z.ZodType> = {
+    decision: z.enum(DECISIONS, { error: 'must be Approve or Reject' }),
+    comment: text,
+    back: z.enum(['waiting', 'pause']).optional(),
+  };
+  for (const name of fieldNames) shape[`field_${name}`] = text;
+  return z.object(shape) as unknown as z.ZodType<
+    { decision: (typeof DECISIONS)[number]; comment: string; back?: string } & Record<string, string>
+  >;
+};
+
+/** Why this viewer gets no form on a pending pause they may decide: they voted already, or maker-checker. */
+function standingOf(pause: Pause, viewer: Viewer): string | undefined {
+  if (hasVoted(pause.votes ?? [], voterKeys(viewer.identities))) return voteNoticeText('already_voted', pause);
+  const maker = makerCheck(pause, viewer.identities);
+  if (maker === 'owner') return voteNoticeText('owner', pause);
+  if (maker === 'unverifiable') return voteNoticeText('owner_unverifiable', pause);
+  return undefined;
+}
+
+async function timelineOf(deps: DashboardDeps, pauseId: string): Promise<TimelineEntry[] | undefined> {
+  try {
+    const entries = await deps.store.pauseTimeline(pauseId);
+    return entries.flatMap((entry) => {
+      try {
+        const body = JSON.parse(entry.body) as { at?: unknown; type?: unknown; actor?: unknown; data?: unknown };
+        const at = typeof body.at === 'number' ? new Date(body.at).toISOString() : String(body.at ?? '');
+        return [{ at, type: String(body.type ?? ''), actor: String(body.actor ?? ''), data: body.data }];
+      } catch {
+        return [];
+      }
+    });
+  } catch (error) {
+    deps.logger.warn(
+      { err: error instanceof Error ? error.message : String(error), pause_id: pauseId },
+      'audit timeline unavailable',
+    );
+    return undefined;
+  }
+}
+
+async function audit(deps: DashboardDeps, entry: Parameters<Store['appendAudit']>[0]): Promise<void> {
+  try {
+    await deps.store.appendAudit(entry, deps.service.now());
+  } catch (error) {
+    deps.logger.warn(
+      { err: error instanceof Error ? error.message : String(error), type: entry.type },
+      'audit append failed',
+    );
+  }
+}
+
+async function sendLinkMail(deps: DashboardDeps, email: string, link: string): Promise<void> {
+  const id = `<${newSecretToken()}@looppause>`;
+  await deps.transport.send({
+    to: email,
+    subject: 'Your LoopPause sign-in link',
+    text: `Sign in to LoopPause: ${link}\n\nThe link works once, for 15 minutes. If you did not ask for it, ignore this e-mail.\n`,
+    html: html`<p>Sign in to LoopPause:</p><p><a href="${link}">Sign in</a></p><p>The link works once, for 15 minutes. If you did not ask for it, ignore this e-mail.</p>`
+      .value,
+    messageId: id,
+    threadId: id,
+  });
+}
+
+/** Errors answer as pages: a body too large, a store outage, anything unexpected (logged, no stack shown). */
+function pageErrors(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, _req, res, next) => {
+    if (res.headersSent) {
+      res.end();
+      return next === undefined ? undefined : undefined;
+    }
+    const clientError = toClientError(error, logger);
+    const code = httpStatus(clientError);
+    const line = code === 503 ? 'LoopPause is briefly unavailable. Please try again in a minute.' : clientError.message;
+    res
+      .status(code)
+      .type('html')
+      .send(messagePage({ nonce: nonceOf(res) }, code === 503 ? 'Try again' : 'Error', line));
+  };
+}
