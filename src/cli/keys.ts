@@ -3,6 +3,7 @@ import { newSecretToken } from '../domain/ids.js';
 import { HUMAN_RULE, isHumanId } from '../domain/schemas.js';
 import { hashApiKey } from '../http/auth.js';
 import { RedisStore } from '../store/redis-store.js';
+import { flagValue } from './flags.js';
 
 const USAGE = 'usage: looppause keys create --name NAME [--owner OWNER] [--admin] | list | revoke --name NAME\n';
 
@@ -49,6 +50,10 @@ export async function keysCommand(config: Config, args: string[]): Promise<numbe
           process.stderr.write(`looppause keys create: a key named ${name} exists; revoke it first\n`);
           return 1;
         }
+        await store.appendAudit(
+          { type: 'key.created', actor: 'cli', data: { name, ...(owner ? { owner } : {}), admin } },
+          Date.now(),
+        );
         process.stdout.write(`${key}\n`);
         const about = [owner ? `owned by ${owner}` : '', admin ? 'admin' : ''].filter(Boolean).join(', ');
         process.stderr.write(
@@ -65,6 +70,7 @@ export async function keysCommand(config: Config, args: string[]): Promise<numbe
       }
       case 'revoke': {
         const revoked = await store.revokeApiKey(name as string);
+        if (revoked) await store.appendAudit({ type: 'key.revoked', actor: 'cli', data: { name } }, Date.now());
         process.stderr.write(revoked ? `Revoked "${name}".\n` : `No key named "${name}".\n`);
         return revoked ? 0 : 1;
       }
@@ -75,11 +81,4 @@ export async function keysCommand(config: Config, args: string[]): Promise<numbe
   } finally {
     await store.close();
   }
-}
-
-function flagValue(flags: string[], flag: string): string | undefined {
-  const inline = flags.find((f) => f.startsWith(`${flag}=`));
-  if (inline) return inline.slice(flag.length + 1);
-  const i = flags.indexOf(flag);
-  return i >= 0 ? flags[i + 1] : undefined;
 }

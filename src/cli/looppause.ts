@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { loadConfig } from '../config.js';
+import { auditCommand } from './audit.js';
 import { keysCommand } from './keys.js';
 import { policyCommand } from './policy.js';
 import { serveCommand } from './serve.js';
@@ -17,6 +18,8 @@ const USAGE = `usage: looppause <command>
   policy check FILE             validate a policy file and list its rules; exit 1 naming each problem
   policy explain --file FILE --agent NAME --action TEXT [--details JSON]
                                 which rule a request meets, and its routing
+  audit verify                  check the audit log's hash chain; exit 1 naming the first bad entry
+  audit export [--since ISO]    the audit log as JSON Lines, oldest first (needs REDIS_URL)
 `;
 
 const [command, ...rest] = process.argv.slice(2);
@@ -31,6 +34,8 @@ async function main(): Promise<number> {
       return verifyCommand(loadConfig());
     case 'policy':
       return policyCommand(rest);
+    case 'audit':
+      return auditCommand(loadConfig(), rest);
     case undefined:
     case 'help':
     case '--help':
