@@ -91,6 +91,10 @@ const envSchema = z.object({
   LOOPPAUSE_JOB_LEASE_SECONDS: z.coerce.number().min(1).max(3600).optional(),
   /** The same, under its name before jobs were called jobs; still read. */
   LOOPPAUSE_TASK_LEASE_SECONDS: z.coerce.number().min(1).max(3600).optional(),
+  LOOPPAUSE_WEBHOOK_ALLOW_PRIVATE: z
+    .enum(['true', 'false', '1', '0', ''], { error: 'must be true or false' })
+    .optional()
+    .transform((v) => v === 'true' || v === '1'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 });
 
@@ -141,6 +145,8 @@ export interface Config {
   rateLimitPerMinute: number;
   /** How long a replica holds a delivery job before another may take it over (a crashed replica's jobs). */
   jobLeaseMs: number;
+  /** Webhook endpoints may be on loopback and private addresses (local receivers); off: refused at registration and delivery. */
+  webhookAllowPrivate: boolean;
   logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -177,6 +183,7 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
     maxWaitingPerKey: e.LOOPPAUSE_MAX_WAITING_PER_KEY,
     dashboard: { users: e.LOOPPAUSE_DASHBOARD_USERS ?? [], admins: e.LOOPPAUSE_DASHBOARD_ADMINS ?? [] },
     jobLeaseMs: (e.LOOPPAUSE_JOB_LEASE_SECONDS ?? e.LOOPPAUSE_TASK_LEASE_SECONDS ?? 60) * 1000,
+    webhookAllowPrivate: e.LOOPPAUSE_WEBHOOK_ALLOW_PRIVATE,
     logLevel: e.LOG_LEVEL,
   };
   if (e.LOOPPAUSE_ALLOWED_EMAIL_DOMAINS) config.allowedEmailDomains = e.LOOPPAUSE_ALLOWED_EMAIL_DOMAINS;

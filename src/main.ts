@@ -5,6 +5,7 @@ import { type DashboardWiring, dashboardWiring } from './dashboard/wiring.js';
 import { loadDevState } from './dev-state.js';
 import { createHttpApp } from './http/app.js';
 import { ApiKeyAuth } from './http/auth.js';
+import { startAuditRetention } from './audit/retention.js';
 import { JobRunner } from './jobs/job-runner.js';
 import { enableMcpTasks } from './mcp/http-handler.js';
 import { Metrics } from './metrics.js';
@@ -12,8 +13,10 @@ import { PolicyFile } from './policy/policy-file.js';
 import { currentRequestId } from './request-context.js';
 import { MemoryStore } from './store/memory-store.js';
 import { MemoryTaskStore } from './store/memory-tasks.js';
+import { MemoryWebhookStore } from './store/memory-webhooks.js';
 import { RedisStore } from './store/redis-store.js';
 import { RedisTaskStore } from './store/redis-tasks.js';
+import { RedisWebhookStore } from './store/redis-webhooks.js';
 import type { Store } from './store/store.js';
 import type { Surface, SurfaceFactory } from './surface.js';
 import { surfaceFactories } from './surfaces.js';
@@ -80,8 +83,11 @@ export async function startService(config: Config, options: StartOptions = {}): 
     service,
     store instanceof RedisStore ? new RedisTaskStore(store.redis, store.keys) : new MemoryTaskStore(),
   );
+  // Webhooks (SPEC §11): the endpoint registry and delivery state beside the pauses.
+  const webhooks =
+    store instanceof RedisStore ? new RedisWebhookStore(store.redis, store.keys) : new MemoryWebhookStore();
   const dashboard = dashboardWiring(resolved.config, store, auth, policy, service.now);
-  const context = { config: resolved.config, service, store, runner, logger, dashboard };
+  const context = { config: resolved.config, service, store, runner, logger, dashboard, webhooks, metrics };
   const surfaces = (options.surfaces ?? surfaceFactories)
     .map((factory) => factory(context))
     .filter((s): s is Surface => s !== undefined);
@@ -96,11 +102,13 @@ export async function startService(config: Config, options: StartOptions = {}): 
     metrics,
     ...(resolved.config.metricsToken ? { metricsToken: resolved.config.metricsToken } : {}),
     mounts: surfaces.flatMap((s) => s.mounts ?? []),
+    adminMounts: surfaces.flatMap((s) => s.adminMounts ?? []),
   });
   const server = await listen(app, resolved.config.port, resolved.config.host);
   for (const surface of surfaces) await surface.start?.();
   runner.start();
   policy?.watch();
+  const stopRetention = startAuditRetention(store, resolved.config.auditRetentionDays, logger);
 
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : resolved.config.port;
@@ -130,6 +138,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
         clearInterval(reaper);
         server.closeAllConnections();
         policy?.close();
+        stopRetention();
         await store.close();
       })();
       return closing;

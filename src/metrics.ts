@@ -47,6 +47,51 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Webhooks: one count per attempt, by what came of it. */
+  readonly webhookDeliveries = new Counter({
+    name: 'looppause_webhook_deliveries_total',
+    help: 'Webhook delivery attempts by outcome: delivered, retrying, dead_lettered, gone (410: endpoint disabled), dropped (endpoint or event gone)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly webhookAttemptDuration = new Histogram({
+    name: 'looppause_webhook_attempt_duration_seconds',
+    help: 'One webhook HTTP attempt, by result (2xx, 3xx, 4xx, 5xx, timeout, error, refused)',
+    labelNames: ['result'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly webhookDeadLettered = new Counter({
+    name: 'looppause_webhook_dead_letters_total',
+    help: 'Webhook deliveries given up and put on the dead-letter list (on this replica)',
+    registers: [this.registry],
+  });
+
+  /** Read from the store at scrape time, once the webhook surface is wired (shared by every replica). */
+  webhookQueue: { pending(): Promise<number>; deadLetters(): Promise<number> } | undefined;
+
+  readonly webhookPending = new Gauge({
+    name: 'looppause_webhook_deliveries_pending',
+    help: 'Webhook deliveries queued or waiting to retry, across replicas (the queue depth)',
+    registers: [this.registry],
+    collect: async () => {
+      const queue = this.webhookQueue;
+      if (queue) this.webhookPending.set(await queue.pending().catch(() => Number.NaN));
+    },
+  });
+
+  readonly webhookDeadLetters = new Gauge({
+    name: 'looppause_webhook_dead_letters',
+    help: 'Webhook deliveries on the dead-letter list, across replicas (redrive with looppause webhooks redrive)',
+    registers: [this.registry],
+    collect: async () => {
+      const queue = this.webhookQueue;
+      if (queue) this.webhookDeadLetters.set(await queue.deadLetters().catch(() => Number.NaN));
+    },
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry });
   }

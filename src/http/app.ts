@@ -29,6 +29,8 @@ export interface HttpAppOptions {
   metricsToken?: string;
   /** Routers mounted by other surfaces (Slack's receiver, the e-mail decision page), path → router. */
   mounts?: ReadonlyArray<{ path: string; router: Router | RequestHandler }>;
+  /** Admin routers of other surfaces (webhooks), behind authentication, the admin check, JSON and the rate limit. */
+  adminMounts?: ReadonlyArray<{ path: string; router: Router | RequestHandler }>;
   bodyLimit?: string;
 }
 
@@ -62,6 +64,8 @@ export function createHttpApp(options: HttpAppOptions): Express {
   );
   app.use('/v1/pauses', authenticate, json, limit, pausesRouter(service));
   app.use('/v1/policy', authenticate, requireAdmin, json, limit, policyRouter(service));
+  for (const mount of options.adminMounts ?? [])
+    app.use(mount.path, authenticate, requireAdmin, json, limit, mount.router);
   for (const mount of options.mounts ?? []) app.use(mount.path, mount.router);
 
   app.use((_req, res) => {

@@ -1,6 +1,7 @@
 import type { Pause, PauseView } from '../domain/pause.js';
 import type { PolicyOutcome } from '../domain/policy/index.js';
 import type { Metrics } from '../metrics.js';
+import type { AuditLog } from '../store/ports/audit.js';
 import type { JobQueue } from '../store/ports/jobs.js';
 import type { PauseEvents } from '../store/ports/pause-events.js';
 import type { Page, PauseStore } from '../store/ports/pauses.js';
@@ -10,13 +11,15 @@ import { type DecideDeps, type DecideOutcome, type DecisionInput, decideApproval
 import { DeliveryPlan } from './deliveries.js';
 import { type ListQuery, listApprovals } from './list.js';
 import { loadPause } from './load-pause.js';
+import { PauseEventOutbox } from './pause-event-outbox.js';
 import { explainPolicy, type PolicySource } from './policy-gate.js';
 import type { RecipientRules } from './recipient-rules.js';
 import { type RequestDeps, type RequestResult, requestApproval } from './request.js';
+import { pauseTimeline, type TimelineEntry } from './timeline.js';
 
 export interface ApprovalServiceOptions extends Omit<RecipientRules, 'slackEnabled'> {
-  /** Deliveries enqueue jobs; waiting checks watch pauses. */
-  store: PauseStore & PauseEvents & Pick<JobQueue, 'enqueueJob'>;
+  /** Deliveries enqueue jobs; waiting checks watch pauses; timelines come from the audit log. */
+  store: PauseStore & PauseEvents & Pick<JobQueue, 'enqueueJob'> & Pick<AuditLog, 'pauseTimeline'>;
   signingSecret: string;
   /** Whether a Slack surface is configured; without it `recipient_slack` alone is refused. */
   slackEnabled: boolean;
@@ -37,18 +40,24 @@ export interface ApprovalServiceOptions extends Omit<RecipientRules, 'slackEnabl
  */
 export class ApprovalService {
   readonly now: () => number;
+  private readonly store: ApprovalServiceOptions['store'];
   readonly deliveries: DeliveryPlan;
+  /** Surfaces report pause events here (delivered, reminded, escalated): webhooks send them on. */
+  readonly events: PauseEventOutbox;
   private readonly requestDeps: RequestDeps;
   private readonly decideDeps: DecideDeps;
   private readonly waiting: WaitingChecks;
 
   constructor(options: ApprovalServiceOptions) {
     this.now = options.now ?? Date.now;
+    this.store = options.store;
     const deps = { store: options.store, now: this.now, metrics: options.metrics };
-    this.deliveries = new DeliveryPlan(deps, {
-      slackEnabled: options.slackEnabled,
-      emailFallbackAfterMs: options.emailFallbackAfterMs,
-    });
+    this.events = new PauseEventOutbox(deps);
+    this.deliveries = new DeliveryPlan(
+      deps,
+      { slackEnabled: options.slackEnabled, emailFallbackAfterMs: options.emailFallbackAfterMs },
+      this.events,
+    );
     this.requestDeps = {
       ...deps,
       recipients: {
@@ -94,6 +103,14 @@ export class ApprovalService {
   /** For surfaces (Slack, e-mail): any pause by id, its status as of now. */
   get(pauseId: string): Promise<Pause | null> {
     return loadPause(this.requestDeps, pauseId);
+  }
+
+  /** One pause's audit timeline: the caller's own pause, or any for an admin key. */
+  timeline(
+    caller: { agentId: string; admin: boolean },
+    pauseId: string,
+  ): Promise<{ pause_id: string; events: TimelineEntry[] }> {
+    return pauseTimeline({ store: this.store, now: this.now }, caller, pauseId);
   }
 
   explainPolicy(args: unknown): PolicyOutcome {

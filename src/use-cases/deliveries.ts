@@ -2,6 +2,7 @@ import type { Deliveries as DeliveryStates, Pause } from '../domain/pause.js';
 import { JobKind, type JobKindName, jobId } from '../jobs/job-kinds.js';
 import type { JobQueue, NewJob } from '../store/ports/jobs.js';
 import type { UseCaseDeps } from './deps.js';
+import type { PauseEventOutbox } from './pause-event-outbox.js';
 
 export interface DeliveryOptions {
   slackEnabled: boolean;
@@ -18,6 +19,8 @@ export class DeliveryPlan {
   constructor(
     private readonly deps: UseCaseDeps<Pick<JobQueue, 'enqueueJob'>>,
     private readonly options: DeliveryOptions,
+    /** Where `pause.delivered` is reported (webhooks). */
+    private readonly events?: Pick<PauseEventOutbox, 'emit'>,
   ) {}
 
   /** The work a new pause starts with, stored atomically with it. */
@@ -33,6 +36,8 @@ export class DeliveryPlan {
           : job(JobKind.emailSend, pause, nowMs),
       );
     }
+    // Webhooks' `pause.created`: a notice, queued in the same atomic step as the pause.
+    jobs.push(job(JobKind.pauseCreated, pause, nowMs));
     return [...jobs, ...this.stepJobs(pause, slackWillPost)];
   }
 
@@ -80,7 +85,28 @@ export class DeliveryPlan {
     if (state.state === 'failed' || state.state === 'retrying') {
       this.deps.metrics?.deliveryFailures.inc({ surface: channel });
     }
+    // Reported before it is recorded: the post or send happened, so a crash in between must not lose the event.
+    await this.report(pauseId, String(channel), state.state);
     await this.deps.store.setDelivery(pauseId, channel, state);
+  }
+
+  /**
+   * A request posted or sent — the first time, a reminder (`<surface>_remind_<n>`) or an escalation
+   * (`<surface>_escalate_<n>`) — is a pause event for webhooks: `pause.delivered`, `pause.reminded`,
+   * `pause.escalated` (one per step, whichever surface reports it first).
+   */
+  private async report(pauseId: string, key: string, state: string): Promise<void> {
+    if (!this.events || (state !== 'posted' && state !== 'sent')) return;
+    if (key === 'slack' || key === 'email') {
+      await this.events.emit(pauseId, 'pause.delivered', { channel: key });
+      return;
+    }
+    const step = /^(?:slack|email)_(remind|escalate)_(\d{1,4})$/.exec(key);
+    if (step?.[1] && step[2]) {
+      await this.events.emit(pauseId, step[1] === 'remind' ? 'pause.reminded' : 'pause.escalated', {
+        step: Number(step[2]),
+      });
+    }
   }
 }
 

@@ -118,8 +118,9 @@ export function decision(
  * The jobs due at `atMs`, claimed (and so leased for a year): call once per due time. The
  * claimed `run_at` is the lease's end, so compare kinds and ids, and the due time by when they show up.
  */
+/** Claims the due jobs; the webhooks' `pause.created` notice (queued with every pause) is claimed and left out. */
 export async function claimDue(store: MemoryStore, atMs: number): ReturnType<MemoryStore['claimDueJobs']> {
-  return store.claimDueJobs(atMs, 365 * 24 * 3_600_000, 1000);
+  return (await store.claimDueJobs(atMs, 365 * 24 * 3_600_000, 1000)).filter((j) => j.kind !== 'pause.created');
 }
 
 /** Kinds of the jobs claimed at `atMs` for `pauseId` (other pauses' jobs ignored), sorted. */

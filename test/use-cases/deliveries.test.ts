@@ -40,6 +40,7 @@ describe('DeliveryPlan.initialJobs', () => {
             ...(slack ? [{ kind: JobKind.slackPost, run_at: nowMs }] : []),
             ...(email && slack ? [{ kind: JobKind.emailFallback, run_at: nowMs + fallbackMs }] : []),
             ...(email && !slack ? [{ kind: JobKind.emailSend, run_at: nowMs }] : []),
+            { kind: JobKind.pauseCreated, run_at: nowMs },
           ].map((j) => ({ ...j, id: `${j.kind}:${pause.pause_id}`, pause_id: pause.pause_id }));
           expect(jobs).toEqual(expected);
         },
