@@ -91,6 +91,12 @@ const envSchema = z.object({
   LOOPPAUSE_JOB_LEASE_SECONDS: z.coerce.number().min(1).max(3600).optional(),
   /** The same, under its name before jobs were called jobs; still read. */
   LOOPPAUSE_TASK_LEASE_SECONDS: z.coerce.number().min(1).max(3600).optional(),
+  LOOPPAUSE_AUDIT_RETENTION_DAYS: z.coerce
+    .number({ error: 'must be a number of days' })
+    .int('must be a whole number of days')
+    .min(1, 'must be at least 1')
+    .max(36500)
+    .default(365),
   LOOPPAUSE_WEBHOOK_ALLOW_PRIVATE: z
     .enum(['true', 'false', '1', '0', ''], { error: 'must be true or false' })
     .optional()
@@ -145,6 +151,8 @@ export interface Config {
   rateLimitPerMinute: number;
   /** How long a replica holds a delivery job before another may take it over (a crashed replica's jobs). */
   jobLeaseMs: number;
+  /** Audit entries older than this are dropped (the chain stays verifiable from its anchor). */
+  auditRetentionDays: number;
   /** Webhook endpoints may be on loopback and private addresses (local receivers); off: refused at registration and delivery. */
   webhookAllowPrivate: boolean;
   logLevel: (typeof LOG_LEVELS)[number];
@@ -183,6 +191,7 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
     maxWaitingPerKey: e.LOOPPAUSE_MAX_WAITING_PER_KEY,
     dashboard: { users: e.LOOPPAUSE_DASHBOARD_USERS ?? [], admins: e.LOOPPAUSE_DASHBOARD_ADMINS ?? [] },
     jobLeaseMs: (e.LOOPPAUSE_JOB_LEASE_SECONDS ?? e.LOOPPAUSE_TASK_LEASE_SECONDS ?? 60) * 1000,
+    auditRetentionDays: e.LOOPPAUSE_AUDIT_RETENTION_DAYS,
     webhookAllowPrivate: e.LOOPPAUSE_WEBHOOK_ALLOW_PRIVATE,
     logLevel: e.LOG_LEVEL,
   };

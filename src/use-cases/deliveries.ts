@@ -1,6 +1,7 @@
 import type { Deliveries as DeliveryStates, Pause } from '../domain/pause.js';
 import { JobKind, type JobKindName, jobId } from '../jobs/job-kinds.js';
 import type { JobQueue, NewJob } from '../store/ports/jobs.js';
+import type { DeliveryAudit } from '../store/ports/pauses.js';
 import type { UseCaseDeps } from './deps.js';
 import type { PauseEventOutbox } from './pause-event-outbox.js';
 
@@ -87,7 +88,8 @@ export class DeliveryPlan {
     }
     // Reported before it is recorded: the post or send happened, so a crash in between must not lose the event.
     await this.report(pauseId, String(channel), state.state);
-    await this.deps.store.setDelivery(pauseId, channel, state);
+    const audit = deliveryAudit(String(channel), state, this.deps.now());
+    await this.deps.store.setDelivery(pauseId, channel, state, ...(audit ? [audit] : []));
   }
 
   /**
@@ -108,6 +110,29 @@ export class DeliveryPlan {
       });
     }
   }
+}
+
+/**
+ * The audit entry a delivery record is (SPEC §10): delivered, delivery failed, reminded, escalated.
+ * Scheduling and retries are not audited: they are not changes a human or agent made happen.
+ */
+function deliveryAudit(key: string, state: { state: string; error?: string }, atMs: number): DeliveryAudit | undefined {
+  const done = state.state === 'posted' || state.state === 'sent';
+  const step = /^(slack|email)_(remind|escalate)_(\d+)$/.exec(key);
+  const surface = step?.[1] ?? key;
+  const data = { surface, ...(step ? { step: Number(step[3]) } : {}), ...(state.error ? { error: state.error } : {}) };
+  const type = step
+    ? done
+      ? step[2] === 'remind'
+        ? 'pause.reminded'
+        : 'pause.escalated'
+      : undefined
+    : done
+      ? 'pause.delivered'
+      : state.state === 'failed'
+        ? 'pause.delivery_failed'
+        : undefined;
+  return type ? { type, actor: 'system', data, atMs } : undefined;
 }
 
 function job(kind: JobKindName, pause: Pause, runAt: number, step?: number): NewJob {

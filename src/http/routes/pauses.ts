@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { MAX_WAIT_SECONDS, pauseStatusSchema } from '../../domain/schemas.js';
 import { parseInput } from '../../domain/validation.js';
 import type { ApprovalService } from '../../use-cases/approval-service.js';
+import { agentOf } from '../auth.js';
 
 const waitQuery = z.strictObject({
   wait: z.coerce
@@ -41,6 +42,11 @@ export function pausesRouter(service: ApprovalService): Router {
       abortOnClose(req, res),
     );
     res.json(view);
+  });
+
+  router.get('/:id/events', async (req, res) => {
+    const caller = agentOf(res);
+    res.json(await service.timeline({ agentId: agent(res), admin: caller?.admin === true }, req.params.id));
   });
 
   router.post('/:id/cancel', async (req, res) => {
