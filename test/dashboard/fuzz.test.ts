@@ -1,0 +1,175 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningService } from '../../src/main.js';
+import { startTestService } from '../helpers/service.js';
+import { TestSmtp } from '../helpers/smtp.js';
+import { brokenPercent, oddPathTail, rawRequest, STACK_TRACE } from '../http/hostile-input.js';
+import { DashboardClient } from './helpers.js';
+
+const USER = 'ada@example.com';
+const FORM = 'application/x-www-form-urlencoded';
+
+/** Form values as an attacker sends them: odd text, broken escapes, repeated and bracketed keys. */
+const oddValue = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  brokenPercent,
+  fc.constantFrom('', '%', 'approved ', 'APPROVED', 'rejected\u0000', '[object Object]', '__proto__', 'x'.repeat(3000)),
+);
+const oddKey = fc.oneof(
+  fc.constantFrom(
+    'decision',
+    'decision[]',
+    'comment',
+    'csrf',
+    'email',
+    'email[]',
+    'form_key',
+    '__proto__',
+    'constructor',
+    'field_x',
+    'back',
+  ),
+  fc.string({ maxLength: 12 }),
+);
+/** A raw urlencoded body: pairs of odd keys and values, sometimes not escaped at all. */
+const oddBody = fc
+  .array(fc.tuple(oddKey, oddValue, fc.boolean()), { maxLength: 8 })
+  .map((pairs) =>
+    pairs
+      .map(([k, v, encoded]) => (encoded ? `${encodeURIComponent(k)}=${encodeURIComponent(v)}` : `${k}=${v}`))
+      .join('&'),
+  );
+
+describe('fuzzing the dashboard: forms, paths and query params', () => {
+  let smtp: TestSmtp;
+  let running: RunningService;
+  let client: DashboardClient;
+  let mine: string;
+  let guarded: string;
+
+  beforeAll(async () => {
+    smtp = await new TestSmtp().start();
+    running = await startTestService({ SMTP_URL: smtp.url, LOOPPAUSE_DASHBOARD_USERS: USER });
+    client = new DashboardClient(running);
+    await client.signIn(USER, smtp);
+    const ask = { action_description: 'Wipe the cache', action_details: {} };
+    mine = (await running.service.request('agent-a', { ...ask, recipient_email: USER })).pause_id;
+    guarded = (
+      await running.service.request('agent-a', { ...ask, recipient_email: USER, approvers: ['boss@example.com'] })
+    ).pause_id;
+  }, 60_000);
+  afterAll(async () => {
+    await running?.close();
+    await smtp?.stop();
+  });
+
+  const cookie = () => [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  const expectCalm = (res: { status: number; text: string }) => {
+    expect(res.status).toBeGreaterThanOrEqual(200);
+    expect(res.status).toBeLessThan(500);
+    expect(res.text).not.toMatch(STACK_TRACE);
+  };
+  const stillPending = async () => {
+    expect((await running.service.get(mine))?.status).toBe('pending');
+    expect((await running.service.get(guarded))?.status).toBe('pending');
+  };
+
+  it('the decide form: odd bodies, with or without the real CSRF token and origin, never 5xx and decide nothing', async () => {
+    const csrf = await client.csrf();
+    await fc.assert(
+      fc.asyncProperty(
+        oddBody,
+        fc.boolean(),
+        fc.boolean(),
+        fc.constantFrom(mine, guarded),
+        fc.constantFrom(FORM, 'text/plain', 'application/json', `${FORM}; charset=latin1`, 'multipart/form-data'),
+        async (body, withCsrf, sameOrigin, pauseId, contentType) => {
+          // A valid decision is never generated: only bodies that must not decide.
+          const sent = `${body}${withCsrf ? `&csrf=${csrf}` : ''}&decision=${encodeURIComponent('maybe')}`;
+          const res = await rawRequest(running.url, {
+            method: 'POST',
+            path: `/dashboard/pauses/${pauseId}/decide`,
+            headers: {
+              host: new URL(running.url).host,
+              cookie: cookie(),
+              'content-type': contentType,
+              ...(sameOrigin ? { origin: running.url } : {}),
+            },
+            body: sent,
+          });
+          expectCalm(res);
+          expect(res.status).toBeGreaterThanOrEqual(400);
+        },
+      ),
+      { numRuns: 80 },
+    );
+    await stillPending();
+  }, 120_000);
+
+  it('the sign-in forms: odd bodies and odd link tokens never 5xx; no mail goes to an address not allowed', async () => {
+    const mails = smtp.mails.length;
+    const anon = new DashboardClient(running);
+    const page = await (await anon.get('/dashboard/signin')).text();
+    const pre = DashboardClient.field(page, 'csrf');
+    await fc.assert(
+      fc.asyncProperty(oddBody, fc.boolean(), oddPathTail, async (body, withCsrf, tail) => {
+        const headers = {
+          host: new URL(running.url).host,
+          cookie: [...anon.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+          'content-type': FORM,
+          origin: running.url,
+        };
+        const signin = await rawRequest(running.url, {
+          method: 'POST',
+          path: '/dashboard/signin',
+          headers,
+          body: `${body}${withCsrf ? `&csrf=${pre}` : ''}`,
+        });
+        expectCalm(signin);
+        const link = await rawRequest(running.url, {
+          method: 'POST',
+          path: `/dashboard/signin/${tail}`,
+          headers,
+          body,
+        });
+        expectCalm(link);
+        expect(link.status).toBeGreaterThanOrEqual(400);
+      }),
+      { numRuns: 80 },
+    );
+    expect(smtp.mails.length).toBe(mails);
+  }, 120_000);
+
+  it('query params and paths: odd filters, cursors and ids answer 4xx or a page, never 5xx', async () => {
+    const paths = ['/dashboard/history', '/dashboard/history.csv', '/dashboard/history.jsonl', '/dashboard/waiting'];
+    const param = fc.oneof(
+      fc.constantFrom('status', 'channel', 'agent', 'rule', 'from', 'to', 'q', 'cursor', 'done', 'status[]', 'from[x]'),
+      fc.string({ maxLength: 8 }),
+    );
+    const query = fc
+      .array(
+        fc.tuple(param, fc.oneof(oddValue, brokenPercent, fc.constantFrom('2026-13-45', '9999-99-99', 'pending'))),
+        {
+          maxLength: 5,
+        },
+      )
+      .map((pairs) =>
+        pairs.map(([k, v]) => `${encodeURIComponent(k)}=${v.includes('%') ? v : encodeURIComponent(v)}`).join('&'),
+      );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...paths), query, oddPathTail, async (path, q, tail) => {
+        const headers = { host: new URL(running.url).host, cookie: cookie() };
+        expectCalm(await rawRequest(running.url, { path: `${path}?${q}`, headers }));
+        expectCalm(await rawRequest(running.url, { path: `/dashboard/pauses/${tail}`, headers }));
+        expectCalm(
+          await rawRequest(running.url, {
+            path: `/dashboard/${tail}`,
+            headers: { ...headers, cookie: `lp_dash=${tail}` },
+          }),
+        );
+      }),
+      { numRuns: 60 },
+    );
+    await stillPending();
+  }, 120_000);
+});
