@@ -5,6 +5,7 @@ import { keysCommand } from './keys.js';
 import { policyCommand } from './policy.js';
 import { serveCommand } from './serve.js';
 import { verifyCommand } from './verify.js';
+import { webhooksCommand } from './webhooks.js';
 
 const USAGE = `usage: looppause <command>
 
@@ -13,6 +14,10 @@ const USAGE = `usage: looppause <command>
                                 mint an API key (stored hashed; needs REDIS_URL)
   keys list                     list API key names
   keys revoke --name NAME       revoke an API key
+  webhooks add URL --events pause.decided,...
+                                register a webhook endpoint; prints it with its secret (once; needs REDIS_URL)
+  webhooks list | remove ID | rotate-secret ID | enable ID | dead-letters [ID] | redrive [ID]
+                                manage endpoints; redrive delivers dead letters again
   verify                        read a check_approval result on stdin and check its signature
                                 with LOOPPAUSE_SIGNING_SECRET; exit 0 when valid
   policy check FILE             validate a policy file and list its rules; exit 1 naming each problem
@@ -32,6 +37,8 @@ async function main(): Promise<number> {
       return keysCommand(loadConfig(), rest);
     case 'verify':
       return verifyCommand(loadConfig());
+    case 'webhooks':
+      return webhooksCommand(loadConfig(), rest);
     case 'policy':
       return policyCommand(rest);
     case 'audit':
