@@ -354,8 +354,14 @@ export class RedisStore implements Store {
     this.sealSoon();
   }
 
-  sealAudit(max: number): Promise<number> {
-    return this.audit.seal(max);
+  async sealAudit(max: number): Promise<number> {
+    let sealed = 0;
+    while (sealed < max) {
+      const batch = await this.audit.seal(Math.min(SEAL_BATCH, max - sealed));
+      sealed += batch;
+      if (batch === 0) break;
+    }
+    return sealed;
   }
 
   async readAudit(query: AuditQuery): Promise<AuditPage> {
