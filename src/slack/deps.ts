@@ -1,5 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
+import type { SignInLinks } from '../dashboard/links.js';
 import type { PauseStore } from '../store/ports/pauses.js';
 import type { ApprovalService } from '../use-cases/approval-service.js';
 import type { SlackAudience } from './audience.js';
@@ -15,4 +16,6 @@ export interface SlackDeps {
   /** Who may see and decide which request in Slack. */
   audience: SlackAudience;
   logger: Logger;
+  /** `/looppause login`: one-time dashboard links, when the dashboard is wired. */
+  dashboardLinks?: Pick<SignInLinks, 'issue'>;
 }

@@ -14,13 +14,21 @@ import { SlackChannelMembership } from './membership.js';
 
 /** The Slack surface; off unless SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are set. */
 export function createSlackSurface(options: SlackAppOptions = {}): SurfaceFactory {
-  return ({ config, service, store, runner, logger }) => {
+  return ({ config, service, store, runner, logger, dashboard }) => {
     if (!config.slack) return undefined;
     const log = logger.child({ surface: 'slack' });
     const { app, client, jobClient, lookupClient, receiver } = createSlackApp(config.slack, log, options);
     const identity = new IdentityResolver(lookupClient, log);
     const audience = new SlackAudience(identity, new SlackChannelMembership(lookupClient, log), service.now);
-    const deps: SlackDeps = { service, store, client, identity, audience, logger: log };
+    const deps: SlackDeps = {
+      service,
+      store,
+      client,
+      identity,
+      audience,
+      logger: log,
+      ...(dashboard ? { dashboardLinks: dashboard.links } : {}),
+    };
     registerListeners(app, deps);
     const jobDeps: SlackDeps = { ...deps, client: jobClient };
     runner.on(JobKind.slackPost, postRequestJob(jobDeps));

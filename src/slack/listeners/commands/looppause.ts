@@ -3,10 +3,11 @@ import { helpMessage, pendingListMessage } from '../../blocks/index.js';
 import type { SlackDeps } from '../../deps.js';
 import { SLASH_COMMAND } from '../../ids.js';
 import { pendingSlackPauses } from '../pending.js';
+import { loginReply } from './login.js';
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
-/** `/looppause` and `/looppause pending`: the ephemeral list; `/looppause help`: help. */
+/** `/looppause` and `/looppause pending`: the ephemeral list; `/looppause login`: a dashboard link; `/looppause help`: help. */
 export function registerLooppauseCommand(app: App, deps: SlackDeps): void {
   app.command(SLASH_COMMAND, async ({ ack, command, respond }: Args) => {
     await ack();
@@ -14,6 +15,10 @@ export function registerLooppauseCommand(app: App, deps: SlackDeps): void {
     if (sub === '' || sub === 'pending' || sub === 'list') {
       const page = await pendingSlackPauses(deps, command.user_id);
       await respond({ response_type: 'ephemeral', ...pendingListMessage(page.items, page.next_cursor, page.note) });
+      return;
+    }
+    if (sub === 'login') {
+      await respond(await loginReply(deps, command.user_id));
       return;
     }
     const help = helpMessage();
