@@ -56,7 +56,7 @@ async function rest(replica: ReplicaProcess, method: string, path: string, body?
     headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
 const create = async (replica: ReplicaProcess, n: number) => {
