@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verifyAuditLog } from '../src/audit/verify.js';
+import { auditBody } from '../src/domain/audit/events.js';
 import { RedisStore } from '../src/store/redis-store.js';
 import { freePort, randomPrefix, startRedis } from '../test/helpers/redis-server.js';
 import { TEST_API_KEY, TEST_SIGNING_SECRET } from '../test/helpers/service.js';
