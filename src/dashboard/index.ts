@@ -1,16 +1,45 @@
 import { createMailTransport, type MailTransport } from '../email/transport.js';
 import type { SurfaceFactory } from '../surface.js';
+import { WebhookAdmin } from '../webhook/admin.js';
+import { WebhookDispatcher } from '../webhook/dispatcher.js';
+import { guardOptions } from '../webhook/index.js';
 import { LiveEvents } from './live.js';
 import { dashboardRouter } from './routes.js';
 
 /** `/dashboard` (SPEC §10): on whenever main wires it; who may sign in comes from the policy or LOOPPAUSE_DASHBOARD_USERS. */
 export function createDashboardSurface(options: { transport?: MailTransport } = {}): SurfaceFactory {
-  return ({ config, service, logger, dashboard }) => {
+  return ({ config, service, logger, dashboard, webhooks }) => {
     if (!dashboard) return undefined;
     const log = logger.child({ surface: 'dashboard' });
     const transport = options.transport ?? createMailTransport(config.email, log);
     const live = new LiveEvents(dashboard.store);
-    const router = dashboardRouter({ ...dashboard, config, service, transport, live, logger: log });
+    // The webhook page manages endpoints with the webhook surface's own rules; a redrive queues
+    // delivery jobs that the webhook surface's dispatcher runs.
+    const guard = guardOptions(config);
+    const webhookAdmin = webhooks
+      ? new WebhookAdmin({
+          webhooks,
+          dispatcher: new WebhookDispatcher({
+            webhooks,
+            jobs: dashboard.store,
+            loadPause: (pauseId) => service.get(pauseId),
+            guard,
+            logger: log,
+            now: service.now,
+          }),
+          guard,
+          now: service.now,
+        })
+      : undefined;
+    const router = dashboardRouter({
+      ...dashboard,
+      config,
+      service,
+      transport,
+      live,
+      logger: log,
+      ...(webhookAdmin ? { webhookAdmin } : {}),
+    });
     return {
       name: 'dashboard',
       mounts: [{ path: '/dashboard', router }],

@@ -15,6 +15,7 @@ import type { DashboardSession, DashboardSessions } from '../store/ports/session
 import type { Store } from '../store/store.js';
 import type { ApprovalService } from '../use-cases/approval-service.js';
 import type { PolicySource } from '../use-cases/policy-gate.js';
+import type { WebhookAdmin } from '../webhook/admin.js';
 import { type DashboardAccess, mayDecideOnWeb, maySee, type Viewer } from './access.js';
 import { CLIENT_JS } from './client.js';
 import {
@@ -57,6 +58,7 @@ import {
   type WaitingItem,
   waitingPage,
 } from './views.js';
+import { registerWebhookPages } from './webhooks.js';
 
 export const SESSION_IDLE_MS = 12 * 3_600_000;
 export const SESSION_MAX_MS = 7 * 24 * 3_600_000;
@@ -80,6 +82,8 @@ export interface DashboardDeps {
   auth?: ApiKeyAuth;
   policy?: PolicySource;
   live: LiveEvents;
+  /** The webhook surface's admin rules, when webhooks are wired. */
+  webhookAdmin?: WebhookAdmin;
   logger: Logger;
 }
 
@@ -638,6 +642,15 @@ export function dashboardRouter(deps: DashboardDeps): Router {
         explain: { ...input, ...(outcome ? { outcome } : {}), ...(error ? { error } : {}) },
       }),
     );
+  });
+
+  registerWebhookPages(router, {
+    admin: deps.webhookAdmin,
+    guards: [requireSignIn, requireAdmin],
+    postGuards: [form, requireSignIn, requireAdmin, checkPost],
+    chrome: (res) => chrome(res, signedOf(res)),
+    csrf: (res) => signedOf(res).session.csrf,
+    actor: (res) => `dashboard:${signedOf(res).viewer.email}`,
   });
 
   router.use((_req, res) => message(res, 404, 'Not found', 'There is no such dashboard page.'));

@@ -10,7 +10,7 @@ import { STYLE } from './style.js';
 
 /** The dashboard's pages. Pure: every value that is not markup built here is escaped by `html`. */
 
-export type Section = 'waiting' | 'history' | 'keys' | 'policy';
+export type Section = 'waiting' | 'history' | 'keys' | 'policy' | 'webhooks';
 
 export interface Chrome {
   nonce: string;
@@ -28,7 +28,7 @@ export function layout(chrome: Chrome, title: string, body: Safe): string {
     html`<li><a href="/dashboard/${section}"${current === section ? raw(' aria-current="page"') : ''}>${label}</a></li>`;
   const nav = viewer
     ? html`<nav aria-label="Dashboard"><ul>${link('waiting', 'Waiting for me')}${link('history', 'History')}${
-        viewer.admin ? [link('keys', 'API keys'), link('policy', 'Policy')] : ''
+        viewer.admin ? [link('keys', 'API keys'), link('policy', 'Policy'), link('webhooks', 'Webhooks')] : ''
       }</ul></nav>
       <div class="who"><span>${viewer.email}${viewer.admin ? ' · admin' : ''}</span>
       <form method="post" action="/dashboard/signout"><input type="hidden" name="csrf" value="${chrome.csrf ?? ''}"><button type="submit">Sign out</button></form></div>`

@@ -171,6 +171,9 @@ describe('the dashboard in a real browser', () => {
     await page.getByRole('link', { name: 'Policy' }).click();
     await page.getByText('No policy file is in force').waitFor();
     await expectAccessible(page);
+    await page.getByRole('link', { name: 'Webhooks' }).click();
+    await page.getByText('No webhook endpoints yet').waitFor();
+    await expectAccessible(page);
     await page.close();
   }, 60_000);
 });

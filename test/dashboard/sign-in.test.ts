@@ -19,6 +19,7 @@ describe('dashboard sign-in, sessions and admin pages over HTTP', () => {
       SMTP_URL: smtp.url,
       LOOPPAUSE_DASHBOARD_USERS: `${USER}`,
       LOOPPAUSE_DASHBOARD_ADMINS: ADMIN,
+      LOOPPAUSE_WEBHOOK_ALLOW_PRIVATE: 'true',
     });
   });
   afterAll(async () => {
@@ -135,11 +136,13 @@ describe('dashboard sign-in, sessions and admin pages over HTTP', () => {
   it('a non-admin gets 403 on admin pages, even by URL; an admin creates a key, and a revoked key stops at once', async () => {
     const user = new DashboardClient(running);
     await user.signIn(USER, smtp);
-    for (const path of ['/dashboard/keys', '/dashboard/policy']) expect((await user.get(path)).status).toBe(403);
+    for (const path of ['/dashboard/keys', '/dashboard/policy', '/dashboard/webhooks'])
+      expect((await user.get(path)).status).toBe(403);
     const csrf = await user.csrf();
     expect((await user.post('/dashboard/keys', { csrf, name: 'sneaky' })).status).toBe(403);
     expect((await user.post('/dashboard/keys/revoke', { csrf, name: 'agent-a' })).status).toBe(403);
     expect((await user.post('/dashboard/policy/explain', { csrf, agent: 'a', action: 'b' })).status).toBe(403);
+    expect((await user.post('/dashboard/webhooks', { csrf, url: 'http://127.0.0.1:9/x' })).status).toBe(403);
 
     const admin = new DashboardClient(running);
     await admin.signIn(ADMIN, smtp);
@@ -157,5 +160,30 @@ describe('dashboard sign-in, sessions and admin pages over HTTP', () => {
     const revoked = await admin.post('/dashboard/keys/revoke', { csrf: adminCsrf, name: 'ci-bot' });
     expect(revoked.status).toBe(200);
     expect((await createPause({ recipient_email: USER }, key)).status).toBe(401);
+  });
+
+  it('an admin adds a webhook endpoint (secret shown once), sees it listed without the secret, and removes it', async () => {
+    const admin = new DashboardClient(running);
+    await admin.signIn(ADMIN, smtp);
+    const csrf = await admin.csrf();
+    const bad = await admin.post('/dashboard/webhooks', { csrf, url: 'not a url', events: 'pause.decided' });
+    expect(bad.status).toBe(400);
+    const added = await admin.send('/dashboard/webhooks', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: running.url },
+      body: `csrf=${csrf}&url=${encodeURIComponent('http://127.0.0.1:9/hook')}&events=pause.decided&events=pause.cancelled`,
+    });
+    const page = await added.text();
+    expect(added.status).toBe(201);
+    const secret = /class="secret">(whsec_[^<]+)</.exec(page)?.[1] ?? '';
+    expect(secret).toMatch(/^whsec_/);
+    const list = await (await admin.get('/dashboard/webhooks')).text();
+    expect(list).toContain('http://127.0.0.1:9/hook');
+    expect(list).toContain('pause.decided, pause.cancelled');
+    expect(list).not.toContain(secret);
+    const id = /name="id" value="(whe_[a-z0-9]+)"/.exec(list)?.[1] ?? '';
+    expect((await admin.post('/dashboard/webhooks/remove', { csrf, id })).status).toBe(200);
+    expect(await (await admin.get('/dashboard/webhooks')).text()).toContain('No webhook endpoints yet');
+    expect((await admin.post('/dashboard/webhooks/remove', { csrf, id })).status).toBe(404);
   });
 });
