@@ -72,13 +72,14 @@ export class WebhookDispatcher {
   private readonly timeoutMs: number;
   private readonly perEndpoint: number;
   private readonly now: () => number;
-  private readonly inFlight = new Map<string, number>();
+  private readonly slots: EndpointSlots;
 
   constructor(private readonly options: DispatcherOptions) {
     this.schedule = options.retryScheduleMs ?? DEFAULT_RETRY_SCHEDULE_MS;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.perEndpoint = options.perEndpointConcurrency ?? 8;
     this.now = options.now ?? Date.now;
+    this.slots = new EndpointSlots(this.perEndpoint);
   }
 
   /** Events are kept past the last retry, with a day to spare. */
@@ -199,20 +200,17 @@ export class WebhookDispatcher {
       );
       return;
     }
-    // A slow endpoint holds at most `perEndpoint` of this replica's job slots; its other deliveries
-    // step aside for a second or two, so every other endpoint keeps being served.
-    const busy = this.inFlight.get(endpointId) ?? 0;
-    if (busy >= this.perEndpoint) {
+    // A slow endpoint holds at most `perEndpoint` of this replica's job slots. Another delivery to it
+    // waits a moment for a slot (a fast endpoint frees one within milliseconds), then steps aside for
+    // a second or two, so every other endpoint keeps being served.
+    if (!(await this.slots.acquire(endpointId, SLOT_WAIT_MS))) {
       throw new RetryJobAt(this.now() + 1000 + Math.floor(Math.random() * 1000), 'endpoint busy on this replica');
     }
-    this.inFlight.set(endpointId, busy + 1);
     let attempt: Attempt;
     try {
       attempt = await this.attempt(endpoint, event);
     } finally {
-      const left = (this.inFlight.get(endpointId) ?? 1) - 1;
-      if (left > 0) this.inFlight.set(endpointId, left);
-      else this.inFlight.delete(endpointId);
+      this.slots.release(endpointId);
     }
     if (attempt.kind === 'delivered') {
       await webhooks.settle(deliveryId);
@@ -326,6 +324,54 @@ export class WebhookDispatcher {
       redriven++;
     }
     return { redriven, skipped };
+  }
+}
+
+/** How long a delivery waits for a busy endpoint's slot before it steps aside. */
+const SLOT_WAIT_MS = 250;
+
+/** Attempts in flight per endpoint on this replica, at most `limit`; waiters are served in order. */
+class EndpointSlots {
+  private readonly busy = new Map<string, { count: number; waiters: Array<(ok: boolean) => void> }>();
+
+  constructor(private readonly limit: number) {}
+
+  acquire(endpointId: string, maxWaitMs: number): Promise<boolean> {
+    let entry = this.busy.get(endpointId);
+    if (!entry) {
+      entry = { count: 0, waiters: [] };
+      this.busy.set(endpointId, entry);
+    }
+    if (entry.count < this.limit) {
+      entry.count++;
+      return Promise.resolve(true);
+    }
+    const waiters = entry.waiters;
+    return new Promise((resolve) => {
+      const waiter = (ok: boolean) => {
+        clearTimeout(timer);
+        resolve(ok);
+      };
+      const timer = setTimeout(() => {
+        const at = waiters.indexOf(waiter);
+        if (at >= 0) waiters.splice(at, 1);
+        resolve(false);
+      }, maxWaitMs);
+      waiters.push(waiter);
+    });
+  }
+
+  /** The slot goes straight to the next waiter, if any. */
+  release(endpointId: string): void {
+    const entry = this.busy.get(endpointId);
+    if (!entry) return;
+    const next = entry.waiters.shift();
+    if (next) {
+      next(true);
+      return;
+    }
+    entry.count--;
+    if (entry.count <= 0) this.busy.delete(endpointId);
   }
 }
 
