@@ -727,10 +727,12 @@ async function sendLinkMail(deps: DashboardDeps, email: string, link: string): P
 
 /** Errors answer as pages: a body too large, a store outage, anything unexpected (logged, no stack shown). */
 function pageErrors(logger: Logger): ErrorRequestHandler {
-  return (error: unknown, _req, res, next) => {
+  return (error: unknown, _req, res, _next) => {
     if (res.headersSent) {
+      // Mid-export: the download ends short; express logs nothing more.
+      toClientError(error, logger);
       res.end();
-      return next === undefined ? undefined : undefined;
+      return;
     }
     const clientError = toClientError(error, logger);
     const code = httpStatus(clientError);

@@ -17,7 +17,7 @@ describe('dashboard sign-in, sessions and admin pages over HTTP', () => {
     smtp = await new TestSmtp().start();
     running = await startTestService({
       SMTP_URL: smtp.url,
-      LOOPPAUSE_DASHBOARD_USERS: `${USER}`,
+      LOOPPAUSE_DASHBOARD_USERS: `${USER},cy@example.com`,
       LOOPPAUSE_DASHBOARD_ADMINS: ADMIN,
       LOOPPAUSE_WEBHOOK_ALLOW_PRIVATE: 'true',
     });
@@ -160,6 +160,27 @@ describe('dashboard sign-in, sessions and admin pages over HTTP', () => {
     const revoked = await admin.post('/dashboard/keys/revoke', { csrf: adminCsrf, name: 'ci-bot' });
     expect(revoked.status).toBe(200);
     expect((await createPause({ recipient_email: USER }, key)).status).toBe(401);
+  });
+
+  it('History exports CSV (formulas defused) and JSON Lines; a non-admin sees only what they could decide', async () => {
+    const { body } = await createPause({ action_description: '=2+2', recipient_email: 'nobody@example.com' });
+    const admin = new DashboardClient(running);
+    await admin.signIn(ADMIN, smtp);
+    const csv = await admin.get('/dashboard/history.csv?q=%3D2%2B2');
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    const text = await csv.text();
+    expect(text.split('\r\n')[0]).toMatch(/^pause_id,created_at,status,decision,agent_id,action_description/);
+    expect(text).toContain(`"${body.pause_id}"`);
+    expect(text).toContain(`"'=2+2"`);
+    const lines = (await (await admin.get('/dashboard/history.jsonl')).text()).trim().split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as { pause_id: string }).pause_id)).toContain(body.pause_id);
+    expect(await (await admin.get('/dashboard/history')).text()).toContain(body.pause_id);
+
+    // (A sixth link for USER within 15 minutes would not be sent: 5 an address; hence another user.)
+    const user = new DashboardClient(running);
+    await user.signIn('cy@example.com', smtp);
+    expect(await (await user.get('/dashboard/history')).text()).not.toContain(body.pause_id);
+    expect(await (await user.get('/dashboard/history.csv')).text()).not.toContain(body.pause_id);
   });
 
   it('an admin adds a webhook endpoint (secret shown once), sees it listed without the secret, and removes it', async () => {
