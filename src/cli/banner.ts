@@ -15,6 +15,7 @@ export function banner(running: RunningService): string {
     `  Store                  ${running.store.kind}${running.store.kind === 'memory' ? ' (embedded; set REDIS_URL for production)' : ''}`,
     `  Slack                  ${config.slack ? `on (${config.slack.appToken ? 'Socket Mode' : `${config.publicUrl}/slack/events`})` : 'off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)'}`,
     `  E-mail                 ${config.email.smtpUrl ? 'SMTP' : `written to ${config.email.outboxDir}/ (set SMTP_URL to send)`}`,
+    `  Dashboard              ${config.publicUrl}/dashboard${dashboardNote(running)}`,
   ];
   if (running.devApiKey) {
     lines.push('', `Development API key (kept in ${config.devStateDir}/dev.json):`, `  ${running.devApiKey}`);
@@ -43,4 +44,11 @@ function indent(text: string): string {
     .split('\n')
     .map((line) => `  ${line}`)
     .join('\n');
+}
+
+/** Who may sign in, when nobody could: the dashboard needs a policy's admins/groups or LOOPPAUSE_DASHBOARD_USERS. */
+function dashboardNote(running: RunningService): string {
+  const { dashboard } = running.config;
+  if (running.policy || dashboard.users.length > 0 || dashboard.admins.length > 0) return '';
+  return ' (nobody may sign in yet: set LOOPPAUSE_DASHBOARD_ADMINS=you@example.com)';
 }
