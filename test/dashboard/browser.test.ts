@@ -72,6 +72,7 @@ describe('the dashboard in a real browser', () => {
     await expectAccessible(page);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Waiting for me' }).waitFor();
+    (page as Page & { link: string }).link = link;
     return page;
   };
 
@@ -148,6 +149,30 @@ describe('the dashboard in a real browser', () => {
     const shownAt = Date.now();
     await page.getByRole('link', { name: 'Scale the cluster to zero' }).waitFor({ timeout: 5000 });
     expect(Date.now() - shownAt).toBeLessThan(3000);
+    const { pause_id: pauseId } = (await res.json()) as { pause_id: string };
+
+    // Admin pages by URL: 403 for an approver.
+    const keys = await page.goto(`${running.url}/dashboard/keys`);
+    expect(keys?.status()).toBe(403);
+    await page.getByText('This page is for LoopPause admins.').waitFor();
+    await expectAccessible(page);
+
+    // The link that signed this browser in does not work twice.
+    await page.goto((page as Page & { link: string }).link);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Link used or expired' }).waitFor();
+
+    // A form on another site posting to the dashboard, in the signed-in browser: refused, nothing decided.
+    await page.route('http://evil.test/', (route) =>
+      route.fulfill({
+        contentType: 'text/html',
+        body: `<form method="post" action="${running.url}/dashboard/pauses/${pauseId}/decide"><input name="decision" value="approved"><button>go</button></form>`,
+      }),
+    );
+    await page.goto('http://evil.test/');
+    const [refused] = await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'go' }).click()]);
+    expect(refused?.status()).toBe(403);
+    expect((await running.service.get(pauseId))?.status).toBe('pending');
     await page.close();
   }, 60_000);
 
