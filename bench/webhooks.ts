@@ -20,6 +20,7 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
 /** Counts webhooks by id and remembers when each arrived; verifies one in 50 with the standardwebhooks library. */
 async function receiver() {
   const arrivals = new Map<string, number>();
+  const waiters = new Map<string, () => void>();
   let secret = '';
   let verified = 0;
   let failedVerify = 0;
@@ -28,7 +29,10 @@ async function receiver() {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const id = String(req.headers['webhook-id']);
-      if (!arrivals.has(id)) arrivals.set(id, performance.now());
+      if (!arrivals.has(id)) {
+        arrivals.set(id, performance.now());
+        waiters.get(id)?.();
+      }
       if (arrivals.size % 50 === 0 && secret) {
         try {
           new Webhook(secret).verify(Buffer.concat(chunks).toString('utf8'), req.headers as Record<string, string>);
@@ -46,6 +50,9 @@ async function receiver() {
   return {
     url: `http://127.0.0.1:${port}/hook`,
     arrivals,
+    /** Resolves when the webhook with this id has arrived (no polling: the service shares this process). */
+    arrived: (id: string) =>
+      arrivals.has(id) ? Promise.resolve() : new Promise<void>((r) => waiters.set(id, r)),
     setSecret: (s: string) => {
       secret = s;
     },
@@ -158,7 +165,7 @@ async function main() {
           identities: ['ops@example.com'],
         });
         const id = `msg_${pauseId}.decided`;
-        while (!rx.arrivals.has(id)) await new Promise((r) => setImmediate(r));
+        await rx.arrived(id);
         latencies.push((rx.arrivals.get(id) as number) - t0);
       }
       latencies.sort((a, b) => a - b);
