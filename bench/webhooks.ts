@@ -51,8 +51,7 @@ async function receiver() {
     url: `http://127.0.0.1:${port}/hook`,
     arrivals,
     /** Resolves when the webhook with this id has arrived (no polling: the service shares this process). */
-    arrived: (id: string) =>
-      arrivals.has(id) ? Promise.resolve() : new Promise<void>((r) => waiters.set(id, r)),
+    arrived: (id: string) => (arrivals.has(id) ? Promise.resolve() : new Promise<void>((r) => waiters.set(id, r))),
     setSecret: (s: string) => {
       secret = s;
     },
