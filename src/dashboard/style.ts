@@ -38,7 +38,7 @@ button.approve{background:var(--ok)}button.reject{background:var(--bad)}button.q
 .buttons{display:flex;flex-wrap:wrap;gap:10px;margin-top:12px}
 .filters{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:0 12px;align-items:end}
 .filters .buttons{margin-top:10px}
-.badge{display:inline-block;border-radius:999px;padding:1px 9px;font-size:12px;font-weight:700;background:#e4e4e7;color:#27272a}
+.badge{display:inline-block;white-space:nowrap;border-radius:999px;padding:1px 9px;font-size:12px;font-weight:700;background:#e4e4e7;color:#27272a}
 .badge.pending{background:#fef3c7;color:#78350f}.badge.approved{background:#dcfce7;color:#14532d}.badge.rejected{background:#fee2e2;color:#7f1d1d}.badge.timed_out,.badge.expired{background:#e4e4e7;color:#3f3f46}
 .progress{font-weight:700}
 .notice{border-radius:6px;padding:10px 12px;margin:0 0 14px;border:1px solid #bfdbfe;background:#eff6ff;color:#1e3a8a}
@@ -50,5 +50,5 @@ ol.timeline{list-style:none;padding:0;margin:0}
 ol.timeline li{border-left:3px solid var(--line);padding:4px 0 10px 12px}
 .pager{display:flex;gap:12px;margin:12px 0}
 .live{font-size:12px;color:var(--muted)}
-@media (max-width:640px){main{margin:12px auto;padding:0 10px}.card{padding:12px}header.top .who{margin-left:0}th,td{padding:6px 6px 6px 0}}
+@media (max-width:640px){.scroll table{min-width:620px}main{margin:12px auto;padding:0 10px}.card{padding:12px}header.top .who{margin-left:0}th,td{padding:6px 6px 6px 0}}
 `;
