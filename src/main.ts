@@ -1,11 +1,11 @@
 import type { Server } from 'node:http';
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
+import { startAuditRetention } from './audit/retention.js';
 import type { Config } from './config.js';
 import { type DashboardWiring, dashboardWiring } from './dashboard/wiring.js';
 import { loadDevState } from './dev-state.js';
 import { createHttpApp } from './http/app.js';
 import { ApiKeyAuth } from './http/auth.js';
-import { startAuditRetention } from './audit/retention.js';
 import { JobRunner } from './jobs/job-runner.js';
 import { enableMcpTasks } from './mcp/http-handler.js';
 import { Metrics } from './metrics.js';

@@ -358,7 +358,10 @@ export class MemoryStore implements Store {
   /** Timed out, or the policy's decision at the deadline when the pause holds one. */
   private timeOut(pause: Pause, nowMs: number): void {
     const decided = pause.timeout_response;
-    if (!decided) return this.finish(pause, 'timed_out', pause.expires_at, nowMs, { actor: 'system', data: {} });
+    if (!decided) {
+      this.finish(pause, 'timed_out', pause.expires_at, nowMs, { actor: 'system', data: {} });
+      return;
+    }
     pause.response = structuredClone(decided);
     this.finish(pause, 'responded', pause.expires_at, nowMs, {
       actor: decided.responder,
