@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import type { Request, RequestHandler, Response } from 'express';
+import type { Request, Response } from 'express';
 import { secretsEqual, sha256Hex } from '../domain/hash.js';
+import { nonceOf, pageHeaders } from '../http/page-headers.js';
 
 /** Session cookie: HttpOnly, SameSite=Lax, only under /dashboard; Secure when PUBLIC_URL is https. */
 export const SESSION_COOKIE = 'lp_dash';
@@ -75,22 +76,6 @@ export function sameOrigin(req: Request, publicUrl: string): boolean {
   }
 }
 
-/** Strict CSP with a fresh nonce per response, and the usual hardening headers. */
-export const securityHeaders: RequestHandler = (_req, res, next) => {
-  const nonce = randomBytes(16).toString('base64');
-  res.locals.cspNonce = nonce;
-  res.setHeader(
-    'Content-Security-Policy',
-    `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; connect-src 'self'; img-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
-  );
-  res.setHeader('Referrer-Policy', 'same-origin');
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('X-Frame-Options', 'DENY');
-  res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('X-Robots-Tag', 'noindex, nofollow');
-  next();
-};
+export const securityHeaders = pageHeaders({ scripts: true });
 
-export function nonceOf(res: Response): string {
-  return String(res.locals.cspNonce ?? '');
-}
+export { nonceOf };

@@ -5,10 +5,14 @@ import type { DecisionChannel, PauseStatus } from './vocabulary.js';
 export interface HistoryFilter {
   status?: PauseStatus;
   agentId?: string;
+  /** The decision's channel (slack, email, web, policy). */
   channel?: DecisionChannel;
+  /** The policy rule that matched. */
   rule?: string;
+  /** Created at or after / before (ms). */
   fromMs?: number;
   toMs?: number;
+  /** Case-insensitive substring of the action, its details, the responder, the comment or the id. */
   text?: string;
 }
 

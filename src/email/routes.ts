@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, Router } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -8,6 +7,7 @@ import type { Pause } from '../domain/pause.js';
 import type { ResponseField } from '../domain/schemas.js';
 import { DECISIONS } from '../domain/vocabulary.js';
 import { httpStatus, toClientError } from '../http/errors.js';
+import { nonceOf, pageHeaders } from '../http/page-headers.js';
 import type { DecisionTokens } from '../store/ports/decision-tokens.js';
 import type { ApprovalService } from '../use-cases/approval-service.js';
 import { type Choice, decidedPage, endedPage, type FormValues, formPage, messagePage, standingPage } from './page.js';
@@ -31,7 +31,7 @@ export function decideRouter(deps: DecideRouterDeps): Router {
   const { config, service, store, logger } = deps;
   const router = Router();
   const formSecret = formKeySecret(config.signingSecret);
-  router.use(securityHeaders);
+  router.use(pageHeaders({ scripts: false }));
 
   const lookup = async (token: string): Promise<{ pause: Pause; recipient: string } | undefined> => {
     if (!TOKEN_PATTERN.test(token)) return undefined;
@@ -232,25 +232,6 @@ function sameOrigin(req: Request, publicUrl: string): boolean {
     }
   }
   return true;
-}
-
-const securityHeaders: RequestHandler = (_req, res, next) => {
-  const nonce = randomBytes(16).toString('base64');
-  res.locals.cspNonce = nonce;
-  res.setHeader(
-    'Content-Security-Policy',
-    `default-src 'none'; style-src 'nonce-${nonce}'; img-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
-  );
-  res.setHeader('Referrer-Policy', 'same-origin');
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('X-Frame-Options', 'DENY');
-  res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('X-Robots-Tag', 'noindex, nofollow');
-  next();
-};
-
-function nonceOf(res: Response): string {
-  return String(res.locals.cspNonce ?? '');
 }
 
 function html(res: Response, status: number, body: string): void {

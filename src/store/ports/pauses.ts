@@ -1,8 +1,9 @@
 import type { Vote } from '../../domain/approvals/index.js';
+import type { HistoryFilter } from '../../domain/history.js';
 import type { Deliveries, Pause } from '../../domain/pause.js';
 import { MAX_TIMEOUT_HOURS } from '../../domain/schemas.js';
 import type { SignedDecision } from '../../domain/signing.js';
-import type { DecisionChannel, PauseStatus } from '../../domain/vocabulary.js';
+import type { PauseStatus } from '../../domain/vocabulary.js';
 import type { NewJob } from './jobs.js';
 
 export interface NewPause {
@@ -56,18 +57,7 @@ export interface ListQuery {
 }
 
 /** The dashboard's history: every pause (newest first), filtered. Scans are bounded; a page may come back short with a cursor. */
-export interface HistoryQuery {
-  status?: PauseStatus;
-  agentId?: string;
-  /** The decision's channel (slack, email, web, policy). */
-  channel?: DecisionChannel;
-  /** The policy rule that matched. */
-  rule?: string;
-  /** Created at or after / before (ms). */
-  fromMs?: number;
-  toMs?: number;
-  /** Case-insensitive substring of the action, its details, the responder or the comment. */
-  text?: string;
+export interface HistoryQuery extends HistoryFilter {
   limit: number;
   cursor?: string;
 }
