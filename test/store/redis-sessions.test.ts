@@ -1,52 +1,31 @@
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { redisKeys, redisSessionKeys } from '../../src/store/redis-keys.js';
 import { RedisSessionStore } from '../../src/store/redis-sessions.js';
-import { randomPrefix, startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { redisAdapterFixture } from '../helpers/redis-adapter.js';
+import { randomPrefix } from '../helpers/redis-server.js';
 import { sessionsConformance } from './conformance/sessions.js';
 
-let redis: TestRedis;
-let client: Redis;
-beforeAll(async () => {
-  redis = await startRedis();
-  client = new Redis(redis.url);
-});
-afterAll(async () => {
-  client.disconnect();
-  await redis.stop();
-});
-
-const prefixes = new WeakMap<RedisSessionStore, string>();
+const redis = redisAdapterFixture();
+const client = () => redis.client();
 
 sessionsConformance({
-  name: 'redis',
-  create: async () => {
-    const prefix = randomPrefix();
-    const store = new RedisSessionStore(client, redisKeys(prefix));
-    prefixes.set(store, prefix);
-    return store;
-  },
-  dispose: async (store) => {
-    const base = redisKeys(prefixes.get(store) ?? '').base;
-    const keys = await client.keys(`${base}*`);
-    if (keys.length > 0) await client.del(...keys);
-  },
+  ...redis.factory('redis', (client, keys) => new RedisSessionStore(client, keys)),
 });
 
 describe('Redis dashboard sessions', () => {
   it('keeps only hashes as keys, under the hash tag, expiring in Redis itself; junk reads as absent', async () => {
     const keys = redisKeys(randomPrefix());
-    const store = new RedisSessionStore(client, keys);
+    const store = new RedisSessionStore(client(), keys);
     await store.putSession('hash1', { email: 'a@b.co', csrf: 'x', created_at: 1 }, 60_000, Date.now());
     const k = redisSessionKeys(keys.base);
-    const ttl = await client.pttl(k.session('hash1'));
+    const ttl = await client().pttl(k.session('hash1'));
     expect(ttl).toBeGreaterThan(50_000);
-    await client.set(k.session('junk'), '{not json');
+    await client().set(k.session('junk'), '{not json');
     expect(await store.touchSession('junk', 1000, Date.now())).toBeNull();
-    await client.set(k.signInToken('junk'), '[1]');
+    await client().set(k.signInToken('junk'), '[1]');
     expect(await store.takeSignInToken('junk', Date.now())).toBeNull();
-    const written = await client.keys(`${keys.base}*`);
+    const written = await client().keys(`${keys.base}*`);
     expect(written.every((key) => key.startsWith(keys.base))).toBe(true);
-    await client.del(...written);
+    await client().del(...written);
   });
 });

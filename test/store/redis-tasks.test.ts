@@ -1,62 +1,41 @@
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { redisKeys, redisTaskKeys } from '../../src/store/redis-keys.js';
 import { RedisTaskStore } from '../../src/store/redis-tasks.js';
-import { randomPrefix, startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { redisAdapterFixture } from '../helpers/redis-adapter.js';
+import { randomPrefix } from '../helpers/redis-server.js';
 import { taskStoreConformance } from './conformance/tasks.js';
 
-let redis: TestRedis;
-let client: Redis;
-beforeAll(async () => {
-  redis = await startRedis();
-  client = new Redis(redis.url);
-});
-afterAll(async () => {
-  client.disconnect();
-  await redis.stop();
-});
-
-const prefixes = new WeakMap<RedisTaskStore, string>();
+const redis = redisAdapterFixture();
+const client = () => redis.client();
 
 taskStoreConformance({
-  name: 'redis',
-  create: async () => {
-    const prefix = randomPrefix();
-    const store = new RedisTaskStore(client, redisKeys(prefix));
-    prefixes.set(store, prefix);
-    return store;
-  },
-  dispose: async (store) => {
-    const base = redisKeys(prefixes.get(store as RedisTaskStore) ?? '').base;
-    const keys = await client.keys(`${base}*`);
-    if (keys.length > 0) await client.del(...keys);
-  },
+  ...redis.factory('redis', (client, keys) => new RedisTaskStore(client, keys)),
 });
 
 describe('Redis task records', () => {
   it('lives under the deployment hash tag and expires in Redis itself', async () => {
     const keys = redisKeys(randomPrefix());
-    const store = new RedisTaskStore(client, keys);
+    const store = new RedisTaskStore(client(), keys);
     const now = Date.now();
     await store.createTask(
       { task_id: 'tsk_a', pause_id: 'pse_a', agent_id: 'agent-a', created_at: new Date(now).toISOString() },
       now + 60_000,
     );
-    const written = await client.keys(`${keys.base}*`);
+    const written = await client().keys(`${keys.base}*`);
     expect(written.sort()).toEqual(
       [redisTaskKeys(keys.base).agentTasks('agent-a'), redisTaskKeys(keys.base).task('tsk_a')].sort(),
     );
-    const ttl = await client.pttl(redisTaskKeys(keys.base).task('tsk_a'));
+    const ttl = await client().pttl(redisTaskKeys(keys.base).task('tsk_a'));
     expect(ttl).toBeGreaterThan(50_000);
     expect(ttl).toBeLessThanOrEqual(60_000);
-    await client.del(...written);
+    await client().del(...written);
   });
 
   it('reads a record it cannot parse as absent', async () => {
     const keys = redisKeys(randomPrefix());
-    const store = new RedisTaskStore(client, keys);
-    await client.set(redisTaskKeys(keys.base).task('tsk_junk'), '{not json');
+    const store = new RedisTaskStore(client(), keys);
+    await client().set(redisTaskKeys(keys.base).task('tsk_junk'), '{not json');
     expect(await store.getTask('agent-a', 'tsk_junk')).toBeNull();
-    await client.del(redisTaskKeys(keys.base).task('tsk_junk'));
+    await client().del(redisTaskKeys(keys.base).task('tsk_junk'));
   });
 });
