@@ -1,4 +1,5 @@
 import type { Pause } from '../domain/pause.js';
+import { toView } from '../domain/pause.js';
 import { DECISION_CHANNELS, PAUSE_STATUSES } from '../domain/vocabulary.js';
 import type { HistoryQuery, Page, PauseStore } from '../store/ports/pauses.js';
 import { maySee, type Viewer } from './access.js';
@@ -152,8 +153,18 @@ export function historyCsvRow(pause: Pause): string {
   return `${CSV_COLUMNS.map((c) => csvCell(cells[c])).join(',')}\r\n`;
 }
 
-/** One pause as a JSON line: the record agents and auditors know, with the signed response as it was sent. */
+/**
+ * One pause as a JSON line: the pause view agents get (with the signed response as it was sent),
+ * the request, and the votes by who cast them. Built from an allowlist: the policy's timeout
+ * decision, signed in advance, never leaves the store before it is the outcome.
+ */
 export function historyJsonLine(pause: Pause): string {
-  const { delivery: _delivery, ...rest } = pause;
-  return `${JSON.stringify(rest)}\n`;
+  const votes = (pause.votes ?? []).map(({ voters: _voters, ...vote }) => vote);
+  const line = {
+    ...toView(pause),
+    request: pause.request,
+    ...(pause.ended_at === undefined ? {} : { ended_at: pause.ended_at }),
+    ...(votes.length === 0 ? {} : { votes }),
+  };
+  return `${JSON.stringify(line)}\n`;
 }

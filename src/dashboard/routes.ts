@@ -2,7 +2,7 @@ import express, { type ErrorRequestHandler, type Request, type RequestHandler, t
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Config } from '../config.js';
-import { hasVoted, makerCheck, voteNoticeText, voterKeys } from '../domain/approvals/index.js';
+import { hasVoted, identityCheck, voteNoticeText, voterKeys } from '../domain/approvals/index.js';
 import { LoopPauseError } from '../domain/errors.js';
 import { newSecretToken, PAUSE_ID_PATTERN } from '../domain/ids.js';
 import type { Pause } from '../domain/pause.js';
@@ -448,7 +448,7 @@ export function dashboardRouter(deps: DashboardDeps): Router {
           flash: { kind: 'error', text: voteNoticeText('already_voted', result.pause) },
         });
       case 'owner':
-      case 'owner_unverifiable':
+      case 'unverifiable':
         return renderPause(res, 403, result.pause, {
           flash: { kind: 'error', text: voteNoticeText(result.outcome, result.pause) },
         });
@@ -674,9 +674,9 @@ const decideSchema = (fieldNames: string[]) => {
 /** Why this viewer gets no form on a pending pause they may decide: they voted already, or maker-checker. */
 function standingOf(pause: Pause, viewer: Viewer): string | undefined {
   if (hasVoted(pause.votes ?? [], voterKeys(viewer.identities))) return voteNoticeText('already_voted', pause);
-  const maker = makerCheck(pause, viewer.identities);
+  const maker = identityCheck(pause, viewer.identities);
   if (maker === 'owner') return voteNoticeText('owner', pause);
-  if (maker === 'unverifiable') return voteNoticeText('owner_unverifiable', pause);
+  if (maker === 'unverifiable') return voteNoticeText('unverifiable', pause);
   return undefined;
 }
 

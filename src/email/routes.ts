@@ -2,7 +2,7 @@ import express, { type ErrorRequestHandler, type Request, type RequestHandler, t
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Config } from '../config.js';
-import { hasVoted, makerCheck, voteNoticeText, voterKeys } from '../domain/approvals/index.js';
+import { hasVoted, identityCheck, voteNoticeText, voterKeys } from '../domain/approvals/index.js';
 import type { Pause } from '../domain/pause.js';
 import type { ResponseField } from '../domain/schemas.js';
 import { DECISIONS } from '../domain/vocabulary.js';
@@ -153,7 +153,7 @@ export function decideRouter(deps: DecideRouterDeps): Router {
         case 'already_voted':
           return html(res, 409, messagePage(nonce, 'Already voted', voteNoticeText('already_voted', result.pause)));
         case 'owner':
-        case 'owner_unverifiable':
+        case 'unverifiable':
           return html(
             res,
             403,
@@ -181,7 +181,7 @@ function standingOf(pause: Pause, recipient: string): { status: number; title: s
   if (hasVoted(pause.votes ?? [], voterKeys([recipient]))) {
     return { status: 200, title: 'Already voted', line: voteNoticeText('already_voted', pause) };
   }
-  if (makerCheck(pause, [recipient]) === 'owner') {
+  if (identityCheck(pause, [recipient]) === 'owner') {
     return { status: 403, title: 'Someone else must decide', line: voteNoticeText('owner', pause) };
   }
   return undefined;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { hasVoted, makerCheck, voterKeys } from '../domain/approvals/index.js';
+import { hasVoted, identityCheck, voterKeys } from '../domain/approvals/index.js';
 import { errorSummary } from '../domain/errors.js';
 import type { EmailStepDelivery, Pause } from '../domain/pause.js';
 import { DEFAULT_MAX_ATTEMPTS, type JobHandler } from '../jobs/job-runner.js';
@@ -90,7 +90,7 @@ function isDone(delivery: EmailStepDelivery | undefined): boolean {
 /** A recipient with nothing left to decide: they voted (any spelling of their e-mail), or they own the key. */
 function whyNot(pause: Pause, to: string): string | undefined {
   if (hasVoted(pause.votes ?? [], voterKeys([to]))) return 'the recipient already voted';
-  if (makerCheck(pause, [to]) === 'owner') return 'the recipient owns the API key and may not decide';
+  if (identityCheck(pause, [to]) === 'owner') return 'the recipient owns the API key and may not decide';
   return undefined;
 }
 

@@ -1,6 +1,6 @@
 import {
   approvalsOf,
-  makerCheck,
+  identityCheck,
   mayDecide,
   mergedFields,
   outcomeOf,
@@ -34,12 +34,12 @@ export interface DecisionInput {
 /**
  * `decided`: this vote closed the pause. `counted`: recorded, more approvals are needed.
  * `already_voted`: this human (by any of their identities) voted before. `owner`: maker-checker
- * refuses the key owner's vote; `owner_unverifiable`: the voter's e-mail is unknown, so they cannot
+ * refuses the key owner's vote; `unverifiable`: the voter's e-mail is unknown, so they cannot
  * be told apart from the owner.
  */
 export type DecideOutcome =
   | { outcome: 'decided' | 'counted' | 'already_voted' | 'already_final'; pause: Pause }
-  | { outcome: 'not_approver' | 'owner' | 'owner_unverifiable'; pause: Pause }
+  | { outcome: 'not_approver' | 'owner' | 'unverifiable'; pause: Pause }
   | { outcome: 'missing_fields'; pause: Pause; fields: string[] };
 
 /** Another vote landing between the read and the write sends the voter round again; this many times at most. */
@@ -58,8 +58,8 @@ export async function decideApproval(deps: DecideDeps, pauseId: string, input: D
     if (pause.status !== 'pending') return { outcome: 'already_final', pause };
     const nowMs = deps.now();
     if (!mayDecide(pause, input.identities, nowMs)) return { outcome: 'not_approver', pause };
-    const maker = makerCheck(pause, input.identities);
-    if (maker !== 'ok') return { outcome: maker === 'owner' ? 'owner' : 'owner_unverifiable', pause };
+    const maker = identityCheck(pause, input.identities);
+    if (maker !== 'ok') return { outcome: maker === 'owner' ? 'owner' : 'unverifiable', pause };
     const asked = pause.request.response_fields ?? [];
     const fields = pickAnswers(asked, input.fields ?? {});
     const missing = missingRequired(asked, fields);

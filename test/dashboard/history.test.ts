@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { csvCell, historyCsvRow, parseHistoryQuery } from '../../src/dashboard/history.js';
-import { pauseAt } from '../helpers/pauses.js';
+import { csvCell, historyCsvRow, historyJsonLine, parseHistoryQuery } from '../../src/dashboard/history.js';
+import { pauseAt, responseFor } from '../helpers/pauses.js';
 
 describe('History: filters and exports', () => {
   it('CSV cells a spreadsheet would run as a formula are defused; quotes are doubled', () => {
@@ -44,5 +44,37 @@ describe('History: filters and exports', () => {
     expect(bad({ from: '2026-13-45' })).toMatch(/^from:/);
     expect(bad({ q: '\ud800x' })).toMatch(/^q:/);
     expect(bad({ cursor: 'a b' })).toMatch(/^cursor:/);
+  });
+});
+
+describe('historyJsonLine', () => {
+  it('never exports the policy timeout decision signed in advance, the plan, or voters’ identity keys', () => {
+    const pause = pauseAt(Date.now(), {
+      plan: { quorum: 2, excluded_owner: 'U0ADA0001', remind_after_ms: [], escalate: [], on_timeout: 'approved' },
+      votes: [
+        {
+          decision: 'approved',
+          responder: 'bob@acme.com',
+          channel: 'email',
+          responded_at: new Date().toISOString(),
+          comment: '',
+          fields: {},
+          voters: ['bob@acme.com', 'U0BOB0001'],
+        },
+      ],
+    });
+    pause.timeout_response = responseFor(pause, 'approved', 'policy:payments');
+    const line = JSON.parse(historyJsonLine(pause));
+    expect(line).toMatchObject({
+      pause_id: pause.pause_id,
+      status: 'pending',
+      approvals_received: 1,
+      approvals_required: 2,
+    });
+    expect(line.votes).toEqual([expect.objectContaining({ responder: 'bob@acme.com' })]);
+    const text = JSON.stringify(line);
+    for (const secret of ['timeout_response', 'signature', 'excluded_owner', 'U0ADA0001', 'voters', 'U0BOB0001']) {
+      expect(text).not.toContain(secret);
+    }
   });
 });

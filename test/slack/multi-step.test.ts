@@ -62,6 +62,10 @@ describe('Slack: quorum, reminders, escalation and maker-checker (policy file, f
     fake.members.set(CFO_OFFICE, ['U0CFO00001']);
     fake.emails.set('U0OWNMAIL1', 'owner@acme.com');
     fake.emails.set('U0ANN00001', 'ann@acme.com');
+    // With a quorum, votes count by e-mail: these voters' e-mails are readable (users.info).
+    for (const id of ['U0SARAH001', 'U0BEN00001', 'U0CFO00001', 'U0TOM00001', 'U0OUT00001', 'U0OWNER001']) {
+      fake.emails.set(id, `${id.toLowerCase()}@acme.com`);
+    }
     svc = await startSlackService(fake, {
       LOOPPAUSE_POLICY_FILE: join(dir, 'policy.yaml'),
       // agent-a's owner is known by Slack id, agent-b's by e-mail (read with users.info).
@@ -135,7 +139,7 @@ describe('Slack: quorum, reminders, escalation and maker-checker (policy file, f
     expect(shownText(answer)).toContain('1 of 2 approvals');
 
     const pause = await clickToDecide('U0BEN00001', id, FINANCE);
-    expect(pause.response?.approvals?.map((a) => a.responder)).toEqual(['ann@acme.com', 'U0BEN00001']);
+    expect(pause.response?.approvals?.map((a) => a.responder)).toEqual(['ann@acme.com', 'u0ben00001@acme.com']);
     const final = await updated(ts, 'Approved', from);
     expect(actionIds(final.body.blocks)).toEqual([]);
     expect(shownText(final)).toContain('2 of 2 approvals');
@@ -149,7 +153,7 @@ describe('Slack: quorum, reminders, escalation and maker-checker (policy file, f
     await postedTs(byId);
     expect(await click('U0OWNER001', byId, FINANCE)).toContain('You own the API key that asked for this');
     expect((await load(byId)).status).toBe('pending');
-    expect((await clickToDecide('U0SARAH001', byId, FINANCE)).response?.responder).toBe('U0SARAH001');
+    expect((await clickToDecide('U0SARAH001', byId, FINANCE)).response?.responder).toBe('u0sarah001@acme.com');
 
     const byEmail = await request('Own the budget', 'agent-b');
     await postedTs(byEmail);
@@ -193,7 +197,7 @@ describe('Slack: quorum, reminders, escalation and maker-checker (policy file, f
     // Still nobody outside both channels.
     expect(await click('U0OUT00001', id, CFO_OFFICE)).toContain('only members of the channel');
     const pause = await clickToDecide('U0CFO00001', id, CFO_OFFICE);
-    expect(pause.response?.approvals?.map((a) => a.responder)).toEqual(['U0SARAH001', 'U0CFO00001']);
+    expect(pause.response?.approvals?.map((a) => a.responder)).toEqual(['u0sarah001@acme.com', 'u0cfo00001@acme.com']);
     expect(verifyDecision(TEST_SIGNING_SECRET, pause.response, { pause_id: id }).ok).toBe(true);
 
     for (const where of [ts, escalatedTs]) {

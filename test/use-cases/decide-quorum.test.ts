@@ -158,7 +158,7 @@ describe('decideApproval with a quorum of 2 of 5 (SPEC §9)', () => {
       id,
       decision('U0EVE0001', { channel: 'slack', identities: ['U0EVE0001'] }),
     );
-    expect(unknown.outcome).toBe('owner_unverifiable');
+    expect(unknown.outcome).toBe('unverifiable');
     expect(await view(world, id)).toMatchObject({ status: 'pending', approvals_received: 0 });
     expect((await world.store.getPause(id))?.votes ?? []).toHaveLength(0);
     // Eve with her e-mail known, and another approver: the pause is decided without the owner.

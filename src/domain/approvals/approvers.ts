@@ -33,19 +33,28 @@ export function mayDecide(pause: Subject, identities: ReadonlyArray<string | und
 }
 
 /**
- * Maker-checker: `owner` when one of the voter's identities is the key owner the plan excludes;
- * `unverifiable` when the owner is known by e-mail and the voter's e-mail is not (a Slack user whose
- * e-mail the app cannot read), so the vote cannot be told apart from the owner's and is refused.
+ * Whether a voter can be told apart from the people their vote must not be mistaken for:
+ * - `owner`: one of their identities is the key owner's (maker-checker, owner_cannot_approve);
+ * - `unverifiable`: they are known by one kind of identity only (e-mail, or Slack id) while what
+ *   must be compared is known by the other: the owner, or, where several approvals are needed,
+ *   their own earlier vote under their other identity. A Slack user whose e-mail the app cannot
+ *   read, or an e-mail voter against an owner recorded as a Slack id, is refused rather than
+ *   counted as someone else.
  */
-export function makerCheck(
+export function identityCheck(
   pause: Subject,
   identities: ReadonlyArray<string | undefined>,
 ): 'ok' | 'owner' | 'unverifiable' {
-  const owner = pause.plan?.excluded_owner;
-  if (owner === undefined) return 'ok';
-  const key = humanKey(owner);
   const known = identities.filter((id): id is string => id !== undefined && id !== '');
-  if (known.some((id) => humanKey(id) === key)) return 'owner';
-  if (owner.includes('@') && !known.some((id) => id.includes('@'))) return 'unverifiable';
+  const hasEmail = known.some((id) => id.includes('@'));
+  const hasSlackId = known.some((id) => !id.includes('@'));
+  const owner = pause.plan?.excluded_owner;
+  if (owner !== undefined) {
+    const key = humanKey(owner);
+    if (known.some((id) => humanKey(id) === key)) return 'owner';
+    if (owner.includes('@') ? !hasEmail : !hasSlackId) return 'unverifiable';
+  }
+  // With a quorum, one human must count once: a vote is kept by e-mail, the identity every surface knows.
+  if ((pause.plan?.quorum ?? 1) > 1 && !hasEmail) return 'unverifiable';
   return 'ok';
 }

@@ -113,7 +113,7 @@ export async function decideFromSlack(deps: SlackDeps, input: SlackDecision): Pr
     case 'counted':
     case 'already_voted':
     case 'owner':
-    case 'owner_unverifiable':
+    case 'unverifiable':
       logger.info({ pause_id: input.pauseId, outcome: result.outcome, channel: 'slack' }, 'vote in Slack');
       return replyPrivately(client, logger, target, voteNoticeText(result.outcome, result.pause));
     case 'missing_fields':

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ApprovalPlan } from '../../../src/domain/approvals/index.js';
-import { currentApprovers, escalationsDue, makerCheck, mayDecide } from '../../../src/domain/approvals/index.js';
+import { currentApprovers, escalationsDue, identityCheck, mayDecide } from '../../../src/domain/approvals/index.js';
 
 const CREATED = '2026-01-01T00:00:00.000Z';
 const T0 = Date.parse(CREATED);
@@ -50,15 +50,29 @@ describe('maker-checker', () => {
   const owned = subject(undefined, { excluded_owner: 'Sarah@Acme.com' });
 
   it('refuses the owner by any of their identities, and lets everyone else vote', () => {
-    expect(makerCheck(owned, ['U0SARAH123', 'sarah@acme.com'])).toBe('owner');
-    expect(makerCheck(owned, ['SARAH@ACME.COM'])).toBe('owner');
-    expect(makerCheck(owned, ['U0BOB12345', 'bob@acme.com'])).toBe('ok');
-    expect(makerCheck(subject(), ['sarah@acme.com'])).toBe('ok');
+    expect(identityCheck(owned, ['U0SARAH123', 'sarah@acme.com'])).toBe('owner');
+    expect(identityCheck(owned, ['SARAH@ACME.COM'])).toBe('owner');
+    expect(identityCheck(owned, ['U0BOB12345', 'bob@acme.com'])).toBe('ok');
+    expect(identityCheck(subject(), ['sarah@acme.com'])).toBe('ok');
   });
 
   it('refuses a voter whose e-mail is unknown when the owner is known by e-mail: they could be the owner', () => {
-    expect(makerCheck(owned, ['U0SARAH123'])).toBe('unverifiable');
-    expect(makerCheck(subject(undefined, { excluded_owner: 'U0SARAH123' }), ['U0SARAH123'])).toBe('owner');
-    expect(makerCheck(subject(undefined, { excluded_owner: 'U0SARAH123' }), ['U0BOB12345'])).toBe('ok');
+    expect(identityCheck(owned, ['U0SARAH123'])).toBe('unverifiable');
+    expect(identityCheck(subject(undefined, { excluded_owner: 'U0SARAH123' }), ['U0SARAH123'])).toBe('owner');
+    expect(identityCheck(subject(undefined, { excluded_owner: 'U0SARAH123' }), ['U0BOB12345'])).toBe('ok');
+  });
+
+  it('refuses an e-mail-only voter when the owner is known by Slack id: the owner could vote from their e-mail link', () => {
+    const slackOwned = subject(undefined, { excluded_owner: 'U0SARAH123' });
+    expect(identityCheck(slackOwned, ['sarah@acme.com'])).toBe('unverifiable');
+    expect(identityCheck(slackOwned, ['U0BOB12345', 'bob@acme.com'])).toBe('ok');
+  });
+
+  it('with a quorum, counts only voters known by e-mail, so one human cannot vote once per identity', () => {
+    const twoPeople = subject(['U0BOB12345', 'bob@acme.com', 'cy@acme.com'], { quorum: 2 });
+    expect(identityCheck(twoPeople, ['U0BOB12345'])).toBe('unverifiable');
+    expect(identityCheck(twoPeople, ['bob@acme.com'])).toBe('ok');
+    expect(identityCheck(twoPeople, ['U0BOB12345', 'bob@acme.com'])).toBe('ok');
+    expect(identityCheck(subject(['U0BOB12345']), ['U0BOB12345'])).toBe('ok');
   });
 });

@@ -54,6 +54,10 @@ describe('Slack step jobs against the fake Slack Web API', () => {
     fake.emails.clear();
     fake.emails.set('U0CFOMAIL1', 'cfo@acme.com');
     fake.emails.set('U0BOB00001', 'bob@acme.com');
+    // With a quorum, votes count by e-mail: these voters' e-mails are readable (users.info).
+    fake.emails.set('U0ADA00001', 'ada.slack@acme.com');
+    fake.emails.set('U0CFO00001', 'cfo.slack@acme.com');
+    fake.emails.set('U0OUTSIDE1', 'outside@acme.com');
     world = jobWorld(fake, POLICY);
   });
 
