@@ -53,6 +53,18 @@ for (const [net, bits] of [
   PRIVATE.addSubnet(net, bits, 'ipv6');
 }
 
+/**
+ * IPv6 outside these is refused: only global unicast (2000::/3) reaches the public internet, and
+ * within it 6to4 (2002::/16) and Teredo (2001::/32) carry IPv4 addresses of any kind. This also
+ * refuses IPv4-compatible (::a.b.c.d), SIIT (::ffff:0:a.b.c.d), local-use NAT64 (64:ff9b:1::/48)
+ * and site-local (fec0::/10) forms, which a network may route inside.
+ */
+const GLOBAL_V6 = new BlockList();
+GLOBAL_V6.addSubnet('2000::', 3, 'ipv6');
+const TUNNELS_V6 = new BlockList();
+TUNNELS_V6.addSubnet('2002::', 16, 'ipv6');
+TUNNELS_V6.addSubnet('2001::', 32, 'ipv6');
+
 /** An IPv4 address hidden in an IPv6 one (mapped `::ffff:a.b.c.d`, NAT64 `64:ff9b::a.b.c.d`) is judged as IPv4. */
 function unwrap(address: string): { address: string; family: 'ipv4' | 'ipv6' } {
   const v6 = address.toLowerCase();
@@ -70,7 +82,8 @@ function unwrap(address: string): { address: string; family: 'ipv4' | 'ipv6' } {
 export function refusalFor(address: string, allowPrivate: boolean): string | undefined {
   const { address: ip, family } = unwrap(address);
   if (METADATA.check(ip, family)) return `${address} is a cloud metadata address`;
-  if (!allowPrivate && PRIVATE.check(ip, family)) {
+  const outsideGlobalV6 = family === 'ipv6' && (!GLOBAL_V6.check(ip, 'ipv6') || TUNNELS_V6.check(ip, 'ipv6'));
+  if (!allowPrivate && (PRIVATE.check(ip, family) || outsideGlobalV6)) {
     return `${address} is a loopback, private, link-local or reserved address (set LOOPPAUSE_WEBHOOK_ALLOW_PRIVATE=true to allow it)`;
   }
   return undefined;
