@@ -9,11 +9,14 @@ export const CLIENT_JS = `(() => {
   if (!live || typeof EventSource === 'undefined') return;
   const source = new EventSource('/dashboard/events');
   let timer;
+  let last = 0;
   source.addEventListener('change', (event) => {
     const ids = String(event.data).split(' ');
     if (live.startsWith('pause:') && !ids.includes(live.slice(6))) return;
-    clearTimeout(timer);
-    timer = setTimeout(refresh, 120);
+    // Soon after a change, but at most one refresh a second, however fast changes arrive.
+    if (timer) return;
+    const wait = Math.max(120, last + 1000 - Date.now());
+    timer = setTimeout(() => { timer = undefined; last = Date.now(); refresh(); }, wait);
   });
   function typing(region) {
     const active = document.activeElement;

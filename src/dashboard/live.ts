@@ -7,6 +7,8 @@ const COALESCE_MS = 100;
 const HEARTBEAT_MS = 25_000;
 /** Open streams one replica holds; past it a new one is refused (503) and the page still works without. */
 const MAX_STREAMS = 2_000;
+/** Per signed-in human (a few tabs): one person cannot take every stream of a replica. */
+const MAX_STREAMS_PER_VIEWER = 5;
 
 /**
  * Server-sent events for live pages: `event: change` with the ids of the pauses that changed
@@ -15,6 +17,7 @@ const MAX_STREAMS = 2_000;
  */
 export class LiveEvents {
   private readonly streams = new Set<Response>();
+  private readonly perViewer = new Map<string, number>();
   private pending = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private readonly unsubscribe: (() => void)[] = [];
@@ -28,11 +31,13 @@ export class LiveEvents {
     return this.streams.size;
   }
 
-  stream(req: Request, res: Response): void {
-    if (this.streams.size >= MAX_STREAMS) {
+  stream(req: Request, res: Response, viewer: string): void {
+    const mine = this.perViewer.get(viewer) ?? 0;
+    if (this.streams.size >= MAX_STREAMS || mine >= MAX_STREAMS_PER_VIEWER) {
       res.status(503).type('text').send('too many live pages open');
       return;
     }
+    this.perViewer.set(viewer, mine + 1);
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-store');
@@ -42,9 +47,15 @@ export class LiveEvents {
     this.streams.add(res);
     const heartbeat = setInterval(() => res.write(': beat\n\n'), HEARTBEAT_MS);
     heartbeat.unref();
+    let open = true;
     const close = () => {
+      if (!open) return;
+      open = false;
       clearInterval(heartbeat);
       this.streams.delete(res);
+      const left = (this.perViewer.get(viewer) ?? 1) - 1;
+      if (left > 0) this.perViewer.set(viewer, left);
+      else this.perViewer.delete(viewer);
     };
     req.on('close', close);
     res.on('close', close);

@@ -313,7 +313,7 @@ export function dashboardRouter(deps: DashboardDeps): Router {
 
   // Live events
 
-  router.get('/events', requireSignIn, (req, res) => deps.live.stream(req, res));
+  router.get('/events', requireSignIn, (req, res) => deps.live.stream(req, res, signedOf(res).viewer.email));
 
   // Waiting for me
 
