@@ -69,6 +69,10 @@ const LINK_WINDOW_MS = 15 * 60_000;
 const MAX_TEXT = 2000;
 /** Pending pauses the Waiting page scans for what this human may decide. */
 const WAITING_SCAN = 500;
+/** Store reads one export may make (each up to a history page's scan). */
+const EXPORT_MAX_ROUNDS = 200;
+/** For a viewer who is not an admin each read may scan many pauses to find theirs. */
+const EXPORT_MAX_ROUNDS_OTHERS = 10;
 const EXPORT_MAX = 100_000;
 
 export interface DashboardDeps {
@@ -514,6 +518,9 @@ export function dashboardRouter(deps: DashboardDeps): Router {
       if (kind === 'csv') res.write(historyCsvHeader());
       let cursor = params.query.cursor;
       let written = 0;
+      // Bounded by what is read, not only by what is written: a viewer who may see little cannot
+      // make one export walk all history. Writes wait for the socket (backpressure).
+      let rounds = 0;
       do {
         const batch = await readHistory(
           store,
@@ -522,10 +529,19 @@ export function dashboardRouter(deps: DashboardDeps): Router {
           service.now(),
           500,
         );
-        for (const pause of batch.items) res.write(kind === 'csv' ? historyCsvRow(pause) : historyJsonLine(pause));
+        const chunk = batch.items
+          .map((pause) => (kind === 'csv' ? historyCsvRow(pause) : historyJsonLine(pause)))
+          .join('');
+        if (chunk && !res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
         written += batch.items.length;
         cursor = batch.next_cursor ?? undefined;
-      } while (cursor && written < EXPORT_MAX);
+        rounds += 1;
+      } while (
+        cursor &&
+        written < EXPORT_MAX &&
+        rounds < (signed.viewer.admin ? EXPORT_MAX_ROUNDS : EXPORT_MAX_ROUNDS_OTHERS) &&
+        !res.destroyed
+      );
       res.end();
     };
   router.get('/history.csv', requireSignIn, exporter('csv'));

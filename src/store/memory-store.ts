@@ -5,7 +5,8 @@ import type { Deliveries, Pause } from '../domain/pause.js';
 import { humanKey } from '../domain/policy/humans.js';
 import type { SignedDecision } from '../domain/signing.js';
 import type { PauseStatus } from '../domain/vocabulary.js';
-import { decodeCursor, encodeCursor, isAfter } from './cursor.js';
+import { CreationOrder } from './creation-order.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 import { DueIndex } from './due-index.js';
 import { MemoryAudit } from './memory-audit.js';
 import type { StoredApiKey } from './ports/api-keys.js';
@@ -60,6 +61,7 @@ export class MemoryStore implements Store {
   private readonly watchers = new Watchers();
   private readonly rateWindows = new Map<string, { window: number; hits: number }>();
   private readonly audit = new MemoryAudit();
+  private readonly order = new CreationOrder();
 
   // PauseStore (ports/pauses.ts)
 
@@ -77,6 +79,7 @@ export class MemoryStore implements Store {
       this.idempotencyKeyOf.set(pause.pause_id, key);
     }
     this.pauses.set(pause.pause_id, structuredClone(pause));
+    this.order.add(Date.parse(pause.created_at), pause.pause_id);
     const expiresMs = Date.parse(pause.expires_at);
     this.expiries.set(pause.pause_id, expiresMs);
     for (const job of jobs) this.addJob(job);
@@ -151,6 +154,8 @@ export class MemoryStore implements Store {
     }
     // Same retention as Redis gives finished pauses, so a long-running dev server stays small.
     for (const pauseId of this.purges.popDue(nowMs)) {
+      const purged = this.pauses.get(pauseId);
+      if (purged) this.order.delete(Date.parse(purged.created_at), pauseId);
       this.pauses.delete(pauseId);
       this.audit.forget(pauseId);
       const key = this.idempotencyKeyOf.get(pauseId);
@@ -326,18 +331,21 @@ export class MemoryStore implements Store {
 
   /** Pauses that pass `keep`, newest first, one page after the cursor (as the Redis indexes order them). */
   private newestFirst(keep: (pause: Pause) => boolean, query: { limit: number; cursor?: string }): Page<Pause> {
-    const cursor = decodeCursor(query.cursor);
-    const matching = [...this.pauses.values()]
-      .filter(keep)
-      .map((p) => ({ p, score: Date.parse(p.created_at) }))
-      .sort((a, b) => b.score - a.score || (a.p.pause_id < b.p.pause_id ? 1 : -1))
-      .filter(({ p, score }) => isAfter(score, p.pause_id, cursor));
-    const page = matching.slice(0, query.limit);
-    const last = page.at(-1);
+    const items: Pause[] = [];
+    let more = false;
+    for (const { id } of this.order.newestFirst(decodeCursor(query.cursor))) {
+      const pause = this.pauses.get(id);
+      if (!pause || !keep(pause)) continue;
+      if (items.length === query.limit) {
+        more = true;
+        break;
+      }
+      items.push(pause);
+    }
+    const last = items.at(-1);
     return {
-      items: page.map(({ p }) => structuredClone(p)),
-      next_cursor:
-        matching.length > query.limit && last ? encodeCursor({ score: last.score, id: last.p.pause_id }) : null,
+      items: items.map((p) => structuredClone(p)),
+      next_cursor: more && last ? encodeCursor({ score: Date.parse(last.created_at), id: last.pause_id }) : null,
     };
   }
 
