@@ -63,7 +63,8 @@ import { registerWebhookPages } from './webhooks.js';
 export const SESSION_IDLE_MS = 12 * 3_600_000;
 export const SESSION_MAX_MS = 7 * 24 * 3_600_000;
 /** Sign-in links one address may be sent, and one client IP may ask for, per window. */
-const LINKS_PER_ADDRESS = 5;
+const LINKS_PER_ADDRESS_AND_IP = 5;
+const LINKS_PER_ADDRESS = 20;
 const LINKS_PER_IP = 30;
 const LINK_WINDOW_MS = 15 * 60_000;
 const MAX_TEXT = 2000;
@@ -236,12 +237,17 @@ export function dashboardRouter(deps: DashboardDeps): Router {
         'Too many sign-in links were asked for from here. Try again in a few minutes.',
       );
     }
-    const byAddress = await store.hitRateLimit(
-      `dashboard-link:email:${secretHash(email)}`,
-      LINKS_PER_ADDRESS,
+    // Per address and asker first: someone else asking for your address spends their budget, not
+    // yours; a wider cap per address still bounds the mail anyone can make you receive.
+    const byAsker = await store.hitRateLimit(
+      `dashboard-link:email-ip:${secretHash(`${email}\n${ip}`)}`,
+      LINKS_PER_ADDRESS_AND_IP,
       LINK_WINDOW_MS,
       now,
     );
+    const byAddress = byAsker.allowed
+      ? await store.hitRateLimit(`dashboard-link:email:${secretHash(email)}`, LINKS_PER_ADDRESS, LINK_WINDOW_MS, now)
+      : byAsker;
     // The same answer whoever asks: an unknown address learns nothing and gets nothing.
     const link = byAddress.allowed ? await deps.links.issue(email) : undefined;
     if (link) {
