@@ -7,7 +7,7 @@ import { LiveEvents } from './live.js';
 import { dashboardRouter } from './routes.js';
 
 /** `/dashboard` (SPEC §10): on whenever main wires it; who may sign in comes from the policy or LOOPPAUSE_DASHBOARD_USERS. */
-export function createDashboardSurface(options: { transport?: MailTransport } = {}): SurfaceFactory {
+function createDashboardSurface(options: { transport?: MailTransport } = {}): SurfaceFactory {
   return ({ config, service, logger, dashboard, webhooks }) => {
     if (!dashboard) return undefined;
     const log = logger.child({ surface: 'dashboard' });

@@ -8,7 +8,7 @@ export const SESSION_COOKIE = 'lp_dash';
 /** Before sign-in: the double-submit cookie behind the sign-in form's CSRF token. */
 export const PRE_COOKIE = 'lp_dash_pre';
 
-export function cookieOptions(publicUrl: string, maxAgeMs?: number): string {
+function cookieOptions(publicUrl: string, maxAgeMs?: number): string {
   const parts = ['Path=/dashboard', 'HttpOnly', 'SameSite=Lax'];
   if (publicUrl.startsWith('https:')) parts.push('Secure');
   if (maxAgeMs !== undefined) parts.push(`Max-Age=${Math.floor(maxAgeMs / 1000)}`);

@@ -77,7 +77,7 @@ export function messagePage(
 
 // Pauses
 
-export function statusBadge(pause: Pause): Safe {
+function statusBadge(pause: Pause): Safe {
   if (pause.status === 'responded' && pause.response) {
     const d = pause.response.decision;
     return html`<span class="badge ${d}">${d}</span>`;
@@ -86,7 +86,7 @@ export function statusBadge(pause: Pause): Safe {
   return html`<span class="badge ${pause.status}">${label}</span>`;
 }
 
-export function progressText(pause: Pause): string | undefined {
+function progressText(pause: Pause): string | undefined {
   const required = pause.plan?.quorum ?? 1;
   if (required <= 1) return undefined;
   const received = approvalsOf(pause.votes ?? []).length;

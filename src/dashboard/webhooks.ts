@@ -9,7 +9,7 @@ import { type Chrome, layout } from './views.js';
 
 type Flash = { kind: 'ok' | 'error'; text: string };
 
-export function webhooksPage(
+function webhooksPage(
   chrome: Chrome,
   input: {
     endpoints: ListedEndpoint[];

@@ -50,7 +50,7 @@ export function listEntry(tool: Tool) {
   };
 }
 
-export function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonObjectSchema {
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonObjectSchema {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<
     string,
     unknown

@@ -21,7 +21,7 @@ export function requestPost(pause: Pause): PostedMessage | undefined {
 }
 
 /** The request as posted to escalation step `step`'s Slack route. */
-export function escalationPost(pause: Pause, step: number): PostedMessage | undefined {
+function escalationPost(pause: Pause, step: number): PostedMessage | undefined {
   return posted(pause.delivery[escalateKey(step)]);
 }
 

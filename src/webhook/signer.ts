@@ -7,7 +7,7 @@ export function newWebhookSecret(): string {
 }
 
 /** `webhook-id` of an event: the same on every retry, so receivers can drop duplicates. */
-export const webhookId = (eventId: string) => `msg_${eventId}`;
+const webhookId = (eventId: string) => `msg_${eventId}`;
 
 /**
  * The Standard Webhooks headers for one attempt, signed by the `standardwebhooks` library. The

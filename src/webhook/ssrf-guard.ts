@@ -4,7 +4,7 @@ import { BlockList, isIP } from 'node:net';
 /** Resolves a host name to every address it has (dns.lookup with `all`); injected in tests. */
 export type Resolver = (hostname: string) => Promise<Array<{ address: string; family: number }>>;
 
-export const systemResolver: Resolver = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
+const systemResolver: Resolver = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
 
 export interface GuardOptions {
   /** LOOPPAUSE_WEBHOOK_ALLOW_PRIVATE: loopback and private addresses allowed (local receivers, tests). */

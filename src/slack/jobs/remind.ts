@@ -58,7 +58,7 @@ export function slackRemindJob(deps: SlackDeps): JobHandler {
 const now = (deps: SlackDeps) => new Date(deps.service.now()).toISOString();
 
 /** ":bell: Reminder: … still needs 1 more approval (1 of 2). Waiting on <@U…>, cfo@acme.com." */
-export async function reminderText(deps: SlackDeps, pause: Pause): Promise<string> {
+async function reminderText(deps: SlackDeps, pause: Pause): Promise<string> {
   const required = pause.plan?.quorum ?? 1;
   const received = approvalsOf(pause.votes ?? []).length;
   const missing = Math.max(1, required - received);

@@ -7,7 +7,7 @@ import { pauseAt, responseFor } from '../../helpers/pauses.js';
 import { freshStoreForEachTest, type StoreFactory } from './factory.js';
 
 /** Reads the whole log, page by page, as `audit verify` does. */
-export async function wholeLog(store: AuditLog, pageSize = 3): Promise<StoredAuditEntry[]> {
+async function wholeLog(store: AuditLog, pageSize = 3): Promise<StoredAuditEntry[]> {
   const all: StoredAuditEntry[] = [];
   let cursor: string | undefined;
   for (;;) {
@@ -18,7 +18,7 @@ export async function wholeLog(store: AuditLog, pageSize = 3): Promise<StoredAud
   }
 }
 
-export async function verify(store: AuditLog) {
+async function verify(store: AuditLog) {
   const verifier = new ChainVerifier(await store.auditAnchor());
   for (const entry of await wholeLog(store)) if (!verifier.push(entry)) break;
   return verifier.verdict(await store.auditHead());
