@@ -33,7 +33,7 @@ async function serve(tree: string, redisUrl: string): Promise<{ url: string; chi
       LOOPPAUSE_SIGNING_SECRET: TEST_SIGNING_SECRET,
       LOOPPAUSE_API_KEYS: `bench:${TEST_API_KEY}`,
       LOOPPAUSE_RATE_LIMIT_PER_MINUTE: '0',
-      LOOPPAUSE_OUTBOX_DIR: join(tree, '.bench-outbox'),
+      LOOPPAUSE_OUTBOX_DIR: join(tmpdir(), 'looppause-bench-audit-outbox'),
       LOG_LEVEL: 'error',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
