@@ -72,10 +72,18 @@ export class ApiKeyAuth {
     for (const [hash, entry] of this.valid) if (entry.agent?.id === name) this.valid.delete(hash);
   }
 
-  /** The owner of the key named `name` (an agent id), if the key has one: maker-checker asks it. */
+  /**
+   * The owner of the key named `name` (an agent id), if the key has one: maker-checker asks it. The
+   * request asking was just authenticated, so its key is in the cache; the store is read only when
+   * it is not.
+   */
   async ownerOf(name: string): Promise<string | undefined> {
     const configured = this.configured.find((key) => key.agent.id === name);
     if (configured) return configured.agent.owner;
+    const nowMs = this.now();
+    for (const entry of this.valid.values()) {
+      if (entry.agent?.id === name && entry.until > nowMs) return entry.agent.owner;
+    }
     return (await this.store.listApiKeys()).find((key) => key.name === name)?.owner;
   }
 

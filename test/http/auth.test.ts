@@ -8,6 +8,38 @@ import { MemoryStore } from '../../src/store/memory-store.js';
 import { startTestService, TEST_API_KEY } from '../helpers/service.js';
 
 describe('API key cache', () => {
+  it('answers a key owner from the authenticated key without listing every key; the store only when not cached', async () => {
+    const store = new MemoryStore();
+    const key = 'stored-key-0123456789abcdef';
+    await store.createApiKey({
+      name: 'ci',
+      hash: hashApiKey(key),
+      created_at: new Date().toISOString(),
+      owner: 'sarah@acme.com',
+    });
+    let listings = 0;
+    const list = store.listApiKeys.bind(store);
+    store.listApiKeys = () => {
+      listings++;
+      return list();
+    };
+    let now = 1_000;
+    const auth = new ApiKeyAuth(
+      [{ name: 'env', key: 'env-key-0123456789abcdef', owner: 'U0ENV00001' }],
+      store,
+      5_000,
+      () => now,
+    );
+    expect(await auth.ownerOf('env')).toBe('U0ENV00001');
+    await auth.authenticate(key);
+    expect(await auth.ownerOf('ci')).toBe('sarah@acme.com');
+    expect(listings).toBe(0);
+    now += 10_000;
+    expect(await auth.ownerOf('ci')).toBe('sarah@acme.com');
+    expect(await auth.ownerOf('nobody')).toBeUndefined();
+    expect(listings).toBe(2);
+  });
+
   it('a flood of random keys does not push a valid stored key out of the cache', async () => {
     const store = new MemoryStore();
     const key = 'stored-key-0123456789abcdef';
