@@ -1,13 +1,10 @@
 import type { Pause } from '../../domain/pause.js';
 import type { JobHandler } from '../../jobs/job-runner.js';
-import { requestMessage } from '../blocks/index.js';
 import type { SlackDeps } from '../deps.js';
-import { finalSlackError, slackErrorSummary } from '../errors.js';
+import { slackErrorSummary } from '../errors.js';
 import { escalateKey } from '../messages.js';
+import { finalPostError, postRequestMessage } from './post-request.js';
 import { showLatest } from './update-message.js';
-
-/** After this many failed runs a transient failure (network, Slack 5xx) counts as final too. */
-const MAX_TRANSIENT_ATTEMPTS = 5;
 
 /**
  * `slack.escalate` (step: which `escalate` entry): posts the request, with its buttons, to the
@@ -33,28 +30,15 @@ export function slackEscalateJob(deps: SlackDeps): JobHandler {
 }
 
 async function postEscalation(deps: SlackDeps, pause: Pause, step: number, target: string, attempts: number) {
-  const { service, client, logger } = deps;
+  const { service, logger } = deps;
   const key = escalateKey(step);
-  const message = requestMessage(pause, service.now());
   const at = () => new Date(service.now()).toISOString();
   try {
-    const result = await client.chat.postMessage({
-      channel: target,
-      text: message.text,
-      blocks: message.blocks,
-      unfurl_links: false,
-      unfurl_media: false,
-    });
-    if (!result.channel || !result.ts) throw new Error('chat.postMessage answered without channel or ts');
-    await service.deliveries.record(pause.pause_id, key, {
-      state: 'posted',
-      channel: result.channel,
-      ts: result.ts,
-      at: at(),
-    });
-    logger.info({ pause_id: pause.pause_id, step, channel: result.channel }, 'escalated in Slack');
+    const posted = await postRequestMessage(deps, pause, target);
+    await service.deliveries.record(pause.pause_id, key, { state: 'posted', ...posted, at: at() });
+    logger.info({ pause_id: pause.pause_id, step, channel: posted.channel }, 'escalated in Slack');
   } catch (error) {
-    const final = finalSlackError(error) ?? (attempts >= MAX_TRANSIENT_ATTEMPTS ? 'unreachable' : undefined);
+    const final = finalPostError(error, attempts);
     if (!final) throw error;
     // The earlier messages are still updated: the step's approvers may decide wherever they see it.
     await service.deliveries.record(pause.pause_id, key, { state: 'failed', error: final, at: at() });

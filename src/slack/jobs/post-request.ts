@@ -1,11 +1,32 @@
+import type { Pause } from '../../domain/pause.js';
 import type { JobHandler } from '../../jobs/job-runner.js';
 import { requestMessage } from '../blocks/index.js';
 import type { SlackDeps } from '../deps.js';
 import { finalSlackError, slackErrorSummary } from '../errors.js';
+import type { PostedMessage } from '../messages.js';
 import { showLatest } from './update-message.js';
 
 /** After this many failed runs a transient failure (network, Slack 5xx) counts as final too. */
 const MAX_TRANSIENT_ATTEMPTS = 5;
+
+/** Why a failed post will not be retried (Slack's final error, or too many transient failures); undefined: retry. */
+export function finalPostError(error: unknown, attempts: number): string | undefined {
+  return finalSlackError(error) ?? (attempts >= MAX_TRANSIENT_ATTEMPTS ? 'unreachable' : undefined);
+}
+
+/** Posts the request message, with its buttons, to `target`: where Slack put it, or a throw. */
+export async function postRequestMessage(deps: SlackDeps, pause: Pause, target: string): Promise<PostedMessage> {
+  const message = requestMessage(pause, deps.service.now());
+  const result = await deps.client.chat.postMessage({
+    channel: target,
+    text: message.text,
+    blocks: message.blocks,
+    unfurl_links: false,
+    unfurl_media: false,
+  });
+  if (!result.channel || !result.ts) throw new Error('chat.postMessage answered without channel or ts');
+  return { channel: result.channel, ts: result.ts };
+}
 
 /**
  * `slack.post`: posts the request to `#name`, a channel id, or a user id (a DM from the app) and
@@ -14,27 +35,18 @@ const MAX_TRANSIENT_ATTEMPTS = 5;
  * after a post skips.
  */
 export function postRequestJob(deps: SlackDeps): JobHandler {
-  const { service, client, logger } = deps;
+  const { service, logger } = deps;
   return async (job) => {
     const pause = await service.get(job.pause_id);
     if (pause?.status !== 'pending') return;
     if (pause.delivery.slack?.state === 'posted') return;
     const target = pause.request.recipient_slack;
     if (!target) return;
-    const message = requestMessage(pause, service.now());
-    let posted: { channel: string; ts: string };
+    let posted: PostedMessage;
     try {
-      const result = await client.chat.postMessage({
-        channel: target,
-        text: message.text,
-        blocks: message.blocks,
-        unfurl_links: false,
-        unfurl_media: false,
-      });
-      if (!result.channel || !result.ts) throw new Error('chat.postMessage answered without channel or ts');
-      posted = { channel: result.channel, ts: result.ts };
+      posted = await postRequestMessage(deps, pause, target);
     } catch (error) {
-      const final = finalSlackError(error) ?? (job.attempts >= MAX_TRANSIENT_ATTEMPTS ? 'unreachable' : undefined);
+      const final = finalPostError(error, job.attempts);
       if (!final) {
         // Shown on the pause and counted in the metrics; the runner retries with backoff.
         await service.deliveries.record(pause.pause_id, 'slack', {
