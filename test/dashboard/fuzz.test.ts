@@ -7,6 +7,7 @@ import { brokenPercent, oddPathTail, rawRequest, STACK_TRACE } from '../http/hos
 import { DashboardClient } from './helpers.js';
 
 const USER = 'ada@example.com';
+const ADMIN = 'root@example.com';
 const FORM = 'application/x-www-form-urlencoded';
 
 /** Form values as an attacker sends them: odd text, broken escapes, repeated and bracketed keys. */
@@ -32,26 +33,54 @@ const oddKey = fc.oneof(
   fc.string({ maxLength: 12 }),
 );
 /** A raw urlencoded body: pairs of odd keys and values, sometimes not escaped at all. */
-const oddBody = fc
-  .array(fc.tuple(oddKey, oddValue, fc.boolean()), { maxLength: 8 })
-  .map((pairs) =>
-    pairs
-      .map(([k, v, encoded]) => (encoded ? `${encodeURIComponent(k)}=${encodeURIComponent(v)}` : `${k}=${v}`))
-      .join('&'),
-  );
+const bodyOf = (key: fc.Arbitrary<string>) =>
+  fc
+    .array(fc.tuple(key, oddValue, fc.boolean()), { maxLength: 8 })
+    .map((pairs) =>
+      pairs
+        .map(([k, v, encoded]) => (encoded ? `${encodeURIComponent(k)}=${encodeURIComponent(v)}` : `${k}=${v}`))
+        .join('&'),
+    );
+const oddBody = bodyOf(oddKey);
+/** The admin forms' own fields (keys, policy, webhooks) besides the odd ones. */
+const adminBody = bodyOf(
+  fc.oneof(
+    oddKey,
+    fc.constantFrom(
+      'name',
+      'name[]',
+      'owner',
+      'admin',
+      'agent',
+      'action',
+      'details',
+      'url',
+      'events',
+      'events[]',
+      'id',
+    ),
+  ),
+);
 
 describe('fuzzing the dashboard: forms, paths and query params', () => {
   let smtp: TestSmtp;
   let running: RunningService;
   let client: DashboardClient;
+  let admin: DashboardClient;
   let mine: string;
   let guarded: string;
 
   beforeAll(async () => {
     smtp = await new TestSmtp().start();
-    running = await startTestService({ SMTP_URL: smtp.url, LOOPPAUSE_DASHBOARD_USERS: USER });
+    running = await startTestService({
+      SMTP_URL: smtp.url,
+      LOOPPAUSE_DASHBOARD_USERS: USER,
+      LOOPPAUSE_DASHBOARD_ADMINS: ADMIN,
+    });
     client = new DashboardClient(running);
     await client.signIn(USER, smtp);
+    admin = new DashboardClient(running);
+    await admin.signIn(ADMIN, smtp);
     const ask = { action_description: 'Wipe the cache', action_details: {} };
     mine = (await running.service.request('agent-a', { ...ask, recipient_email: USER })).pause_id;
     guarded = (
@@ -63,7 +92,7 @@ describe('fuzzing the dashboard: forms, paths and query params', () => {
     await smtp?.stop();
   });
 
-  const cookie = () => [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  const cookie = (of: DashboardClient = client) => [...of.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   const expectCalm = (res: { status: number; text: string }) => {
     expect(res.status).toBeGreaterThanOrEqual(200);
     expect(res.status).toBeLessThan(500);
@@ -138,6 +167,64 @@ describe('fuzzing the dashboard: forms, paths and query params', () => {
       { numRuns: 80 },
     );
     expect(smtp.mails.length).toBe(mails);
+  }, 120_000);
+
+  it('every admin form and sign-out: odd bodies without the CSRF token or from another origin are refused and change nothing; with both, never 5xx', async () => {
+    const adminPosts = [
+      '/dashboard/keys',
+      '/dashboard/keys/revoke',
+      '/dashboard/policy/explain',
+      '/dashboard/webhooks',
+      '/dashboard/webhooks/remove',
+      '/dashboard/webhooks/redrive',
+    ];
+    const keysBefore = (await running.store.listApiKeys()).map((k) => k.name).sort();
+    const csrf = await admin.csrf();
+    const post = (path: string, body: string, origin: string | undefined, who: DashboardClient) =>
+      rawRequest(running.url, {
+        method: 'POST',
+        path,
+        headers: {
+          host: new URL(running.url).host,
+          cookie: cookie(who),
+          'content-type': FORM,
+          ...(origin ? { origin } : {}),
+        },
+        body,
+      });
+    // Forged: the real token from elsewhere, or the right origin without the token. Sign-out included.
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...adminPosts, '/dashboard/signout'),
+        adminBody,
+        fc.constantFrom<'no-csrf' | 'other-origin' | 'no-origin'>('no-csrf', 'other-origin', 'no-origin'),
+        async (path, body, forgery) => {
+          const sent = forgery === 'no-csrf' ? body : `${body}&csrf=${csrf}`;
+          const origin =
+            forgery === 'other-origin' ? 'https://evil.example' : forgery === 'no-origin' ? undefined : running.url;
+          const res = await post(path, sent, origin, admin);
+          expectCalm(res);
+          expect(res.status).toBe(403);
+        },
+      ),
+      { numRuns: 60 },
+    );
+    expect((await running.store.listApiKeys()).map((k) => k.name).sort()).toEqual(keysBefore);
+    expect(await (await admin.get('/dashboard/webhooks')).text()).toContain('No webhook endpoints yet');
+    expect((await admin.get('/dashboard/waiting')).status).toBe(200);
+    // A signed-in non-admin with a valid token and origin: refused on every admin form.
+    const userCsrf = await client.csrf();
+    for (const path of adminPosts) {
+      expect((await post(path, `name=x&url=x&id=x&csrf=${userCsrf}`, running.url, client)).status).toBe(403);
+    }
+    // The real admin, token and origin: odd bodies answer a page or a 4xx, never a 5xx.
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...adminPosts), adminBody, async (path, body) => {
+        expectCalm(await post(path, `${body}&csrf=${csrf}`, running.url, admin));
+      }),
+      { numRuns: 60 },
+    );
+    await stillPending();
   }, 120_000);
 
   it('query params and paths: odd filters, cursors and ids answer 4xx or a page, never 5xx', async () => {
