@@ -1,14 +1,16 @@
 // npm run bench:audit — what the audit log costs and how fast it verifies. Talks only to 127.0.0.1 and stops by itself.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verifyAuditLog } from '../src/audit/verify.js';
 import { auditBody } from '../src/domain/audit/events.js';
 import { RedisStore } from '../src/store/redis-store.js';
-import { freePort, randomPrefix, startRedis } from '../test/helpers/redis-server.js';
-import { TEST_API_KEY, TEST_SIGNING_SECRET } from '../test/helpers/service.js';
+import { randomPrefix, startRedis } from '../test/helpers/redis-server.js';
+import { TEST_API_KEY } from '../test/helpers/service.js';
 import { closedLoop } from './load.js';
+import { type Replica, stopReplica } from './replica.js';
+import { spawnSourceReplica } from './source-replica.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -18,40 +20,16 @@ const BASELINE = process.env.BENCH_BASELINE ?? '9211422^';
 const root = new URL('..', import.meta.url).pathname;
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
-/** `looppause serve` from a source tree (tsx), on the Redis store, production mode. */
-async function serve(tree: string, redisUrl: string): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(tree, 'src/cli/looppause.ts'), 'serve'], {
-    cwd: tree,
-    env: {
-      PATH: process.env.PATH ?? '',
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: String(port),
+/** `looppause serve` from a source tree, on the Redis store (its own prefix). */
+const serve = (tree: string, redisUrl: string) =>
+  spawnSourceReplica(
+    {
       REDIS_URL: redisUrl,
       LOOPPAUSE_REDIS_PREFIX: randomPrefix(),
-      LOOPPAUSE_SIGNING_SECRET: TEST_SIGNING_SECRET,
-      LOOPPAUSE_API_KEYS: `bench:${TEST_API_KEY}`,
-      LOOPPAUSE_RATE_LIMIT_PER_MINUTE: '0',
       LOOPPAUSE_OUTBOX_DIR: join(tmpdir(), 'looppause-bench-audit-outbox'),
-      LOG_LEVEL: 'error',
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 600; i++) {
-    if (
-      await fetch(`${url}/readyz`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return { url, child };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`the service from ${tree} did not start`);
-}
+    tree,
+  );
 
 const redis = await startRedis();
 const worktree = mkdtempSync(join(tmpdir(), 'looppause-bench-audit-'));
@@ -59,11 +37,12 @@ rmSync(worktree, { recursive: true });
 execFileSync('git', ['-C', root, 'worktree', 'add', '--detach', worktree, BASELINE], { stdio: 'ignore' });
 if (!existsSync(join(worktree, 'node_modules')))
   symlinkSync(join(root, 'node_modules'), join(worktree, 'node_modules'));
-const services: ChildProcess[] = [];
+const services: Replica[] = [];
 try {
   const before = await serve(worktree, redis.url);
+  services.push(before);
   const after = await serve(root, redis.url);
-  services.push(before.child, after.child);
+  services.push(after);
   const body = JSON.stringify({
     action_description: 'Rotate the prod database password',
     action_details: { db: 'main', region: 'eu-west-1' },
@@ -142,7 +121,7 @@ try {
   out('');
   out('Both trees run on the same 2 cores as the load generator and Redis; rounds alternate so drift hits both alike.');
 } finally {
-  for (const child of services) child.kill('SIGTERM');
+  await Promise.all(services.map(stopReplica));
   execFileSync('git', ['-C', root, 'worktree', 'remove', '--force', worktree], { stdio: 'ignore' });
   await redis.stop();
 }

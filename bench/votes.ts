@@ -1,17 +1,18 @@
 // npm run bench:votes — quorum votes on one Redis through three replicas, and how soon the deciding
 // vote reaches the waiting agent. Every vote is a signed Slack click into a replica's Bolt (the real
 // surface), answered by a local fake Slack Web API. Talks only to 127.0.0.1 and stops by itself.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ActionId } from '../src/slack/ids.js';
 import { RedisStore } from '../src/store/redis-store.js';
 import { channelIdFor, FakeSlack, type SlackCall } from '../test/helpers/fake-slack.js';
-import { freePort, randomPrefix, startRedis } from '../test/helpers/redis-server.js';
-import { TEST_API_KEY, TEST_SIGNING_SECRET } from '../test/helpers/service.js';
+import { randomPrefix, startRedis } from '../test/helpers/redis-server.js';
+import { TEST_API_KEY } from '../test/helpers/service.js';
 import { SLACK_SIGNING_SECRET, sendClick } from '../test/helpers/slack-requests.js';
 import { percentile } from './load.js';
+import { type Replica, stopReplica } from './replica.js';
+import { spawnSourceReplica } from './source-replica.js';
 
 const HUMANS = Number(process.env.BENCH_HUMANS ?? 20);
 const COUNTED_PAUSES = Number(process.env.BENCH_COUNTED_PAUSES ?? 100);
@@ -20,58 +21,6 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const now = () => performance.timeOrigin + performance.now();
-
-interface Replica {
-  url: string;
-  child: ChildProcess;
-}
-
-/**
- * `looppause serve` from the sources (tsx) in production mode: the figures do not wait on a build of
- * the whole tree. A loaded machine may take a while to start it.
- */
-async function spawnReplica(env: Record<string, string>): Promise<Replica> {
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', new URL('../src/cli/looppause.ts', import.meta.url).pathname, 'serve'],
-    {
-      env: {
-        PATH: process.env.PATH ?? '',
-        NODE_ENV: 'production',
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        LOOPPAUSE_SIGNING_SECRET: TEST_SIGNING_SECRET,
-        LOOPPAUSE_API_KEYS: `bench:${TEST_API_KEY}`,
-        LOOPPAUSE_RATE_LIMIT_PER_MINUTE: '0',
-        LOG_LEVEL: 'error',
-        ...env,
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 1800; i++) {
-    if (child.exitCode !== null) throw new Error(`replica exited with ${child.exitCode}`);
-    if (
-      await fetch(`${url}/readyz`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return { url, child };
-    await sleep(100);
-  }
-  child.kill('SIGKILL');
-  throw new Error('replica did not start');
-}
-
-const stopReplica = ({ child }: Replica) =>
-  new Promise<void>((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
 
 const CHANNEL = '#bench-votes';
 const humans = Array.from({ length: HUMANS }, (_, i) => ({
@@ -131,7 +80,7 @@ try {
     SLACK_API_URL: fake.apiUrl,
     LOOPPAUSE_OUTBOX_DIR: join(dir, 'outbox'),
   };
-  replicas = await Promise.all([spawnReplica(env), spawnReplica(env), spawnReplica(env)]);
+  replicas = await Promise.all([spawnSourceReplica(env), spawnSourceReplica(env), spawnSourceReplica(env)]);
   const at = (i: number) => replicas[i % replicas.length] as Replica;
 
   const create = async (i: number, action: string): Promise<string> => {
