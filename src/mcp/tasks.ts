@@ -87,6 +87,8 @@ function parseParams<S extends z.ZodType>(schema: S, params: unknown): z.output<
 }
 
 const notFound = (taskId: string) => new JsonRpcError(ErrorCode.InvalidParams, `Task not found: ${taskId}`);
+const cannotCancel = (pause: Pause) =>
+  new JsonRpcError(ErrorCode.InvalidParams, `Cannot cancel task in terminal status: ${TASK_STATUS[pause.status]}`);
 
 /** The task store and the service, for every request; `forAgent` binds them to the calling key. */
 export class McpTasks {
@@ -189,28 +191,27 @@ export class AgentTasks {
   async cancel(params: unknown): Promise<GetTaskResult> {
     const { taskId } = parseParams(taskIdParams, params);
     const { record, pause } = await this.load(taskId);
-    const terminal = () =>
-      new JsonRpcError(ErrorCode.InvalidParams, `Cannot cancel task in terminal status: ${TASK_STATUS[pause.status]}`);
-    if (pause.status !== 'pending') throw terminal();
+    if (pause.status !== 'pending') throw cannotCancel(pause);
     const outcome = await this.pauses.cancel(this.agentId, {
       pause_id: record.pause_id,
       reason: 'Withdrawn by the agent (tasks/cancel).',
     });
-    const after = await this.load(taskId);
-    if (!outcome.cancelled)
-      throw new JsonRpcError(
-        ErrorCode.InvalidParams,
-        `Cannot cancel task in terminal status: ${TASK_STATUS[after.pause.status]}`,
-      );
-    return taskOf(after.record, after.pause);
+    // The record does not change; only the pause is read again, for its status as of now.
+    const after = await this.loadPause(taskId, record);
+    if (!outcome.cancelled) throw cannotCancel(after);
+    return taskOf(record, after);
   }
 
   private async load(taskId: string): Promise<{ record: TaskRecord; pause: Pause }> {
     const record = await this.store.getTask(this.agentId, taskId);
     if (!record) throw notFound(taskId);
+    return { record, pause: await this.loadPause(taskId, record) };
+  }
+
+  private async loadPause(taskId: string, record: TaskRecord): Promise<Pause> {
     const pause = await this.pauses.get(record.pause_id);
     if (!pause || pause.agent_id !== this.agentId) throw notFound(taskId);
-    return { record, pause };
+    return pause;
   }
 }
 
