@@ -354,12 +354,14 @@ export class RedisStore implements Store {
     this.sealSoon();
   }
 
-  async sealAudit(max: number): Promise<number> {
+  /** The one sealing loop: batches until one comes back short (nothing left, or another replica sealed first). */
+  async sealAudit(max = Number.MAX_SAFE_INTEGER): Promise<number> {
     let sealed = 0;
     while (sealed < max) {
-      const batch = await this.audit.seal(Math.min(SEAL_BATCH, max - sealed));
+      const want = Math.min(SEAL_BATCH, max - sealed);
+      const batch = await this.audit.seal(want);
       sealed += batch;
-      if (batch === 0) break;
+      if (batch < want) break;
     }
     return sealed;
   }
@@ -519,7 +521,7 @@ export class RedisStore implements Store {
       try {
         do {
           this.sealAgain = false;
-          while ((await this.audit.seal(SEAL_BATCH)) === SEAL_BATCH) {}
+          await this.sealAudit();
         } while (this.sealAgain);
       } catch {
         // Redis unreachable or another replica sealed first: the timer and the next change retry.
@@ -532,7 +534,7 @@ export class RedisStore implements Store {
   /** Readers see a sealed chain: whatever is pending is sealed first. */
   private async sealPending(): Promise<void> {
     await this.sealing;
-    while ((await this.audit.seal(SEAL_BATCH)) === SEAL_BATCH) {}
+    await this.sealAudit();
   }
 
   private notifyWake(atMs: number): void {
