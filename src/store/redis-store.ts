@@ -4,7 +4,7 @@ import { matchesHistory } from '../domain/history.js';
 import type { Deliveries, Pause } from '../domain/pause.js';
 import { actionDigest, type SignedDecision } from '../domain/signing.js';
 import type { PauseStatus } from '../domain/vocabulary.js';
-import { decodeCursor, encodeCursor, isAfter } from './cursor.js';
+import { type CursorPosition, decodeCursor, encodeCursor, isAfter } from './cursor.js';
 import { ScriptRunner } from './lua-scripts.js';
 import type { StoredApiKey } from './ports/api-keys.js';
 import type { AuditAnchor, AuditPage, AuditQuery, NewAuditEntry, StoredAuditEntry } from './ports/audit.js';
@@ -224,48 +224,22 @@ export class RedisStore implements Store {
           ? k.agentPending(query.agentId)
           : k.agentAll(query.agentId);
     if (!index) throw new Error('listPauses needs an agent or a Slack pending query');
-    const cursor = decodeCursor(query.cursor);
     const items: Pause[] = [];
-    let max = cursor ? String(cursor.score) : '+inf';
-    let lastScore = cursor?.score;
-    let lastId = cursor?.id;
+    let after = decodeCursor(query.cursor);
+    let max = after ? String(after.score) : '+inf';
+    const count = query.limit + 50;
     // Walk the index in batches, skipping records that no longer match or have been pruned.
     for (let round = 0; round < 20 && items.length <= query.limit; round++) {
-      const batch = await this.redis.zrevrangebyscore(index, max, '-inf', 'WITHSCORES', 'LIMIT', 0, query.limit + 50);
-      if (batch.length === 0) break;
-      const entries: { id: string; score: number }[] = [];
-      for (let i = 0; i < batch.length; i += 2) {
-        const id = batch[i] as string;
-        const score = Number(batch[i + 1]);
-        if (
-          isAfter(
-            score,
-            id,
-            lastScore === undefined || lastId === undefined ? undefined : { score: lastScore, id: lastId },
-          )
-        )
-          entries.push({ id, score });
-      }
+      const { entries, read } = await this.indexBatch(index, max, '-inf', after, count);
       if (entries.length === 0) break;
-      const pipeline = this.redis.pipeline();
-      for (const e of entries) pipeline.hgetall(k.pause(e.id));
-      const results = (await pipeline.exec()) ?? [];
-      const stale: string[] = [];
-      for (const [i, e] of entries.entries()) {
-        lastScore = e.score;
-        lastId = e.id;
-        const pause = fromHash(e.id, (results[i]?.[1] ?? {}) as Record<string, string>);
-        if (!pause) {
-          stale.push(e.id);
-          continue;
-        }
-        if (query.status !== undefined && pause.status !== query.status) continue;
-        items.push(pause);
+      for (const e of entries) {
+        after = { score: e.score, id: e.id };
+        if (!e.pause || (query.status !== undefined && e.pause.status !== query.status)) continue;
+        items.push(e.pause);
         if (items.length > query.limit) break;
       }
-      if (stale.length > 0) await this.redis.zrem(index, ...stale);
-      max = String(lastScore);
-      if (batch.length < (query.limit + 50) * 2) break;
+      max = String(after?.score);
+      if (read < count) break;
     }
     const page = items.slice(0, query.limit);
     const last = page.at(-1);
@@ -284,35 +258,23 @@ export class RedisStore implements Store {
     const items: Pause[] = [];
     let max = cursor ? String(cursor.score) : query.toMs !== undefined ? `(${query.toMs}` : '+inf';
     const min = query.fromMs !== undefined ? String(query.fromMs) : '-inf';
-    let last: { score: number; id: string } | undefined = cursor;
+    let last: CursorPosition | undefined = cursor;
     // A bounded scan: a page with rare matches comes back short, with a cursor to go on from.
     for (let scanned = 0; scanned < HISTORY_SCAN_LIMIT && items.length <= query.limit; ) {
-      const batch = await this.redis.zrevrangebyscore(k.allPauses, max, min, 'WITHSCORES', 'LIMIT', 0, 200);
-      if (batch.length === 0) {
+      const { entries, read } = await this.indexBatch(k.allPauses, max, min, last, 200);
+      if (read === 0) {
         last = undefined;
         break;
       }
-      const entries: { id: string; score: number }[] = [];
-      for (let i = 0; i < batch.length; i += 2) {
-        const entry = { id: batch[i] as string, score: Number(batch[i + 1]) };
-        if (isAfter(entry.score, entry.id, last)) entries.push(entry);
-      }
       if (entries.length === 0) break;
-      const pipeline = this.redis.pipeline();
-      for (const e of entries) pipeline.hgetall(k.pause(e.id));
-      const results = (await pipeline.exec()) ?? [];
-      const gone: string[] = [];
-      for (const [i, e] of entries.entries()) {
+      for (const e of entries) {
         scanned += 1;
-        last = e;
-        const pause = fromHash(e.id, (results[i]?.[1] ?? {}) as Record<string, string>);
-        if (!pause) gone.push(e.id);
-        else if (matchesHistory(pause, query)) items.push(pause);
+        last = { score: e.score, id: e.id };
+        if (e.pause && matchesHistory(e.pause, query)) items.push(e.pause);
         if (items.length > query.limit) break;
       }
-      if (gone.length > 0) await this.redis.zrem(k.allPauses, ...gone);
       max = String(last?.score ?? max);
-      if (batch.length < 400) {
+      if (read < 200) {
         if (items.length <= query.limit) last = undefined;
         break;
       }
@@ -321,6 +283,37 @@ export class RedisStore implements Store {
     const end = items.length > query.limit ? page.at(-1) : undefined;
     const next = end ? { score: Date.parse(end.created_at), id: end.pause_id } : last;
     return { items: page, next_cursor: next ? encodeCursor(next) : null };
+  }
+
+  /**
+   * One batch of a pause index, newest first from `max` down to `min`, past `after`: each entry with
+   * its pause, null for a pause that is gone (those leave the index). `read` counts the index
+   * entries the batch held, so a caller knows when the index ran out.
+   */
+  private async indexBatch(
+    index: string,
+    max: string,
+    min: string,
+    after: CursorPosition | undefined,
+    count: number,
+  ): Promise<{ entries: (CursorPosition & { pause: Pause | null })[]; read: number }> {
+    const flat = await this.redis.zrevrangebyscore(index, max, min, 'WITHSCORES', 'LIMIT', 0, count);
+    const positions: CursorPosition[] = [];
+    for (let i = 0; i < flat.length; i += 2) {
+      const position = { id: flat[i] as string, score: Number(flat[i + 1]) };
+      if (isAfter(position.score, position.id, after)) positions.push(position);
+    }
+    if (positions.length === 0) return { entries: [], read: flat.length / 2 };
+    const pipeline = this.redis.pipeline();
+    for (const p of positions) pipeline.hgetall(this.keys.pause(p.id));
+    const results = (await pipeline.exec()) ?? [];
+    const entries = positions.map((p, i) => ({
+      ...p,
+      pause: fromHash(p.id, (results[i]?.[1] ?? {}) as Record<string, string>),
+    }));
+    const gone = entries.filter((e) => !e.pause).map((e) => e.id);
+    if (gone.length > 0) await this.redis.zrem(index, ...gone);
+    return { entries, read: flat.length / 2 };
   }
 
   async setDelivery<K extends keyof Deliveries>(
