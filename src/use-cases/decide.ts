@@ -34,8 +34,8 @@ export interface DecisionInput {
 /**
  * `decided`: this vote closed the pause. `counted`: recorded, more approvals are needed.
  * `already_voted`: this human (by any of their identities) voted before. `owner`: maker-checker
- * refuses the key owner's vote; `unverifiable`: the voter's e-mail is unknown, so they cannot
- * be told apart from the owner.
+ * refuses the key owner's vote; `unverifiable`: the voter is known by too little to be told apart
+ * from the owner, or, with a quorum, from their own vote under another identity (identityCheck).
  */
 export type DecideOutcome =
   | { outcome: 'decided' | 'counted' | 'already_voted' | 'already_final'; pause: Pause }
@@ -58,8 +58,8 @@ export async function decideApproval(deps: DecideDeps, pauseId: string, input: D
     if (pause.status !== 'pending') return { outcome: 'already_final', pause };
     const nowMs = deps.now();
     if (!mayDecide(pause, input.identities, nowMs)) return { outcome: 'not_approver', pause };
-    const maker = identityCheck(pause, input.identities);
-    if (maker !== 'ok') return { outcome: maker === 'owner' ? 'owner' : 'unverifiable', pause };
+    const identity = identityCheck(pause, input.identities);
+    if (identity !== 'ok') return { outcome: identity, pause };
     const asked = pause.request.response_fields ?? [];
     const fields = pickAnswers(asked, input.fields ?? {});
     const missing = missingRequired(asked, fields);

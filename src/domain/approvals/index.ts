@@ -1,4 +1,4 @@
 export { currentApprovers, escalationsDue, identityCheck, mayDecide } from './approvers.js';
 export { type VoteNotice, voteNoticeText } from './notices.js';
-export { type ApprovalPlan, type EscalationStep, SINGLE_APPROVAL } from './plan.js';
+export type { ApprovalPlan } from './plan.js';
 export { type Approval, approvalsOf, hasVoted, mergedFields, outcomeOf, type Vote, voterKeys } from './votes.js';

@@ -1,7 +1,7 @@
 import type { OnTimeout } from '../policy/schema.js';
 
 /** One escalation step: after `after_ms` from creation the request also goes to `route`, and `approvers` join. */
-export interface EscalationStep {
+interface EscalationStep {
   after_ms: number;
   route?: { slack?: string; email?: string };
   approvers: string[];
@@ -21,5 +21,3 @@ export interface ApprovalPlan {
   escalate: EscalationStep[];
   on_timeout: OnTimeout;
 }
-
-export const SINGLE_APPROVAL: ApprovalPlan = { quorum: 1, remind_after_ms: [], escalate: [], on_timeout: 'timed_out' };
