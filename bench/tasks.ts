@@ -2,15 +2,16 @@
 // another replica. Two replica processes on one Redis; the task is created on one, its tasks/result
 // waits on the other, and the decision comes from a third process (this one, on its own Redis
 // connection), as a click on any replica would. Talks only to 127.0.0.1 and stops by itself.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { RedisStore } from '../src/store/redis-store.js';
 import { RedisTaskStore } from '../src/store/redis-tasks.js';
 import { ApprovalService } from '../src/use-cases/approval-service.js';
-import { freePort, randomPrefix, startRedis } from '../test/helpers/redis-server.js';
+import { randomPrefix, startRedis } from '../test/helpers/redis-server.js';
 import { TEST_API_KEY, TEST_SIGNING_SECRET } from '../test/helpers/service.js';
 import { percentile } from './load.js';
+import { stopReplica } from './replica.js';
+import { spawnSourceReplica } from './source-replica.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 300);
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -19,38 +20,13 @@ const root = new URL('..', import.meta.url).pathname;
 const redis = await startRedis();
 const prefix = randomPrefix();
 
-/** A replica from the sources (tsx), production mode, on a free port. */
-async function startReplica(): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/looppause.ts'), 'serve'], {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH ?? '',
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      REDIS_URL: redis.url,
-      LOOPPAUSE_REDIS_PREFIX: prefix,
-      LOOPPAUSE_SIGNING_SECRET: TEST_SIGNING_SECRET,
-      LOOPPAUSE_API_KEYS: `bench:${TEST_API_KEY}`,
-      LOOPPAUSE_RATE_LIMIT_PER_MINUTE: '0',
-      LOOPPAUSE_OUTBOX_DIR: join(root, '.looppause', 'bench-outbox'),
-      LOG_LEVEL: 'error',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
+/** A replica from the sources (tsx), production mode, on a free port, on the shared Redis. */
+const startReplica = () =>
+  spawnSourceReplica({
+    REDIS_URL: redis.url,
+    LOOPPAUSE_REDIS_PREFIX: prefix,
+    LOOPPAUSE_OUTBOX_DIR: join(root, '.looppause', 'bench-outbox'),
   });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 600; i++) {
-    const ready = await fetch(`${url}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ready) return { url, child };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error('replica did not start');
-}
 
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 let nextId = 0;
@@ -155,16 +131,7 @@ try {
   out(`| the decision itself (decide call, inside both figures above) | ${fmt(wake.decide)} |`);
 } finally {
   await store.close();
-  await Promise.all(
-    replicas.map(
-      ({ child }) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null) return resolve();
-          child.once('exit', () => resolve());
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
+  await Promise.all(replicas.map(stopReplica));
   agent.destroy();
   await redis.stop();
 }
