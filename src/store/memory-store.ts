@@ -1,4 +1,4 @@
-import { agentActor, createdData, decidedData, voteData } from '../domain/audit/events.js';
+import { agentActor, cancelledData, createdData, decidedData, voteData } from '../domain/audit/events.js';
 import { sha256Hex } from '../domain/hash.js';
 import { matchesHistory } from '../domain/history.js';
 import type { Deliveries, Pause } from '../domain/pause.js';
@@ -137,7 +137,7 @@ export class MemoryStore implements Store {
   }
 
   async cancel(pauseId: string, reason: string | undefined, nowMs: number, actor = 'system'): Promise<EndResult> {
-    const event = { actor, data: reason === undefined ? {} : { reason: reason.slice(0, 500) } };
+    const event = { actor, data: cancelledData(reason) };
     return this.end(pauseId, nowMs, event, (pause) => {
       pause.status = 'expired';
       if (reason !== undefined) pause.cancel_reason = reason;

@@ -1,5 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import { agentActor, createdData, decidedData, voteData } from '../domain/audit/events.js';
+import { agentActor, cancelledData, createdData, decidedData, voteData } from '../domain/audit/events.js';
 import { matchesHistory } from '../domain/history.js';
 import type { Deliveries, Pause } from '../domain/pause.js';
 import { actionDigest, type SignedDecision } from '../domain/signing.js';
@@ -198,7 +198,7 @@ export class RedisStore implements Store {
   cancel(pauseId: string, reason: string | undefined, nowMs: number, actor = 'system'): Promise<EndResult> {
     return this.end(pauseId, nowMs, 'expired', 'reason', reason ?? '', {
       actor,
-      data: reason === undefined ? {} : { reason: reason.slice(0, 500) },
+      data: cancelledData(reason),
     });
   }
 

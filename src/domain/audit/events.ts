@@ -38,6 +38,11 @@ export function decidedData(response: SignedDecision): Record<string, unknown> {
   };
 }
 
+/** A cancel's reason, as long as a vote's comment may be. */
+export function cancelledData(reason: string | undefined): Record<string, unknown> {
+  return reason === undefined ? {} : { reason: reason.slice(0, 500) };
+}
+
 export const agentActor = (agentId: string) => `key:${agentId}`;
 
 /** The canonical body of an entry; the Redis scripts (lua/includes/audit.lua) write the same shape. */
