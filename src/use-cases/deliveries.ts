@@ -86,53 +86,70 @@ export class DeliveryPlan {
     if (state.state === 'failed' || state.state === 'retrying') {
       this.deps.metrics?.deliveryFailures.inc({ surface: channel });
     }
+    const delivery = deliveryKey(String(channel));
     // Reported before it is recorded: the post or send happened, so a crash in between must not lose the event.
-    await this.report(pauseId, String(channel), state.state);
-    const audit = deliveryAudit(String(channel), state, this.deps.now());
+    if (delivery && (state.state === 'posted' || state.state === 'sent')) await this.report(pauseId, delivery);
+    const audit = delivery && deliveryAudit(delivery, state, this.deps.now());
     await this.deps.store.setDelivery(pauseId, channel, state, ...(audit ? [audit] : []));
   }
 
   /**
-   * A request posted or sent — the first time, a reminder (`<surface>_remind_<n>`) or an escalation
-   * (`<surface>_escalate_<n>`) — is a pause event for webhooks: `pause.delivered`, `pause.reminded`,
-   * `pause.escalated` (one per step, whichever surface reports it first).
+   * A request posted or sent — the first time, a reminder or an escalation — is a pause event for
+   * webhooks: `pause.delivered`, `pause.reminded`, `pause.escalated` (one per step, whichever
+   * surface reports it first).
    */
-  private async report(pauseId: string, key: string, state: string): Promise<void> {
-    if (!this.events || (state !== 'posted' && state !== 'sent')) return;
-    if (key === 'slack' || key === 'email') {
-      await this.events.emit(pauseId, 'pause.delivered', { channel: key });
-      return;
-    }
-    const step = /^(?:slack|email)_(remind|escalate)_(\d{1,4})$/.exec(key);
-    if (step?.[1] && step[2]) {
-      await this.events.emit(pauseId, step[1] === 'remind' ? 'pause.reminded' : 'pause.escalated', {
-        step: Number(step[2]),
-      });
+  private async report(pauseId: string, delivery: DeliveryKey): Promise<void> {
+    if (!this.events) return;
+    if (delivery.type === 'pause.delivered') {
+      await this.events.emit(pauseId, delivery.type, { channel: delivery.surface });
+    } else {
+      await this.events.emit(pauseId, delivery.type, { step: delivery.step });
     }
   }
+}
+
+/** What a delivery record is about: its surface, the event it makes when done, and the plan's step if any. */
+type DeliveryKey =
+  | { surface: 'slack' | 'email'; type: 'pause.delivered'; step?: undefined }
+  | { surface: 'slack' | 'email'; type: 'pause.reminded' | 'pause.escalated'; step: number };
+
+/**
+ * The one reading of a delivery key: `slack` or `email` (the request itself), `<surface>_remind_<n>`
+ * (a reminder) or `<surface>_escalate_<n>` (an escalation). Undefined for anything else.
+ */
+function deliveryKey(key: string): DeliveryKey | undefined {
+  if (key === 'slack' || key === 'email') return { surface: key, type: 'pause.delivered' };
+  const step = /^(slack|email)_(remind|escalate)_(\d+)$/.exec(key);
+  if (!step) return undefined;
+  return {
+    surface: step[1] as 'slack' | 'email',
+    type: step[2] === 'remind' ? 'pause.reminded' : 'pause.escalated',
+    step: Number(step[3]),
+  };
 }
 
 /**
  * The audit entry a delivery record is (SPEC §10): delivered, delivery failed, reminded, escalated.
  * Scheduling and retries are not audited: they are not changes a human or agent made happen.
  */
-function deliveryAudit(key: string, state: { state: string; error?: string }, atMs: number): DeliveryAudit | undefined {
+function deliveryAudit(
+  delivery: DeliveryKey,
+  state: { state: string; error?: string },
+  atMs: number,
+): DeliveryAudit | undefined {
   const done = state.state === 'posted' || state.state === 'sent';
-  const step = /^(slack|email)_(remind|escalate)_(\d+)$/.exec(key);
-  const surface = step?.[1] ?? key;
-  const data = { surface, ...(step ? { step: Number(step[3]) } : {}), ...(state.error ? { error: state.error } : {}) };
-  const type = step
-    ? done
-      ? step[2] === 'remind'
-        ? 'pause.reminded'
-        : 'pause.escalated'
-      : undefined
-    : done
-      ? 'pause.delivered'
-      : state.state === 'failed'
-        ? 'pause.delivery_failed'
-        : undefined;
-  return type ? { type, actor: 'system', data, atMs } : undefined;
+  const type = done
+    ? delivery.type
+    : delivery.step === undefined && state.state === 'failed'
+      ? 'pause.delivery_failed'
+      : undefined;
+  if (!type) return undefined;
+  const data = {
+    surface: delivery.surface,
+    ...(delivery.step === undefined ? {} : { step: delivery.step }),
+    ...(state.error ? { error: state.error } : {}),
+  };
+  return { type, actor: 'system', data, atMs };
 }
 
 function job(kind: JobKindName, pause: Pause, runAt: number, step?: number): NewJob {

@@ -116,4 +116,37 @@ describe('DeliveryPlan.record', () => {
     await world.deliveries.record(id, 'slack', { state: 'failed', error: 'not_in_channel', at });
     expect((await storedPause(world, id)).delivery.slack?.error).toBe('not_in_channel');
   });
+
+  it('one reading of the delivery key: the same record makes the audit entry and the webhook event', async () => {
+    const world = useCaseWorld();
+    const emitted: unknown[] = [];
+    const plan = new DeliveryPlan(
+      { store: world.store, now: world.clock.now },
+      { slackEnabled: true, emailFallbackAfterMs: 0 },
+      { emit: async (...args: unknown[]) => void emitted.push(args) },
+    );
+    const id = await newPause(world, { recipient_slack: '#ops', recipient_email: 'ops@example.com' });
+    const at = new Date(T0).toISOString();
+    await plan.record(id, 'slack', { state: 'failed', error: 'not_in_channel', at });
+    await plan.record(id, 'email', { state: 'retrying', attempts: 1, error: 'ECONNREFUSED', at });
+    await plan.record(id, 'email', { state: 'sent', attempts: 2, at });
+    await plan.record(id, 'slack_remind_1', { state: 'posted', channel: 'C0OPS0001', ts: '1.3', at });
+    await plan.record(id, 'email_escalate_0', { state: 'failed', attempts: 3, error: 'bounced', at });
+    await plan.record(id, 'email_escalate_0', { state: 'sent', attempts: 4, at });
+
+    expect(emitted).toEqual([
+      [id, 'pause.delivered', { channel: 'email' }],
+      [id, 'pause.reminded', { step: 1 }],
+      [id, 'pause.escalated', { step: 0 }],
+    ]);
+    const audited = (await world.store.pauseTimeline(id))
+      .map((entry) => JSON.parse(entry.body) as { type: string; data: unknown })
+      .filter((entry) => entry.type !== 'pause.created');
+    expect(audited.map(({ type, data }) => ({ type, data }))).toEqual([
+      { type: 'pause.delivery_failed', data: { surface: 'slack', error: 'not_in_channel' } },
+      { type: 'pause.delivered', data: { surface: 'email' } },
+      { type: 'pause.reminded', data: { surface: 'slack', step: 1 } },
+      { type: 'pause.escalated', data: { surface: 'email', step: 0 } },
+    ]);
+  });
 });
