@@ -420,16 +420,16 @@ export function dashboardRouter(deps: DashboardDeps): Router {
     if (!pause) return;
     const signed = signedOf(res);
     const viewer = signed.viewer;
-    if (pause.status !== 'pending') return res.redirect(303, `/dashboard/pauses/${pause.pause_id}?done=already_final`);
-    if (!mayDecideOnWeb(pause, viewer, service.now())) {
-      return message(
+    const notApprover = () =>
+      message(
         res,
         403,
         'Not an approver',
         `${viewer.email} is not among the people who may decide this request.`,
         signed,
       );
-    }
+    if (pause.status !== 'pending') return res.redirect(303, `/dashboard/pauses/${pause.pause_id}?done=already_final`);
+    if (!mayDecideOnWeb(pause, viewer, service.now())) return notApprover();
     const fields = pause.request.response_fields ?? [];
     const parsed = decideSchema(fields.map((f) => f.name)).safeParse(req.body ?? {});
     if (!parsed.success) {
@@ -463,13 +463,7 @@ export function dashboardRouter(deps: DashboardDeps): Router {
           flash: { kind: 'error', text: voteNoticeText(result.outcome, result.pause) },
         });
       case 'not_approver':
-        return message(
-          res,
-          403,
-          'Not an approver',
-          `${viewer.email} is not among the people who may decide this request.`,
-          signed,
-        );
+        return notApprover();
       case 'missing_fields': {
         const labels = result.fields.map(
           (name) => `${fields.find((f) => f.name === name)?.label ?? name}: is required to approve`,
