@@ -14,18 +14,8 @@ const tasksByService = new WeakMap<ApprovalService, McpTasks>();
  * records). Without it /mcp answers as before tasks: no `tasks` capability, no `execution`.
  */
 export function enableMcpTasks(service: ApprovalService, store: TaskStore): void {
-  tasksByService.set(
-    service,
-    new McpTasks(
-      store,
-      {
-        get: (pauseId) => service.get(pauseId),
-        check: (agentId, args, signal) => service.check(agentId, args, signal),
-        cancel: (agentId, args) => service.cancel(agentId, args),
-      },
-      service.now,
-    ),
-  );
+  // The service is a TaskPauses as it is (get, check, cancel); typed as one, tasks reach nothing else.
+  tasksByService.set(service, new McpTasks(store, service, service.now));
 }
 
 /**
