@@ -59,6 +59,18 @@ function rank(verdict: Verdict): number {
   return { unreadable: 3, not_member: 2, not_approver: 1, unposted: 0 }[verdict.why];
 }
 
+/** A DM's recipient, or nobody: the places that need no membership lookup. */
+function placeVerdict(audience: Exclude<Audience, { kind: 'channel' }>, userId: string): Verdict {
+  switch (audience.kind) {
+    case 'recipient':
+      return audience.user === userId ? ALLOWED : { allowed: false, why: 'not_approver' };
+    case 'unposted':
+      return { allowed: false, why: 'unposted' };
+    case 'nobody':
+      return { allowed: false, why: 'not_approver' };
+  }
+}
+
 /** Who may see a request in Slack's lists and decide it there: one rule for lists, clicks and submissions. */
 export class SlackAudience {
   constructor(
@@ -74,33 +86,31 @@ export class SlackAudience {
    * widen it: an approver outside every place is refused too.
    */
   async verdict(pause: Pause, userId: string): Promise<Verdict> {
-    const places = audiencesOf(pause, this.now());
+    return this.firstAllowed(pause, userId, audiencesOf(pause, this.now()), (channel) =>
+      this.memberVerdict(channel, userId),
+    );
+  }
+
+  /** `verdict` over given places, channel memberships read through `member` (one rule for one pause and for lists). */
+  private async firstAllowed(
+    pause: Pause,
+    userId: string,
+    places: readonly Audience[],
+    member: (channel: string) => Promise<Verdict>,
+  ): Promise<Verdict> {
     let refusal: Verdict | undefined;
     for (const place of places) {
-      const verdict = await this.placeVerdict(place, userId);
-      if (verdict.allowed) return this.narrowed(pause, userId, verdict);
+      const verdict = place.kind === 'channel' ? await member(place.channel) : placeVerdict(place, userId);
+      if (verdict.allowed) return this.narrowed(pause, userId);
       if (!refusal || rank(verdict) > rank(refusal)) refusal = verdict;
     }
     return refusal ?? { allowed: false, why: 'not_approver' };
   }
 
-  private async placeVerdict(audience: Audience, userId: string): Promise<Verdict> {
-    switch (audience.kind) {
-      case 'recipient':
-        return audience.user === userId ? ALLOWED : { allowed: false, why: 'not_approver' };
-      case 'channel':
-        return this.memberVerdict(audience.channel, userId);
-      case 'unposted':
-        return { allowed: false, why: 'unposted' };
-      case 'nobody':
-        return { allowed: false, why: 'not_approver' };
-    }
-  }
-
-  private async narrowed(pause: Pause, userId: string, place: Verdict): Promise<Verdict> {
-    if (!place.allowed) return place;
+  /** Allowed in a place: `approvers`, when the request has any, must include `userId`. */
+  private async narrowed(pause: Pause, userId: string): Promise<Verdict> {
     const approvers = currentApprovers(pause, this.now()) ?? [];
-    if (approvers.length === 0 || (await this.isApprover(pause, approvers, userId))) return place;
+    if (approvers.length === 0 || (await this.isApprover(pause, approvers, userId))) return ALLOWED;
     return { allowed: false, why: 'not_approver' };
   }
 
@@ -112,25 +122,15 @@ export class SlackAudience {
     const byChannel = new Map(
       await Promise.all([...channels].map(async (c) => [c, await this.memberVerdict(c, userId)] as const)),
     );
+    const member = async (channel: string): Promise<Verdict> =>
+      byChannel.get(channel) ?? { allowed: false, why: 'not_member' };
     const visible: Pause[] = [];
     let unchecked = false;
     for (const [pause, places] of placesOf) {
-      const verdicts: Verdict[] = [];
-      for (const audience of places) {
-        const place =
-          audience.kind === 'channel'
-            ? (byChannel.get(audience.channel) ?? { allowed: false, why: 'not_member' })
-            : await this.placeVerdict(audience, userId);
-        verdicts.push(place);
-        if (place.allowed) break;
-      }
-      const place = verdicts.at(-1);
-      if (place?.allowed) {
-        if ((await this.narrowed(pause, userId, place)).allowed) visible.push(pause);
-      } else {
-        // Left out because a membership could not be read: the list says some may be missing.
-        unchecked ||= verdicts.some((v) => !v.allowed && v.why === 'unreadable');
-      }
+      const verdict = await this.firstAllowed(pause, userId, places, member);
+      if (verdict.allowed) visible.push(pause);
+      // Left out because a membership could not be read (that refusal ranks first): the list says some may be missing.
+      else unchecked ||= verdict.why === 'unreadable';
     }
     return { visible, unchecked };
   }
