@@ -104,11 +104,54 @@ describe('fuzz: POST /v1/webhooks', () => {
             method,
             headers: { authorization: `Bearer ${ADMIN_KEY}` },
           });
-          expect(res.status).toBeGreaterThanOrEqual(400);
-          expect(res.status).toBeLessThan(500);
+          expect(res.status).toBe(404);
+          expect(((await res.json()) as { error?: { field?: string } }).error?.field).toBe('id');
         },
       ),
       { numRuns: 80 },
+    );
+  });
+
+  it('dead letters and redrive: an unknown endpoint_id is 404 naming it, an odd body a 4xx, never 5xx', async () => {
+    const headers = { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' };
+    await fc.assert(
+      fc.asyncProperty(fc.string({ minLength: 1, maxLength: 80 }), async (id) => {
+        const listed = await fetch(`${running.url}/v1/webhooks/dead-letters?endpoint_id=${encodeURIComponent(id)}`, {
+          headers,
+        });
+        expect(listed.status).toBe(404);
+        const redriven = await fetch(`${running.url}/v1/webhooks/redrive`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ endpoint_id: id }),
+        });
+        expect(redriven.status).toBe(404);
+        expect(((await redriven.json()) as { error?: { field?: string } }).error?.field).toBe('endpoint_id');
+      }),
+      { numRuns: 60 },
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.anything().map((value) => JSON.stringify({ endpoint_id: value })),
+          fc
+            .dictionary(fc.string({ minLength: 1, maxLength: 10 }), fc.anything(), { minKeys: 1, maxKeys: 2 })
+            .filter((body) => !('endpoint_id' in body))
+            .map((body) => JSON.stringify(body)),
+          fc.string({ maxLength: 80 }),
+        ),
+        async (raw) => {
+          const res = await fetch(`${running.url}/v1/webhooks/redrive`, { method: 'POST', headers, body: raw });
+          // No endpoint exists, so even a well-formed body cannot redrive anything: 200 with zeros, or a 4xx.
+          if (res.status === 200) {
+            expect(await res.json()).toEqual({ redriven: 0, skipped: 0 });
+          } else {
+            expect(res.status).toBeGreaterThanOrEqual(400);
+            expect(res.status).toBeLessThan(500);
+          }
+        },
+      ),
+      { numRuns: 60 },
     );
   });
 });
