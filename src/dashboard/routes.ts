@@ -478,7 +478,7 @@ export function dashboardRouter(deps: DashboardDeps): Router {
 
   // History and its exports
 
-  const history = async (req: Request, res: Response): Promise<HistoryParams | undefined> => {
+  const history = (req: Request, res: Response): HistoryParams | undefined => {
     const parsed = parseHistoryQuery(req.query);
     if (!parsed.ok) {
       message(res, 400, 'Bad filter', parsed.error, signedOf(res));
@@ -488,7 +488,7 @@ export function dashboardRouter(deps: DashboardDeps): Router {
   };
 
   router.get('/history', requireSignIn, async (req, res) => {
-    const params = await history(req, res);
+    const params = history(req, res);
     if (!params) return;
     const signed = signedOf(res);
     const pageOf = await readHistory(store, params, signed.viewer, service.now(), 50);
@@ -509,7 +509,7 @@ export function dashboardRouter(deps: DashboardDeps): Router {
   const exporter =
     (kind: 'csv' | 'jsonl'): RequestHandler =>
     async (req, res) => {
-      const params = await history(req, res);
+      const params = history(req, res);
       if (!params) return;
       const signed = signedOf(res);
       res.status(200);
