@@ -53,14 +53,12 @@ async function verify(store: RedisStore): Promise<number> {
 
 async function exportLines(store: RedisStore, sinceMs: number | undefined): Promise<number> {
   let cursor: string | undefined;
-  let first = true;
   for (;;) {
+    // `since` picks the first page; later pages follow the cursor.
     const page = await store.readAudit({
       limit: 1_000,
-      ...(cursor === undefined ? {} : { cursor }),
-      ...(first && sinceMs !== undefined ? { sinceMs } : {}),
+      ...(cursor === undefined ? (sinceMs === undefined ? {} : { sinceMs }) : { cursor }),
     });
-    first = false;
     const lines = page.entries.map((e) => (e.prev === null ? e.body : sealedLine(e.body, e.prev)));
     if (lines.length > 0 && !process.stdout.write(`${lines.join('\n')}\n`)) {
       await new Promise((resolve) => process.stdout.once('drain', resolve));
