@@ -549,11 +549,7 @@ export function dashboardRouter(deps: DashboardDeps): Router {
 
   // Admin: API keys
 
-  const renderKeys = async (
-    res: Response,
-    status: number,
-    extra: Parameters<typeof keysPage>[1] extends infer T ? Partial<T> : never,
-  ) => {
+  const renderKeys = async (res: Response, status: number, extra: Partial<Parameters<typeof keysPage>[1]>) => {
     const signed = signedOf(res);
     const keys = keyRowsFrom(await store.listApiKeys(), config.apiKeys);
     page(res, status, keysPage(chrome(res, signed), { keys, csrf: signed.session.csrf, ...extra }));
