@@ -92,29 +92,25 @@ export class WebhookAdmin {
   }
 
   async get(id: string): Promise<ListedEndpoint> {
-    const endpoint = ENDPOINT_ID_PATTERN.test(id) ? await this.deps.webhooks.getEndpoint(id) : null;
-    if (!endpoint) throw notFound(id);
-    return listed(endpoint);
+    return listed(await found(id, (known) => this.deps.webhooks.getEndpoint(known)));
   }
 
   async remove(id: string): Promise<void> {
-    if (!ENDPOINT_ID_PATTERN.test(id) || !(await this.deps.webhooks.removeEndpoint(id))) throw notFound(id);
+    await found(id, (known) => this.deps.webhooks.removeEndpoint(known));
   }
 
   /** A new secret, shown this once; the old one stops signing at once. */
   async rotateSecret(id: string): Promise<{ id: string; secret: string }> {
     const secret = newWebhookSecret();
-    const updated = ENDPOINT_ID_PATTERN.test(id) ? await this.deps.webhooks.updateEndpoint(id, { secret }) : null;
-    if (!updated) throw notFound(id);
+    await found(id, (known) => this.deps.webhooks.updateEndpoint(known, { secret }));
     return { id, secret };
   }
 
   /** Enables an endpoint again (after a 410); its dead letters can then be redriven. */
   async enable(id: string): Promise<ListedEndpoint> {
-    const updated = ENDPOINT_ID_PATTERN.test(id)
-      ? await this.deps.webhooks.updateEndpoint(id, { enabled: true, disabled_reason: null })
-      : null;
-    if (!updated) throw notFound(id);
+    const updated = await found(id, (known) =>
+      this.deps.webhooks.updateEndpoint(known, { enabled: true, disabled_reason: null }),
+    );
     return listed(updated);
   }
 
@@ -127,14 +123,20 @@ export class WebhookAdmin {
   async redrive(input: unknown): Promise<{ redriven: number; skipped: number }> {
     const { endpoint_id: endpointId } = parseInput(redriveSchema, input ?? {});
     if (endpointId !== undefined) {
-      if (!ENDPOINT_ID_PATTERN.test(endpointId) || !(await this.deps.webhooks.getEndpoint(endpointId))) {
-        throw notFound(endpointId, 'endpoint_id');
-      }
+      await found(endpointId, (known) => this.deps.webhooks.getEndpoint(known), 'endpoint_id');
     }
     return this.deps.dispatcher.redrive(endpointId);
   }
 }
 
-function notFound(id: string, field = 'id'): LoopPauseError {
-  return new LoopPauseError('not_found', `No webhook endpoint with id ${JSON.stringify(id.slice(0, 64))}.`, field);
+/**
+ * Runs `lookup` for a well-formed endpoint id (any other is simply not found, and never reaches the
+ * store): its answer, or `not_found` naming `field` when there is none.
+ */
+async function found<T>(id: string, lookup: (id: string) => Promise<T | null | false>, field = 'id'): Promise<T> {
+  const result = ENDPOINT_ID_PATTERN.test(id) ? await lookup(id) : null;
+  if (!result) {
+    throw new LoopPauseError('not_found', `No webhook endpoint with id ${JSON.stringify(id.slice(0, 64))}.`, field);
+  }
+  return result;
 }
