@@ -1,15 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyDecision } from '../../src/domain/signing.js';
 import { ActionId } from '../../src/slack/ids.js';
-import { RedisStore } from '../../src/store/redis-store.js';
+import type { RedisStore } from '../../src/store/redis-store.js';
 import { formKeyIn, postDecision } from '../helpers/email.js';
 import { eventually } from '../helpers/eventually.js';
-import { channelIdFor, FakeSlack, type SlackCall } from '../helpers/fake-slack.js';
-import { randomPrefix, startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { type ReplicaProcess, spawnReplica } from '../helpers/replica-process.js';
+import { channelIdFor, type FakeSlack, type SlackCall } from '../helpers/fake-slack.js';
+import { type ReplicaCluster, startReplicaCluster } from '../helpers/replica-cluster.js';
 import { TEST_API_KEY, TEST_SIGNING_SECRET } from '../helpers/service.js';
-import { SLACK_SIGNING_SECRET, sendClick } from '../helpers/slack-requests.js';
-import { decideLink, TestSmtp } from '../helpers/smtp.js';
+import { sendClick } from '../helpers/slack-requests.js';
+import { decideLink, type TestSmtp } from '../helpers/smtp.js';
 
 const PUBLIC_URL = 'http://approvals.test';
 
@@ -17,44 +16,29 @@ const PUBLIC_URL = 'http://approvals.test';
 
 const racers = Array.from({ length: 100 }, (_, i) => `U0RACE${String(i).padStart(3, '0')}`);
 describe('three replica processes on one Redis', () => {
-  let redis: TestRedis;
+  let cluster: ReplicaCluster;
   let fake: FakeSlack;
-  let replicas: ReplicaProcess[] = [];
   let store: RedisStore;
   let smtp: TestSmtp;
 
   beforeAll(async () => {
-    redis = await startRedis();
-    fake = await new FakeSlack().start();
+    cluster = await startReplicaCluster({
+      smtp: true,
+      env: {
+        LOOPPAUSE_EMAIL_FALLBACK_AFTER_SECONDS: '1',
+        // The load balancer's address, shared by every replica (links in mail, the page's origin).
+        PUBLIC_URL,
+        // A killed replica's leased jobs are taken over after this; short so the test can see it.
+        LOOPPAUSE_JOB_LEASE_SECONDS: '2',
+      },
+    });
+    ({ fake, store } = cluster);
+    smtp = cluster.smtp as TestSmtp;
     fake.members.set(channelIdFor('#ops'), ['U0HUMAN01', ...racers]);
-    smtp = await new TestSmtp().start();
-    const prefix = randomPrefix();
-    store = new RedisStore({ url: redis.url, prefix });
-    await store.connect();
-    const env = {
-      REDIS_URL: redis.url,
-      LOOPPAUSE_REDIS_PREFIX: prefix,
-      SLACK_BOT_TOKEN: 'xoxb-test',
-      SLACK_SIGNING_SECRET,
-      SLACK_API_URL: fake.apiUrl,
-      SMTP_URL: smtp.url,
-      LOOPPAUSE_EMAIL_FALLBACK_AFTER_SECONDS: '1',
-      // The load balancer's address, shared by every replica (links in mail, the page's origin).
-      PUBLIC_URL,
-      // A killed replica's leased jobs are taken over after this; short so the test can see it.
-      LOOPPAUSE_JOB_LEASE_SECONDS: '2',
-    };
-    replicas = await Promise.all([spawnReplica(env), spawnReplica(env), spawnReplica(env)]);
-  }, 90_000);
-  afterAll(async () => {
-    await Promise.all(replicas.map((r) => r.stop()));
-    await store?.close();
-    await fake?.close();
-    await smtp?.stop();
-    await redis?.stop();
-  });
+  }, 120_000);
+  afterAll(() => cluster?.close());
 
-  const at = (i: number) => replicas[i % replicas.length] as ReplicaProcess;
+  const at = (i: number) => cluster.at(i);
   const rest = (i: number, path: string, init: RequestInit = {}) =>
     fetch(`${at(i).url}${path}`, {
       ...init,

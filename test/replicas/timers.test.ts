@@ -1,17 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActionId } from '../../src/slack/ids.js';
-import { RedisStore } from '../../src/store/redis-store.js';
+import type { RedisStore } from '../../src/store/redis-store.js';
 import { eventually } from '../helpers/eventually.js';
-import { channelIdFor, FakeSlack, type SlackCall } from '../helpers/fake-slack.js';
-import { randomPrefix, startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { type ReplicaProcess, spawnReplica } from '../helpers/replica-process.js';
+import { channelIdFor, type FakeSlack, type SlackCall } from '../helpers/fake-slack.js';
+import { type ReplicaCluster, startReplicaCluster } from '../helpers/replica-cluster.js';
 import { TEST_API_KEY } from '../helpers/service.js';
 import { slackUsers } from '../helpers/slack.js';
-import { SLACK_SIGNING_SECRET } from '../helpers/slack-requests.js';
-import { TestSmtp } from '../helpers/smtp.js';
+import type { TestSmtp } from '../helpers/smtp.js';
 
 /**
  * SPEC §9 timers across replicas: reminders and escalation are jobs in the store with their run
@@ -56,50 +51,23 @@ rules:
 `;
 
 describe('reminders and escalation across three replica processes on one Redis', () => {
-  let redis: TestRedis;
+  let cluster: ReplicaCluster;
   let fake: FakeSlack;
   let store: RedisStore;
   let smtp: TestSmtp;
-  let dir: string;
-  const replicas: ReplicaProcess[] = [];
 
   beforeAll(async () => {
-    redis = await startRedis();
-    fake = await new FakeSlack().start();
-    smtp = await new TestSmtp().start();
+    // A killed replica's leased jobs are taken over after LOOPPAUSE_JOB_LEASE_SECONDS.
+    cluster = await startReplicaCluster({ policy: POLICY, smtp: true, env: { LOOPPAUSE_JOB_LEASE_SECONDS: '2' } });
+    ({ fake, store } = cluster);
+    smtp = cluster.smtp as TestSmtp;
     fake.members.set(channelIdFor(CHANNEL), [ADA.slack, BOB.slack, CY]);
     fake.members.set(channelIdFor(LEADS), [LEAD.slack]);
     for (const h of [ADA, BOB, LEAD]) fake.emails.set(h.slack, h.email);
-    dir = mkdtempSync(join(process.env.LOOPPAUSE_TEST_TMP ?? tmpdir(), 'timers-replicas-'));
-    const policyFile = join(dir, 'policy.yaml');
-    writeFileSync(policyFile, POLICY);
-    const prefix = randomPrefix();
-    store = new RedisStore({ url: redis.url, prefix });
-    await store.connect();
-    const env = {
-      REDIS_URL: redis.url,
-      LOOPPAUSE_REDIS_PREFIX: prefix,
-      LOOPPAUSE_POLICY_FILE: policyFile,
-      SLACK_BOT_TOKEN: 'xoxb-test',
-      SLACK_SIGNING_SECRET,
-      SLACK_API_URL: fake.apiUrl,
-      SMTP_URL: smtp.url,
-      // A killed replica's leased jobs are taken over after this.
-      LOOPPAUSE_JOB_LEASE_SECONDS: '2',
-    };
-    // One after another: three starting at once on a busy machine may outlast the start-up deadline.
-    for (let i = 0; i < 3; i++) replicas.push(await spawnReplica(env));
   }, 120_000);
-  afterAll(async () => {
-    await Promise.all(replicas.map((r) => r.stop()));
-    await store?.close();
-    await fake?.close();
-    await smtp?.stop();
-    await redis?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => cluster?.close());
 
-  const at = (i: number) => replicas[i % replicas.length] as ReplicaProcess;
+  const at = (i: number) => cluster.at(i);
   const create = async (i: number, action: string) => {
     const res = await fetch(`${at(i).url}/v1/pauses`, {
       method: 'POST',

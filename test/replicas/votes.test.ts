@@ -1,18 +1,13 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pause } from '../../src/domain/pause.js';
 import { ActionId } from '../../src/slack/ids.js';
-import { RedisStore } from '../../src/store/redis-store.js';
+import type { RedisStore } from '../../src/store/redis-store.js';
 import { eventually } from '../helpers/eventually.js';
-import { channelIdFor, FakeSlack, type SlackCall } from '../helpers/fake-slack.js';
-import { randomPrefix, startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { type ReplicaProcess, spawnReplica } from '../helpers/replica-process.js';
+import { channelIdFor, type FakeSlack, type SlackCall } from '../helpers/fake-slack.js';
+import { type ReplicaCluster, startReplicaCluster } from '../helpers/replica-cluster.js';
 import { TEST_API_KEY, TEST_SIGNING_SECRET } from '../helpers/service.js';
 import { slackUsers } from '../helpers/slack.js';
-import { SLACK_SIGNING_SECRET } from '../helpers/slack-requests.js';
 
 /**
  * SPEC §9 across replicas: three service processes on one real Redis, a policy asking 2 of 5
@@ -51,47 +46,22 @@ function verifiesBySpec(secret: string, response: Record<string, unknown>): bool
 }
 
 describe('quorum votes racing across three replica processes on one Redis', () => {
-  let redis: TestRedis;
+  let cluster: ReplicaCluster;
   let fake: FakeSlack;
   let store: RedisStore;
-  let dir: string;
-  const replicas: ReplicaProcess[] = [];
 
   beforeAll(async () => {
-    redis = await startRedis();
-    fake = await new FakeSlack().start();
+    cluster = await startReplicaCluster({ policy: POLICY });
+    ({ fake, store } = cluster);
     fake.members.set(
       channelIdFor(CHANNEL),
       HUMANS.map((h) => h.slack),
     );
     for (const h of HUMANS) fake.emails.set(h.slack, h.email);
-    dir = mkdtempSync(join(process.env.LOOPPAUSE_TEST_TMP ?? tmpdir(), 'votes-replicas-'));
-    const policyFile = join(dir, 'policy.yaml');
-    writeFileSync(policyFile, POLICY);
-    const prefix = randomPrefix();
-    store = new RedisStore({ url: redis.url, prefix });
-    await store.connect();
-    const env = {
-      REDIS_URL: redis.url,
-      LOOPPAUSE_REDIS_PREFIX: prefix,
-      LOOPPAUSE_POLICY_FILE: policyFile,
-      SLACK_BOT_TOKEN: 'xoxb-test',
-      SLACK_SIGNING_SECRET,
-      SLACK_API_URL: fake.apiUrl,
-      LOOPPAUSE_OUTBOX_DIR: join(dir, 'outbox'),
-    };
-    // One after another: three starting at once on a busy machine may outlast the start-up deadline.
-    for (let i = 0; i < 3; i++) replicas.push(await spawnReplica(env));
   }, 120_000);
-  afterAll(async () => {
-    await Promise.all(replicas.map((r) => r.stop()));
-    await store?.close();
-    await fake?.close();
-    await redis?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => cluster?.close());
 
-  const at = (i: number) => replicas[i % replicas.length] as ReplicaProcess;
+  const at = (i: number) => cluster.at(i);
   const rest = (i: number, path: string, init: RequestInit = {}) =>
     fetch(`${at(i).url}${path}`, {
       ...init,
