@@ -44,9 +44,13 @@ export class MemoryAudit {
     };
   }
 
+  /** By position, not a scan of the log: seqs are consecutive, and trimming only drops the oldest. */
   timeline(pauseId: string): StoredAuditEntry[] {
-    const seqs = new Set(this.timelines.get(pauseId) ?? []);
-    return this.entries.filter((e) => seqs.has(e.seq)).map(({ body, prev }) => ({ body, prev }));
+    const first = this.entries[0]?.seq ?? 0;
+    return (this.timelines.get(pauseId) ?? []).flatMap((seq) => {
+      const kept = this.entries[seq - first];
+      return kept ? [{ body: kept.body, prev: kept.prev }] : [];
+    });
   }
 
   /** A purged pause's timeline goes with it; its entries stay in the log. */
