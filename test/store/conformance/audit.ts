@@ -159,5 +159,22 @@ export function auditConformance<S extends PauseStore & AuditLog>(factory: Store
       expect(await verify(store)).toMatchObject({ ok: true, checked: 2 });
       expect(await store.trimAudit(cut, 100)).toBe(0);
     });
+
+    it('a timeline skips what a trim dropped and keeps the rest, in order', async () => {
+      const pause_id = 'p_timeline_trim';
+      for (let i = 0; i < 2; i++)
+        await store.appendAudit({ type: 'key.created', pause_id, actor: 'a', data: { i } }, now);
+      await store.appendAudit({ type: 'key.created', actor: 'a', data: {} }, now);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const cut = Date.now();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      for (let i = 0; i < 2; i++) {
+        await store.appendAudit({ type: 'key.revoked', pause_id, actor: 'a', data: { i } }, Date.now());
+      }
+      expect(await store.trimAudit(cut, 100)).toBe(3);
+      const timeline = await store.pauseTimeline(pause_id);
+      expect(timeline.map((e) => JSON.parse(e.body).data.i)).toEqual([0, 1]);
+      expect(types(timeline)).toEqual(['key.revoked', 'key.revoked']);
+    });
   });
 }
