@@ -2,7 +2,7 @@ import express, { type ErrorRequestHandler, type Request, type RequestHandler, t
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Config } from '../config.js';
-import { hasVoted, identityCheck, voteNoticeText, voterKeys } from '../domain/approvals/index.js';
+import { voteNoticeText } from '../domain/approvals/index.js';
 import type { Pause } from '../domain/pause.js';
 import type { ResponseField } from '../domain/schemas.js';
 import { DECISIONS } from '../domain/vocabulary.js';
@@ -11,7 +11,7 @@ import { nonceOf, pageHeaders } from '../http/page-headers.js';
 import type { DecisionTokens } from '../store/ports/decision-tokens.js';
 import type { ApprovalService } from '../use-cases/approval-service.js';
 import { type Choice, decidedPage, endedPage, type FormValues, formPage, messagePage, standingPage } from './page.js';
-import { formKey, formKeyMatches, formKeySecret, hashToken, TOKEN_PATTERN } from './tokens.js';
+import { formKey, formKeyMatches, formKeySecret, hashToken, recipientDone, TOKEN_PATTERN } from './tokens.js';
 
 export interface DecideRouterDeps {
   config: Config;
@@ -178,12 +178,9 @@ export function decideRouter(deps: DecideRouterDeps): Router {
  * stands), or they own the key the plan excludes (403, as the POST would answer).
  */
 function standingOf(pause: Pause, recipient: string): { status: number; title: string; line: string } | undefined {
-  if (hasVoted(pause.votes ?? [], voterKeys([recipient]))) {
-    return { status: 200, title: 'Already voted', line: voteNoticeText('already_voted', pause) };
-  }
-  if (identityCheck(pause, [recipient]) === 'owner') {
-    return { status: 403, title: 'Someone else must decide', line: voteNoticeText('owner', pause) };
-  }
+  const done = recipientDone(pause, recipient);
+  if (done === 'voted') return { status: 200, title: 'Already voted', line: voteNoticeText('already_voted', pause) };
+  if (done === 'owner') return { status: 403, title: 'Someone else must decide', line: voteNoticeText('owner', pause) };
   return undefined;
 }
 

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { hasVoted, identityCheck, voterKeys } from '../domain/approvals/index.js';
 import { errorSummary } from '../domain/errors.js';
 import type { EmailStepDelivery, Pause } from '../domain/pause.js';
 import { DEFAULT_MAX_ATTEMPTS, type JobHandler } from '../jobs/job-runner.js';
 import type { Job } from '../store/ports/jobs.js';
 import type { EmailDeps } from './send.js';
 import { type RequestEmailKind, renderRequestEmail } from './template.js';
-import { issueDecisionToken } from './tokens.js';
+import { issueDecisionToken, recipientDone } from './tokens.js';
 import { messageIdDomain } from './transport.js';
 
 type StepKey = `email_remind_${number}` | `email_escalate_${number}`;
@@ -89,8 +88,9 @@ function isDone(delivery: EmailStepDelivery | undefined): boolean {
 
 /** A recipient with nothing left to decide: they voted (any spelling of their e-mail), or they own the key. */
 function whyNot(pause: Pause, to: string): string | undefined {
-  if (hasVoted(pause.votes ?? [], voterKeys([to]))) return 'the recipient already voted';
-  if (identityCheck(pause, [to]) === 'owner') return 'the recipient owns the API key and may not decide';
+  const done = recipientDone(pause, to);
+  if (done === 'voted') return 'the recipient already voted';
+  if (done === 'owner') return 'the recipient owns the API key and may not decide';
   return undefined;
 }
 

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hasVoted, identityCheck, voterKeys } from '../domain/approvals/index.js';
 import { sha256Hex } from '../domain/hash.js';
 import { newSecretToken } from '../domain/ids.js';
 import type { Pause } from '../domain/pause.js';
@@ -47,4 +48,11 @@ export function formKeyMatches(secret: Buffer, token: string, given: string): bo
   const expected = Buffer.from(formKey(secret, token));
   const actual = Buffer.from(given);
   return expected.length === actual.length && timingSafeEqual(expected, actual);
+}
+
+/** Why `recipient` has nothing left to decide on a pending pause: they voted (any spelling of their e-mail), or they own the excluded key. */
+export function recipientDone(pause: Pause, recipient: string): 'voted' | 'owner' | undefined {
+  if (hasVoted(pause.votes ?? [], voterKeys([recipient]))) return 'voted';
+  if (identityCheck(pause, [recipient]) === 'owner') return 'owner';
+  return undefined;
 }
