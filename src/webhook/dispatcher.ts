@@ -70,16 +70,14 @@ type Attempt = { kind: 'delivered' } | { kind: 'gone' } | { kind: 'failed'; erro
 export class WebhookDispatcher {
   private readonly schedule: readonly number[];
   private readonly timeoutMs: number;
-  private readonly perEndpoint: number;
   private readonly now: () => number;
   private readonly slots: EndpointSlots;
 
   constructor(private readonly options: DispatcherOptions) {
     this.schedule = options.retryScheduleMs ?? DEFAULT_RETRY_SCHEDULE_MS;
     this.timeoutMs = options.timeoutMs ?? 10_000;
-    this.perEndpoint = options.perEndpointConcurrency ?? 8;
     this.now = options.now ?? Date.now;
-    this.slots = new EndpointSlots(this.perEndpoint);
+    this.slots = new EndpointSlots(options.perEndpointConcurrency ?? 8);
   }
 
   /** Events are kept past the last retry, with a day to spare. */
@@ -134,12 +132,12 @@ export class WebhookDispatcher {
     detail?: Record<string, unknown>,
   ): Promise<number> {
     const { webhooks } = this.options;
+    const endpoints = (await webhooks.listEndpoints()).filter((e) => e.enabled && e.events.includes(type));
+    // Nobody listens: nothing is stored or queued (the common case without webhooks costs this one read).
+    if (endpoints.length === 0) return 0;
     let event = await webhooks.getEvent(eventId);
     if (event?.fanned_out) return 0;
-    const endpoints = (await webhooks.listEndpoints()).filter((e) => e.enabled && e.events.includes(type));
     if (!event) {
-      // Nobody listens: nothing is stored (the common case without webhooks costs one read).
-      if (endpoints.length === 0) return 0;
       const pause = loaded === undefined ? await this.options.loadPause(pauseId) : loaded;
       if (!pause) return 0;
       const timestamp = occurredAt(pause) ?? new Date(this.now()).toISOString();
@@ -200,7 +198,7 @@ export class WebhookDispatcher {
       );
       return;
     }
-    // A slow endpoint holds at most `perEndpoint` of this replica's job slots. Another delivery to it
+    // A slow endpoint holds at most `perEndpointConcurrency` of this replica's job slots. Another delivery to it
     // waits a moment for a slot (a fast endpoint frees one within milliseconds), then steps aside for
     // a second or two, so every other endpoint keeps being served.
     if (!(await this.slots.acquire(endpointId, SLOT_WAIT_MS))) {
