@@ -1,17 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '../../src/main.js';
+import { eventually } from '../helpers/eventually.js';
 import { randomPrefix, startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { startTestService, TEST_API_KEY } from '../helpers/service.js';
 
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Polls, counting a failed probe (Redis or the service still down) as not yet. */
+const until = <T>(probe: () => Promise<T | undefined>) => eventually(() => probe().catch(() => undefined), 15_000);
 
 describe('Redis killed with SIGKILL and restarted (AOF, appendfsync always)', () => {
   let redis: TestRedis;
