@@ -91,6 +91,7 @@ const envSchema = z.object({
   LOOPPAUSE_JOB_LEASE_SECONDS: z.coerce.number().min(1).max(3600).optional(),
   /** The same, under its name before jobs were called jobs; still read. */
   LOOPPAUSE_TASK_LEASE_SECONDS: z.coerce.number().min(1).max(3600).optional(),
+  LOOPPAUSE_TRUST_PROXY: z.string().max(500).optional(),
   LOOPPAUSE_AUDIT_RETENTION_DAYS: z.coerce
     .number({ error: 'must be a number of days' })
     .int('must be a whole number of days')
@@ -128,6 +129,11 @@ export interface Config {
   publicUrl: string;
   /** Host names accepted in the Host header (DNS-rebinding protection). */
   allowedHosts: string[];
+  /**
+   * Which proxies' X-Forwarded-For is believed for the client's address (Express's `trust proxy`):
+   * a hop count, or addresses, subnets and the names loopback, linklocal, uniquelocal.
+   */
+  trustProxy: number | string[];
   redis?: { url: string; prefix: string };
   /** Unset in development until main generates one. */
   signingSecret?: string;
@@ -179,6 +185,7 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
     host: e.HOST,
     publicUrl,
     allowedHosts: [...allowedHosts],
+    trustProxy: trustProxySetting(e.LOOPPAUSE_TRUST_PROXY),
     apiKeys,
     devStateDir: e.LOOPPAUSE_DEV_STATE_DIR,
     email: {
@@ -312,4 +319,18 @@ export function loadProxyConfig(env: Record<string, string | undefined> = proces
   if (result.ok) return result.config;
   for (const line of result.errors) process.stderr.write(`looppause-mcp: ${line}\n`);
   process.exit(1);
+}
+
+/**
+ * By default only proxies on loopback and private networks are believed (a load balancer in front
+ * of the replicas): a client on the internet cannot choose its own address with X-Forwarded-For.
+ */
+function trustProxySetting(value: string | undefined): number | string[] {
+  const text = value?.trim() ?? '';
+  if (text === '') return ['loopback', 'linklocal', 'uniquelocal'];
+  if (/^\d+$/.test(text)) return Number(text);
+  return text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
 }

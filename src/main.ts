@@ -98,6 +98,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     auth,
     logger,
     allowedHosts: resolved.config.allowedHosts,
+    trustProxy: resolved.config.trustProxy,
     rateLimitPerMinute: resolved.config.rateLimitPerMinute,
     metrics,
     ...(resolved.config.metricsToken ? { metricsToken: resolved.config.metricsToken } : {}),

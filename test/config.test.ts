@@ -2,6 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
 
 describe('config', () => {
+  it('believes X-Forwarded-For only from private-network proxies unless LOOPPAUSE_TRUST_PROXY says otherwise', () => {
+    const trust = (value?: string) => {
+      const result = parseConfig(value === undefined ? {} : { LOOPPAUSE_TRUST_PROXY: value });
+      return result.ok ? result.config.trustProxy : undefined;
+    };
+    expect(trust()).toEqual(['loopback', 'linklocal', 'uniquelocal']);
+    expect(trust('2')).toBe(2);
+    expect(trust('10.0.0.0/8, 192.168.1.5')).toEqual(['10.0.0.0/8', '192.168.1.5']);
+  });
+
   it('has working embedded defaults', () => {
     const result = parseConfig({});
     if (!result.ok) throw new Error(result.errors.join());

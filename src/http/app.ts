@@ -23,6 +23,8 @@ export interface HttpAppOptions {
   auth: ApiKeyAuth;
   logger: Logger;
   allowedHosts: readonly string[];
+  /** Express's `trust proxy`: whose X-Forwarded-For sets `req.ip` (config.trustProxy). */
+  trustProxy: number | string[];
   rateLimitPerMinute: number;
   metrics?: Metrics;
   /** When set, `/metrics` needs `Authorization: Bearer <metricsToken>`. */
@@ -42,7 +44,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   const { service, store, auth, logger } = options;
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', true);
+  app.set('trust proxy', options.trustProxy);
   app.use(requestLog(logger, options.metrics));
   app.use(healthRouter(store));
   app.use(hostGuard(options.allowedHosts));
