@@ -524,7 +524,7 @@ export class RedisStore implements Store {
     })();
   }
 
-  /** Readers see a sealed chain: whatever is pending is sealed first. */
+  /** Readers seal what is pending first; entries another replica is sealing at that moment may still read unsealed. */
   private async sealPending(): Promise<void> {
     await this.sealing;
     await this.sealAudit();
