@@ -101,6 +101,13 @@ export class Metrics {
 export function routeLabel(path: string): string {
   if (path.startsWith('/v1/pauses/')) return path.endsWith('/cancel') ? '/v1/pauses/:id/cancel' : '/v1/pauses/:id';
   if (path.startsWith('/decide/')) return '/decide/:token';
-  if (['/mcp', '/v1/pauses', '/slack/events', '/healthz', '/readyz', '/metrics'].includes(path)) return path;
+  if (path.startsWith('/v1/webhooks/')) {
+    const rest = path.slice('/v1/webhooks/'.length);
+    if (rest === 'dead-letters' || rest === 'redrive') return `/v1/webhooks/${rest}`;
+    if (rest.endsWith('/rotate-secret')) return '/v1/webhooks/:id/rotate-secret';
+    return rest.endsWith('/enable') ? '/v1/webhooks/:id/enable' : '/v1/webhooks/:id';
+  }
+  if (['/mcp', '/v1/pauses', '/v1/webhooks', '/slack/events', '/healthz', '/readyz', '/metrics'].includes(path))
+    return path;
   return 'other';
 }
