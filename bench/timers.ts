@@ -27,7 +27,7 @@ const runners: JobRunner[] = [];
 try {
   // 1. Write the pauses: each with one reminder due in [due, due + SPREAD_MS). A sample sets the lead time.
   const remindAfterMs = 60_000;
-  const write = async (i: number, dueMs: number) => {
+  const write = async (dueMs: number) => {
     const createdMs = dueMs - remindAfterMs;
     const pause = pendingPause(createdMs, 3_600_000, true);
     pause.plan = { quorum: 2, remind_after_ms: [remindAfterMs], escalate: [], on_timeout: 'timed_out' };
@@ -39,17 +39,17 @@ try {
       step: 0,
     };
     await store.createPause({ pause, jobs: [job] });
-    return [pause.pause_id, dueMs, i] as const;
+    return [pause.pause_id, dueMs] as const;
   };
   const probeStart = Date.now();
-  await Promise.all(Array.from({ length: 200 }, (_, i) => write(i, Date.now() + 3_600_000)));
+  await Promise.all(Array.from({ length: 200 }, () => write(Date.now() + 3_600_000)));
   const perWriteMs = (Date.now() - probeStart) / 200;
   const leadMs = Math.max(5000, Math.ceil(perWriteMs * TIMERS * 2) + 3000);
   const dueFrom = Date.now() + leadMs;
   const dueAt = new Map<string, number>();
   for (let i = 0; i < TIMERS; i += 200) {
     const batch = Array.from({ length: Math.min(200, TIMERS - i) }, (_, k) =>
-      write(i + k, dueFrom + ((i + k) * SPREAD_MS) / TIMERS),
+      write(dueFrom + ((i + k) * SPREAD_MS) / TIMERS),
     );
     for (const [id, due] of await Promise.all(batch)) dueAt.set(id, due);
   }
