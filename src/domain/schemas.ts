@@ -26,6 +26,9 @@ export const responseFieldSchema = z.strictObject({
   required: z.boolean().optional().describe('When true the human cannot decide without answering. Default false.'),
 });
 
+/** A request that names no timeout times out after this many hours. */
+export const DEFAULT_TIMEOUT_HOURS = 24;
+
 /** The arguments alone; whether a recipient is required depends on whether a policy routes the request. */
 export const requestArgumentsSchema = z.strictObject({
   action_description: z
@@ -51,7 +54,7 @@ export const requestArgumentsSchema = z.strictObject({
     .number({ error: 'must be a number' })
     .positive('must be greater than 0')
     .max(MAX_TIMEOUT_HOURS, `must be at most ${MAX_TIMEOUT_HOURS}`)
-    .default(24)
+    .default(DEFAULT_TIMEOUT_HOURS)
     .describe('Hours until the request times out (default 24, max 168; fractions allowed, 0.01 = 36 s).'),
   idempotency_key: z
     .string()

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { errorSummary } from '../domain/errors.js';
 import type { Metrics } from '../metrics.js';
 import type { Job, JobQueue } from '../store/ports/jobs.js';
-import type { PauseStore } from '../store/ports/pauses.js';
+import type { PauseStore, SweptPause } from '../store/ports/pauses.js';
 import { type JobKindName, NOTICE_KINDS } from './job-kinds.js';
 
 export type JobHandler = (job: Job) => Promise<void>;
@@ -162,10 +162,19 @@ export class JobRunner {
   /** Sweeps in batches (each one atomic script) until nothing due is left, so a burst does not lag. */
   private async sweep(nowMs: number): Promise<void> {
     for (let round = 0; round < SWEEP_MAX_ROUNDS; round++) {
-      const timedOut = await this.store.sweepExpired(nowMs, SWEEP_BATCH);
-      if (timedOut.length > 0)
-        this.metrics?.pausesEnded.inc({ outcome: 'timed_out', channel: 'none' }, timedOut.length);
-      if (timedOut.length < SWEEP_BATCH) return;
+      const ended = await this.store.sweepExpired(nowMs, SWEEP_BATCH);
+      this.countEnded(ended);
+      if (ended.length < SWEEP_BATCH) return;
+    }
+  }
+
+  /** A policy's decision at the deadline counts as that decision by the policy, not as a timeout. */
+  private countEnded(ended: readonly SweptPause[]): void {
+    if (!this.metrics) return;
+    const timedOut = ended.filter((pause) => pause.outcome === 'timed_out').length;
+    if (timedOut > 0) this.metrics.pausesEnded.inc({ outcome: 'timed_out', channel: 'none' }, timedOut);
+    for (const pause of ended) {
+      if (pause.outcome !== 'timed_out') this.metrics.pausesEnded.inc({ outcome: pause.outcome, channel: 'policy' });
     }
   }
 

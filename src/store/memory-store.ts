@@ -31,6 +31,7 @@ import {
   type NewPause,
   type Page,
   RETENTION_MS,
+  type SweptPause,
   type VoteResult,
 } from './ports/pauses.js';
 import type { RateLimitResult } from './ports/rate-limits.js';
@@ -144,13 +145,13 @@ export class MemoryStore implements Store {
     });
   }
 
-  async sweepExpired(nowMs: number, max: number): Promise<string[]> {
-    const ended: string[] = [];
+  async sweepExpired(nowMs: number, max: number): Promise<SweptPause[]> {
+    const ended: SweptPause[] = [];
     for (const pauseId of this.expiries.popDue(nowMs, max)) {
       const pause = this.pauses.get(pauseId);
       if (pause?.status !== 'pending') continue;
       this.timeOut(pause, nowMs);
-      ended.push(pauseId);
+      ended.push({ pause_id: pauseId, outcome: pause.response?.decision ?? 'timed_out' });
     }
     // Same retention as Redis gives finished pauses, so a long-running dev server stays small.
     for (const pauseId of this.purges.popDue(nowMs)) {

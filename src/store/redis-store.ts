@@ -22,6 +22,7 @@ import {
   type NewPause,
   type Page,
   RETENTION_MS,
+  type SweptPause,
   type VoteResult,
 } from './ports/pauses.js';
 import type { RateLimitResult } from './ports/rate-limits.js';
@@ -202,13 +203,18 @@ export class RedisStore implements Store {
     });
   }
 
-  async sweepExpired(nowMs: number, max: number): Promise<string[]> {
+  async sweepExpired(nowMs: number, max: number): Promise<SweptPause[]> {
     const k = this.keys;
-    const ended = await this.scripts.run<string[]>(
+    // Flat pairs: id, then `timed_out` or the decision a policy's on_timeout made.
+    const pairs = await this.scripts.run<string[]>(
       'sweep',
       [k.expiry, k.slackPending, k.jobQueue, k.jobData],
       [nowMs, max, RETENTION_MS, k.events, k.pause(''), k.base],
     );
+    const ended: SweptPause[] = [];
+    for (let i = 0; i + 1 < pairs.length; i += 2) {
+      ended.push({ pause_id: pairs[i] as string, outcome: pairs[i + 1] as SweptPause['outcome'] });
+    }
     if (ended.length > 0) this.sealSoon();
     return ended;
   }

@@ -12,7 +12,7 @@ import { DeliveryPlan } from './deliveries.js';
 import { type ListQuery, listApprovals } from './list.js';
 import { loadPause } from './load-pause.js';
 import { PauseEventOutbox } from './pause-event-outbox.js';
-import { explainPolicy, type PolicySource } from './policy-gate.js';
+import { explainPolicy, type PolicyRefusalSink, type PolicySource } from './policy-gate.js';
 import type { RecipientRules } from './recipient-rules.js';
 import { type RequestDeps, type RequestResult, requestApproval } from './request.js';
 import { pauseTimeline, type TimelineEntry } from './timeline.js';
@@ -32,6 +32,8 @@ export interface ApprovalServiceOptions extends Omit<RecipientRules, 'slackEnabl
   policy?: PolicySource;
   /** The human who owns an API key (by its name), for maker-checker rules. */
   ownerOf?: (agentId: string) => Promise<string | undefined>;
+  /** Policy refusals in full, for the operator's log (the agent hears only that the policy does not allow it). */
+  onPolicyRefusal?: PolicyRefusalSink;
 }
 
 /**
@@ -69,6 +71,7 @@ export class ApprovalService {
       signingSecret: options.signingSecret,
       policy: options.policy,
       ownerOf: options.ownerOf,
+      onPolicyRefusal: options.onPolicyRefusal,
     };
     this.decideDeps = { ...deps, signingSecret: options.signingSecret };
     this.waiting = new WaitingChecks(deps, options.maxWaitingPerKey ?? 100);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ApprovalPlan } from '../domain/approvals/index.js';
 import { LoopPauseError } from '../domain/errors.js';
 import {
+  type AgentChoices,
   applyAgentRouting,
   evaluatePolicy,
   type Policy,
@@ -20,9 +21,39 @@ export interface PolicySource {
 /** What the operator's policy makes of a request: decided at once, or routed as the rule says. */
 export type Gated =
   | { kind: 'decide'; rule: string; decision: Decision; request: ApprovalRequest }
-  | { kind: 'route'; rule: string; request: ApprovalRequest; plan: ApprovalPlan; ownerCannotApprove: boolean };
+  | {
+      kind: 'route';
+      rule: string;
+      request: ApprovalRequest;
+      plan: ApprovalPlan;
+      ownerCannotApprove: boolean;
+      /** The parts of `request` the agent chose, not the rule: the allow-lists still bound them. */
+      agentChose: AgentChoices;
+    };
 
-const policyRefusal = (message: string) => new LoopPauseError('invalid_argument', `policy: ${message}`, 'policy');
+/** Why the policy refused a request, in full: for the operator's log, never for the agent. */
+export interface PolicyRefusal {
+  agent: string;
+  rule?: string;
+  field: string;
+  reason: string;
+}
+
+/** Where refusals are reported in full (the log); the agent only hears that the policy does not allow it. */
+export type PolicyRefusalSink = (refusal: PolicyRefusal) => void;
+
+const OPERATOR_HINT = 'an operator finds the reason in the LoopPause log, or with policy explain';
+
+/**
+ * The refusal an agent sees names the argument it sent and nothing of the policy: no rule names,
+ * conditions, routes, approvers or timeouts, so that refusals cannot be used to read the policy.
+ */
+function refusedByPolicy(report: PolicyRefusalSink | undefined, refusal: PolicyRefusal, told: string): LoopPauseError {
+  report?.(refusal);
+  return new LoopPauseError('invalid_argument', `${refusal.field}: ${told} (${OPERATOR_HINT})`, refusal.field);
+}
+
+const NOT_ALLOWED = "not allowed by the operator's policy for this request";
 
 /**
  * First matching rule wins; no match, or a rule that cannot judge the request (a CEL error), is a
@@ -33,9 +64,15 @@ export function gateRequest(
   policy: Policy,
   agentId: string,
   request: ApprovalRequest,
-  /** Whether the agent named a timeout: the default of 24 h asks for nothing. */
-  timeoutGiven: boolean,
+  options: {
+    /** Whether the agent named a timeout: the default of 24 h asks for nothing. */
+    timeoutGiven: boolean;
+    /** The API key's owner, who does not count among the voters under owner_cannot_approve. */
+    owner?: string | undefined;
+    report?: PolicyRefusalSink | undefined;
+  },
 ): Gated {
+  const { report } = options;
   let outcome: PolicyOutcome;
   try {
     outcome = evaluatePolicy(policy, {
@@ -44,23 +81,48 @@ export function gateRequest(
       details: request.action_details,
     });
   } catch (error) {
-    if (error instanceof PolicyError) throw policyRefusal(error.message);
-    throw error;
+    if (!(error instanceof PolicyError)) throw error;
+    throw refusedByPolicy(
+      report,
+      { agent: agentId, ...(error.rule ? { rule: error.rule.name } : {}), field: 'policy', reason: error.message },
+      "the operator's policy could not judge this request",
+    );
   }
-  if (outcome.kind === 'no_match') throw policyRefusal('no rule of this server’s policy allows this request');
+  if (outcome.kind === 'no_match') {
+    throw refusedByPolicy(
+      report,
+      { agent: agentId, field: 'policy', reason: 'no rule matches' },
+      'no rule of this server’s policy allows this request',
+    );
+  }
   if (outcome.kind === 'decide') return { kind: 'decide', rule: outcome.rule, decision: outcome.decision, request };
 
-  const routed = applyAgentRouting(policy.agentRouting, outcome, {
-    ...(request.recipient_email === undefined ? {} : { recipient_email: request.recipient_email }),
-    ...(request.recipient_slack === undefined ? {} : { recipient_slack: request.recipient_slack }),
-    ...(request.approvers === undefined ? {} : { approvers: request.approvers }),
-    ...(request.response_fields === undefined ? {} : { response_fields: request.response_fields }),
-    ...(timeoutGiven ? { timeout_hours: request.timeout_hours } : {}),
-  });
-  if (!routed.ok) throw new LoopPauseError('invalid_argument', `${routed.field}: ${routed.message}`, routed.field);
+  const routed = applyAgentRouting(
+    policy.agentRouting,
+    outcome,
+    {
+      ...(request.recipient_email === undefined ? {} : { recipient_email: request.recipient_email }),
+      ...(request.recipient_slack === undefined ? {} : { recipient_slack: request.recipient_slack }),
+      ...(request.approvers === undefined ? {} : { approvers: request.approvers }),
+      ...(request.response_fields === undefined ? {} : { response_fields: request.response_fields }),
+      ...(options.timeoutGiven ? { timeout_hours: request.timeout_hours } : {}),
+    },
+    { owner: options.owner },
+  );
+  if (!routed.ok) {
+    throw refusedByPolicy(
+      report,
+      { agent: agentId, rule: outcome.rule, field: routed.field, reason: routed.reason },
+      NOT_ALLOWED,
+    );
+  }
   const { route, approvers, responseFields, timeoutHours } = routed.routing;
   if (route.slack === undefined && route.email === undefined) {
-    throw policyRefusal(`rule ${outcome.rule} routes the request nowhere: give recipient_slack or recipient_email`);
+    throw refusedByPolicy(
+      report,
+      { agent: agentId, rule: outcome.rule, field: 'policy', reason: 'the rule routes the request nowhere' },
+      'the operator’s policy routes this request nowhere: give recipient_slack or recipient_email',
+    );
   }
 
   const { recipient_email: _email, recipient_slack: _slack, approvers: _approvers, ...rest } = request;
@@ -76,6 +138,7 @@ export function gateRequest(
       timeout_hours: timeoutHours ?? request.timeout_hours,
     },
     ownerCannotApprove: routed.routing.ownerCannotApprove,
+    agentChose: routed.routing.agentChose,
     plan: {
       quorum: routed.routing.quorum,
       remind_after_ms: routed.routing.remindAfterMs,
@@ -103,7 +166,9 @@ export function explainPolicy(policy: Policy | undefined, args: unknown): Policy
   try {
     return evaluatePolicy(policy, input);
   } catch (error) {
-    if (error instanceof PolicyError) throw policyRefusal(error.message);
+    // Admins see the policy's own words: explain is where the reasons are meant to be read.
+    if (error instanceof PolicyError)
+      throw new LoopPauseError('invalid_argument', `policy: ${error.message}`, 'policy');
     throw error;
   }
 }

@@ -11,8 +11,12 @@ export interface RecipientRules {
   allowedSlackChannels?: readonly string[] | undefined;
 }
 
-/** A prompt-injected agent must not route an approval to an address or a DM it controls. */
-export function checkRecipients(request: ApprovalRequest, rules: RecipientRules): void {
+/**
+ * `request`: where the request goes (a Slack route alone needs Slack). `chosen`: what of it the agent
+ * chose rather than the operator's policy (all of it without a policy), which the allow-lists bound:
+ * a prompt-injected agent must not route an approval to an address or a DM it controls.
+ */
+export function checkRecipients(request: ApprovalRequest, rules: RecipientRules, chosen: AgentChosen = request): void {
   if (request.recipient_slack !== undefined && !rules.slackEnabled && request.recipient_email === undefined) {
     throw new LoopPauseError(
       'invalid_argument',
@@ -20,11 +24,14 @@ export function checkRecipients(request: ApprovalRequest, rules: RecipientRules)
       'recipient_slack',
     );
   }
-  checkEmailDomains(request, rules.allowedEmailDomains);
-  checkSlackDestination(request, rules.allowedSlackChannels);
+  checkEmailDomains(chosen, rules.allowedEmailDomains);
+  checkSlackDestination(chosen, rules.allowedSlackChannels);
 }
 
-function checkEmailDomains(request: ApprovalRequest, allowed: readonly string[] | undefined): void {
+/** The recipients and approvers the agent itself chose. */
+export type AgentChosen = Pick<ApprovalRequest, 'recipient_email' | 'recipient_slack' | 'approvers'>;
+
+function checkEmailDomains(request: AgentChosen, allowed: readonly string[] | undefined): void {
   if (!allowed) return;
   const addresses: [string, string][] = [];
   if (request.recipient_email !== undefined) addresses.push(['recipient_email', request.recipient_email]);
@@ -43,7 +50,7 @@ function checkEmailDomains(request: ApprovalRequest, allowed: readonly string[] 
   }
 }
 
-function checkSlackDestination(request: ApprovalRequest, allowed: readonly string[] | undefined): void {
+function checkSlackDestination(request: AgentChosen, allowed: readonly string[] | undefined): void {
   const target = request.recipient_slack;
   if (!allowed || target === undefined) return;
   if (allowed.includes(target.startsWith('#') ? target.toLowerCase() : target)) return;

@@ -2,14 +2,14 @@ import { LoopPauseError } from '../domain/errors.js';
 import { requestDigest } from '../domain/idempotency.js';
 import { newPauseId } from '../domain/ids.js';
 import { expiresAt, MANDATORY_NEXT_STEP, type Pause, withEffectiveStatus } from '../domain/pause.js';
-import { requestApprovalSchema, requestArgumentsSchema } from '../domain/schemas.js';
+import { type ApprovalRequest, requestApprovalSchema, requestArgumentsSchema } from '../domain/schemas.js';
 import { actionDigest } from '../domain/signing.js';
 import { parseInput } from '../domain/validation.js';
 import type { PauseStatus } from '../domain/vocabulary.js';
 import { type DecideDeps, decideByPolicy, policyDecision } from './decide.js';
 import type { DeliveryPlan } from './deliveries.js';
-import { gateRequest, type PolicySource } from './policy-gate.js';
-import { checkRecipients, type RecipientRules } from './recipient-rules.js';
+import { type Gated, gateRequest, type PolicyRefusalSink, type PolicySource } from './policy-gate.js';
+import { type AgentChosen, checkRecipients, type RecipientRules } from './recipient-rules.js';
 
 export interface RequestDeps extends DecideDeps {
   recipients: RecipientRules;
@@ -18,6 +18,8 @@ export interface RequestDeps extends DecideDeps {
   policy?: PolicySource | undefined;
   /** The human who owns an API key (by its name), for maker-checker rules. */
   ownerOf?: ((agentId: string) => Promise<string | undefined>) | undefined;
+  /** Policy refusals in full, for the operator's log: the agent is told only that the policy does not allow it. */
+  onPolicyRefusal?: PolicyRefusalSink | undefined;
 }
 
 export interface RequestResult {
@@ -35,12 +37,17 @@ export async function requestApproval(
   args: unknown,
 ): Promise<{ result: RequestResult; created: boolean }> {
   const asked = parseInput(deps.policy ? requestArgumentsSchema : requestApprovalSchema, args);
-  const gated = deps.policy ? gateRequest(deps.policy.current(), agentId, asked, timeoutGiven(args)) : undefined;
+  const gated = deps.policy
+    ? gateRequest(deps.policy.current(), agentId, asked, {
+        timeoutGiven: timeoutGiven(args),
+        owner: await deps.ownerOf?.(agentId),
+        report: deps.onPolicyRefusal,
+      })
+    : undefined;
   const request = gated?.request ?? asked;
-  // The allow-lists bound what agents choose; a policy's routes are the operator's own.
-  checkRecipients(request, gated ? { slackEnabled: deps.recipients.slackEnabled } : deps.recipients);
-  const owner =
-    gated?.kind === 'route' && gated.ownerCannotApprove ? await keyOwner(deps, agentId, gated.rule) : undefined;
+  // The allow-lists bound whatever the agent chose, under every agent_routing; a policy's routes are the operator's own.
+  checkRecipients(request, deps.recipients, agentChosen(request, gated));
+  const owner = gated?.kind === 'route' && gated.ownerCannotApprove ? await keyOwner(deps, agentId) : undefined;
   const nowMs = deps.now();
   const pause: Pause = {
     pause_id: newPauseId(),
@@ -103,13 +110,27 @@ function timeoutGiven(args: unknown): boolean {
   return typeof args === 'object' && args !== null && Object.hasOwn(args, 'timeout_hours');
 }
 
+/**
+ * What of the request the agent chose rather than the operator's policy: all of it without a
+ * policy; under one, the recipients or approvers only where the matched rule left them open.
+ */
+function agentChosen(request: ApprovalRequest, gated: Gated | undefined): AgentChosen {
+  if (!gated) return request;
+  if (gated.kind === 'decide') return {};
+  const { recipient_email, recipient_slack, approvers } = request;
+  return {
+    ...(gated.agentChose.route ? { recipient_email, recipient_slack } : {}),
+    ...(gated.agentChose.approvers ? { approvers } : {}),
+  };
+}
+
 /** Maker-checker needs to know whose key asks: a key without an owner cannot be held to it, so it is refused. */
-async function keyOwner(deps: RequestDeps, agentId: string, rule: string): Promise<string> {
+async function keyOwner(deps: RequestDeps, agentId: string): Promise<string> {
   const owner = await deps.ownerOf?.(agentId);
   if (owner !== undefined) return owner;
   throw new LoopPauseError(
     'invalid_argument',
-    `policy: rule ${rule} does not let a key's owner approve its own request (owner_cannot_approve), ` +
+    "policy: the operator's policy does not let a key's owner approve its own agent's requests here, " +
       'and this API key has no owner; the operator must give it one (looppause keys create --owner, or name:key:owner)',
     'policy',
   );

@@ -92,7 +92,9 @@ describe('LOOPPAUSE_POLICY_FILE: the operator, not the agent, decides who approv
       BOT_KEY,
     );
     expect(unjudged).toMatchObject({ status: 400, json: { error: { field: 'policy' } } });
-    expect(unjudged.json.error?.message).toContain('rules[0] (small-refunds)');
+    // The agent hears that the policy could not judge it, not which rule or condition: that is the operator's to read.
+    expect(unjudged.json.error?.message).toContain('could not judge');
+    expect(unjudged.json.error?.message).not.toContain('small-refunds');
     const widened = await create({ action_description: 'Transfer 10 EUR', recipient_email: 'mallory@evil.example' });
     expect(widened).toMatchObject({ status: 400, json: { error: { field: 'recipient_email' } } });
     const longer = await create({ action_description: 'Transfer 10 EUR', timeout_hours: 48 });

@@ -27,11 +27,13 @@ rules:
     route: { email: ops@acme.com }
 `;
 
-/** The agent narrows the rule's 3 h to 1 h, which leaves the 2 h reminder past the deadline. */
-const TRANSFER = requestArgs({ action_description: 'Transfer 5,000 EUR to ACME Ltd', timeout_hours: 1 });
+const TRANSFER = requestArgs({ action_description: 'Transfer 5,000 EUR to ACME Ltd' });
+/** Where the rule only times out, the agent may narrow its 3 h to 1 h, which leaves the 2 h reminder past the deadline. */
+const TIMES_OUT = POLICY.replace('on_timeout: rejected', 'on_timeout: timed_out');
+const SHORT_TRANSFER = { ...TRANSFER, timeout_hours: 1 };
 
-function world(owners: Record<string, string> = { 'ci-bot': 'sarah@acme.com' }) {
-  const parsed = parsePolicy(POLICY);
+function world(owners: Record<string, string> = { 'ci-bot': 'sarah@acme.com' }, text = POLICY) {
+  const parsed = parsePolicy(text);
   if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
   const w = useCaseWorld();
   const policy = parsed.policy;
@@ -80,13 +82,13 @@ describe('request_approval with a multi-step rule', () => {
       ok: true,
     });
     const ended = await w.store.sweepExpired(Date.parse(result.expires_at), 10);
-    expect(ended).toEqual([result.pause_id]);
+    expect(ended).toEqual([{ pause_id: result.pause_id, outcome: 'rejected' }]);
     expect(await w.store.getPause(result.pause_id)).toMatchObject({ status: 'responded', response: timeout });
   });
 
   it('queues each reminder and escalation at its time, leaves out steps past the deadline, and drops them on cancel', async () => {
-    const w = world();
-    const { result } = await requestApproval(w.deps, 'ci-bot', TRANSFER);
+    const w = world(undefined, TIMES_OUT);
+    const { result } = await requestApproval(w.deps, 'ci-bot', SHORT_TRANSFER);
     const id = result.pause_id;
     const dueAt = async (ms: number) =>
       (await claimDue(w.store, ms)).filter((job) => job.pause_id === id).map((job) => `${job.kind}#${job.step ?? '-'}`);
@@ -94,7 +96,7 @@ describe('request_approval with a multi-step rule', () => {
     expect(await dueAt(T0 + 600_000 - 1)).toEqual(['email.fallback#-']);
     expect((await dueAt(T0 + 600_000)).sort()).toEqual(['email.remind#0', 'slack.remind#0']);
     // The 2 h reminder falls after the agent's 1 h deadline: never queued (the claims below would show it).
-    const second = await requestApproval(w.deps, 'ci-bot', { ...TRANSFER, idempotency_key: 'other' });
+    const second = await requestApproval(w.deps, 'ci-bot', { ...SHORT_TRANSFER, idempotency_key: 'other' });
     await cancelApproval(w.deps, 'ci-bot', { pause_id: second.result.pause_id });
     const claimed = await claimDue(w.store, T0 + 1_800_000);
     const kinds = (pauseId: string) =>
@@ -106,6 +108,25 @@ describe('request_approval with a multi-step rule', () => {
     // The cancelled pause's reminders and escalation are gone; its other jobs run (and find it ended).
     expect(kinds(second.result.pause_id)).toEqual(['email.fallback#-', 'pause.ended#-', 'slack.post#-']);
     expect(await claimDue(w.store, T0 + 10 * 3_600_000)).toEqual([]);
+  });
+
+  it('lets no agent bring the policy’s deadline decision forward, and tells it nothing of the rule', async () => {
+    const w = world();
+    for (const asked of [
+      { timeout_hours: 1e-300 },
+      { timeout_hours: 0.5 },
+      { approvers: ['ada@acme.com'] },
+      { approvers: ['sarah@acme.com', 'ada@acme.com'] },
+    ]) {
+      const error = await requestApproval(w.deps, 'ci-bot', { ...TRANSFER, ...asked }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'invalid_argument', field: Object.keys(asked)[0] });
+      const message = String((error as Error).message);
+      expect(message).toContain("not allowed by the operator's policy");
+      for (const secret of ['payments', 'finance', 'bob@', 'cat@', '3 h', 'rejected', 'quorum']) {
+        expect(message).not.toContain(secret);
+      }
+    }
+    expect(await w.store.listPauses({ agentId: 'ci-bot', limit: 10 })).toEqual({ items: [], next_cursor: null });
   });
 
   it('queues no step jobs and no plan beyond one approval for a plain rule', async () => {

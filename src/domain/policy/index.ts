@@ -5,6 +5,8 @@ export { formatDuration } from './duration.js';
 export { type ParsePolicyResult, parsePolicy } from './load.js';
 export { type EvaluateOptions, evaluatePolicy } from './match.js';
 export {
+  type AgentChoices,
+  type AgentRoutingContext,
   type AgentRoutingRequest,
   type AgentRoutingResult,
   applyAgentRouting,

@@ -3,7 +3,7 @@
   KEYS[1] expiry zset   KEYS[2] slack pending zset   KEYS[3] job queue zset   KEYS[4] job data hash
   ARGV[1] now ms   ARGV[2] max   ARGV[3] retention ms   ARGV[4] events channel
   ARGV[5] pause key prefix (pause keys share the hash tag of KEYS)   ARGV[6] key prefix (audit keys)
-  Returns the ids timed out.
+  Returns flat pairs: each id ended, then `timed_out` or the decision its policy's on_timeout made.
 ]]
 -- @include audit
 -- @include end-pause
@@ -16,8 +16,9 @@ local ended = {}
 for _, pauseId in ipairs(due) do
   local pauseKey = ARGV[5] .. pauseId
   if redis.call('HGET', pauseKey, 'status') == 'pending' then
-    endPause(ctx, pauseKey, pauseId, 'timed_out', now)
+    local _, decision = endPause(ctx, pauseKey, pauseId, 'timed_out', now)
     table.insert(ended, pauseId)
+    table.insert(ended, decision or 'timed_out')
   else
     redis.call('ZREM', KEYS[1], pauseId)
   end

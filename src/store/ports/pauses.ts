@@ -3,8 +3,14 @@ import type { HistoryFilter } from '../../domain/history.js';
 import type { Deliveries, Pause } from '../../domain/pause.js';
 import { MAX_TIMEOUT_HOURS } from '../../domain/schemas.js';
 import type { SignedDecision } from '../../domain/signing.js';
-import type { PauseStatus } from '../../domain/vocabulary.js';
+import type { Decision, PauseStatus } from '../../domain/vocabulary.js';
 import type { NewJob } from './jobs.js';
+
+/** A pause the sweep ended: `timed_out`, or the decision a policy's `on_timeout` made. */
+export interface SweptPause {
+  pause_id: string;
+  outcome: 'timed_out' | Decision;
+}
 
 export interface NewPause {
   pause: Pause;
@@ -86,8 +92,11 @@ export interface PauseStore {
   castVote(pauseId: string, ballot: Ballot, nowMs: number): Promise<VoteResult>;
   /** `actor`: who cancels, for the audit log (`key:<name>`). */
   cancel(pauseId: string, reason: string | undefined, nowMs: number, actor?: string): Promise<EndResult>;
-  /** Times out due pending pauses, at most `max`; returns their ids. Also drops what retention let go. */
-  sweepExpired(nowMs: number, max: number): Promise<string[]>;
+  /**
+   * Ends due pending pauses, at most `max`: timed out, or the policy's decision at the deadline when
+   * the pause holds one. Returns each with how it ended. Also drops what retention let go.
+   */
+  sweepExpired(nowMs: number, max: number): Promise<SweptPause[]>;
   listPauses(query: ListQuery): Promise<Page<Pause>>;
   /** Every pause still retained, newest first, as the history filters say. */
   listAllPauses(query: HistoryQuery): Promise<Page<Pause>>;

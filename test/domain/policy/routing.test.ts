@@ -17,7 +17,7 @@ const payments: RouteOutcome = {
   timeoutHours: 4,
   remindAfterMs: [1_800_000],
   escalate: [{ afterMs: 3_600_000, route: { slack: '#cfo-office' }, approvers: ['U0CFO45678'] }],
-  onTimeout: 'rejected',
+  onTimeout: 'timed_out',
 };
 
 const open: RouteOutcome = {
@@ -135,7 +135,7 @@ describe('applyAgentRouting: refusals name the field', () => {
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.field).toBe(expected.field);
-    expect(result.message).toMatch(expected.message);
+    expect(result.reason).toMatch(expected.message);
   });
 });
 
@@ -143,7 +143,10 @@ describe('applyAgentRouting: what is allowed', () => {
   it.each(['allow', 'restrict', 'deny'] as const)('%s: nothing asked → the rule as written', (mode) => {
     const result = applyAgentRouting(mode, payments, {});
     const { kind: _kind, ...plan } = payments;
-    expect(result).toEqual({ ok: true, routing: { ...plan, route: payments.route } });
+    expect(result).toEqual({
+      ok: true,
+      routing: { ...plan, route: payments.route, agentChose: { route: false, approvers: false } },
+    });
   });
 
   it.each(['allow', 'restrict'] as const)('%s: the agent narrows every knob', (mode) => {
@@ -163,6 +166,7 @@ describe('applyAgentRouting: what is allowed', () => {
       routing: {
         rule: 'payments',
         route: payments.route,
+        agentChose: { route: false, approvers: false },
         approvers: ['U0SARAH123', 'Bob@acme.com'],
         quorum: 3,
         ownerCannotApprove: true,
@@ -173,7 +177,7 @@ describe('applyAgentRouting: what is allowed', () => {
         timeoutHours: 1,
         remindAfterMs: payments.remindAfterMs,
         escalate: payments.escalate,
-        onTimeout: 'rejected',
+        onTimeout: 'timed_out',
       },
     });
   });
@@ -195,6 +199,7 @@ describe('applyAgentRouting: what is allowed', () => {
       routing: {
         rule: 'open',
         route: { email: 'ops@acme.com' },
+        agentChose: { route: true, approvers: true },
         approvers: ['ops@acme.com', 'U0OPS12345'],
         quorum: 2,
         ownerCannotApprove: false,
@@ -216,5 +221,79 @@ describe('applyAgentRouting: what is allowed', () => {
   it('counts escalation approvers toward the reachable quorum', () => {
     const result = applyAgentRouting('restrict', payments, { approvers: ['U0SARAH123'], quorum: 2 });
     expect(result.ok && result.routing.approvers).toEqual(['U0SARAH123']);
+  });
+});
+
+/** A rule that decides at its deadline: the agent must not be able to bring that decision forward. */
+describe('applyAgentRouting: a rule that decides at its deadline', () => {
+  const deploys: RouteOutcome = { ...payments, rule: 'deploys', quorum: 1, escalate: [], onTimeout: 'approved' };
+  const nowhere: RouteOutcome = { ...open, rule: 'deploys', onTimeout: 'approved' };
+  const anyone: RouteOutcome = { ...deploys, approvers: [] };
+  type Case = [string, AgentRoutingMode, RouteOutcome, AgentRoutingRequest, string];
+  const cases: Case[] = (['restrict', 'allow', 'deny'] as const).flatMap((mode): Case[] => [
+    [`${mode}: a shorter timeout`, mode, deploys, { timeout_hours: 1e-300 }, 'timeout_hours'],
+    [`${mode}: a slightly shorter timeout`, mode, deploys, { timeout_hours: 3.999 }, 'timeout_hours'],
+    [
+      `${mode}: shorter than the default 24 h`,
+      mode,
+      { ...deploys, timeoutHours: undefined },
+      { timeout_hours: 23 },
+      'timeout_hours',
+    ],
+    ...(mode === 'deny'
+      ? []
+      : ([
+          [`${mode}: fewer approvers`, mode, deploys, { approvers: ['cfo@acme.com'] }, 'approvers'],
+          [
+            `${mode}: approvers where the rule lets anyone reached decide`,
+            mode,
+            anyone,
+            { approvers: ['cfo@acme.com'] },
+            'approvers',
+          ],
+        ] as Case[])),
+    ...(mode === 'allow'
+      ? ([[`${mode}: the agent's own route`, mode, nowhere, { recipient_email: 'dead@acme.com' }, 'policy']] as Case[])
+      : []),
+  ]);
+  it.each(cases)('%s is refused', (_label, mode, outcome, asked, field) => {
+    const result = applyAgentRouting(mode, outcome, asked);
+    expect(result).toMatchObject({ ok: false, field });
+  });
+
+  it('keeps the rule’s timeout when the agent repeats it, and every approver in any spelling', () => {
+    const result = applyAgentRouting('restrict', deploys, {
+      timeout_hours: 4,
+      approvers: ['u0sarah123'.toUpperCase(), 'CFO@acme.com', 'bob@acme.com'],
+    });
+    expect(result.ok && [result.routing.timeoutHours, result.routing.approvers.length]).toEqual([4, 3]);
+  });
+
+  it('times out as before where the rule only times out: the agent may still shorten it', () => {
+    const result = applyAgentRouting('restrict', { ...deploys, onTimeout: 'timed_out' }, { timeout_hours: 0.5 });
+    expect(result.ok && result.routing.timeoutHours).toBe(0.5);
+  });
+});
+
+describe('applyAgentRouting: the key owner is no voter under maker-checker', () => {
+  const checked: RouteOutcome = { ...payments, quorum: 1, escalate: [] };
+  it('refuses approvers narrowed to the owner alone, in any spelling', () => {
+    for (const owner of ['cfo@acme.com', 'CFO@ACME.COM']) {
+      const result = applyAgentRouting('restrict', checked, { approvers: ['cfo@acme.com'] }, { owner });
+      expect(result).toMatchObject({ ok: false, field: 'approvers' });
+    }
+  });
+  it('refuses a quorum only the owner could complete', () => {
+    const result = applyAgentRouting('restrict', checked, { quorum: 3 }, { owner: 'bob@acme.com' });
+    expect(result).toMatchObject({ ok: false, field: 'quorum' });
+  });
+  it('counts the owner where the rule lets owners vote', () => {
+    const result = applyAgentRouting(
+      'restrict',
+      { ...checked, ownerCannotApprove: false },
+      { approvers: ['cfo@acme.com'] },
+      { owner: 'cfo@acme.com' },
+    );
+    expect(result.ok).toBe(true);
   });
 });

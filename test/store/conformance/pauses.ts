@@ -109,7 +109,7 @@ export function pauseStoreConformance<S extends PauseStore & JobQueue>(factory: 
       await store.createPause({ pause: soon, jobs: [] });
       await store.createPause({ pause: later, jobs: [] });
       expect(await store.sweepExpired(now + 999, 100)).toEqual([]);
-      expect(await store.sweepExpired(now + 1000, 100)).toEqual([soon.pause_id]);
+      expect(await store.sweepExpired(now + 1000, 100)).toEqual([{ pause_id: soon.pause_id, outcome: 'timed_out' }]);
       expect(await store.sweepExpired(now + 1001, 100)).toEqual([]);
       expect(await store.getPause(soon.pause_id)).toMatchObject({ status: 'timed_out', ended_at: soon.expires_at });
       const late = await store.decide(later.pause_id, responseFor(later), now + 60_000);

@@ -120,8 +120,13 @@ export function votesConformance<S extends PauseStore & JobQueue & PauseEvents>(
       const plain = pauseAt(now, {}, 1000);
       for (const pause of [swept, voted, plain]) await store.createPause({ pause, jobs: [] });
 
-      expect((await store.sweepExpired(now + 1000, 10)).sort()).toEqual(
-        [swept.pause_id, voted.pause_id, plain.pause_id].sort(),
+      const ended = await store.sweepExpired(now + 1000, 10);
+      expect(ended.sort((a, b) => a.pause_id.localeCompare(b.pause_id))).toEqual(
+        [
+          { pause_id: swept.pause_id, outcome: 'rejected' },
+          { pause_id: voted.pause_id, outcome: 'approved' },
+          { pause_id: plain.pause_id, outcome: 'timed_out' },
+        ].sort((a, b) => a.pause_id.localeCompare(b.pause_id)),
       );
       expect(await store.getPause(swept.pause_id)).toMatchObject({
         status: 'responded',

@@ -3,16 +3,17 @@
 -- `pause.ended` job (Slack update and friends), appends the audit entry, starts the retention
 -- clock and wakes every replica's waiting long-polls. A timeout becomes the policy's decision
 -- when the pause holds one (`tresp`). Needs the audit include. `ctx`: expiry, slack, queue, data
--- (keys), retention (ms), events (channel), base (key prefix). Returns the status it ended with.
+-- (keys), retention (ms), events (channel), base (key prefix). Returns the status it ended with and,
+-- for a timeout the policy decided, that decision.
 local function endPause(ctx, pauseKey, pauseId, status, nowMs, actor, dataJson)
-  local eventType
+  local eventType, policyDecision
   if status == 'timed_out' then
     local timeoutResponse = redis.call('HGET', pauseKey, 'tresp')
     if timeoutResponse then
       status = 'responded'
       redis.call('HSET', pauseKey, 'resp', timeoutResponse, 'ended_ms', redis.call('HGET', pauseKey, 'exp'))
       local decided = cjson.decode(timeoutResponse)
-      eventType, actor = 'pause.policy_decided', decided.responder
+      eventType, actor, policyDecision = 'pause.policy_decided', decided.responder, decided.decision
       dataJson = '{"decision":' .. cjson.encode(decided.decision) .. ',"on_timeout":true}'
     else
       eventType, actor, dataJson = 'pause.timed_out', 'system', '{}'
@@ -43,5 +44,5 @@ local function endPause(ctx, pauseKey, pauseId, status, nowMs, actor, dataJson)
   auditAppend(ctx.base, nowMs, eventType, pauseId, actor, dataJson, ctx.retention)
   redis.call('PEXPIRE', pauseKey, ctx.retention)
   redis.call('PUBLISH', ctx.events, pauseId .. ' ' .. status)
-  return status
+  return status, policyDecision
 end
