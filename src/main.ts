@@ -6,6 +6,7 @@ import { type DashboardWiring, dashboardWiring } from './dashboard/wiring.js';
 import { loadDevState } from './dev-state.js';
 import { createHttpApp } from './http/app.js';
 import { ApiKeyAuth } from './http/auth.js';
+import { redactSecretPaths } from './http/secret-paths.js';
 import { JobRunner } from './jobs/job-runner.js';
 import { enableMcpTasks } from './mcp/http-handler.js';
 import { Metrics } from './metrics.js';
@@ -162,6 +163,8 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: Des
       paths: ['*.authorization', '*.headers.authorization', '*.token', '*.apiKey', '*.secret'],
       censor: '[redacted]',
     },
+    // Every line as written, whatever its level or source (request log, errors, Bolt): no link token.
+    hooks: { streamWrite: redactSecretPaths },
   };
   return destination ? pino(options, destination) : pino(options);
 }

@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import { newSecretToken } from '../domain/ids.js';
+import { SIGN_IN_LINK_PATH } from '../http/secret-paths.js';
 import type { DashboardSessions } from '../store/ports/sessions.js';
 import type { DashboardAccess } from './access.js';
 import { secretHash } from './security.js';
@@ -29,6 +30,6 @@ export class SignInLinks {
       { email: viewer.email, ...(slack ? { slack } : {}) },
       this.now() + LINK_TTL_MS,
     );
-    return `${this.config.publicUrl}/dashboard/signin/${token}`;
+    return `${this.config.publicUrl}${SIGN_IN_LINK_PATH}/${token}`;
   }
 }

@@ -267,7 +267,8 @@ export function dashboardRouter(deps: DashboardDeps): Router {
     );
   });
 
-  // Sign-in: use the link. GET only shows a button (mail scanners prefetch links); POST signs in.
+  // Sign-in: use the link (SIGN_IN_LINK_PATH, whose token the log never shows). GET only shows a
+  // button (mail scanners prefetch links); POST signs in.
 
   router.get('/signin/:token', (req, res) => {
     const token = String(req.params.token);

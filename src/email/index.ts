@@ -1,3 +1,4 @@
+import { DECISION_LINK_PATH } from '../http/secret-paths.js';
 import { JobKind } from '../jobs/job-kinds.js';
 import type { SurfaceFactory } from '../surface.js';
 import { decideRouter } from './routes.js';
@@ -17,7 +18,7 @@ function createEmailSurface(options: { transport?: MailTransport } = {}): Surfac
     runner.on(JobKind.emailEscalate, escalateJob(deps));
     return {
       name: 'email',
-      mounts: [{ path: '/decide', router: decideRouter({ config, service, store, logger: log }) }],
+      mounts: [{ path: DECISION_LINK_PATH, router: decideRouter({ config, service, store, logger: log }) }],
       stop: async () => transport.close(),
     };
   };

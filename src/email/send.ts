@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { errorSummary } from '../domain/errors.js';
+import { DECISION_LINK_PATH } from '../http/secret-paths.js';
 import { DEFAULT_MAX_ATTEMPTS, type JobHandler } from '../jobs/job-runner.js';
 import type { DecisionTokens } from '../store/ports/decision-tokens.js';
 import type { ApprovalService } from '../use-cases/approval-service.js';
@@ -38,7 +39,7 @@ export function sendJob(deps: EmailDeps): JobHandler {
     const domain = messageIdDomain(config.email.from);
     const rendered = renderRequestEmail({
       pause,
-      decideUrl: `${config.publicUrl}/decide/${token}`,
+      decideUrl: `${config.publicUrl}${DECISION_LINK_PATH}/${token}`,
       nowMs: Date.now(),
     });
     const messageId = `<${randomUUID()}@${domain}>`;

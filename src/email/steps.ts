@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { errorSummary } from '../domain/errors.js';
 import type { EmailStepDelivery, Pause } from '../domain/pause.js';
+import { DECISION_LINK_PATH } from '../http/secret-paths.js';
 import { DEFAULT_MAX_ATTEMPTS, type JobHandler } from '../jobs/job-runner.js';
 import type { Job } from '../store/ports/jobs.js';
 import type { EmailDeps } from './send.js';
@@ -121,7 +122,7 @@ async function sendStep(
   const domain = messageIdDomain(config.email.from);
   const rendered = renderRequestEmail({
     pause,
-    decideUrl: `${config.publicUrl}/decide/${token}`,
+    decideUrl: `${config.publicUrl}${DECISION_LINK_PATH}/${token}`,
     nowMs: Date.now(),
     kind: step.kind,
   });

@@ -3,10 +3,11 @@ import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { type Metrics, routeLabel } from '../metrics.js';
 import { runWithRequestId } from '../request-context.js';
+import { redactSecretPaths } from './secret-paths.js';
 
 /**
- * One line per request: method, path, status, duration. Never headers, queries or bodies.
- * Everything logged while handling the request carries its `req_id` (see createLogger).
+ * One line per request: method, path (a secret in it redacted), status, duration. Never headers,
+ * queries or bodies. Everything logged while handling the request carries its `req_id` (see createLogger).
  */
 export function requestLog(logger: Logger, metrics?: Metrics): RequestHandler {
   return (req, res, next) => {
@@ -23,19 +24,11 @@ export function requestLog(logger: Logger, metrics?: Metrics): RequestHandler {
       );
       runWithRequestId(requestId, () =>
         logger.debug(
-          { method: req.method, path: loggablePath(path), status: res.statusCode, ms: Math.round(ms * 10) / 10 },
+          { method: req.method, path: redactSecretPaths(path), status: res.statusCode, ms: Math.round(ms * 10) / 10 },
           'request',
         ),
       );
     });
     runWithRequestId(requestId, next);
   };
-}
-
-/**
- * Decision-page paths carry a bearer token: never log it. Routing ignores case, and a malformed
- * path still reaches the log, so anything from a `/decide/` segment on is dropped.
- */
-function loggablePath(path: string): string {
-  return path.replace(/\/decide\/.*$/is, '/decide/:token');
 }
