@@ -78,6 +78,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     metrics,
     ...(policy ? { policy } : {}),
     ownerOf: (agentId) => auth.ownerOf(agentId),
+    onPolicyRefusal: (refusal) => logger.info({ policy_refusal: refusal }, 'policy refused a request'),
   });
   // MCP tasks (SPEC §12): their records beside the pauses, so any replica answers tasks/*.
   enableMcpTasks(

@@ -16,6 +16,7 @@ export function banner(running: RunningService): string {
     `  Slack                  ${config.slack ? `on (${config.slack.appToken ? 'Socket Mode' : `${config.publicUrl}/slack/events`})` : 'off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)'}`,
     `  E-mail                 ${config.email.smtpUrl ? 'SMTP' : `written to ${config.email.outboxDir}/ (set SMTP_URL to send)`}`,
     `  Dashboard              ${config.publicUrl}/dashboard${dashboardNote(running)}`,
+    `  Metrics                ${config.publicUrl}/metrics ${config.metricsToken ? '(Bearer LOOPPAUSE_METRICS_TOKEN)' : '(this machine only; set LOOPPAUSE_METRICS_TOKEN to scrape from elsewhere)'}`,
   ];
   if (running.devApiKey) {
     lines.push('', `Development API key (kept in ${config.devStateDir}/dev.json):`, `  ${running.devApiKey}`);

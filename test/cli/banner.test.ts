@@ -31,6 +31,8 @@ describe('the development API key', () => {
     try {
       expect(running.devApiKey).toMatch(/^lp_dev_/);
       expect(banner(running)).toContain(running.devApiKey);
+      // How /metrics is exposed, said where the operator looks first.
+      expect(banner(running)).toMatch(/Metrics .*\/metrics \(this machine only; set LOOPPAUSE_METRICS_TOKEN/);
       expect(await listStatus(running.url, running.devApiKey ?? '')).toBe(200);
       // Kept across restarts, and in the config surfaces read (the e-mail form key derives from it).
       const saved = JSON.parse(readFileSync(join(devStateDir, 'dev.json'), 'utf8')) as { signingSecret: string };

@@ -1,4 +1,7 @@
+import { BlockList } from 'node:net';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isLoopback } from '../../src/http/routes/metrics.js';
 import type { RunningService } from '../../src/main.js';
 import { startTestService, TEST_API_KEY } from '../helpers/service.js';
 import { rawRequest } from './hostile-input.js';
@@ -84,10 +87,31 @@ describe('/metrics access', () => {
     expect(res.text).toContain('looppause_pauses_created_total');
   });
 
-  it('without a token: open', async () => {
+  it('without a token: open to clients on this machine only', async () => {
     const res = await scrape(open);
     expect(res.status).toBe(200);
     expect(res.text).toContain('looppause_pauses_created_total');
+  });
+
+  it('without a token: refused to a client a proxy on this machine forwards, whatever Host it names', async () => {
+    for (const forwarded of [
+      '203.0.113.9',
+      '10.0.0.7',
+      '::ffff:198.51.100.1',
+      '2001:db8::1',
+      '127.0.0.1, 203.0.113.9',
+    ]) {
+      for (const host of [`localhost:${open.port}`, `127.0.0.1:${open.port}`, `[::1]:${open.port}`]) {
+        const res = await scrape(open, { host, 'x-forwarded-for': forwarded });
+        expect(res.status, `${forwarded} via ${host}`).toBe(403);
+        expect(JSON.parse(res.text)).toMatchObject({ error: { code: 'forbidden' } });
+        expect(res.text).toContain('LOOPPAUSE_METRICS_TOKEN');
+        expect(res.text).not.toContain('looppause_pauses');
+      }
+    }
+    // The token still lets a remote scraper in.
+    const remote = await scrape(guarded, { authorization: `Bearer ${TOKEN}`, 'x-forwarded-for': '203.0.113.9' });
+    expect(remote.status).toBe(200);
   });
 
   it('behind the Host guard (health checks are not)', async () => {
@@ -101,5 +125,44 @@ describe('/metrics access', () => {
       const health = await rawRequest(running.url, { path: '/healthz', headers: { host: '10.0.0.7' } });
       expect(health.status).toBe(200);
     }
+  });
+});
+
+describe('isLoopback', () => {
+  it('is true for 127.0.0.0/8, ::1 and their mapped forms only', () => {
+    for (const address of ['127.0.0.1', '127.255.0.9', '::1', '::ffff:127.0.0.1', '0:0:0:0:0:0:0:1']) {
+      expect(isLoopback(address), address).toBe(true);
+    }
+    for (const address of [
+      undefined,
+      '',
+      '10.0.0.1',
+      '::',
+      '::2',
+      '::ffff:10.0.0.1',
+      '1::1',
+      'localhost',
+      '128.0.0.1',
+    ]) {
+      expect(isLoopback(address), String(address)).toBe(false);
+    }
+    // Node's own address matcher as the oracle.
+    const loopback = new BlockList();
+    loopback.addSubnet('127.0.0.0', 8, 'ipv4');
+    loopback.addAddress('::1', 'ipv6');
+    loopback.addSubnet('::ffff:127.0.0.0', 104, 'ipv6');
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.ipV4(),
+          fc.ipV6(),
+          fc.ipV4().map((v4) => `::ffff:${v4}`),
+        ),
+        (address) => {
+          expect(isLoopback(address), address).toBe(loopback.check(address, address.includes(':') ? 'ipv6' : 'ipv4'));
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });
