@@ -1,5 +1,6 @@
 import { App, ExpressReceiver, HTTPModuleFunctions, type ReceiverProcessEventErrorHandlerArgs } from '@slack/bolt';
 import { type RetryOptions, WebClient } from '@slack/web-api';
+import { Router } from 'express';
 import type { Logger } from 'pino';
 import type { SlackConfig } from '../config.js';
 import { slackErrorSummary } from './errors.js';
@@ -69,7 +70,9 @@ export function createSlackApp(config: SlackConfig, logger: Logger, options: Sla
   } else {
     receiver = new ExpressReceiver({
       signingSecret: config.signingSecret,
-      endpoints: '/slack/events',
+      endpoints: SLACK_EVENTS_PATH,
+      router: unsignedRefusedUnread(),
+      bodyLimit: SLACK_BODY_LIMIT_BYTES,
       logger: log,
       processBeforeResponse: false,
       processEventErrorHandler: badBodyIs400,
@@ -80,6 +83,41 @@ export function createSlackApp(config: SlackConfig, logger: Logger, options: Sla
     logger.warn({ component: 'slack', err: slackErrorSummary(error) }, 'Slack listener failed');
   });
   return { app, client, jobClient, lookupClient, ...(receiver ? { receiver } : {}) };
+}
+
+const SLACK_EVENTS_PATH = '/slack/events';
+
+/** Slack's own payloads are far smaller; every other route of ours takes 256 KB too. */
+export const SLACK_BODY_LIMIT_BYTES = 256 * 1024;
+
+/** How old a Slack signature may be (Slack's own advice, and Bolt's check). */
+const SIGNATURE_MAX_AGE_S = 300;
+
+/**
+ * Runs before Bolt reads a byte of the body: a request without a well-formed Slack signature and a
+ * fresh timestamp cannot be from Slack, so it is refused (401) unread, and a declared body over the
+ * limit gets 413 at once. Bolt then reads at most the limit and verifies the signature itself.
+ */
+function unsignedRefusedUnread(nowMs: () => number = Date.now): Router {
+  const router = Router();
+  router.post(SLACK_EVENTS_PATH, (req, res, next) => {
+    const signature = req.headers['x-slack-signature'];
+    const timestamp = req.headers['x-slack-request-timestamp'];
+    const fresh =
+      typeof timestamp === 'string' &&
+      /^\d{1,12}$/.test(timestamp) &&
+      Math.abs(nowMs() / 1000 - Number(timestamp)) <= SIGNATURE_MAX_AGE_S;
+    if (typeof signature !== 'string' || !/^v0=[0-9a-f]{64}$/.test(signature) || !fresh) {
+      res.status(401).setHeader('Connection', 'close').end();
+      return;
+    }
+    if (Number(req.headers['content-length'] ?? 0) > SLACK_BODY_LIMIT_BYTES) {
+      res.status(413).setHeader('Connection', 'close').end();
+      return;
+    }
+    next();
+  });
+  return router;
 }
 
 /**

@@ -1,3 +1,5 @@
+import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { verifyDecision } from '../../src/domain/signing.js';
 import { ActionId, CallbackId, fieldBlockId, ModalIds } from '../../src/slack/ids.js';
@@ -179,6 +181,64 @@ describe('Slack surface (memory store, fake Slack Web API)', () => {
       const res = await sendToSlackEndpoint(url, body, 'application/json');
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ challenge: 'ch4ll3nge-xyz' });
+    });
+    /** Sends the headers and 1 KB of a body declared `length` long; resolves with the status once the server answers. */
+    function partialPost(headers: Record<string, string>, length: number): Promise<number> {
+      const { hostname, port } = new URL(url);
+      return new Promise((resolve, reject) => {
+        const socket = connect(Number(port), hostname, () => {
+          const head = Object.entries({ ...headers, 'content-type': FORM, 'content-length': String(length) })
+            .map(([name, value]) => `${name}: ${value}\r\n`)
+            .join('');
+          socket.write(`POST /slack/events HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\n${head}\r\n${'a'.repeat(1024)}`);
+        });
+        let answer = '';
+        socket.on('data', (chunk) => {
+          answer += String(chunk);
+          const status = /^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1];
+          if (status) {
+            socket.destroy();
+            resolve(Number(status));
+          }
+        });
+        socket.on('error', reject);
+      });
+    }
+    const fresh = () => String(Math.floor(Date.now() / 1000));
+    const fakeSignature = `v0=${'0'.repeat(64)}`;
+
+    it('refuses an unsigned or stale request before reading its body: a 4 MB upload is answered after 1 KB', async () => {
+      for (const headers of [
+        {},
+        { 'x-slack-request-timestamp': fresh() },
+        { 'x-slack-signature': fakeSignature },
+        { 'x-slack-signature': 'v0=nothex', 'x-slack-request-timestamp': fresh() },
+        { 'x-slack-signature': fakeSignature, 'x-slack-request-timestamp': String(Number(fresh()) - 301) },
+        { 'x-slack-signature': fakeSignature, 'x-slack-request-timestamp': '1e12' },
+      ]) {
+        expect(await partialPost(headers, 4 * 1024 * 1024), JSON.stringify(headers)).toBe(401);
+      }
+    });
+    it('refuses a declared body over 256 KB at once, signed or not (413)', async () => {
+      const headers = { 'x-slack-signature': fakeSignature, 'x-slack-request-timestamp': fresh() };
+      expect(await partialPost(headers, 256 * 1024 + 1)).toBe(413);
+    });
+    it('reads at most 256 KB of a body whose length is not declared up front (chunked)', async () => {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = httpRequest(new URL('/slack/events', url), {
+          method: 'POST',
+          headers: { 'content-type': FORM, 'x-slack-signature': fakeSignature, 'x-slack-request-timestamp': fresh() },
+        });
+        req.on('response', (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        // 300 KB in 1 KB chunks, no content-length: Transfer-Encoding: chunked.
+        for (let i = 0; i < 300; i++) req.write('a'.repeat(1024));
+        req.end();
+      });
+      expect(status).toBe(413);
     });
     it('a signed JSON null (Bolt throws on it) → 400, not 500', async () => {
       expect((await sendToSlackEndpoint(url, 'null', 'application/json')).status).toBe(400);
