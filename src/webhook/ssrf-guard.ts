@@ -14,12 +14,16 @@ export interface GuardOptions {
   resolve?: Resolver;
 }
 
-/** Cloud metadata services: refused even when private addresses are allowed; no receiver lives there. */
+/**
+ * Cloud metadata and credential services: refused even when private addresses are allowed; no
+ * receiver lives there. All of IPv4 link-local (AWS, GCP and Azure metadata, the ECS and EKS
+ * credential agents at 169.254.170.x), AWS's fd00:ec2::/32, Alibaba's and Oracle's.
+ */
 const METADATA = new BlockList();
-METADATA.addAddress('169.254.169.254', 'ipv4');
-METADATA.addAddress('169.254.170.2', 'ipv4');
+METADATA.addSubnet('169.254.0.0', 16, 'ipv4');
 METADATA.addAddress('100.100.100.200', 'ipv4');
-METADATA.addAddress('fd00:ec2::254', 'ipv6');
+METADATA.addAddress('192.0.0.192', 'ipv4');
+METADATA.addSubnet('fd00:ec2::', 32, 'ipv6');
 
 /** Not the public internet: loopback, private, link-local, CGNAT, unspecified, multicast, reserved. */
 const PRIVATE = new BlockList();
@@ -65,25 +69,66 @@ const TUNNELS_V6 = new BlockList();
 TUNNELS_V6.addSubnet('2002::', 16, 'ipv6');
 TUNNELS_V6.addSubnet('2001::', 32, 'ipv6');
 
-/** An IPv4 address hidden in an IPv6 one (mapped `::ffff:a.b.c.d`, NAT64 `64:ff9b::a.b.c.d`) is judged as IPv4. */
-function unwrap(address: string): { address: string; family: 'ipv4' | 'ipv6' } {
-  const v6 = address.toLowerCase();
-  const embedded = /^(?:::ffff:|64:ff9b::)(\d+\.\d+\.\d+\.\d+)$/.exec(v6)?.[1];
-  if (embedded) return { address: embedded, family: 'ipv4' };
-  const hex = /^(?:::ffff:|64:ff9b::)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(v6);
-  if (hex?.[1] && hex[2]) {
-    const n = (Number.parseInt(hex[1], 16) << 16) | Number.parseInt(hex[2], 16);
-    return { address: [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.'), family: 'ipv4' };
+/** The 8 groups of an IPv6 address (a trailing dotted quad becomes the last two), or undefined. */
+function groupsOf(address: string): number[] | undefined {
+  if (isIP(address) !== 6) return undefined;
+  let text = address.toLowerCase().replace(/%.*$/, '');
+  const quad = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (quad) {
+    const [a, b, c, d] = quad.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, quad.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
   }
-  return { address, family: isIP(address) === 6 ? 'ipv6' : 'ipv4' };
+  const [head = '', tail] = text.split('::');
+  const part = (side: string) => (side === '' ? [] : side.split(':').map((group) => Number.parseInt(group, 16)));
+  const front = part(head);
+  const back = tail === undefined ? [] : part(tail);
+  const groups = tail === undefined ? front : [...front, ...Array(8 - front.length - back.length).fill(0), ...back];
+  return groups.length === 8 ? groups : undefined;
+}
+
+const v4 = (high: number, low: number) => [high >>> 8, high & 255, low >>> 8, low & 255].join('.');
+
+/**
+ * The IPv4 addresses an IPv6 one carries, in every form a network may route to them: mapped
+ * (::ffff:a.b.c.d), compatible (::a.b.c.d), SIIT (::ffff:0:a.b.c.d), NAT64 (64:ff9b::/96 and
+ * 64:ff9b:1::/48), 6to4 (2002:AABB:CCDD::) and Teredo (2001:0::, the client address inverted).
+ */
+export function embeddedIpv4(address: string): string[] {
+  const g = groupsOf(address);
+  if (!g) return [];
+  const [g0, g1, g2, g3, g4, g5, g6, g7] = g as [number, number, number, number, number, number, number, number];
+  const found: string[] = [];
+  const zeros = (...groups: number[]) => groups.every((x) => x === 0);
+  if (zeros(g0, g1, g2, g3, g4) && (g5 === 0xffff || g5 === 0)) found.push(v4(g6, g7));
+  if (zeros(g0, g1, g2, g3) && g4 === 0xffff && g5 === 0) found.push(v4(g6, g7));
+  if (g0 === 0x64 && g1 === 0xff9b && (g2 === 0 || g2 === 1)) found.push(v4(g6, g7));
+  if (g0 === 0x2002) found.push(v4(g1, g2));
+  if (g0 === 0x2001 && g1 === 0) found.push(v4(g6 ^ 0xffff, g7 ^ 0xffff));
+  return found;
+}
+
+/** A mapped (::ffff:a.b.c.d) or well-known NAT64 (64:ff9b::a.b.c.d) address reaches that IPv4 address. */
+function translatedIpv4(address: string): string | undefined {
+  const g = groupsOf(address);
+  if (!g) return undefined;
+  const mapped = g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff;
+  const nat64 = g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0);
+  return mapped || nat64 ? v4(g[6] as number, g[7] as number) : undefined;
 }
 
 /** Why an address may not receive webhooks, or undefined when it may. */
 export function refusalFor(address: string, allowPrivate: boolean): string | undefined {
-  const { address: ip, family } = unwrap(address);
-  if (METADATA.check(ip, family)) return `${address} is a cloud metadata address`;
-  const outsideGlobalV6 = family === 'ipv6' && (!GLOBAL_V6.check(ip, 'ipv6') || TUNNELS_V6.check(ip, 'ipv6'));
-  if (!allowPrivate && (PRIVATE.check(ip, family) || outsideGlobalV6)) {
+  const translated = translatedIpv4(address);
+  if (translated !== undefined) {
+    return refusalFor(translated, allowPrivate)?.replace(translated, address);
+  }
+  const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+  const carried = family === 'ipv6' ? embeddedIpv4(address) : [];
+  const metadata = METADATA.check(address, family) || carried.some((ip) => METADATA.check(ip, 'ipv4'));
+  if (metadata) return `${address} is a cloud metadata address`;
+  if (allowPrivate) return undefined;
+  const outsideGlobalV6 = family === 'ipv6' && (!GLOBAL_V6.check(address, 'ipv6') || TUNNELS_V6.check(address, 'ipv6'));
+  if (PRIVATE.check(address, family) || outsideGlobalV6 || carried.some((ip) => PRIVATE.check(ip, 'ipv4'))) {
     return `${address} is a loopback, private, link-local or reserved address (set LOOPPAUSE_WEBHOOK_ALLOW_PRIVATE=true to allow it)`;
   }
   return undefined;

@@ -61,6 +61,37 @@ describe('SSRF guard: addresses', () => {
     expect(refusalFor('::ffff:169.254.169.254', true)).toMatch(/metadata/);
     expect(refusalFor('fd00:ec2::254', true)).toMatch(/metadata/);
   });
+
+  it.each([
+    // Every spelling of the metadata and credential services, with private addresses allowed.
+    '169.254.169.254',
+    '169.254.170.2',
+    '169.254.170.23', // EKS Pod Identity agent
+    '169.254.169.253',
+    '100.100.100.200',
+    '192.0.0.192',
+    'fd00:ec2::254',
+    'fd00:ec2::23',
+    'FD00:EC2:0:0:0:0:0:23',
+    '::ffff:169.254.169.254',
+    '::ffff:a9fe:a9fe',
+    '::169.254.169.254', // IPv4-compatible, as written
+    '::a9fe:a9fe', // … and as the URL parser writes it
+    '::ffff:0:a9fe:a9fe', // SIIT
+    '64:ff9b::a9fe:a9fe',
+    '64:ff9b:1::a9fe:a9fe',
+    '2002:a9fe:a9fe::1', // 6to4
+    '2001:0:4136:e378:8000:63bf:5601:5601', // Teredo, client 169.254.169.254 inverted
+  ])('refuses the metadata address %s even when private addresses are allowed', (address) => {
+    expect(refusalFor(address, true)).toMatch(/metadata/);
+  });
+
+  it('refuses the URL forms the review found with private addresses allowed', async () => {
+    const open = { allowPrivate: true, requireHttps: false };
+    for (const url of ['http://[::169.254.169.254]/', 'http://169.254.170.23/', 'http://[fd00:ec2::23]/']) {
+      await expect(vetUrl(url, open), url).rejects.toThrow(/metadata/);
+    }
+  });
 });
 
 describe('SSRF guard: URLs', () => {
