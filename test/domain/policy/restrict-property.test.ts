@@ -51,3 +51,35 @@ describe('agent_routing: restrict', () => {
     );
   });
 });
+
+describe('agent_routing: a rule that decides at its deadline, and maker-checker', () => {
+  const deadline: RouteOutcome = { ...rule, quorum: 2, ownerCannotApprove: true, onTimeout: 'approved' };
+  it('never accepts a request that shortens the deadline, drops an approver or leaves too few voters', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('restrict', 'allow', 'deny' as const),
+        fc.record(
+          {
+            approvers: fc.array(human, { minLength: 1, maxLength: 6 }),
+            quorum: fc.integer({ min: 1, max: 5 }),
+            timeout_hours: fc.oneof(fc.constant(4), fc.double({ min: Number.MIN_VALUE, max: 168, noNaN: true })),
+          },
+          { requiredKeys: [] },
+        ),
+        fc.option(fc.constantFrom(...RULE_APPROVERS, 'CFO@ACME.COM'), { nil: undefined }),
+        fc.constantFrom('approved', 'rejected', 'timed_out' as const),
+        (mode, asked, owner, onTimeout) => {
+          const outcome = { ...deadline, onTimeout };
+          const result = applyAgentRouting(mode, outcome, asked, { owner });
+          if (!result.ok) return;
+          const voters = result.routing.approvers.filter((a) => owner === undefined || key(a) !== key(owner));
+          expect(new Set(voters.map(key)).size).toBeGreaterThanOrEqual(result.routing.quorum);
+          if (onTimeout === 'timed_out') return;
+          expect(result.routing.timeoutHours).toBe(4);
+          expect(new Set(result.routing.approvers.map(key))).toEqual(new Set(RULE_APPROVERS.map(key)));
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+});
