@@ -83,8 +83,17 @@ export const refuseBatches: RequestHandler = (req, res, next) => {
  */
 export const requireObjectArguments: RequestHandler = (req, res, next) => {
   const body = req.body as
-    | { method?: unknown; id?: unknown; params?: { arguments?: unknown; task?: unknown } }
+    | { method?: unknown; id?: unknown; params?: { name?: unknown; arguments?: unknown; task?: unknown } }
     | undefined;
+  if (body?.method === 'tools/call' && typeof body.params?.name !== 'string') {
+    // The same dump again for a missing or non-string tool name: a bad request, named.
+    res.json({
+      jsonrpc: '2.0',
+      id: body.id ?? null,
+      error: { code: -32602, message: 'name: must be the name of a tool (a string), as tools/list gives it' },
+    });
+    return;
+  }
   const task = body?.params?.task;
   if (body?.method === 'tools/call' && task !== undefined && !isTaskParams(task)) {
     // Same reason: the SDK's schema would answer with its dump. A bad `task` is a bad request, not a tool error.

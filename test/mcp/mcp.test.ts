@@ -297,6 +297,21 @@ describe('MCP HTTP edges', () => {
     }
   });
 
+  it('answers a tools/call without a string tool name with invalid params naming name, not the SDK’s validation dump', async () => {
+    for (const params of [
+      '{"name":5,"arguments":{}}',
+      '{"arguments":{}}',
+      '{"name":null}',
+      '{"name":["request_approval"]}',
+    ]) {
+      const res = await rpc({ body: `{"jsonrpc":"2.0","id":8,"method":"tools/call","params":${params}}` });
+      expect(res.status).toBe(200);
+      const json = (await res.json()) as { error?: { code: number; message: string } };
+      expect(json.error, params).toMatchObject({ code: -32602, message: expect.stringMatching(/^name: /) });
+      expect(json.error?.message).not.toContain('invalid_type');
+    }
+  });
+
   it('answers malformed JSON without a stack trace', async () => {
     const res = await rpc({ body: '{"jsonrpc":' });
     expect(res.status).toBe(400);
