@@ -44,6 +44,7 @@ import {
   setCookie,
   tokenMatches,
 } from './security.js';
+import { countLinkAsk } from './sign-in-limits.js';
 import {
   type Chrome,
   historyPage,
@@ -62,11 +63,6 @@ import { registerWebhookPages } from './webhooks.js';
 
 export const SESSION_IDLE_MS = 12 * 3_600_000;
 export const SESSION_MAX_MS = 7 * 24 * 3_600_000;
-/** Sign-in links one address may be sent, and one client IP may ask for, per window. */
-const LINKS_PER_ADDRESS_AND_IP = 5;
-const LINKS_PER_ADDRESS = 20;
-const LINKS_PER_IP = 30;
-const LINK_WINDOW_MS = 15 * 60_000;
 const MAX_TEXT = 2000;
 /** Pending pauses the Waiting page scans for what this human may decide. */
 const WAITING_SCAN = 500;
@@ -225,11 +221,9 @@ export function dashboardRouter(deps: DashboardDeps): Router {
         signInPage(chrome(res), preToken(req, res), { kind: 'error', text: 'Enter an e-mail address.' }),
       );
     }
-    const ip = req.ip ?? 'unknown';
-    const now = service.now();
-    const byIp = await store.hitRateLimit(`dashboard-link:ip:${ip}`, LINKS_PER_IP, LINK_WINDOW_MS, now);
-    if (!byIp.allowed) {
-      res.setHeader('Retry-After', String(Math.ceil(byIp.retryAfterMs / 1000)));
+    const asked = await countLinkAsk(store, email, req.ip ?? 'unknown', service.now());
+    if (asked.outcome === 'refused') {
+      res.setHeader('Retry-After', String(Math.ceil(asked.retryAfterMs / 1000)));
       return message(
         res,
         429,
@@ -237,32 +231,21 @@ export function dashboardRouter(deps: DashboardDeps): Router {
         'Too many sign-in links were asked for from here. Try again in a few minutes.',
       );
     }
-    // Per address and asker first: someone else asking for your address spends their budget, not
-    // yours; a wider cap per address still bounds the mail anyone can make you receive.
-    const byAsker = await store.hitRateLimit(
-      `dashboard-link:email-ip:${secretHash(`${email}\n${ip}`)}`,
-      LINKS_PER_ADDRESS_AND_IP,
-      LINK_WINDOW_MS,
-      now,
-    );
-    const byAddress = byAsker.allowed
-      ? await store.hitRateLimit(`dashboard-link:email:${secretHash(email)}`, LINKS_PER_ADDRESS, LINK_WINDOW_MS, now)
-      : byAsker;
     // The same answer whoever asks: an unknown address learns nothing and gets nothing.
-    const link = byAddress.allowed ? await deps.links.issue(email) : undefined;
+    const link = asked.outcome === 'send' ? await deps.links.issue(email) : undefined;
     if (link) {
       void sendLinkMail(deps, email, link).catch((error: unknown) =>
         logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'dashboard sign-in e-mail failed'),
       );
     } else {
-      logger.info({ limited: !byAddress.allowed }, 'dashboard sign-in link not sent');
+      logger.info({ limited: asked.outcome === 'quiet' }, 'dashboard sign-in link not sent');
     }
     page(
       res,
       200,
       signInPage(chrome(res), preToken(req, res), {
         kind: 'ok',
-        text: 'If that address may sign in, a link is on its way. It works once, for 15 minutes.',
+        text: 'If that address may sign in, a link is on its way. It works once, for 15 minutes; any unused link sent to you in that time works too.',
       }),
     );
   });

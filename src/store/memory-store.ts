@@ -309,7 +309,11 @@ export class MemoryStore implements Store {
     const entry = current?.window === window ? current : { window, hits: 0 };
     entry.hits += 1;
     this.rateWindows.set(subject, entry);
-    return { allowed: entry.hits <= limit, retryAfterMs: Math.max(1, (window + 1) * windowMs - nowMs) };
+    return {
+      allowed: entry.hits <= limit,
+      hits: entry.hits,
+      retryAfterMs: Math.max(1, (window + 1) * windowMs - nowMs),
+    };
   }
 
   // PauseEvents (ports/pause-events.ts)

@@ -484,7 +484,7 @@ export class RedisStore implements Store {
   async hitRateLimit(subject: string, limit: number, windowMs: number, nowMs: number): Promise<RateLimitResult> {
     const window = Math.floor(nowMs / windowMs);
     const hits = await this.scripts.run<number>('rate-limit', [this.keys.rateLimit(subject, window)], [windowMs]);
-    return { allowed: hits <= limit, retryAfterMs: Math.max(1, (window + 1) * windowMs - nowMs) };
+    return { allowed: hits <= limit, hits, retryAfterMs: Math.max(1, (window + 1) * windowMs - nowMs) };
   }
 
   // PauseEvents (ports/pause-events.ts)

@@ -1,5 +1,7 @@
 export interface RateLimitResult {
   allowed: boolean;
+  /** Hits counted for the subject in the current window, this one included. */
+  hits: number;
   /** Until the current window ends. */
   retryAfterMs: number;
 }

@@ -16,6 +16,7 @@ export function rateLimitsConformance<S extends RateLimits>(factory: StoreFactor
       const hits = [];
       for (let i = 0; i < 4; i++) hits.push(await store.hitRateLimit('agent-a', 3, 60_000, windowStart + 10_000));
       expect(hits.map((h) => h.allowed)).toEqual([true, true, true, false]);
+      expect(hits.map((h) => h.hits)).toEqual([1, 2, 3, 4]);
       expect(hits[3]?.retryAfterMs).toBe(50_000);
       expect((await store.hitRateLimit('agent-b', 3, 60_000, windowStart + 10_000)).allowed).toBe(true);
       expect((await store.hitRateLimit('agent-a', 3, 60_000, windowStart + 60_000)).allowed).toBe(true);
