@@ -80,12 +80,12 @@ export async function startService(config: Config, options: StartOptions = {}): 
     ownerOf: (agentId) => auth.ownerOf(agentId),
     onPolicyRefusal: (refusal) => logger.info({ policy_refusal: refusal }, 'policy refused a request'),
   });
-  // MCP tasks (SPEC §12): their records beside the pauses, so any replica answers tasks/*.
+  // MCP tasks: their records beside the pauses, so any replica answers tasks/*.
   enableMcpTasks(
     service,
     store instanceof RedisStore ? new RedisTaskStore(store.redis, store.keys) : new MemoryTaskStore(),
   );
-  // Webhooks (SPEC §11): the endpoint registry and delivery state beside the pauses.
+  // Webhooks: the endpoint registry and delivery state beside the pauses.
   const webhooks =
     store instanceof RedisStore ? new RedisWebhookStore(store.redis, store.keys) : new MemoryWebhookStore();
   const dashboard = dashboardWiring(resolved.config, store, auth, policy, service.now);

@@ -6,7 +6,7 @@ import { guardOptions } from '../webhook/index.js';
 import { LiveEvents } from './live.js';
 import { dashboardRouter } from './routes.js';
 
-/** `/dashboard` (SPEC §10): on whenever main wires it; who may sign in comes from the policy or LOOPPAUSE_DASHBOARD_USERS. */
+/** `/dashboard`: on whenever main wires it; who may sign in comes from the policy or LOOPPAUSE_DASHBOARD_USERS. */
 function createDashboardSurface(options: { transport?: MailTransport } = {}): SurfaceFactory {
   return ({ config, service, logger, dashboard, webhooks }) => {
     if (!dashboard) return undefined;

@@ -21,7 +21,7 @@ export interface EmailDelivery {
   at: string;
 }
 
-/** One e-mail reminder or escalation step (SPEC §9), recorded so a retry after success sends nothing. */
+/** One e-mail reminder or escalation step, recorded so a retry after success sends nothing. */
 export interface EmailStepDelivery {
   /** `skipped`: nothing to send (the recipient already voted, or the request e-mail never went out). */
   state: 'sent' | 'skipped' | 'retrying' | 'failed';
@@ -111,7 +111,7 @@ export interface PauseView {
   response?: SignedDecision;
   cancel_reason?: string;
   policy_rule?: string;
-  /** While pending: approvals so far and approvals needed (SPEC §9). */
+  /** While pending: approvals so far and approvals needed. */
   approvals_received?: number;
   approvals_required?: number;
   message?: string;

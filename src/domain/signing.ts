@@ -15,7 +15,7 @@ export interface UnsignedDecision {
   nonce: string;
   pause_id: string;
   action_digest: string;
-  /** Human decisions: the approving votes in order (SPEC §9); the last one decided an approval. */
+  /** Human decisions: the approving votes in order; the last one decided an approval. */
   approvals?: Approval[];
 }
 

@@ -20,7 +20,7 @@ import { tools } from './tools/index.js';
 export type ToolCaller = (tool: Tool, args: unknown, signal: AbortSignal) => Promise<object>;
 
 const listed = { tools: tools.map(listEntry) };
-/** With tasks on: the same list, request_approval marked as runnable as a task (SPEC §12). */
+/** With tasks on: the same list, request_approval marked as runnable as a task. */
 const listedWithTasks = {
   tools: tools.map(listEntryWithTasks),
 };

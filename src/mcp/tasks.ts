@@ -18,7 +18,7 @@ import type { CancelResult } from '../use-cases/cancel.js';
 import { JsonRpcError } from './json-rpc-error.js';
 
 /**
- * MCP tasks (SPEC §12) over pauses. A task is a record in the store (task id → pause id and API
+ * MCP tasks over pauses. A task is a record in the store (task id → pause id and API
  * key); its status is the pause's, read fresh on every call, so any replica answers any tasks/*
  * call and nothing lives in the process. tasks/result waits through the same long-poll as
  * check_approval and returns the same object.

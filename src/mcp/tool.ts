@@ -15,7 +15,7 @@ export interface Tool {
   inputSchema: z.ZodType;
   outputSchema: z.ZodType;
   annotations: ToolAnnotations;
-  /** MCP tasks (SPEC §12): `optional` lets a client that sends `task` get a task back instead of the result. */
+  /** MCP tasks: `optional` lets a client that sends `task` get a task back instead of the result. */
   taskSupport?: 'optional';
   /** With `taskSupport`: what tasks/result returns for this tool's task, when it is not `outputSchema`. */
   taskResultSchema?: z.ZodType;

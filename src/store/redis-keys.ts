@@ -47,7 +47,7 @@ function sha256(text: string): string {
   return sha256Hex(text).slice(0, 32);
 }
 
-/** MCP task records (SPEC §12), under the same hash tag; `mcptask`, as `tasks:` names the job queue. */
+/** MCP task records, under the same hash tag; `mcptask`, as `tasks:` names the job queue. */
 export function redisTaskKeys(base: RedisKeys['base']) {
   return {
     task: (taskId: string) => `${base}mcptask:${taskId}`,
@@ -56,7 +56,7 @@ export function redisTaskKeys(base: RedisKeys['base']) {
   };
 }
 
-/** Webhooks (SPEC §11), under the same hash tag: the endpoint registry and the state of deliveries. */
+/** Webhooks, under the same hash tag: the endpoint registry and the state of deliveries. */
 export function redisWebhookKeys(base: RedisKeys['base']) {
   return {
     /** Endpoint id → endpoint JSON. */
@@ -71,7 +71,7 @@ export function redisWebhookKeys(base: RedisKeys['base']) {
   };
 }
 
-/** Dashboard sign-in links and sessions (SPEC §10), under the same hash tag, by the hash of the secret. */
+/** Dashboard sign-in links and sessions, under the same hash tag, by the hash of the secret. */
 export function redisSessionKeys(base: RedisKeys['base']) {
   return {
     signInToken: (tokenHash: string) => `${base}dash:link:${tokenHash}`,

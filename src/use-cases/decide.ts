@@ -46,7 +46,7 @@ export type DecideOutcome =
 const MAX_ROUNDS = 20;
 
 /**
- * A human votes (SPEC §9). One approval decides unless the policy asks for a quorum; any rejection
+ * A human votes. One approval decides unless the policy asks for a quorum; any rejection
  * ends the pause. The vote and, when it closes the pause, the signed decision are written in one
  * atomic step against the votes read: whatever the races, exactly one outcome wins.
  */

@@ -129,7 +129,7 @@ function deliveryKey(key: string): DeliveryKey | undefined {
 }
 
 /**
- * The audit entry a delivery record is (SPEC §10): delivered, delivery failed, reminded, escalated.
+ * The audit entry a delivery record is: delivered, delivery failed, reminded, escalated.
  * Scheduling and retries are not audited: they are not changes a human or agent made happen.
  */
 function deliveryAudit(

@@ -17,8 +17,8 @@ const HOUR = 60 * MINUTE;
 
 /**
  * Waits before each retry: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (the Standard Webhooks /
- * Svix schedule, 27.6 h), then 10 h five more times so retries last about three days (77.6 h, SPEC
- * §11). Thirteen attempts in all, then the delivery is dead-lettered.
+ * Svix schedule, 27.6 h), then 10 h five more times so retries last about three days (77.6 h).
+ * Thirteen attempts in all, then the delivery is dead-lettered.
  */
 export const DEFAULT_RETRY_SCHEDULE_MS: readonly number[] = [
   5 * SECOND,

@@ -24,7 +24,7 @@ export function guardOptions(config: { webhookAllowPrivate: boolean; env: string
 }
 
 /**
- * Signed webhooks (SPEC §11): always on. Handles the pause jobs that become events (created, ended,
+ * Signed webhooks: always on. Handles the pause jobs that become events (created, ended,
  * reported by surfaces), the deliveries, and serves `/v1/webhooks` to admin keys.
  */
 export function createWebhookSurface(options: WebhookSurfaceOptions = {}): SurfaceFactory {

@@ -8,7 +8,7 @@ interface EscalationStep {
 }
 
 /**
- * What a policy rule asks beyond "one human decides" (SPEC §9), fixed on the pause when it is
+ * What a policy rule asks beyond "one human decides", fixed on the pause when it is
  * created: a later policy reload does not change a pause already waiting.
  */
 export interface ApprovalPlan {

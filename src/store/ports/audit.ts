@@ -1,4 +1,4 @@
-/** What the audit log records (SPEC §10): every change of a pause, and the operator's own acts. */
+/** What the audit log records: every change of a pause, and the operator's own acts. */
 export const AUDIT_EVENT_TYPES = [
   'pause.created',
   'pause.delivered',
@@ -56,7 +56,7 @@ export interface AuditPage {
 }
 
 /**
- * The audit log (SPEC §10). Pause changes are appended by the PauseStore itself, in the same
+ * The audit log. Pause changes are appended by the PauseStore itself, in the same
  * atomic step as the change; `appendAudit` is for acts outside a pause (keys, sign-ins). Entries
  * are sealed into the hash chain in order right after (at once in memory; by `sealAudit` on Redis,
  * which every replica runs as entries arrive and every reader runs first).

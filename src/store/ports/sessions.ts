@@ -19,7 +19,7 @@ export interface DashboardSession {
 }
 
 /**
- * Dashboard sign-in links and sessions (SPEC §10). Only hashes of the link tokens and session ids
+ * Dashboard sign-in links and sessions. Only hashes of the link tokens and session ids
  * are keys here: a leaked store holds no working link and no live session cookie.
  */
 export interface DashboardSessions {

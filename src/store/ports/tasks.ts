@@ -1,7 +1,7 @@
 import type { Page } from './pauses.js';
 
 /**
- * An MCP task (SPEC §12): a handle on one pause, owned by the API key that created it. The task's
+ * An MCP task: a handle on one pause, owned by the API key that created it. The task's
  * state is the pause's; the record only maps the task id to the pause and the key.
  */
 export interface TaskRecord {

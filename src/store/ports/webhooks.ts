@@ -1,4 +1,4 @@
-/** The events a webhook endpoint may subscribe to (SPEC §11). */
+/** The events a webhook endpoint may subscribe to. */
 export const WEBHOOK_EVENT_TYPES = [
   'pause.created',
   'pause.delivered',
