@@ -3,6 +3,7 @@ import type { SurfaceFactory } from '../surface.js';
 import { WebhookAdmin } from '../webhook/admin.js';
 import { WebhookDispatcher } from '../webhook/dispatcher.js';
 import { guardOptions } from '../webhook/index.js';
+import { maySee } from './access.js';
 import { LiveEvents } from './live.js';
 import { dashboardRouter } from './routes.js';
 
@@ -12,7 +13,12 @@ function createDashboardSurface(options: { transport?: MailTransport } = {}): Su
     if (!dashboard) return undefined;
     const log = logger.child({ surface: 'dashboard' });
     const transport = options.transport ?? createMailTransport(config.email, log);
-    const live = new LiveEvents(dashboard.store);
+    // Each viewer hears only of pauses they may see, by the pages' own rule.
+    const live = new LiveEvents(dashboard.store, {
+      load: (pauseId) => service.get(pauseId),
+      current: (viewer) => dashboard.access.viewer(viewer.email, viewer.slack),
+      maySee: (pause, viewer) => maySee(pause, viewer, service.now()),
+    });
     // The webhook page manages endpoints with the webhook surface's own rules; a redrive queues
     // delivery jobs that the webhook surface's dispatcher runs.
     const guard = guardOptions(config);

@@ -18,6 +18,7 @@ import type { PolicySource } from '../use-cases/policy-gate.js';
 import type { WebhookAdmin } from '../webhook/admin.js';
 import { type DashboardAccess, mayDecideOnWeb, maySee, type Viewer } from './access.js';
 import { CLIENT_JS } from './client.js';
+import { CursorSeal } from './cursor-seal.js';
 import {
   type HistoryParams,
   historyCsvHeader,
@@ -105,6 +106,7 @@ const FLASH: Record<string, { kind: 'ok' | 'error'; text: string }> = {
 export function dashboardRouter(deps: DashboardDeps): Router {
   const { config, service, store, sessions, access, logger } = deps;
   const key = dashboardKey(config.signingSecret);
+  const cursors = new CursorSeal(key);
   const router = Router();
   router.use(securityHeaders);
   const form = express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 60 });
@@ -307,7 +309,7 @@ export function dashboardRouter(deps: DashboardDeps): Router {
 
   // Live events
 
-  router.get('/events', requireSignIn, (req, res) => deps.live.stream(req, res, signedOf(res).viewer.email));
+  router.get('/events', requireSignIn, (req, res) => deps.live.stream(req, res, signedOf(res).viewer));
 
   // Waiting for me
 
@@ -462,13 +464,19 @@ export function dashboardRouter(deps: DashboardDeps): Router {
 
   // History and its exports
 
+  /** The filters, the cursor opened back into the store's own (sealed: it may stop at a pause the viewer may not see). */
   const history = (req: Request, res: Response): HistoryParams | undefined => {
-    const parsed = parseHistoryQuery(req.query);
-    if (!parsed.ok) {
-      message(res, 400, 'Bad filter', parsed.error, signedOf(res));
+    const refuse = (why: string) => {
+      message(res, 400, 'Bad filter', why, signedOf(res));
       return undefined;
-    }
-    return parsed.params;
+    };
+    const parsed = parseHistoryQuery(req.query);
+    if (!parsed.ok) return refuse(parsed.error);
+    const sealed = parsed.params.query.cursor;
+    if (sealed === undefined) return parsed.params;
+    const cursor = cursors.open('history', sealed);
+    if (cursor === undefined) return refuse('cursor: not a cursor from this page');
+    return { ...parsed.params, query: { ...parsed.params.query, cursor } };
   };
 
   router.get('/history', requireSignIn, async (req, res) => {
@@ -482,7 +490,7 @@ export function dashboardRouter(deps: DashboardDeps): Router {
       historyPage(chrome(res, signed), {
         items: pageOf.items,
         filters: params.filters,
-        nextCursor: pageOf.next_cursor,
+        nextCursor: pageOf.next_cursor === null ? null : cursors.seal('history', pageOf.next_cursor),
         nowMs: service.now(),
         exportQuery: params.filterQuery,
         first: params.query.cursor === undefined,

@@ -89,6 +89,7 @@ export class MemoryStore implements Store {
     const createdMs = Date.parse(pause.created_at);
     this.audit.append('pause.created', pause.pause_id, agentActor(pause.agent_id), createdData(pause), createdMs);
     this.wake(expiresMs);
+    this.watchers.notify({ pause_id: pause.pause_id, status: 'pending' });
     return { outcome: 'created', pause: structuredClone(pause) };
   }
 

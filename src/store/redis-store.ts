@@ -144,6 +144,7 @@ export class RedisStore implements Store {
         k.base,
         agentActor(pause.agent_id),
         JSON.stringify(createdData(pause)),
+        k.events,
         ...jobArgs,
       ],
     );

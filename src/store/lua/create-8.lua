@@ -2,7 +2,8 @@
   Creates a pending pause with its indexes and first jobs, or answers for the pause that already
   holds this idempotency key: the same request returns it, a different one is a conflict. A key
   whose pause has been purged is taken over. The agent's index is trimmed of entries that can no
-  longer exist, so it stays bounded without a list ever running.
+  longer exist, so it stays bounded without a list ever running. A new pause is a pause event
+  (`<id> pending`), as its later changes are.
   KEYS[1] pause hash            KEYS[5] expiry zset
   KEYS[2] idempotency key       KEYS[6] slack pending zset
   KEYS[3] agent all zset        KEYS[7] job queue zset
@@ -13,7 +14,7 @@
   ARGV[10] wake channel   ARGV[11] the policy's signed timeout decision json, or ""
   ARGV[12] ids of the reminder and escalation jobs (space-separated), dropped when the pause ends
   ARGV[13] key prefix (audit keys, the index of all pauses)   ARGV[14] audit actor   ARGV[15] audit data json
-  ARGV[16..] job triples: id, json, run at ms
+  ARGV[16] events channel   ARGV[17..] job triples: id, json, run at ms
   Returns {1, pause id} when created, {0, existing id} for the same request, {2, existing id} for a conflict.
 ]]
 -- @include audit
@@ -39,7 +40,7 @@ redis.call('ZADD', KEYS[4], ARGV[4], pauseId)
 redis.call('ZADD', KEYS[5], ARGV[3], pauseId)
 if ARGV[7] == '1' then redis.call('ZADD', KEYS[6], ARGV[4], pauseId) end
 local wakeAt = tonumber(ARGV[3])
-for i = 16, #ARGV, 3 do
+for i = 17, #ARGV, 3 do
   if redis.call('HSETNX', KEYS[8], ARGV[i], ARGV[i + 1]) == 1 then
     redis.call('ZADD', KEYS[7], ARGV[i + 2], ARGV[i])
     wakeAt = math.min(wakeAt, tonumber(ARGV[i + 2]))
@@ -49,4 +50,5 @@ redis.call('ZADD', ARGV[13] .. 'all', ARGV[4], pauseId)
 redis.call('ZREMRANGEBYSCORE', ARGV[13] .. 'all', '-inf', '(' .. (tonumber(ARGV[4]) - tonumber(ARGV[9])))
 auditAppend(ARGV[13], tonumber(ARGV[4]), 'pause.created', pauseId, ARGV[14], ARGV[15], tonumber(ARGV[3]) - tonumber(ARGV[4]) + tonumber(ARGV[6]))
 redis.call('PUBLISH', ARGV[10], string.format('%d', wakeAt))
+redis.call('PUBLISH', ARGV[16], pauseId .. ' pending')
 return {1, pauseId}

@@ -1,6 +1,6 @@
 import type { PauseStatus } from '../../domain/vocabulary.js';
 
-/** A pause left pending, as every replica hears of it. */
+/** A pause created, voted on (still pending) or ended, as every replica hears of it. */
 export interface PauseEvent {
   pause_id: string;
   status: PauseStatus;
@@ -16,6 +16,6 @@ export interface Watch {
 export interface PauseEvents {
   /** Call before reading the pause, so no change can slip between the read and the wait. */
   watch(pauseId: string): Watch;
-  /** Every pause event on any replica (a vote counted, a pause ended), as it arrives; returns the unsubscribe. */
+  /** Every pause event on any replica (a pause created, a vote counted, a pause ended), as it arrives; returns the unsubscribe. */
   onAnyChange(listener: (event: PauseEvent) => void): () => void;
 }
