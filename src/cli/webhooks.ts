@@ -3,7 +3,6 @@ import { LoopPauseError } from '../domain/errors.js';
 import { RedisStore } from '../store/redis-store.js';
 import { RedisWebhookStore } from '../store/redis-webhooks.js';
 import { WebhookAdmin } from '../webhook/admin.js';
-import { WebhookDispatcher } from '../webhook/dispatcher.js';
 import { guardOptions } from '../webhook/index.js';
 import type { Resolver } from '../webhook/ssrf-guard.js';
 
@@ -92,15 +91,8 @@ export async function webhooksCommand(
   try {
     await store.connect();
     const webhooks = new RedisWebhookStore(store.redis, store.keys);
-    const guard = guardOptions(config, io.resolve);
-    const dispatcher = new WebhookDispatcher({
-      webhooks,
-      jobs: store,
-      loadPause: async () => null,
-      guard,
-      logger: silentLogger,
-    });
-    const admin = new WebhookAdmin({ webhooks, dispatcher, guard });
+    // A redrive queues delivery jobs in the store; the servers' webhook surfaces run them.
+    const admin = new WebhookAdmin({ webhooks, jobs: store, guard: guardOptions(config, io.resolve) });
     switch (command.action) {
       case 'add': {
         const endpoint = await admin.add({ url: command.url, events: command.events }, 'cli');
@@ -154,12 +146,3 @@ export async function webhooksCommand(
     await store.close();
   }
 }
-
-const noop = () => {};
-const silentLogger = {
-  info: noop,
-  warn: noop,
-  error: noop,
-  debug: noop,
-  child: () => silentLogger,
-} as unknown as ConstructorParameters<typeof WebhookDispatcher>[0]['logger'];

@@ -1,7 +1,6 @@
 import { createMailTransport, type MailTransport } from '../email/transport.js';
 import type { SurfaceFactory } from '../surface.js';
 import { WebhookAdmin } from '../webhook/admin.js';
-import { WebhookDispatcher } from '../webhook/dispatcher.js';
 import { guardOptions } from '../webhook/index.js';
 import { maySee } from './access.js';
 import { LiveEvents } from './live.js';
@@ -20,22 +19,9 @@ function createDashboardSurface(options: { transport?: MailTransport } = {}): Su
       maySee: (pause, viewer) => maySee(pause, viewer, service.now()),
     });
     // The webhook page manages endpoints with the webhook surface's own rules; a redrive queues
-    // delivery jobs that the webhook surface's dispatcher runs.
-    const guard = guardOptions(config);
+    // delivery jobs that the webhook surface runs.
     const webhookAdmin = webhooks
-      ? new WebhookAdmin({
-          webhooks,
-          dispatcher: new WebhookDispatcher({
-            webhooks,
-            jobs: dashboard.store,
-            loadPause: (pauseId) => service.get(pauseId),
-            guard,
-            logger: log,
-            now: service.now,
-          }),
-          guard,
-          now: service.now,
-        })
+      ? new WebhookAdmin({ webhooks, jobs: dashboard.store, guard: guardOptions(config), now: service.now })
       : undefined;
     const router = dashboardRouter({
       ...dashboard,

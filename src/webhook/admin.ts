@@ -2,13 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { LoopPauseError } from '../domain/errors.js';
 import { parseInput } from '../domain/validation.js';
+import { JobKind } from '../jobs/job-kinds.js';
+import type { JobQueue } from '../store/ports/jobs.js';
 import {
   type DeadLetter,
   WEBHOOK_EVENT_TYPES,
   type WebhookEndpoint,
   type WebhookStore,
 } from '../store/ports/webhooks.js';
-import type { WebhookDispatcher } from './dispatcher.js';
+import { deliveryJobId, eventRetentionMs } from './deliver.js';
 import { newWebhookSecret } from './signer.js';
 import { type GuardOptions, UrlRefused, vetUrl } from './ssrf-guard.js';
 
@@ -50,20 +52,27 @@ function newEndpointId(): string {
   return `whe_${n.toString(36).padStart(20, '0').slice(-20)}`;
 }
 
+export interface WebhookAdminDeps {
+  webhooks: WebhookStore;
+  /** Where a redrive queues its deliveries; the webhook surface's delivery handler runs them. */
+  jobs: Pick<JobQueue, 'enqueueJob'>;
+  guard: GuardOptions;
+  /** The deliveries' retry schedule: a redriven event is kept until its last retry, and a day more. */
+  retryScheduleMs?: readonly number[];
+  now?: () => number;
+}
+
 /**
- * Managing webhook endpoints, for the admin REST routes and the `looppause webhooks` CLI alike:
- * arguments are validated (errors name the field), a URL is resolved and refused when it points at
- * a private or metadata address, and a refusal stores nothing.
+ * Managing webhook endpoints, for the admin REST routes, the dashboard and the `looppause webhooks`
+ * CLI alike: arguments are validated (errors name the field), a URL is resolved and refused when it
+ * points at a private or metadata address, and a refusal stores nothing.
  */
 export class WebhookAdmin {
-  constructor(
-    private readonly deps: {
-      webhooks: WebhookStore;
-      dispatcher: Pick<WebhookDispatcher, 'redrive'>;
-      guard: GuardOptions;
-      now?: () => number;
-    },
-  ) {}
+  private readonly now: () => number;
+
+  constructor(private readonly deps: WebhookAdminDeps) {
+    this.now = deps.now ?? Date.now;
+  }
 
   /** Registers an endpoint; the answer carries the secret, shown this once. */
   async add(input: unknown, createdBy: string): Promise<WebhookEndpoint> {
@@ -81,7 +90,7 @@ export class WebhookAdmin {
       secret: newWebhookSecret(),
       enabled: true,
       created_by: createdBy,
-      created_at: new Date((this.deps.now ?? Date.now)()).toISOString(),
+      created_at: new Date(this.now()).toISOString(),
     };
     await this.deps.webhooks.addEndpoint(endpoint);
     return endpoint;
@@ -125,7 +134,35 @@ export class WebhookAdmin {
     if (endpointId !== undefined) {
       await found(endpointId, (known) => this.deps.webhooks.getEndpoint(known), 'endpoint_id');
     }
-    return this.deps.dispatcher.redrive(endpointId);
+    return this.requeueDeadLetters(endpointId);
+  }
+
+  /**
+   * Queues the dead letters again (one endpoint's, or all), each with a fresh retry schedule and
+   * its original body and `webhook-id`. Letters of a removed or disabled endpoint stay on the list.
+   */
+  private async requeueDeadLetters(endpointId?: string): Promise<{ redriven: number; skipped: number }> {
+    const { webhooks, jobs } = this.deps;
+    const retentionMs = eventRetentionMs(this.deps.retryScheduleMs);
+    const endpoints = new Map((await webhooks.listEndpoints()).map((e) => [e.id, e]));
+    let redriven = 0;
+    let skipped = 0;
+    for (const letter of await webhooks.listDeadLetters(endpointId)) {
+      if (!endpoints.get(letter.endpoint_id)?.enabled) {
+        skipped++;
+        continue;
+      }
+      const nowMs = this.now();
+      // The body may have expired with the event: store it again, as it was.
+      await webhooks.saveEvent({ ...letter.event, fanned_out: true }, nowMs + retentionMs);
+      const id = deliveryJobId(letter.endpoint_id, letter.event.id);
+      await webhooks.settle(id);
+      await webhooks.addPending([id]);
+      await jobs.enqueueJob({ id, kind: JobKind.webhookDeliver, pause_id: letter.event.pause_id, run_at: nowMs });
+      await webhooks.removeDeadLetter(letter.endpoint_id, letter.event.id);
+      redriven++;
+    }
+    return { redriven, skipped };
   }
 }
 
