@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { currentApprovers, hasVoted, mayDecide, voterKeys } from '../domain/approvals/index.js';
+import { ANY_ADMIN, currentApprovers, hasVoted, mayDecide, voterKeys } from '../domain/approvals/index.js';
 import type { Pause } from '../domain/pause.js';
 import { humanKey } from '../domain/policy/humans.js';
 import type { PolicySource } from '../use-cases/policy-gate.js';
@@ -52,6 +52,14 @@ export function mayDecideOnWeb(pause: Pause, viewer: Viewer, nowMs: number): boo
   const keys = voterKeys(viewer.identities);
   const { recipient_email, recipient_slack } = pause.request;
   return [recipient_email, recipient_slack].some((r) => r !== undefined && keys.includes(humanKey(r)));
+}
+
+/**
+ * The decider keys (decidersOf) a pause that this viewer may decide waits on: their identities,
+ * and any admin's when they are one. Every pause mayDecideOnWeb lets them decide waits on one.
+ */
+export function decidersFor(viewer: Viewer): string[] {
+  return [...voterKeys(viewer.identities), ...(viewer.admin ? [ANY_ADMIN] : [])];
 }
 
 /** Whether a non-admin sees this pause in History and on its page: they could decide it, or they voted on it. */

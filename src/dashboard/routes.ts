@@ -60,13 +60,12 @@ import {
   type WaitingItem,
   waitingPage,
 } from './views.js';
+import { parseWaitingCursor, readWaiting, waitingCursorText } from './waiting.js';
 import { registerWebhookPages } from './webhooks.js';
 
 export const SESSION_IDLE_MS = 12 * 3_600_000;
 export const SESSION_MAX_MS = 7 * 24 * 3_600_000;
 const MAX_TEXT = 2000;
-/** Pending pauses the Waiting page scans for what this human may decide. */
-const WAITING_SCAN = 500;
 /** Store reads one export may make (each up to a history page's scan). */
 const EXPORT_MAX_ROUNDS = 200;
 /** For a viewer who is not an admin each read may scan many pauses to find theirs. */
@@ -315,23 +314,18 @@ export function dashboardRouter(deps: DashboardDeps): Router {
 
   router.get('/waiting', requireSignIn, async (req, res) => {
     const signed = signedOf(res);
+    const sealed = req.query.cursor;
+    const opened = typeof sealed === 'string' && sealed !== '' ? cursors.open('waiting', sealed) : undefined;
+    const from = opened === undefined ? undefined : parseWaitingCursor(opened);
+    if (sealed !== undefined && sealed !== '' && !from) {
+      return message(res, 400, 'Bad link', 'cursor: not a cursor from this page', signed);
+    }
     const now = service.now();
-    const items: WaitingItem[] = [];
-    let cursor: string | undefined;
-    let scanned = 0;
-    let truncated = false;
-    do {
-      const batch = await store.listAllPauses({ status: 'pending', limit: 100, ...(cursor ? { cursor } : {}) });
-      scanned += batch.items.length;
-      for (const pause of batch.items) {
-        if (pause.status !== 'pending' || Date.parse(pause.expires_at) <= now) continue;
-        if (!mayDecideOnWeb(pause, signed.viewer, now)) continue;
-        const standing = standingOf(pause, signed.viewer);
-        items.push({ pause, ...(standing ? { standing } : {}) });
-      }
-      cursor = batch.next_cursor ?? undefined;
-      if (cursor && scanned >= WAITING_SCAN) truncated = true;
-    } while (cursor && scanned < WAITING_SCAN);
+    const read = await readWaiting(store, signed.viewer, now, from);
+    const items: WaitingItem[] = read.items.map(({ pause, open }) => {
+      const standing = standingOf(pause, signed.viewer);
+      return { pause, ...(open ? { open } : {}), ...(standing ? { standing } : {}) };
+    });
     const flash = FLASH[String(req.query.done)];
     page(
       res,
@@ -340,7 +334,8 @@ export function dashboardRouter(deps: DashboardDeps): Router {
         items,
         csrf: signed.session.csrf,
         nowMs: now,
-        truncated,
+        nextCursor: read.next ? cursors.seal('waiting', waitingCursorText(read.next)) : null,
+        first: from === undefined,
         ...(flash ? { flash } : {}),
       }),
     );

@@ -18,6 +18,7 @@ header.top .who button{background:transparent;color:#fff;border:1px solid #71717
 main{max-width:1100px;margin:20px auto;padding:0 16px}
 h1{font-size:22px;margin:0 0 12px}
 h2{font-size:17px;margin:0 0 8px}
+h2.section{margin:22px 0 10px}
 .card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:16px 18px;margin:0 0 14px}
 .narrow{max-width:520px;margin:40px auto}
 .muted,.meta{color:var(--muted)}

@@ -127,6 +127,8 @@ export interface WaitingItem {
   pause: Pause;
   /** Why this viewer cannot vote (already voted, owner): shown instead of the form. */
   standing?: string;
+  /** The viewer may decide it as an admin, not because it names them. */
+  open?: boolean;
 }
 
 export function waitingPage(
@@ -136,12 +138,15 @@ export function waitingPage(
     csrf: string;
     nowMs: number;
     flash?: { kind: 'ok' | 'error'; text: string };
-    truncated: boolean;
+    /** The sealed cursor of the next page, when there is more. */
+    nextCursor: string | null;
+    first: boolean;
   },
 ): string {
-  const cards = input.items.map(({ pause, standing }) => {
+  const firstOpen = input.items.findIndex((item) => item.open);
+  const cards = input.items.map(({ pause, standing }, i) => {
     const progress = progressText(pause);
-    return html`<section class="card" aria-labelledby="h-${pause.pause_id}">
+    return html`${i === firstOpen ? html`<h2 class="section">Any admin may decide these</h2>` : ''}<section class="card" aria-labelledby="h-${pause.pause_id}">
 <h2 id="h-${pause.pause_id}"><a href="/dashboard/pauses/${pause.pause_id}">${pause.request.action_description}</a></h2>
 ${detailsTable(pause)}
 <p class="meta">Requested by <strong>${pause.agent_id}</strong>${pause.policy_rule === undefined ? '' : html` · rule <strong>${pause.policy_rule}</strong>`} · expires ${formatRelative(pause.expires_at, input.nowMs)} (${formatUtc(pause.expires_at)})</p>
@@ -153,8 +158,12 @@ ${standing ? html`<p class="notice">${standing}</p>` : decideForm(pause, { csrf:
 New requests you may decide appear here by themselves. Past decisions are in <a href="/dashboard/history">History</a>.</div>`;
   const body = html`<h1>Waiting for me</h1>
 ${input.flash ? html`<p class="notice ${input.flash.kind}" role="status">${input.flash.text}</p>` : ''}
-<div id="live" aria-live="polite">${cards.length > 0 ? cards : empty}
-${input.truncated ? html`<p class="meta">Showing the newest ${cards.length}; decide some to see more.</p>` : ''}</div>`;
+<div id="live" aria-live="polite">${cards.length > 0 || !input.first ? cards : empty}
+<div class="pager">${input.first ? '' : html`<a href="/dashboard/waiting">Newest</a>`}${
+    input.nextCursor
+      ? html`<a href="/dashboard/waiting?cursor=${encodeURIComponent(input.nextCursor)}" rel="next">More waiting for you</a>`
+      : ''
+  }</div></div>`;
   return layout({ ...chrome, current: 'waiting', live: 'list' }, 'Waiting for me', body);
 }
 

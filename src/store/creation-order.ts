@@ -18,6 +18,10 @@ export class CreationOrder {
     if (this.entries[at]?.id === id) this.entries.splice(at, 1);
   }
 
+  isEmpty(): boolean {
+    return this.entries.length === 0;
+  }
+
   /** Ids newest first, from just after `cursor` (all when none). */
   *newestFirst(cursor: CursorPosition | undefined): Generator<CursorPosition> {
     let i = cursor ? this.indexAfter(cursor) - 1 : this.entries.length - 1;

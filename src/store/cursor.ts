@@ -21,3 +21,10 @@ export function isAfter(score: number, id: string, cursor: CursorPosition | unde
   if (!cursor) return true;
   return score < cursor.score || (score === cursor.score && id < cursor.id);
 }
+
+/** Positions of several indexes as one list: each id once, newest first. */
+export function newestFirstUnion(lists: readonly (readonly CursorPosition[])[]): CursorPosition[] {
+  const byId = new Map<string, CursorPosition>();
+  for (const list of lists) for (const position of list) byId.set(position.id, position);
+  return [...byId.values()].sort((a, b) => (isAfter(b.score, b.id, a) ? -1 : 1));
+}

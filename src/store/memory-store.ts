@@ -1,3 +1,4 @@
+import { decidersOf } from '../domain/approvals/index.js';
 import { agentActor, cancelledData, createdData, decidedData, voteData } from '../domain/audit/events.js';
 import { sha256Hex } from '../domain/hash.js';
 import { matchesHistory } from '../domain/history.js';
@@ -6,7 +7,7 @@ import { humanKey } from '../domain/policy/humans.js';
 import type { SignedDecision } from '../domain/signing.js';
 import type { PauseStatus } from '../domain/vocabulary.js';
 import { CreationOrder } from './creation-order.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { type CursorPosition, decodeCursor, encodeCursor, newestFirstUnion } from './cursor.js';
 import { DueIndex } from './due-index.js';
 import { MemoryAudit } from './memory-audit.js';
 import type { StoredApiKey } from './ports/api-keys.js';
@@ -33,6 +34,7 @@ import {
   RETENTION_MS,
   type SweptPause,
   type VoteResult,
+  type WaitingQuery,
 } from './ports/pauses.js';
 import type { RateLimitResult } from './ports/rate-limits.js';
 import type { Store } from './store.js';
@@ -63,6 +65,8 @@ export class MemoryStore implements Store {
   private readonly rateWindows = new Map<string, { window: number; hits: number }>();
   private readonly audit = new MemoryAudit();
   private readonly order = new CreationOrder();
+  /** Pending pauses by whom they wait on (decidersOf). */
+  private readonly waiting = new Map<string, CreationOrder>();
 
   // PauseStore (ports/pauses.ts)
 
@@ -81,6 +85,14 @@ export class MemoryStore implements Store {
     }
     this.pauses.set(pause.pause_id, structuredClone(pause));
     this.order.add(Date.parse(pause.created_at), pause.pause_id);
+    for (const decider of decidersOf(pause)) {
+      let pending = this.waiting.get(decider);
+      if (!pending) {
+        pending = new CreationOrder();
+        this.waiting.set(decider, pending);
+      }
+      pending.add(Date.parse(pause.created_at), pause.pause_id);
+    }
     const expiresMs = Date.parse(pause.expires_at);
     this.expiries.set(pause.pause_id, expiresMs);
     for (const job of jobs) this.addJob(job);
@@ -180,6 +192,32 @@ export class MemoryStore implements Store {
 
   async listAllPauses(query: HistoryQuery): Promise<Page<Pause>> {
     return this.newestFirst((p) => matchesHistory(p, query), query);
+  }
+
+  async listWaiting(query: WaitingQuery): Promise<Page<Pause>> {
+    const after = decodeCursor(query.cursor);
+    // The first limit + 1 of each decider's list hold the first limit + 1 of their union.
+    const tops = [...new Set(query.deciders)].map((decider) => {
+      const top: CursorPosition[] = [];
+      for (const position of this.waiting.get(decider)?.newestFirst(after) ?? []) {
+        if (top.push(position) > query.limit) break;
+      }
+      return top;
+    });
+    const positions = newestFirstUnion(tops).slice(0, query.limit + 1);
+    const items = positions.flatMap(({ id }) => {
+      const pause = this.pauses.get(id);
+      return pause ? [structuredClone(pause)] : [];
+    });
+    const page = items.slice(0, query.limit);
+    const last = page.at(-1);
+    return {
+      items: page,
+      next_cursor:
+        items.length > query.limit && last
+          ? encodeCursor({ score: Date.parse(last.created_at), id: last.pause_id })
+          : null,
+    };
   }
 
   async setDelivery<K extends keyof Deliveries>(
@@ -391,6 +429,11 @@ export class MemoryStore implements Store {
     for (const jobId of this.stepJobs.get(pause.pause_id) ?? []) void this.completeJob(jobId);
     this.stepJobs.delete(pause.pause_id);
     this.expiries.delete(pause.pause_id);
+    for (const decider of decidersOf(pause)) {
+      const pending = this.waiting.get(decider);
+      pending?.delete(Date.parse(pause.created_at), pause.pause_id);
+      if (pending?.isEmpty()) this.waiting.delete(decider);
+    }
     this.purges.set(pause.pause_id, Date.parse(endedAt) + RETENTION_MS);
     this.addJob({ id: `ended:${pause.pause_id}`, kind: 'pause.ended', pause_id: pause.pause_id, run_at: nowMs });
     this.watchers.notify({ pause_id: pause.pause_id, status });

@@ -30,6 +30,13 @@ export function redisKeys(prefix: string) {
     wake: `${base}wake`,
     /** Every pause by creation time, trimmed past the index horizon: the dashboard's history. Scripts build it as base + 'all'. */
     allPauses: `${base}all`,
+    /**
+     * Pending pauses by creation time, one index per decider (decidersOf), for the dashboard's
+     * Waiting page. Scripts build it as base + 'waiting:' + deciderHash; a pause's hashes are its `wk`.
+     */
+    waiting: (decider: string) => `${base}waiting:${deciderHash(decider)}`,
+    /** Set once every pause pending before the waiting indexes existed has been put in them. */
+    waitingIndexed: `${base}waiting-indexed`,
     /** The audit log (scripts build these from base, lua/includes/audit.lua): entries, their numbering, one pause's entry ids. */
     audit: `${base}audit`,
     auditSeq: `${base}audit:seq`,
@@ -42,6 +49,11 @@ export function redisKeys(prefix: string) {
 }
 
 export type RedisKeys = ReturnType<typeof redisKeys>;
+
+/** A decider's part of its waiting index's name (hex: a pause's `wk` lists them space-separated). */
+export function deciderHash(decider: string): string {
+  return sha256(decider);
+}
 
 function sha256(text: string): string {
   return sha256Hex(text).slice(0, 32);

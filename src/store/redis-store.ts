@@ -1,10 +1,11 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { decidersOf } from '../domain/approvals/index.js';
 import { agentActor, cancelledData, createdData, decidedData, voteData } from '../domain/audit/events.js';
 import { matchesHistory } from '../domain/history.js';
 import type { Deliveries, Pause } from '../domain/pause.js';
 import { actionDigest, type SignedDecision } from '../domain/signing.js';
 import type { PauseStatus } from '../domain/vocabulary.js';
-import { type CursorPosition, decodeCursor, encodeCursor, isAfter } from './cursor.js';
+import { type CursorPosition, decodeCursor, encodeCursor, isAfter, newestFirstUnion } from './cursor.js';
 import { ScriptRunner } from './lua-scripts.js';
 import type { StoredApiKey } from './ports/api-keys.js';
 import type { AuditAnchor, AuditPage, AuditQuery, NewAuditEntry, StoredAuditEntry } from './ports/audit.js';
@@ -24,10 +25,11 @@ import {
   RETENTION_MS,
   type SweptPause,
   type VoteResult,
+  type WaitingQuery,
 } from './ports/pauses.js';
 import type { RateLimitResult } from './ports/rate-limits.js';
 import { RedisAudit } from './redis-audit.js';
-import { type RedisKeys, redisKeys } from './redis-keys.js';
+import { deciderHash, type RedisKeys, redisKeys } from './redis-keys.js';
 import type { Store } from './store.js';
 import { Watchers } from './watchers.js';
 
@@ -35,6 +37,8 @@ import { Watchers } from './watchers.js';
 const SEAL_BATCH = 500;
 /** Pauses one history page may read before it answers with what it found and a cursor. */
 const HISTORY_SCAN_LIMIT = 5_000;
+/** Pending pauses put into the waiting indexes per round trip, once, after an upgrade. */
+const WAITING_BACKFILL_BATCH = 500;
 
 export interface RedisStoreOptions {
   url: string;
@@ -96,6 +100,33 @@ export class RedisStore implements Store {
   async connect(): Promise<void> {
     await this.ready;
     await this.redis.ping();
+    await this.indexWaiting();
+  }
+
+  /**
+   * Pauses pending since before the waiting indexes existed join them, once per deployment (any
+   * replica may do it, more than one at a time is harmless): Waiting must not miss them.
+   */
+  private async indexWaiting(): Promise<void> {
+    const k = this.keys;
+    if ((await this.redis.exists(k.waitingIndexed)) === 1) return;
+    const pending = await this.redis.zrange(k.expiry, '0', '-1');
+    for (let i = 0; i < pending.length; i += WAITING_BACKFILL_BATCH) {
+      const ids = pending.slice(i, i + WAITING_BACKFILL_BATCH);
+      const reads = this.redis.pipeline();
+      for (const id of ids) reads.hget(k.pause(id), 'rec');
+      const records = (await reads.exec()) ?? [];
+      await Promise.all(
+        ids.map((id, n) => {
+          const rec = records[n]?.[1];
+          if (typeof rec !== 'string') return undefined;
+          const record = JSON.parse(rec) as PauseRecord;
+          const hashes = decidersOf(record).map(deciderHash).join(' ');
+          return this.scripts.run('waiting-index', [k.pause(id)], [id, Date.parse(record.created_at), k.base, hashes]);
+        }),
+      );
+    }
+    await this.redis.set(k.waitingIndexed, '1');
   }
 
   // PauseStore (ports/pauses.ts)
@@ -145,6 +176,7 @@ export class RedisStore implements Store {
         agentActor(pause.agent_id),
         JSON.stringify(createdData(pause)),
         k.events,
+        decidersOf(pause).map(deciderHash).join(' '),
         ...jobArgs,
       ],
     );
@@ -290,6 +322,71 @@ export class RedisStore implements Store {
     const end = items.length > query.limit ? page.at(-1) : undefined;
     const next = end ? { score: Date.parse(end.created_at), id: end.pause_id } : last;
     return { items: page, next_cursor: next ? encodeCursor(next) : null };
+  }
+
+  async listWaiting(query: WaitingQuery): Promise<Page<Pause>> {
+    const indexes = [...new Set(query.deciders)].map((decider) => this.keys.waiting(decider));
+    const items: Pause[] = [];
+    let after = decodeCursor(query.cursor);
+    let more = true;
+    // Each round reads the next positions of the union of the indexes; an entry whose pause is no
+    // longer pending (gone, or ended as this read raced it) leaves the indexes.
+    for (let round = 0; round < 20 && more && items.length <= query.limit; round++) {
+      const want = query.limit + 1 - items.length;
+      // The first `want` of each index hold the first `want` of their union.
+      const tops = await Promise.all(indexes.map((index) => this.newestAfter(index, after, want)));
+      const positions = newestFirstUnion(tops).slice(0, want);
+      more = positions.length === want;
+      if (positions.length === 0) break;
+      const pipeline = this.redis.pipeline();
+      for (const p of positions) pipeline.hgetall(this.keys.pause(p.id));
+      const results = (await pipeline.exec()) ?? [];
+      const stale: string[] = [];
+      positions.forEach((p, i) => {
+        const pause = fromHash(p.id, (results[i]?.[1] ?? {}) as Record<string, string>);
+        if (pause?.status === 'pending') items.push(pause);
+        else stale.push(p.id);
+      });
+      if (stale.length > 0) await Promise.all(indexes.map((index) => this.redis.zrem(index, ...stale)));
+      after = positions.at(-1);
+    }
+    const page = items.slice(0, query.limit);
+    const last = page.at(-1);
+    // Past the last shown when there is one more; where the reads stopped when they ran out of rounds.
+    const next =
+      items.length > query.limit && last
+        ? { score: Date.parse(last.created_at), id: last.pause_id }
+        : more
+          ? after
+          : undefined;
+    return { items: page, next_cursor: next ? encodeCursor(next) : null };
+  }
+
+  /** Up to `count` positions of one index, newest first, past `after`. */
+  private async newestAfter(
+    index: string,
+    after: CursorPosition | undefined,
+    count: number,
+  ): Promise<CursorPosition[]> {
+    const found: CursorPosition[] = [];
+    const batch = count + 16;
+    for (let offset = 0; found.length < count; offset += batch) {
+      const flat = await this.redis.zrevrangebyscore(
+        index,
+        after ? String(after.score) : '+inf',
+        '-inf',
+        'WITHSCORES',
+        'LIMIT',
+        offset,
+        batch,
+      );
+      for (let i = 0; i < flat.length; i += 2) {
+        const position = { id: flat[i] as string, score: Number(flat[i + 1]) };
+        if (isAfter(position.score, position.id, after)) found.push(position);
+      }
+      if (flat.length / 2 < batch) break;
+    }
+    return found.slice(0, count);
   }
 
   /**

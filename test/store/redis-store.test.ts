@@ -117,6 +117,50 @@ describe('Redis specifics', () => {
     await store.close();
   });
 
+  it('a pause leaves its deciders’ waiting indexes in the step that ends it, however it ends', async () => {
+    const store = await makeStore();
+    const now = Date.now();
+    const to = (email: string) => ({
+      request: { ...pauseAt(now).request, recipient_email: email, approvers: [email, 'bo@acme.com'] },
+    });
+    const [cancelled, decided, swept] = [
+      pauseAt(now, to('a@acme.com')),
+      pauseAt(now, to('a@acme.com')),
+      pauseAt(now, to('a@acme.com'), 10),
+    ];
+    for (const pause of [cancelled, decided, swept]) await store.createPause({ pause, jobs: [] });
+    const indexes = [store.keys.waiting('a@acme.com'), store.keys.waiting('bo@acme.com')];
+    for (const index of indexes) expect(await store.redis.zcard(index)).toBe(3);
+    await store.cancel(cancelled.pause_id, undefined, now);
+    await store.decide(decided.pause_id, responseFor(decided), now);
+    await store.sweepExpired(now + 10, 10);
+    for (const index of indexes) expect(await store.redis.exists(index)).toBe(0);
+    await store.close();
+  });
+
+  it('puts pauses pending from before the waiting indexes into them, once, at connect', async () => {
+    const store = await makeStore();
+    const now = Date.now();
+    const older = pauseAt(now, { request: { ...pauseAt(now).request, recipient_email: 'cy@acme.com' } });
+    const ended = pauseAt(now, { request: { ...pauseAt(now).request, recipient_email: 'cy@acme.com' } });
+    for (const pause of [older, ended]) await store.createPause({ pause, jobs: [] });
+    await store.cancel(ended.pause_id, undefined, now);
+    // As an older version left them: no indexes, no `wk`, no mark.
+    await store.redis.del(store.keys.waiting('cy@acme.com'), store.keys.waiting('*'), store.keys.waitingIndexed);
+    await store.redis.hdel(store.keys.pause(older.pause_id), 'wk');
+    expect((await store.listWaiting({ deciders: ['cy@acme.com'], limit: 10 })).items).toEqual([]);
+    const upgraded = new RedisStore({ url: redis.url, prefix: store.keys.base.slice(1, -2) });
+    await upgraded.connect();
+    const page = await upgraded.listWaiting({ deciders: ['cy@acme.com'], limit: 10 });
+    expect(page.items.map((p) => p.pause_id)).toEqual([older.pause_id]);
+    expect(await store.redis.get(store.keys.waitingIndexed)).toBe('1');
+    // Its ending still takes it out: the backfill wrote its `wk`.
+    await upgraded.cancel(older.pause_id, undefined, now);
+    expect(await store.redis.exists(store.keys.waiting('cy@acme.com'))).toBe(0);
+    await upgraded.close();
+    await store.close();
+  });
+
   it('starts the retention clock on finished pauses only', async () => {
     const store = await makeStore();
     const pause = pauseAt(Date.now());

@@ -2,7 +2,8 @@
   Creates a pending pause with its indexes and first jobs, or answers for the pause that already
   holds this idempotency key: the same request returns it, a different one is a conflict. A key
   whose pause has been purged is taken over. The agent's index is trimmed of entries that can no
-  longer exist, so it stays bounded without a list ever running. A new pause is a pause event
+  longer exist, so it stays bounded without a list ever running. The pause joins the waiting index
+  of each of its deciders (kept in `wk`, so its ending leaves them). A new pause is a pause event
   (`<id> pending`), as its later changes are.
   KEYS[1] pause hash            KEYS[5] expiry zset
   KEYS[2] idempotency key       KEYS[6] slack pending zset
@@ -14,7 +15,8 @@
   ARGV[10] wake channel   ARGV[11] the policy's signed timeout decision json, or ""
   ARGV[12] ids of the reminder and escalation jobs (space-separated), dropped when the pause ends
   ARGV[13] key prefix (audit keys, the index of all pauses)   ARGV[14] audit actor   ARGV[15] audit data json
-  ARGV[16] events channel   ARGV[17..] job triples: id, json, run at ms
+  ARGV[16] events channel   ARGV[17] hashes of its deciders (space-separated; waiting indexes)
+  ARGV[18..] job triples: id, json, run at ms
   Returns {1, pause id} when created, {0, existing id} for the same request, {2, existing id} for a conflict.
 ]]
 -- @include audit
@@ -34,13 +36,17 @@ end
 redis.call('HSET', KEYS[1], 'rec', ARGV[2], 'status', 'pending', 'exp', ARGV[3], 'apk', KEYS[4])
 if ARGV[11] ~= '' then redis.call('HSET', KEYS[1], 'tresp', ARGV[11]) end
 if ARGV[12] ~= '' then redis.call('HSET', KEYS[1], 'steps', ARGV[12]) end
+if ARGV[17] ~= '' then redis.call('HSET', KEYS[1], 'wk', ARGV[17]) end
+for decider in string.gmatch(ARGV[17], '%S+') do
+  redis.call('ZADD', ARGV[13] .. 'waiting:' .. decider, ARGV[4], pauseId)
+end
 redis.call('ZADD', KEYS[3], ARGV[4], pauseId)
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. (tonumber(ARGV[4]) - tonumber(ARGV[9])))
 redis.call('ZADD', KEYS[4], ARGV[4], pauseId)
 redis.call('ZADD', KEYS[5], ARGV[3], pauseId)
 if ARGV[7] == '1' then redis.call('ZADD', KEYS[6], ARGV[4], pauseId) end
 local wakeAt = tonumber(ARGV[3])
-for i = 17, #ARGV, 3 do
+for i = 18, #ARGV, 3 do
   if redis.call('HSETNX', KEYS[8], ARGV[i], ARGV[i + 1]) == 1 then
     redis.call('ZADD', KEYS[7], ARGV[i + 2], ARGV[i])
     wakeAt = math.min(wakeAt, tonumber(ARGV[i + 2]))

@@ -68,6 +68,14 @@ export interface HistoryQuery extends HistoryFilter {
   cursor?: string;
 }
 
+/** The dashboard's Waiting page: pending pauses by whom they wait on. */
+export interface WaitingQuery {
+  /** Decider keys, as `decidersOf` makes them: a human's `humanKey`, or `ANY_ADMIN`. */
+  deciders: string[];
+  limit: number;
+  cursor?: string;
+}
+
 export interface Page<T> {
   items: T[];
   next_cursor: string | null;
@@ -100,6 +108,11 @@ export interface PauseStore {
   listPauses(query: ListQuery): Promise<Page<Pause>>;
   /** Every pause still retained, newest first, as the history filters say. */
   listAllPauses(query: HistoryQuery): Promise<Page<Pause>>;
+  /**
+   * Pending pauses that wait on any of `deciders` (`decidersOf`, indexed when the pause is created
+   * and dropped in the step that ends it), newest first, each once, whatever else is pending.
+   */
+  listWaiting(query: WaitingQuery): Promise<Page<Pause>>;
   /** With `audit`, the record is also an audit entry (delivered, failed, reminded, escalated), in the same step. */
   setDelivery<K extends keyof Deliveries>(
     pauseId: string,

@@ -8,12 +8,14 @@ import { pauseStoreConformance } from './pauses.js';
 import { rateLimitsConformance } from './rate-limits.js';
 import { decisionTokensConformance } from './tokens.js';
 import { votesConformance } from './votes.js';
+import { waitingConformance } from './waiting.js';
 import { pauseEventsConformance } from './watch.js';
 
 /** The whole Store contract: every port's suite. Each adapter runs this. */
 export function storeConformance(factory: StoreFactory<Store>): void {
   pauseStoreConformance(factory);
   votesConformance(factory);
+  waitingConformance(factory);
   auditConformance(factory);
   jobQueueConformance(factory);
   pauseEventsConformance(factory);

@@ -1,10 +1,10 @@
 -- Moves a pending pause to a final status and does everything that goes with it, atomically:
--- leaves the pending indexes, drops its reminder and escalation jobs, queues the one
--- `pause.ended` job (Slack update and friends), appends the audit entry, starts the retention
--- clock and wakes every replica's waiting long-polls. A timeout becomes the policy's decision
--- when the pause holds one (`tresp`). Needs the audit include. `ctx`: expiry, slack, queue, data
--- (keys), retention (ms), events (channel), base (key prefix). Returns the status it ended with and,
--- for a timeout the policy decided, that decision.
+-- leaves the pending indexes (its agent's, its deciders' waiting indexes), drops its reminder and
+-- escalation jobs, queues the one `pause.ended` job (Slack update and friends), appends the audit
+-- entry, starts the retention clock and wakes every replica's waiting long-polls. A timeout
+-- becomes the policy's decision when the pause holds one (`tresp`). Needs the audit include.
+-- `ctx`: expiry, slack, queue, data (keys), retention (ms), events (channel), base (key prefix).
+-- Returns the status it ended with and, for a timeout the policy decided, that decision.
 local function endPause(ctx, pauseKey, pauseId, status, nowMs, actor, dataJson)
   local eventType, policyDecision
   if status == 'timed_out' then
@@ -28,6 +28,9 @@ local function endPause(ctx, pauseKey, pauseId, status, nowMs, actor, dataJson)
   redis.call('HSET', pauseKey, 'status', status)
   local agentPendingKey = redis.call('HGET', pauseKey, 'apk')
   if agentPendingKey then redis.call('ZREM', agentPendingKey, pauseId) end
+  for decider in string.gmatch(redis.call('HGET', pauseKey, 'wk') or '', '%S+') do
+    redis.call('ZREM', ctx.base .. 'waiting:' .. decider, pauseId)
+  end
   redis.call('ZREM', ctx.expiry, pauseId)
   redis.call('ZREM', ctx.slack, pauseId)
   local steps = redis.call('HGET', pauseKey, 'steps')
