@@ -100,7 +100,7 @@ function build(document: PolicyDocument, text: string): ParsePolicyResult {
     if (rule.when?.agents) compiled.agentMatchers = rule.when.agents.map(compileGlob);
     if (rule.when?.action !== undefined) compiled.actionMatcher = compileGlob(rule.when.action);
     if (rule.when?.if !== undefined) {
-      const result = compileCondition(rule.when.if);
+      const result = compileCondition(rule.when.if, rule.name);
       if (result.ok) compiled.condition = result.condition;
       else errors.push(`${place}.when.if: ${result.error}`);
     }

@@ -1,4 +1,5 @@
-import { CEL_INPUT_LIMITS, CEL_TIME_BUDGET_MS, type CelVariables, celMessage, conditionFault } from './cel.js';
+import { CEL_INPUT_LIMITS, type CelVariables, celMessage, conditionFault } from './cel.js';
+import { type BudgetFault, budgetMessage, CelBudget, CelBudgetExceeded } from './meter.js';
 import { type Policy, PolicyError, type PolicyInput, type PolicyOutcome, type PolicyRule } from './types.js';
 
 export interface EvaluateOptions {
@@ -8,78 +9,74 @@ export interface EvaluateOptions {
 
 const defaultNow = () => performance.now();
 
-/** Conditions run between two clock reads; a read also comes before any outcome is returned. */
-const CLOCK_EVERY = 4;
-
 /**
  * The first rule whose `when` matches decides; no match is `{ kind: 'no_match' }` (the caller refuses the request).
  * Throws only PolicyError: a CEL error, a non-boolean result or an over-budget input/run is never a match.
  *
  * One walk over the rules in order. A rule's cheap matchers (agent globs, then the action glob) run before its CEL
  * condition, so a condition runs only for a rule whose globs match. The CEL variables are built once per request.
- * The time budget: the clock is read before the first condition, after every CLOCK_EVERY conditions, after one that
- * does not return false and before the walk returns. The time between two reads (the conditions run in it plus the
- * glob checks between them) must stay within the budget, so it is never looser than timing each run alone: an
- * over-budget run is refused before any outcome is returned, at most CLOCK_EVERY - 1 runs later, at a quarter of the
- * clock reads. The refusal names the rule whose read found the overrun, and the first rule of its span when longer.
+ * The conditions of one request share one budget (meter.ts), started with a clock read before the first of them:
+ * CEL_TIME_BUDGET_MS for all of them together, enforced while they run, and a read after a condition that does not
+ * return false and before the walk returns, so no outcome is returned from an over-budget walk. The refusal names the
+ * rule whose condition was running (or had just run) when the budget was found spent, and the first rule whose
+ * condition ran when that is another.
  */
 export function evaluatePolicy(policy: Policy, input: PolicyInput, options: EvaluateOptions = {}): PolicyOutcome {
   checkInput(input);
   const now = options.now ?? defaultNow;
   const { agent, action } = input;
   let variables: CelVariables | undefined;
-  let lastRead = 0;
-  let unclocked = 0;
-  let spanStart: PolicyRule | undefined;
-  const clock = (rule: PolicyRule): void => {
-    const read = now();
-    const elapsed = read - lastRead;
-    const fault = conditionFault(true, elapsed);
-    if (fault !== null) {
-      const span = spanStart !== undefined && spanStart !== rule ? spanText(spanStart, rule, elapsed) : fault;
-      throw conditionError(rule, span);
-    }
-    lastRead = read;
-    unclocked = 0;
-    spanStart = undefined;
-  };
+  let budget: CelBudget | undefined;
+  let first: PolicyRule | undefined;
   let last: PolicyRule | undefined;
+  const checkClock = (rule: PolicyRule): void => {
+    try {
+      budget?.checkClock();
+    } catch (error) {
+      throw overBudget(error, first ?? rule, rule);
+    }
+  };
   for (const rule of policy.rules) {
     const agents = rule.agentMatchers;
     if (agents !== undefined && !anyMatches(agents, agent)) continue;
     if (rule.actionMatcher !== undefined && !rule.actionMatcher(action)) continue;
     const condition = rule.condition;
     if (condition !== undefined) {
-      if (variables === undefined) {
+      if (variables === undefined || budget === undefined) {
         variables = { agent, action, details: input.details };
-        lastRead = now();
+        budget = new CelBudget(now);
       }
-      spanStart ??= rule;
+      first ??= rule;
+      last = rule;
       let value: unknown;
       try {
-        value = condition(variables);
+        value = condition(variables, budget);
       } catch (error) {
+        if (error instanceof CelBudgetExceeded) throw overBudget(error, first, rule);
         throw conditionError(rule, celMessage(error));
       }
-      last = rule;
-      if (value === false) {
-        if (++unclocked === CLOCK_EVERY) clock(rule);
-        continue;
-      }
-      clock(rule);
-      const fault = conditionFault(value, 0);
+      if (value === false) continue;
+      checkClock(rule);
+      const fault = conditionFault(value);
       if (fault !== null) throw conditionError(rule, fault);
-    } else if (unclocked > 0 && last !== undefined) {
-      clock(last);
+    } else if (last !== undefined) {
+      checkClock(last);
     }
     return outcome(rule);
   }
-  if (unclocked > 0 && last !== undefined) clock(last);
+  if (last !== undefined) checkClock(last);
   return { kind: 'no_match' };
 }
 
-function spanText(first: PolicyRule, last: PolicyRule, elapsed: number): string {
-  return `the conditions of rules[${first.index}] to rules[${last.index}] took ${Math.round(elapsed)} ms, over the ${CEL_TIME_BUDGET_MS} ms budget`;
+function overBudget(error: unknown, first: PolicyRule, rule: PolicyRule): PolicyError {
+  if (!(error instanceof CelBudgetExceeded)) throw error;
+  return conditionError(rule, budgetText(error.fault, first, rule));
+}
+
+/** A time overrun over several conditions names them all: the budget is theirs together. */
+function budgetText(fault: BudgetFault, first: PolicyRule, rule: PolicyRule): string {
+  const text = budgetMessage(fault);
+  return first === rule ? text : `the conditions of rules[${first.index}] to rules[${rule.index}] ${text}`;
 }
 
 function anyMatches(matchers: PolicyRule['agentMatchers'] & object, text: string): boolean {

@@ -245,7 +245,7 @@ describe('parsePolicy: every refusal names its place', () => {
     [
       'matches() with an invalid pattern',
       'rules:\n  - name: r\n    decide: approved\n    when: { if: \'action.matches("(")\' }\n',
-      'rules[0].when.if: matches() pattern "(" is not a valid regular expression',
+      'rules[0].when.if: matches() pattern "(" (rule r) is not a valid regular expression (RE2 syntax): missing closing )',
     ],
     [
       'comprehensions nested too deep',
