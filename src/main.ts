@@ -93,6 +93,9 @@ export async function startService(config: Config, options: StartOptions = {}): 
   const surfaces = (options.surfaces ?? surfaceFactories)
     .map((factory) => factory(context))
     .filter((s): s is Surface => s !== undefined);
+  // One human is one identity on every surface: votes are linked through Slack's directory, if wired.
+  const directory = surfaces.find((s) => s.identities !== undefined)?.identities;
+  if (directory) service.useIdentityDirectory(directory);
 
   const app = createHttpApp({
     service,

@@ -9,6 +9,7 @@ import type { JobQueue } from './store/ports/jobs.js';
 import type { PauseStore } from './store/ports/pauses.js';
 import type { WebhookStore } from './store/ports/webhooks.js';
 import type { ApprovalService } from './use-cases/approval-service.js';
+import type { IdentityDirectory } from './use-cases/identity-links.js';
 
 /** What a surface (Slack, e-mail) gets to wire itself in: it registers job handlers and routes. */
 export interface SurfaceContext {
@@ -30,6 +31,8 @@ export interface Surface {
   mounts?: ReadonlyArray<{ path: string; router: Router | RequestHandler }>;
   /** Mounted behind API-key authentication, the admin check, the JSON parser and the rate limit. */
   adminMounts?: ReadonlyArray<{ path: string; router: Router | RequestHandler }>;
+  /** Who holds which identity (the Slack surface): the service links voters through it. */
+  identities?: IdentityDirectory;
   start?(): Promise<void>;
   stop?(): Promise<void>;
 }

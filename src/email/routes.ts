@@ -153,11 +153,13 @@ export function decideRouter(deps: DecideRouterDeps): Router {
         case 'already_voted':
           return html(res, 409, messagePage(nonce, 'Already voted', voteNoticeText('already_voted', result.pause)));
         case 'owner':
+          return html(res, 403, messagePage(nonce, 'Someone else must decide', voteNoticeText('owner', result.pause)));
         case 'unverifiable':
+          logger.info({ pause_id: pause.pause_id, reason: result.reason }, 'e-mail vote unverifiable');
           return html(
             res,
             403,
-            messagePage(nonce, 'Someone else must decide', voteNoticeText(result.outcome, result.pause)),
+            messagePage(nonce, 'Vote not counted', voteNoticeText('unverifiable', result.pause, result.reason)),
           );
         case 'missing_fields': {
           const missing = result.fields.map(

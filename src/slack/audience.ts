@@ -1,6 +1,8 @@
-import { currentApprovers, escalationsDue, mayDecide } from '../domain/approvals/index.js';
+import { approverStanding, linkQuestions } from '../domain/approvals/identities.js';
+import { currentApprovers, escalationsDue } from '../domain/approvals/index.js';
 import type { Pause, SlackDelivery } from '../domain/pause.js';
 import { SLACK_USER_PATTERN } from '../domain/schemas.js';
+import { askLinks } from '../use-cases/identity-links.js';
 import type { IdentityResolver } from './identity.js';
 import { type ChannelMembership, MembershipUnreadable } from './membership.js';
 import { escalateKey } from './messages.js';
@@ -135,11 +137,18 @@ export class SlackAudience {
     return { visible, unchecked };
   }
 
-  /** E-mails are looked up only when an approver is named by one (users.info costs time before a modal). */
+  /**
+   * The clicker's Slack id is on the list, or is the account Slack holds a listed address under
+   * (users.lookupByEmail): the profile e-mail alone never makes an approver. Addresses are looked up
+   * only when the id is not listed. A lookup Slack did not answer lets them through to the vote,
+   * which refuses it and says why.
+   */
   private async isApprover(pause: Pause, approvers: readonly string[], userId: string): Promise<boolean> {
-    const byEmail = approvers.some((a) => a.includes('@')) && !approvers.includes(userId);
-    const ids = byEmail ? (await this.identity.identities(userId)).ids : [userId];
-    return mayDecide(pause, ids, this.now());
+    if (approvers.includes(userId)) return true;
+    const nowMs = this.now();
+    const identities = [userId];
+    const links = await askLinks(this.identity, linkQuestions(pause, identities, nowMs, 'approvers'), identities);
+    return approverStanding(pause, identities, links, nowMs).standing !== 'no';
   }
 
   private async memberVerdict(channel: string, userId: string): Promise<Verdict> {

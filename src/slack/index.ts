@@ -39,6 +39,8 @@ export function createSlackSurface(options: SlackAppOptions = {}): SurfaceFactor
     const socketMode = receiver === undefined;
     return {
       name: 'slack',
+      // The same resolver (and cache) answers the service when it links voters to named identities.
+      identities: identity,
       // Bolt's router reads the raw body itself (signature check): nothing parses it before.
       mounts: receiver ? [{ path: '/', router: receiver.router }] : [],
       start: async () => {

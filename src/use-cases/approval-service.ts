@@ -9,6 +9,7 @@ import { type CancelResult, cancelApproval } from './cancel.js';
 import { WaitingChecks } from './check.js';
 import { type DecideDeps, type DecideOutcome, type DecisionInput, decideApproval } from './decide.js';
 import { DeliveryPlan } from './deliveries.js';
+import type { IdentityDirectory } from './identity-links.js';
 import { type ListQuery, listApprovals } from './list.js';
 import { loadPause } from './load-pause.js';
 import { PauseEventOutbox } from './pause-event-outbox.js';
@@ -118,6 +119,15 @@ export class ApprovalService {
 
   explainPolicy(args: unknown): PolicyOutcome {
     return explainPolicy(this.requestDeps.policy?.current(), args);
+  }
+
+  /**
+   * Slack's links between accounts and addresses, for telling voters apart (maker-checker, quorum):
+   * the composition root hands over the Slack surface's, once surfaces are built and before anything
+   * is served. Without one, a vote links only the Slack id and e-mail its surface gave.
+   */
+  useIdentityDirectory(directory: IdentityDirectory): void {
+    this.decideDeps.identities = directory;
   }
 
   decide(pauseId: string, input: DecisionInput): Promise<DecideOutcome> {

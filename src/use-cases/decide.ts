@@ -1,12 +1,5 @@
-import {
-  approvalsOf,
-  identityCheck,
-  mayDecide,
-  mergedFields,
-  outcomeOf,
-  type Vote,
-  voterKeys,
-} from '../domain/approvals/index.js';
+import { judgeVote, linkQuestions, type Unverifiable } from '../domain/approvals/identities.js';
+import { approvalsOf, mergedFields, outcomeOf, type Vote } from '../domain/approvals/index.js';
 import { LoopPauseError, notFound } from '../domain/errors.js';
 import { missingRequired, pickAnswers } from '../domain/fields.js';
 import { newNonce } from '../domain/ids.js';
@@ -14,10 +7,13 @@ import type { Pause } from '../domain/pause.js';
 import { type SignedDecision, signDecision } from '../domain/signing.js';
 import type { Decision, DecisionChannel } from '../domain/vocabulary.js';
 import type { UseCaseDeps } from './deps.js';
+import { askLinks, type IdentityDirectory } from './identity-links.js';
 import { loadPause } from './load-pause.js';
 
 export interface DecideDeps extends UseCaseDeps {
   signingSecret: string;
+  /** Slack's links between accounts and addresses; absent when no Slack is wired in. */
+  identities?: IdentityDirectory | undefined;
 }
 
 export interface DecisionInput {
@@ -27,19 +23,26 @@ export interface DecisionInput {
   /** E-mail where known, else the Slack user id. */
   responder: string;
   channel: DecisionChannel;
-  /** Every identity of the human (e-mail, Slack id): checked against `approvers`, and one human votes once. */
+  /**
+   * Who the surface says votes: the Slack id of a signed click (or of the Slack user a dashboard
+   * session came from), with the profile e-mail Slack showed for it; or, alone, the address an
+   * e-mail link or a dashboard sign-in proved. A profile e-mail beside a Slack id only joins
+   * identities: the human is linked to the people the pause names through Slack (judgeVote).
+   */
   identities: string[];
 }
 
 /**
  * `decided`: this vote closed the pause. `counted`: recorded, more approvals are needed.
- * `already_voted`: this human (by any of their identities) voted before. `owner`: maker-checker
- * refuses the key owner's vote; `unverifiable`: the voter is known by too little to be told apart
- * from the owner, or, with a quorum, from their own vote under another identity (identityCheck).
+ * `already_voted`: this human (by any of their linked identities) voted before. `owner`:
+ * maker-checker refuses the key owner's vote; `unverifiable`: Slack could not link the voter to one
+ * identity, so they cannot be told apart from the owner, from an earlier voter (with a quorum), or
+ * from the approvers; `reason` says which and why.
  */
 export type DecideOutcome =
   | { outcome: 'decided' | 'counted' | 'already_voted' | 'already_final'; pause: Pause }
-  | { outcome: 'not_approver' | 'owner' | 'unverifiable'; pause: Pause }
+  | { outcome: 'not_approver' | 'owner'; pause: Pause }
+  | { outcome: 'unverifiable'; pause: Pause; reason: Unverifiable }
   | { outcome: 'missing_fields'; pause: Pause; fields: string[] };
 
 /** Another vote landing between the read and the write sends the voter round again; this many times at most. */
@@ -51,15 +54,21 @@ const MAX_ROUNDS = 20;
  * atomic step against the votes read: whatever the races, exactly one outcome wins.
  */
 export async function decideApproval(deps: DecideDeps, pauseId: string, input: DecisionInput): Promise<DecideOutcome> {
-  const voters = voterKeys(input.identities);
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const pause = await loadPause(deps, pauseId);
     if (!pause) throw notFound(pauseId);
     if (pause.status !== 'pending') return { outcome: 'already_final', pause };
     const nowMs = deps.now();
-    if (!mayDecide(pause, input.identities, nowMs)) return { outcome: 'not_approver', pause };
-    const identity = identityCheck(pause, input.identities);
-    if (identity !== 'ok') return { outcome: identity, pause };
+    const questions = linkQuestions(pause, input.identities, nowMs);
+    const links = await askLinks(deps.identities, questions, input.identities);
+    const judged = judgeVote(pause, input.identities, links, nowMs);
+    if (judged.verdict === 'unverifiable') {
+      const { reason } = judged;
+      const noSlack = deps.identities === undefined && reason.cause.kind === 'none';
+      return { outcome: 'unverifiable', pause, reason: noSlack ? { ...reason, cause: { kind: 'no_slack' } } : reason };
+    }
+    if (judged.verdict !== 'ok') return { outcome: judged.verdict, pause };
+    const voters = judged.voters;
     const asked = pause.request.response_fields ?? [];
     const fields = pickAnswers(asked, input.fields ?? {});
     const missing = missingRequired(asked, fields);

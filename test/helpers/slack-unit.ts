@@ -114,6 +114,13 @@ class FakeSlackClient {
           const email = this.emails.get(args.user);
           return { user: { id: args.user, profile: email ? { email } : {} } };
         }),
+      lookupByEmail: (args: { email: string }) =>
+        this.call('users.lookupByEmail', args, () => {
+          const wanted = args.email.toLowerCase();
+          const id = [...this.emails].find(([, email]) => email.toLowerCase() === wanted)?.[0];
+          if (!id) throw platformError('users_not_found');
+          return { user: { id, profile: { email: args.email } } };
+        }),
     },
     conversations: {
       members: (args: { channel: string }) =>
@@ -157,6 +164,7 @@ export function slackDepsOverMemory(
   });
   const logger = pino({ level: 'silent' });
   const identity = new IdentityResolver(slack.client, logger);
+  service.useIdentityDirectory(identity);
   const audience = new SlackAudience(identity, new SlackChannelMembership(slack.client, logger));
   const request = async (agentId: string, args: ApprovalRequestInput) => {
     const created = await service.request(agentId, args);

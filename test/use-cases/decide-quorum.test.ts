@@ -3,6 +3,7 @@ import { toView } from '../../src/domain/pause.js';
 import { parsePolicy } from '../../src/domain/policy/index.js';
 import { verifyDecision } from '../../src/domain/signing.js';
 import { decideApproval } from '../../src/use-cases/decide.js';
+import type { IdentityDirectory } from '../../src/use-cases/identity-links.js';
 import { loadOwnPause } from '../../src/use-cases/load-pause.js';
 import { requestApproval } from '../../src/use-cases/request.js';
 import { decision, requestArgs, T0, UNIT_SIGNING_SECRET, useCaseWorld } from '../helpers/use-cases.js';
@@ -143,28 +144,70 @@ describe('decideApproval with a quorum of 2 of 5 (SPEC §9)', () => {
     expect((await view(world, id)).status).toBe('pending');
   });
 
-  it('maker-checker: the key owner is refused, and so is a voter whose e-mail is unknown', async () => {
+  it('maker-checker without Slack: the owner is refused; a Slack voter cannot be told apart from an owner known by e-mail', async () => {
     const world = policyWorld();
     const id = await ask(world, 'Deploy billing');
+    // The caller's own pairing (a Slack id and the e-mail beside it) is all that is known: it joins Bob to the owner.
     const owner = await decideApproval(
       world.decideDeps,
       id,
       decision('bob@example.com', { channel: 'slack', identities: ['U0BOB0001', 'BOB@example.com'] }),
     );
     expect(owner.outcome).toBe('owner');
-    // Eve is an approver by Slack id; Slack gave no e-mail, so she cannot be told apart from Bob.
-    const unknown = await decideApproval(
-      world.decideDeps,
-      id,
-      decision('U0EVE0001', { channel: 'slack', identities: ['U0EVE0001'] }),
-    );
-    expect(unknown.outcome).toBe('unverifiable');
+    // Eve is an approver by Slack id; nothing says which Slack account the owner's address is: unverifiable,
+    // whether or not a profile e-mail comes with her id (it joins, it never tells people apart).
+    for (const identities of [['U0EVE0001'], ['U0EVE0001', 'eve@example.com']]) {
+      const unknown = await decideApproval(
+        world.decideDeps,
+        id,
+        decision('U0EVE0001', { channel: 'slack', identities }),
+      );
+      expect(unknown).toMatchObject({
+        outcome: 'unverifiable',
+        reason: { from: 'owner', voter: 'slack', cause: { kind: 'no_slack' } },
+      });
+    }
     expect(await view(world, id)).toMatchObject({ status: 'pending', approvals_received: 0 });
     expect((await world.store.getPause(id))?.votes ?? []).toHaveLength(0);
-    // Eve with her e-mail known, and another approver: the pause is decided without the owner.
-    const eve = decision('eve@example.com', { channel: 'slack', identities: ['U0EVE0001', 'eve@example.com'] });
-    expect((await decideApproval(world.decideDeps, id, eve)).outcome).toBe('counted');
+    // By e-mail, addresses are told apart: the pause is decided without the owner.
+    expect((await decideApproval(world.decideDeps, id, decision('cy@example.com'))).outcome).toBe('counted');
     expect((await decideApproval(world.decideDeps, id, decision('dee@example.com'))).outcome).toBe('decided');
+  });
+
+  it('maker-checker with Slack: ids are compared through the account holding the owner address', async () => {
+    const world = policyWorld();
+    const profiles: Record<string, string> = {
+      U0BOB0001: 'bob@example.com',
+      U0EVE0001: 'eve@example.com',
+      U0CY00001: 'cy@example.com',
+    };
+    const directory: IdentityDirectory = {
+      slackIdOf: async (email) => {
+        const id = Object.keys(profiles).find((user) => profiles[user] === email.toLowerCase());
+        return id ? { kind: 'found', value: id } : { kind: 'none' };
+      },
+      emailOf: async (user) => {
+        const email = profiles[user];
+        return email ? { kind: 'found', value: email } : { kind: 'none' };
+      },
+    };
+    const deps = { ...world.decideDeps, identities: directory };
+    const id = await ask(world, 'Deploy billing');
+    // Bob's Slack account, whatever e-mail the click carries.
+    const bob = decision('U0BOB0001', { channel: 'slack', identities: ['U0BOB0001'] });
+    expect((await decideApproval(deps, id, bob)).outcome).toBe('owner');
+    const eve = decision('eve@example.com', { channel: 'slack', identities: ['U0EVE0001'] });
+    expect((await decideApproval(deps, id, eve)).outcome).toBe('counted');
+    // Eve again by e-mail: Slack holds her address under the account that voted.
+    expect((await decideApproval(deps, id, decision('eve@example.com'))).outcome).toBe('already_voted');
+    expect((await world.store.getPause(id))?.votes?.[0]?.voters).toEqual(['U0EVE0001']);
+    // Dee's address is on no Slack account, and Eve is listed by her Slack id only: nothing tells them apart.
+    expect(await decideApproval(deps, id, decision('dee@example.com'))).toMatchObject({
+      outcome: 'unverifiable',
+      reason: { from: 'earlier_voter', voter: 'email', cause: { kind: 'none' } },
+    });
+    // Cy's address is held by another Slack account than Eve's: counted, and it decides.
+    expect((await decideApproval(deps, id, decision('cy@example.com'))).outcome).toBe('decided');
   });
 
   it('an escalation approver may vote only once the step has come due', async () => {

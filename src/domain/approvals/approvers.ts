@@ -33,28 +33,17 @@ export function mayDecide(pause: Subject, identities: ReadonlyArray<string | und
 }
 
 /**
- * Whether a voter can be told apart from the people their vote must not be mistaken for:
- * - `owner`: one of their identities is the key owner's (maker-checker, owner_cannot_approve);
- * - `unverifiable`: they are known by one kind of identity only (e-mail, or Slack id) while what
- *   must be compared is known by the other: the owner, or, where several approvals are needed,
- *   their own earlier vote under their other identity. A Slack user whose e-mail the app cannot
- *   read, or an e-mail voter against an owner recorded as a Slack id, is refused rather than
- *   counted as someone else.
+ * What is certain about maker-checker from the identities alone, before Slack is asked: `owner` when
+ * one of them is the key owner's. Whether anyone else may vote (the owner's other identities, one
+ * human on two surfaces) takes Slack's links: `judgeVote` decides, and may still refuse. A hint for
+ * pages that hide a form nobody could use; `unverifiable` is never certain without the links.
  */
 export function identityCheck(
   pause: Subject,
   identities: ReadonlyArray<string | undefined>,
 ): 'ok' | 'owner' | 'unverifiable' {
-  const known = identities.filter((id): id is string => id !== undefined && id !== '');
-  const hasEmail = known.some((id) => id.includes('@'));
-  const hasSlackId = known.some((id) => !id.includes('@'));
   const owner = pause.plan?.excluded_owner;
-  if (owner !== undefined) {
-    const key = humanKey(owner);
-    if (known.some((id) => humanKey(id) === key)) return 'owner';
-    if (owner.includes('@') ? !hasEmail : !hasSlackId) return 'unverifiable';
-  }
-  // With a quorum, one human must count once: a vote is kept by e-mail, the identity every surface knows.
-  if ((pause.plan?.quorum ?? 1) > 1 && !hasEmail) return 'unverifiable';
-  return 'ok';
+  if (owner === undefined) return 'ok';
+  const key = humanKey(owner);
+  return identities.some((id) => id !== undefined && id !== '' && humanKey(id) === key) ? 'owner' : 'ok';
 }

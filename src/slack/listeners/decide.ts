@@ -113,9 +113,14 @@ export async function decideFromSlack(deps: SlackDeps, input: SlackDecision): Pr
     case 'counted':
     case 'already_voted':
     case 'owner':
-    case 'unverifiable':
       logger.info({ pause_id: input.pauseId, outcome: result.outcome, channel: 'slack' }, 'vote in Slack');
       return replyPrivately(client, logger, target, voteNoticeText(result.outcome, result.pause));
+    case 'unverifiable':
+      logger.info(
+        { pause_id: input.pauseId, outcome: result.outcome, reason: result.reason, channel: 'slack' },
+        'vote in Slack',
+      );
+      return replyPrivately(client, logger, target, voteNoticeText(result.outcome, result.pause, result.reason));
     case 'missing_fields':
       return replyPrivately(
         client,

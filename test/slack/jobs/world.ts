@@ -53,6 +53,7 @@ export function jobWorld(fake: FakeSlack, policyYaml: string, owners: Record<str
     retryConfig: { retries: 0 },
   });
   const identity = new IdentityResolver(client, logger);
+  service.useIdentityDirectory(identity);
   const audience = new SlackAudience(identity, new SlackChannelMembership(client, logger), clock.now);
   const deps: SlackDeps = { service, store, client, identity, audience, logger };
   const job = (kind: JobKindName, pauseId: string, step?: number): Job => ({
