@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { emailSurface } from '../../src/email/index.js';
 import type { RunningService } from '../../src/main.js';
-import { createWebhookSurface } from '../../src/webhook/index.js';
+import { webhookSurface } from '../../src/webhook/index.js';
 import { eventually } from '../helpers/eventually.js';
 import { startTestService, TEST_API_KEY } from '../helpers/service.js';
+import { settled } from '../helpers/settled.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const ADMIN_KEY = 'admin-key-0123456789abcdef';
@@ -14,7 +15,7 @@ beforeEach(async () => {
   receiver = await new WebhookReceiver().start();
   running = await startTestService(
     { LOOPPAUSE_API_KEYS: `agent-a:${TEST_API_KEY},ops:${ADMIN_KEY}::admin`, LOOPPAUSE_WEBHOOK_ALLOW_PRIVATE: 'true' },
-    { surfaces: [createWebhookSurface(), emailSurface] },
+    { surfaces: [webhookSurface, emailSurface] },
   );
 });
 afterEach(async () => {
@@ -45,7 +46,7 @@ describe('events surfaces report (reminders, escalations)', () => {
     // Not sent: nothing.
     await running.service.deliveries.record(id, 'email_remind_1' as Key, { state: 'retrying' } as never);
     const got = await eventually(() => (receiver.at('/steps').length >= 2 ? receiver.at('/steps') : undefined));
-    await new Promise((r) => setTimeout(r, 300));
+    await settled(running);
     expect(receiver.at('/steps')).toHaveLength(2);
     expect(got.every((r) => r.verified)).toBe(true);
     expect(got.map((r) => [r.id, r.payload?.type, r.payload?.data.detail]).sort()).toEqual([
@@ -69,7 +70,7 @@ describe('events surfaces report (reminders, escalations)', () => {
     await running.service.events.emit(id, 'pause.reminded', { step: 2 });
     await eventually(() => (receiver.at('/r').length === 1 ? true : undefined));
     await running.service.events.emit(id, 'pause.reminded', { step: 2 });
-    await new Promise((r) => setTimeout(r, 300));
+    await settled(running);
     expect(receiver.at('/r').map((r) => r.id)).toEqual([`msg_${id}.reminded.2`]);
   });
 });

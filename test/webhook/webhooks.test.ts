@@ -2,11 +2,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyDecision } from '../../src/domain/signing.js';
 import { emailSurface } from '../../src/email/index.js';
 import type { RunningService } from '../../src/main.js';
-import { createWebhookSurface, type WebhookSurfaceOptions } from '../../src/webhook/index.js';
+import { type WebhookOptions, webhookSurface } from '../../src/webhook/index.js';
 import type { Resolver } from '../../src/webhook/ssrf-guard.js';
 import { eventually } from '../helpers/eventually.js';
 import { freePort } from '../helpers/redis-server.js';
 import { startTestService, TEST_API_KEY, TEST_SIGNING_SECRET } from '../helpers/service.js';
+import { settled } from '../helpers/settled.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const ADMIN_KEY = 'admin-key-0123456789abcdef';
@@ -25,7 +26,7 @@ afterEach(async () => {
   running = undefined;
 });
 
-async function start(options: WebhookSurfaceOptions = {}, env: Record<string, string> = {}): Promise<RunningService> {
+async function start(options: WebhookOptions = {}, env: Record<string, string> = {}): Promise<RunningService> {
   running = await startTestService(
     {
       LOOPPAUSE_API_KEYS: `agent-a:${TEST_API_KEY},ops:${ADMIN_KEY}::admin`,
@@ -33,10 +34,17 @@ async function start(options: WebhookSurfaceOptions = {}, env: Record<string, st
       ...env,
     },
     {
-      surfaces: [createWebhookSurface({ retryScheduleMs: [100, 200, 300], timeoutMs: 2000, ...options }), emailSurface],
+      webhooks: { retryScheduleMs: [100, 200, 300], timeoutMs: 2000, ...options },
+      surfaces: [webhookSurface, emailSurface],
     },
   );
   return running;
+}
+
+/** Nothing left queued that could still send: from here on, what the receiver got is final. */
+async function drained(): Promise<void> {
+  if (!running) throw new Error('the service is not running');
+  await settled(running);
 }
 
 async function call(method: string, path: string, body?: unknown, key = ADMIN_KEY) {
@@ -87,8 +95,9 @@ describe('webhooks to a real receiver', () => {
     const pauseId = await createPause();
     await eventually(() => (receiver.at('/ok').length >= 2 ? true : undefined));
     await approve(pauseId);
-    const all = await eventually(() => (receiver.at('/ok').length >= 3 ? receiver.at('/ok') : undefined));
-    await new Promise((r) => setTimeout(r, 300));
+    await eventually(() => (receiver.at('/ok').length >= 3 ? true : undefined));
+    await drained();
+    const all = receiver.at('/ok');
     expect(all.every((r) => r.verified)).toBe(true);
     expect(all.map((r) => r.payload?.type).sort()).toEqual(['pause.created', 'pause.decided', 'pause.delivered']);
     expect(new Set(all.map((r) => r.id))).toEqual(
@@ -143,7 +152,7 @@ describe('webhooks to a real receiver', () => {
     expect(receiver.attempts('/flaky')).toBe(3);
     expect(got?.verified).toBe(true);
     expect(got?.id).toBe(`msg_${pauseId}.created`);
-    await new Promise((r) => setTimeout(r, 500));
+    await drained();
     expect(receiver.attempts('/flaky')).toBe(3);
     const metrics = await (await fetch(`${running?.url}/metrics`)).text();
     expect(metrics).toMatch(/looppause_webhook_deliveries_total\{outcome="retrying"\} 2/);
@@ -207,7 +216,7 @@ describe('webhooks to a real receiver', () => {
     });
     expect(disabled.disabled_reason).toMatch(/410/);
     await createPause();
-    await new Promise((r) => setTimeout(r, 500));
+    await drained();
     expect(receiver.attempts('/gone')).toBe(1);
     // Redrive skips a disabled endpoint's letters.
     expect((await call('POST', '/v1/webhooks/redrive', {})).body).toEqual({ redriven: 0, skipped: 1 });
@@ -230,7 +239,7 @@ describe('webhooks to a real receiver', () => {
     expect((await call('DELETE', `/v1/webhooks/${endpoint.id}`)).status).toBe(204);
     expect((await call('DELETE', `/v1/webhooks/${endpoint.id}`)).status).toBe(404);
     await createPause();
-    await new Promise((r) => setTimeout(r, 300));
+    await drained();
     expect(receiver.attempts('/rot')).toBe(1);
   });
 
