@@ -181,9 +181,9 @@ function namedEntries(pause: Subject, nowMs: number): string[] {
   return [...new Map(humans.map((entry) => [humanKey(entry), entry])).values()];
 }
 
-/** Whether telling people apart matters for this pause: maker-checker, or a quorum of several. */
+/** Whether telling people apart matters for this pause: maker-checker, a quorum of several, earlier votes. */
 function needsTellingApart(pause: Subject): boolean {
-  return pause.plan?.excluded_owner !== undefined || (pause.plan?.quorum ?? 1) > 1;
+  return pause.plan?.excluded_owner !== undefined || (pause.plan?.quorum ?? 1) > 1 || (pause.votes ?? []).length > 0;
 }
 
 /**

@@ -273,6 +273,11 @@ const worldArb = fc
       owner: fc.option(
         fc.record({ who: fc.integer({ min: 0, max: people.length - 1 }), by: fc.constantFrom('address', 'id') }),
       ),
+      // Where the request went: a person's address, their Slack id (a DM), both, or neither.
+      recipients: fc.record({
+        email: fc.option(fc.integer({ min: 0, max: people.length - 1 })),
+        slack: fc.option(fc.integer({ min: 0, max: people.length - 1 })),
+      }),
       quorum: fc.integer({ min: 1, max: 3 }),
       slack: fc.constantFrom('connected', 'failing', 'off'),
       failing: fc.array(fc.boolean(), { minLength: 2 * people.length, maxLength: 2 * people.length }),
@@ -304,6 +309,10 @@ function setUp(world: WorldValue) {
     quorum: world.quorum,
     ...(owner ? { excluded_owner: owner } : {}),
   });
+  const byEmail = world.recipients.email === null ? undefined : people[world.recipients.email];
+  const bySlack = world.recipients.slack === null ? undefined : people[world.recipients.slack]?.account;
+  if (byEmail) subject.request.recipient_email = byEmail.address;
+  if (bySlack) subject.request.recipient_slack = bySlack.id;
   const failing: Record<string, string> = {};
   if (world.slack === 'failing') {
     people.forEach((person, i) => {
