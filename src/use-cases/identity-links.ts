@@ -14,6 +14,13 @@ export interface IdentityDirectory {
 }
 
 /**
+ * How long a vote waits for Slack's answers: past it a lookup is `unknown` (`no_answer`) and the
+ * vote that needed it is refused with that reason, rather than an e-mail or dashboard vote hanging
+ * on Slack's client retries.
+ */
+export const LOOKUP_BUDGET_MS = 5000;
+
+/**
  * Slack's answers to `questions`, all asked at once. Without a directory (no Slack wired in) the
  * only link known is the one the caller gave: a Slack id and the e-mail beside it.
  */
@@ -21,13 +28,20 @@ export async function askLinks(
   directory: IdentityDirectory | undefined,
   questions: LinkQuestions,
   identities: ReadonlyArray<string | undefined>,
+  budgetMs: number = LOOKUP_BUDGET_MS,
 ): Promise<Links> {
   if (!directory) return callerLinks(identities);
-  const answer = (ask: () => Promise<Link>): Promise<Link> =>
-    ask().catch((error: unknown) => ({
-      kind: 'unknown',
-      error: error instanceof Error ? error.name : 'unknown_error',
-    }));
+  const answer = (ask: () => Promise<Link>): Promise<Link> => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<Link>((resolve) => {
+      timer = setTimeout(() => resolve({ kind: 'unknown', error: 'no_answer' }), budgetMs);
+      timer.unref();
+    });
+    const asked = ask().catch(
+      (error: unknown): Link => ({ kind: 'unknown', error: error instanceof Error ? error.name : 'unknown_error' }),
+    );
+    return Promise.race([asked, late]).finally(() => clearTimeout(timer));
+  };
   const [byEmail, bySlackId] = await Promise.all([
     Promise.all(questions.emails.map(async (e) => [humanKey(e), await answer(() => directory.slackIdOf(e))] as const)),
     Promise.all(questions.slackIds.map(async (id) => [id, await answer(() => directory.emailOf(id))] as const)),
