@@ -53,7 +53,7 @@ function unverifiableText(reason: Unverifiable, rule: string, required: number):
   const other = (bySlack: string, byEmail: string) => (reason.voter === 'slack' ? bySlack : byEmail);
   switch (reason.from) {
     case 'approvers':
-      return `LoopPause could not check that you are one of the approvers of this request: Slack did not answer (${reason.cause.kind === 'unknown' ? reason.cause.error : 'no answer'}). Nothing changed. Try again in a minute, or decide from the e-mail or the dashboard.`;
+      return `LoopPause could not check that you are one of the approvers of this request: Slack did not answer (${reason.cause.kind === 'unknown' ? reason.cause.error : 'no answer'}). Nothing changed. Try again in a minute, or ${other('decide from the e-mail or the dashboard', 'decide in Slack if the request is there')}.`;
     case 'owner': {
       const head = `The owner of the API key that asked may not decide this (${rule}), and LoopPause cannot tell you apart from the owner`;
       if (reason.voter === 'nothing') return `${head}: it does not know who you are. Nothing changed.`;
