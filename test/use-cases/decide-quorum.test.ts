@@ -9,7 +9,7 @@ import { requestApproval } from '../../src/use-cases/request.js';
 import { decision, requestArgs, T0, UNIT_SIGNING_SECRET, useCaseWorld } from '../helpers/use-cases.js';
 
 /**
- * SPEC §9 through the use cases: quorum with veto, one vote per human whatever identity they use,
+ * Multi-step approvals through the use cases: quorum with veto, one vote per human whatever identity they use,
  * the signed approvals, maker-checker, escalation widening approvers on time, and the policy's
  * decision at the deadline. A memory store and an injected clock: nothing waits on the wall clock.
  */
@@ -61,7 +61,7 @@ async function ask(world: World, action = 'Transfer 900 EUR'): Promise<string> {
 
 const view = async (world: World, id: string) => toView(await loadOwnPause(world.deps, 'agent-a', id));
 
-describe('decideApproval with a quorum of 2 of 5 (SPEC §9)', () => {
+describe('decideApproval with a quorum of 2 of 5', () => {
   it('counts distinct humans: a Slack id and its e-mail are one voter; the second human decides', async () => {
     const world = policyWorld();
     const id = await ask(world);
