@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isKeyName } from './domain/api-keys.js';
 import { HUMAN_RULE, isHumanId, SLACK_TARGET_PATTERN } from './domain/schemas.js';
 
 /** Environment → typed config. The only module that reads `process.env`. */
@@ -245,7 +246,7 @@ function parseApiKeys(raw: string | undefined, errors: string[]): ApiKeyConfig[]
   for (const [i, entry] of raw.split(',').entries()) {
     const where = `LOOPPAUSE_API_KEYS: entry ${i + 1}`;
     const [name = '', key = '', owner, admin, ...rest] = entry.trim().split(':');
-    if (!/^[A-Za-z0-9._-]{1,64}$/.test(name) || key.length < 16) {
+    if (!isKeyName(name) || key.length < 16) {
       errors.push(
         `${where} must be name:key, name:key:owner or name:key:owner:admin ` +
           '(name of letters, digits, . _ -; key of 16+ characters, no ":")',

@@ -1,8 +1,8 @@
 import type { Config } from '../config.js';
-import { newSecretToken } from '../domain/ids.js';
-import { HUMAN_RULE, isHumanId } from '../domain/schemas.js';
-import { hashApiKey } from '../http/auth.js';
+import { isKeyName } from '../domain/api-keys.js';
+import { HUMAN_RULE } from '../domain/schemas.js';
 import { RedisStore } from '../store/redis-store.js';
+import { type ApiKeyDeps, checkNewKey, mintApiKey, revokeApiKey } from '../use-cases/api-keys.js';
 import { flagValue } from './flags.js';
 
 const USAGE = 'usage: looppause keys create --name NAME [--owner OWNER] [--admin] | list | revoke --name NAME\n';
@@ -17,44 +17,43 @@ export async function keysCommand(config: Config, args: string[]): Promise<numbe
     );
     return 1;
   }
-  const name = flagValue(flags, '--name');
-  if ((action === 'create' || action === 'revoke') && (!name || !/^[A-Za-z0-9._-]{1,64}$/.test(name))) {
-    process.stderr.write(`looppause keys ${action}: --name NAME is required (letters, digits, . _ -; max 64)\n`);
-    return 2;
-  }
-  const owner = flagValue(flags, '--owner');
+  const name = flagValue(flags, '--name') ?? '';
+  // `--owner` given without a value is a bad owner, not none.
   const hasOwner = flags.some((f) => f === '--owner' || f.startsWith('--owner='));
-  if (action === 'create' && hasOwner && (owner === undefined || !isHumanId(owner))) {
-    process.stderr.write(`looppause keys create: --owner ${HUMAN_RULE}, e.g. --owner sarah@acme.com\n`);
-    return 2;
-  }
+  const owner = hasOwner ? (flagValue(flags, '--owner') ?? '') : undefined;
   const admin = flags.includes('--admin');
-  if (action === 'create' && config.apiKeys.some((k) => k.name === name)) {
-    process.stderr.write(`looppause keys create: ${name} is already a key name in LOOPPAUSE_API_KEYS; pick another\n`);
-    return 1;
+  // Refused before Redis is asked anything.
+  const refused =
+    action === 'create'
+      ? checkNewKey({ name, owner }, config.apiKeys)
+      : action === 'revoke' && !isKeyName(name)
+        ? 'bad_name'
+        : undefined;
+  switch (refused) {
+    case 'bad_name':
+      process.stderr.write(`looppause keys ${action}: --name NAME is required (letters, digits, . _ -; max 64)\n`);
+      return 2;
+    case 'bad_owner':
+      process.stderr.write(`looppause keys create: --owner ${HUMAN_RULE}, e.g. --owner sarah@acme.com\n`);
+      return 2;
+    case 'configured':
+      process.stderr.write(
+        `looppause keys create: ${name} is already a key name in LOOPPAUSE_API_KEYS; pick another\n`,
+      );
+      return 1;
   }
   const store = new RedisStore({ url: config.redis.url, prefix: config.redis.prefix });
+  const deps: ApiKeyDeps = { store, configured: config.apiKeys, now: Date.now };
   try {
     await store.connect();
     switch (action) {
       case 'create': {
-        const key = `lp_${newSecretToken()}`;
-        const stored = await store.createApiKey({
-          name: name as string,
-          hash: hashApiKey(key),
-          created_at: new Date().toISOString(),
-          ...(owner ? { owner } : {}),
-          ...(admin ? { admin: true } : {}),
-        });
-        if (!stored) {
+        const minted = await mintApiKey(deps, { name, owner, admin, actor: 'cli' });
+        if (minted.outcome !== 'created') {
           process.stderr.write(`looppause keys create: a key named ${name} exists; revoke it first\n`);
           return 1;
         }
-        await store.appendAudit(
-          { type: 'key.created', actor: 'cli', data: { name, ...(owner ? { owner } : {}), admin } },
-          Date.now(),
-        );
-        process.stdout.write(`${key}\n`);
+        process.stdout.write(`${minted.key}\n`);
         const about = [owner ? `owned by ${owner}` : '', admin ? 'admin' : ''].filter(Boolean).join(', ');
         process.stderr.write(
           `Created API key "${name}"${about ? ` (${about})` : ''}. It is shown once; store it now.\n`,
@@ -69,8 +68,7 @@ export async function keysCommand(config: Config, args: string[]): Promise<numbe
         return 0;
       }
       case 'revoke': {
-        const revoked = await store.revokeApiKey(name as string);
-        if (revoked) await store.appendAudit({ type: 'key.revoked', actor: 'cli', data: { name } }, Date.now());
+        const revoked = (await revokeApiKey(deps, { name, actor: 'cli' })).outcome === 'revoked';
         process.stderr.write(revoked ? `Revoked "${name}".\n` : `No key named "${name}".\n`);
         return revoked ? 0 : 1;
       }

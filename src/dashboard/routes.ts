@@ -6,13 +6,14 @@ import { hasVoted, identityCheck, voteNoticeText, voterKeys } from '../domain/ap
 import { LoopPauseError } from '../domain/errors.js';
 import { newSecretToken, PAUSE_ID_PATTERN } from '../domain/ids.js';
 import type { Pause } from '../domain/pause.js';
-import { HUMAN_RULE, isHumanId } from '../domain/schemas.js';
+import { HUMAN_RULE } from '../domain/schemas.js';
 import { DECISIONS } from '../domain/vocabulary.js';
 import type { MailTransport } from '../email/transport.js';
-import { type ApiKeyAuth, hashApiKey } from '../http/auth.js';
+import type { ApiKeyAuth } from '../http/auth.js';
 import { httpStatus, toClientError } from '../http/errors.js';
 import type { DashboardSession, DashboardSessions } from '../store/ports/sessions.js';
 import type { Store } from '../store/store.js';
+import { type ApiKeyDeps, mintApiKey, revokeApiKey } from '../use-cases/api-keys.js';
 import type { ApprovalService } from '../use-cases/approval-service.js';
 import type { PolicySource } from '../use-cases/policy-gate.js';
 import type { WebhookAdmin } from '../webhook/admin.js';
@@ -544,48 +545,58 @@ export function dashboardRouter(deps: DashboardDeps): Router {
 
   router.get('/keys', requireSignIn, requireAdmin, async (_req, res) => renderKeys(res, 200, {}));
 
+  const keyDeps: ApiKeyDeps = {
+    store,
+    configured: config.apiKeys,
+    now: service.now,
+    onAuditError: (error, entry) =>
+      logger.warn(
+        { err: error instanceof Error ? error.message : String(error), type: entry.type },
+        'audit append failed',
+      ),
+    ...(deps.auth ? { forget: (name: string) => deps.auth?.forget(name) } : {}),
+  };
+
   router.post('/keys', form, requireSignIn, requireAdmin, checkPost, async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const name = typeof body.name === 'string' ? body.name.trim() : '';
     const owner = typeof body.owner === 'string' ? body.owner.trim() : '';
-    const admin = body.admin === 'yes';
-    const refuse = (text: string) => renderKeys(res, 400, { flash: { kind: 'error', text } });
-    if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) return refuse('Name: 1–64 letters, digits, ., _ or -.');
-    if (owner !== '' && (owner.length > 254 || !isHumanId(owner))) return refuse(`Owner: ${HUMAN_RULE}.`);
-    if (config.apiKeys.some((k) => k.name === name))
-      return refuse(`${name} is a key set in LOOPPAUSE_API_KEYS; pick another name.`);
-    const apiKey = `lp_${newSecretToken()}`;
-    const created = await store.createApiKey({
+    const by = signedOf(res).viewer.email;
+    const minted = await mintApiKey(keyDeps, {
       name,
-      hash: hashApiKey(apiKey),
-      created_at: new Date(service.now()).toISOString(),
-      ...(owner ? { owner } : {}),
-      ...(admin ? { admin: true } : {}),
+      owner: owner === '' ? undefined : owner,
+      admin: body.admin === 'yes',
+      actor: `dashboard:${by}`,
     });
-    if (!created)
-      return renderKeys(res, 409, { flash: { kind: 'error', text: `A key named ${name} exists; revoke it first.` } });
-    const actor = `dashboard:${signedOf(res).viewer.email}`;
-    await audit(deps, { type: 'key.created', actor, data: { name, ...(owner ? { owner } : {}), admin } });
-    logger.info({ name, by: signedOf(res).viewer.email }, 'API key created from the dashboard');
-    await renderKeys(res, 201, { created: { name, key: apiKey } });
+    const refuse = (status: number, text: string) => renderKeys(res, status, { flash: { kind: 'error', text } });
+    switch (minted.outcome) {
+      case 'bad_name':
+        return refuse(400, 'Name: 1–64 letters, digits, ., _ or -.');
+      case 'bad_owner':
+        return refuse(400, `Owner: ${HUMAN_RULE}.`);
+      case 'configured':
+        return refuse(400, `${name} is a key set in LOOPPAUSE_API_KEYS; pick another name.`);
+      case 'exists':
+        return refuse(409, `A key named ${name} exists; revoke it first.`);
+      case 'created':
+        logger.info({ name, by }, 'API key created from the dashboard');
+        return renderKeys(res, 201, { created: { name, key: minted.key } });
+    }
   });
 
   router.post('/keys/revoke', form, requireSignIn, requireAdmin, checkPost, async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const name = typeof body.name === 'string' ? body.name : '';
-    if (!/^[A-Za-z0-9._-]{1,64}$/.test(name))
-      return renderKeys(res, 400, { flash: { kind: 'error', text: 'No such key.' } });
-    const revoked = await store.revokeApiKey(name);
-    // This replica forgets the key at once; others within their cache's 5 s.
-    deps.auth?.forget(name);
-    if (revoked) {
-      await audit(deps, { type: 'key.revoked', actor: `dashboard:${signedOf(res).viewer.email}`, data: { name } });
-      logger.info({ name, by: signedOf(res).viewer.email }, 'API key revoked from the dashboard');
-    }
-    await renderKeys(res, revoked ? 200 : 404, {
-      flash: revoked
-        ? { kind: 'ok', text: `Revoked ${name}. It stops working here at once, on other replicas within 5 seconds.` }
-        : { kind: 'error', text: `No key named ${name}.` },
+    const by = signedOf(res).viewer.email;
+    const { outcome } = await revokeApiKey(keyDeps, { name, actor: `dashboard:${by}` });
+    if (outcome === 'bad_name') return renderKeys(res, 400, { flash: { kind: 'error', text: 'No such key.' } });
+    // This replica forgot the key at once (keyDeps.forget); others do within their cache's 5 s.
+    if (outcome === 'revoked') logger.info({ name, by }, 'API key revoked from the dashboard');
+    await renderKeys(res, outcome === 'revoked' ? 200 : 404, {
+      flash:
+        outcome === 'revoked'
+          ? { kind: 'ok', text: `Revoked ${name}. It stops working here at once, on other replicas within 5 seconds.` }
+          : { kind: 'error', text: `No key named ${name}.` },
     });
   });
 

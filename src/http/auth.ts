@@ -1,14 +1,12 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
 import type { ApiKeyConfig } from '../config.js';
+import { hashApiKey } from '../domain/api-keys.js';
 import { LoopPauseError } from '../domain/errors.js';
-import { sha256Hex } from '../domain/hash.js';
 import type { ApiKeys, StoredApiKey } from '../store/ports/api-keys.js';
 import { sendError } from './errors.js';
 
-export function hashApiKey(key: string): string {
-  return sha256Hex(key);
-}
+export { hashApiKey };
 
 /**
  * Who a request comes from: the key's name (the pause's `agent_id`), the human who owns the key
