@@ -73,10 +73,11 @@ function overBudget(error: unknown, first: PolicyRule, rule: PolicyRule): Policy
   return conditionError(rule, budgetText(error.fault, first, rule));
 }
 
-/** A time overrun over several conditions names them all: the budget is theirs together. */
+/** Time and steps spent over several conditions name them all: that budget is theirs together. */
 function budgetText(fault: BudgetFault, first: PolicyRule, rule: PolicyRule): string {
   const text = budgetMessage(fault);
-  return first === rule ? text : `the conditions of rules[${first.index}] to rules[${rule.index}] ${text}`;
+  const shared = fault.kind === 'time' || fault.kind === 'steps';
+  return !shared || first === rule ? text : `the conditions of rules[${first.index}] to rules[${rule.index}] ${text}`;
 }
 
 function anyMatches(matchers: PolicyRule['agentMatchers'] & object, text: string): boolean {

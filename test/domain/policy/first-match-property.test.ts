@@ -12,9 +12,9 @@ import {
 } from '../../../src/domain/policy/index.js';
 
 /**
- * The evaluator's shortcuts (direct glob matchers for `*`-only and literal globs, CEL variables built once, one clock
- * read per condition) must give exactly what the naive definition gives: the rules in order, each glob matched by the
- * two-pointer walk over code points, each condition run on its own, the first match deciding.
+ * The evaluator's shortcuts (direct glob matchers for `*`-only and literal globs, CEL variables built once, one CEL
+ * budget shared by the request's conditions) must give exactly what the naive definition gives: the rules in order,
+ * each glob matched by the two-pointer walk over code points, each condition run on its own, the first match deciding.
  */
 
 /** The reference glob: the classic two-pointer walk over code points, as the definition reads. */
