@@ -1,27 +1,25 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import type { Express } from 'express';
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
 import { startAuditRetention } from './audit/retention.js';
 import type { Config } from './config.js';
 import { type DashboardWiring, dashboardWiring } from './dashboard/wiring.js';
 import { loadDevState } from './dev-state.js';
+import { createMailTransport, type MailTransport } from './email/transport.js';
 import { createHttpApp } from './http/app.js';
 import { ApiKeyAuth } from './http/auth.js';
 import { redactSecretPaths } from './http/secret-paths.js';
 import { JobRunner } from './jobs/job-runner.js';
-import { enableMcpTasks } from './mcp/http-handler.js';
+import { McpTasks } from './mcp/tasks.js';
 import { Metrics } from './metrics.js';
 import { PolicyFile } from './policy/policy-file.js';
 import { currentRequestId } from './request-context.js';
-import { MemoryStore } from './store/memory-store.js';
-import { MemoryTaskStore } from './store/memory-tasks.js';
-import { MemoryWebhookStore } from './store/memory-webhooks.js';
-import { RedisStore } from './store/redis-store.js';
-import { RedisTaskStore } from './store/redis-tasks.js';
-import { RedisWebhookStore } from './store/redis-webhooks.js';
+import { createSlack, type SlackAppOptions } from './slack/app.js';
+import { createStores, type Stores } from './store/factory.js';
 import type { Store } from './store/store.js';
-import type { Surface, SurfaceFactory } from './surface.js';
-import { surfaceFactories } from './surfaces.js';
+import { type Surface, type SurfaceContext, type SurfaceFactory, surfaceFactories } from './surfaces.js';
 import { ApprovalService } from './use-cases/approval-service.js';
+import { createWebhooks, type WebhookOptions } from './webhook/index.js';
 
 export interface RunningService {
   url: string;
@@ -47,90 +45,140 @@ export interface StartOptions {
   surfaces?: readonly SurfaceFactory[];
   /** Process metrics (CPU, heap, event loop); off in tests that start many services. */
   defaultMetrics?: boolean;
+  /** Tests: the Slack WebClient's retries and timeout. */
+  slack?: SlackAppOptions;
+  /** Tests: webhook resolver, retry schedule, timeout, per-endpoint slots, the HTTP post. */
+  webhooks?: WebhookOptions;
 }
 
+/**
+ * The composition root: every collaborator is built here, once, and handed to what uses it as a
+ * parameter. The order is the dependency order; nothing is registered or mutated behind it.
+ */
 export async function startService(config: Config, options: StartOptions = {}): Promise<RunningService> {
   const logger = options.logger ?? createLogger(config);
-  const resolved = withDevDefaults(config);
+  const dev = withDevDefaults(config);
   // A broken policy file stops start-up, before anything is served.
-  const policy = resolved.config.policyFile ? new PolicyFile(resolved.config.policyFile, logger) : undefined;
-  const store: Store = resolved.config.redis
-    ? new RedisStore({ url: resolved.config.redis.url, prefix: resolved.config.redis.prefix })
-    : new MemoryStore();
-  if (store instanceof RedisStore) await store.connect();
-  const metrics = new Metrics({ defaultMetrics: options.defaultMetrics ?? true });
+  const policy = dev.config.policyFile ? new PolicyFile(dev.config.policyFile, logger) : undefined;
+  const stores = await createStores(dev.config.redis);
+  const { store } = stores;
+  // Bound first (no handler yet): with PORT=0 every link must carry the real port, so the config is
+  // final before anything reads it.
+  const server = createServer();
+  let built: Built;
+  try {
+    const port = await listen(server, dev.config.port, dev.config.host);
+    const final: Config =
+      dev.config.publicUrl === 'http://localhost:0'
+        ? { ...dev.config, publicUrl: `http://localhost:${port}` }
+        : dev.config;
+    built = build(final, dev.signingSecret, { logger, policy, stores, options });
+    server.on('request', built.app);
+    for (const surface of built.surfaces) await surface.start?.();
+    built.runner.start();
+    policy?.watch();
+    return running(server, port, final, dev.devApiKey, built);
+  } catch (error) {
+    server.close();
+    policy?.close();
+    await store.close();
+    throw error;
+  }
+}
 
-  const runner = new JobRunner({
-    store,
-    metrics,
-    logger,
-    leaseMs: resolved.config.jobLeaseMs,
+interface Built {
+  service: ApprovalService;
+  runner: JobRunner;
+  metrics: Metrics;
+  dashboard: DashboardWiring;
+  surfaces: Surface[];
+  app: Express;
+  mail: MailTransport;
+  stopRetention: () => void;
+  logger: Logger;
+  policy: PolicyFile | undefined;
+  store: Store;
+}
+
+function build(
+  config: Config,
+  signingSecret: string,
+  parts: { logger: Logger; policy: PolicyFile | undefined; stores: Stores; options: StartOptions },
+): Built {
+  const { logger, policy, stores, options } = parts;
+  const { store } = stores;
+  const metrics = new Metrics({
+    defaultMetrics: options.defaultMetrics ?? true,
+    webhookQueue: {
+      pending: () => stores.webhooks.pendingCount(),
+      deadLetters: () => stores.webhooks.deadLetterCount(),
+    },
   });
-  const auth = new ApiKeyAuth(resolved.config.apiKeys, store);
+  const runner = new JobRunner({ store, metrics, logger, leaseMs: config.jobLeaseMs });
+  const auth = new ApiKeyAuth(config.apiKeys, store);
+  const slack = config.slack ? createSlack(config.slack, logger, options.slack) : undefined;
   const service = new ApprovalService({
     store,
-    signingSecret: resolved.signingSecret,
-    slackEnabled: resolved.config.slack !== undefined,
-    emailFallbackAfterMs: resolved.config.email.fallbackAfterSeconds * 1000,
-    ...(resolved.config.allowedEmailDomains ? { allowedEmailDomains: resolved.config.allowedEmailDomains } : {}),
-    ...(resolved.config.allowedSlackChannels ? { allowedSlackChannels: resolved.config.allowedSlackChannels } : {}),
-    maxWaitingPerKey: resolved.config.maxWaitingPerKey,
+    signingSecret,
+    slackEnabled: slack !== undefined,
+    emailFallbackAfterMs: config.email.fallbackAfterSeconds * 1000,
+    ...(config.allowedEmailDomains ? { allowedEmailDomains: config.allowedEmailDomains } : {}),
+    ...(config.allowedSlackChannels ? { allowedSlackChannels: config.allowedSlackChannels } : {}),
+    maxWaitingPerKey: config.maxWaitingPerKey,
     metrics,
     ...(policy ? { policy } : {}),
     ownerOf: (agentId) => auth.ownerOf(agentId),
     onPolicyRefusal: (refusal) => logger.info({ policy_refusal: refusal }, 'policy refused a request'),
+    // One human is one identity on every surface: voters are linked through Slack's directory.
+    identities: slack?.identity,
   });
-  // MCP tasks: their records beside the pauses, so any replica answers tasks/*.
-  enableMcpTasks(
-    service,
-    store instanceof RedisStore ? new RedisTaskStore(store.redis, store.keys) : new MemoryTaskStore(),
+  const mail = createMailTransport(config.email, logger.child({ component: 'mail' }));
+  const webhooks = createWebhooks(
+    { config, webhooks: stores.webhooks, jobs: store, service, logger, metrics },
+    options.webhooks,
   );
-  // Webhooks: the endpoint registry and delivery state beside the pauses.
-  const webhooks =
-    store instanceof RedisStore ? new RedisWebhookStore(store.redis, store.keys) : new MemoryWebhookStore();
-  const dashboard = dashboardWiring(resolved.config, store, auth, policy, service.now);
-  const context = { config: resolved.config, service, store, runner, logger, dashboard, webhooks, metrics };
+  const dashboard = dashboardWiring(config, store, stores.sessions, auth, policy, service.now);
+  const context: SurfaceContext = { config, service, store, runner, logger, metrics, mail, webhooks, dashboard, slack };
   const surfaces = (options.surfaces ?? surfaceFactories)
     .map((factory) => factory(context))
     .filter((s): s is Surface => s !== undefined);
-  // One human is one identity on every surface: votes are linked through Slack's directory, if wired.
-  const directory = surfaces.find((s) => s.identities !== undefined)?.identities;
-  if (directory) service.useIdentityDirectory(directory);
-
   const app = createHttpApp({
     service,
+    mcpTasks: new McpTasks(stores.tasks, service, service.now),
     store,
     auth,
     logger,
-    allowedHosts: resolved.config.allowedHosts,
-    trustProxy: resolved.config.trustProxy,
-    rateLimitPerMinute: resolved.config.rateLimitPerMinute,
+    allowedHosts: config.allowedHosts,
+    trustProxy: config.trustProxy,
+    rateLimitPerMinute: config.rateLimitPerMinute,
     metrics,
-    ...(resolved.config.metricsToken ? { metricsToken: resolved.config.metricsToken } : {}),
+    ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
     mounts: surfaces.flatMap((s) => s.mounts ?? []),
     adminMounts: surfaces.flatMap((s) => s.adminMounts ?? []),
   });
-  const server = await listen(app, resolved.config.port, resolved.config.host);
-  for (const surface of surfaces) await surface.start?.();
-  runner.start();
-  policy?.watch();
-  const stopRetention = startAuditRetention(store, resolved.config.auditRetentionDays, logger);
+  const stopRetention = startAuditRetention(store, config.auditRetentionDays, logger);
+  return { service, runner, metrics, dashboard, surfaces, app, mail, stopRetention, logger, policy, store };
+}
 
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : resolved.config.port;
-  // PORT=0 (tests) picks a free port: links must carry the real one. Surfaces read config lazily.
-  if (resolved.config.publicUrl === `http://localhost:0`) resolved.config.publicUrl = `http://localhost:${port}`;
+function running(
+  server: Server,
+  port: number,
+  config: Config,
+  devApiKey: string | undefined,
+  built: Built,
+): RunningService {
+  const { service, runner, surfaces, policy, store } = built;
   let closing: Promise<void> | undefined;
-  const running: RunningService = {
+  const result: RunningService = {
     url: `http://localhost:${port}`,
     port,
-    config: resolved.config,
+    config,
     store,
     service,
     runner,
-    logger,
-    metrics,
-    dashboard,
+    logger: built.logger,
+    metrics: built.metrics,
+    dashboard: built.dashboard,
     close: () => {
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -143,16 +191,17 @@ export async function startService(config: Config, options: StartOptions = {}): 
         await Promise.race([closed, delay(10_000)]);
         clearInterval(reaper);
         server.closeAllConnections();
+        built.mail.close();
         policy?.close();
-        stopRetention();
+        built.stopRetention();
         await store.close();
       })();
       return closing;
     },
   };
-  if (resolved.devApiKey) running.devApiKey = resolved.devApiKey;
-  if (policy) running.policy = policy;
-  return running;
+  if (devApiKey) result.devApiKey = devApiKey;
+  if (policy) result.policy = policy;
+  return result;
 }
 
 export function createLogger(config: Pick<Config, 'logLevel'>, destination?: DestinationStream): Logger {
@@ -198,13 +247,18 @@ function withDevDefaults(config: Config): { config: Config; signingSecret: strin
   };
 }
 
-function listen(app: ReturnType<typeof createHttpApp>, port: number, host: string): Promise<Server> {
+function listen(server: Server, port: number, host: string): Promise<number> {
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  // Long-polls hold up to 50 s; the default request timeout (300 s) is fine, but be explicit.
+  server.requestTimeout = 120_000;
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(server)));
-    server.keepAliveTimeout = 65_000;
-    server.headersTimeout = 66_000;
-    // Long-polls hold up to 50 s; the default request timeout (300 s) is fine, but be explicit.
-    server.requestTimeout = 120_000;
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
   });
 }
 

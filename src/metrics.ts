@@ -69,8 +69,8 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  /** Read from the store at scrape time, once the webhook surface is wired (shared by every replica). */
-  webhookQueue: { pending(): Promise<number>; deadLetters(): Promise<number> } | undefined;
+  /** Read from the store at scrape time (shared by every replica). */
+  private readonly webhookQueue: WebhookQueueDepth | undefined;
 
   readonly webhookPending = new Gauge({
     name: 'looppause_webhook_deliveries_pending',
@@ -92,9 +92,16 @@ export class Metrics {
     },
   });
 
-  constructor(options: { defaultMetrics?: boolean } = {}) {
+  constructor(options: { defaultMetrics?: boolean; webhookQueue?: WebhookQueueDepth } = {}) {
+    this.webhookQueue = options.webhookQueue;
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry });
   }
+}
+
+/** The webhook queue's depth, read from the store when metrics are scraped. */
+export interface WebhookQueueDepth {
+  pending(): Promise<number>;
+  deadLetters(): Promise<number>;
 }
 
 /** A low-cardinality route label from a concrete path. */

@@ -1,9 +1,6 @@
 import type { Config } from '../config.js';
 import type { ApiKeyAuth } from '../http/auth.js';
-import { MemorySessionStore } from '../store/memory-sessions.js';
 import type { DashboardSessions } from '../store/ports/sessions.js';
-import { RedisSessionStore } from '../store/redis-sessions.js';
-import { RedisStore } from '../store/redis-store.js';
 import type { Store } from '../store/store.js';
 import type { PolicySource } from '../use-cases/policy-gate.js';
 import { DashboardAccess } from './access.js';
@@ -23,13 +20,11 @@ export interface DashboardWiring {
 export function dashboardWiring(
   config: Config,
   store: Store,
+  sessions: DashboardSessions,
   auth: ApiKeyAuth,
   policy: PolicySource | undefined,
   now: () => number,
 ): DashboardWiring {
-  // Sessions beside the store: in Redis with it (every replica shares them), else in this process.
-  const sessions: DashboardSessions =
-    store instanceof RedisStore ? new RedisSessionStore(store.redis, store.keys) : new MemorySessionStore();
   const access = new DashboardAccess(config, policy);
   return {
     store,

@@ -2,6 +2,7 @@ import express, { type Express, type RequestHandler, type Router } from 'express
 import type { Logger } from 'pino';
 import { LoopPauseError } from '../domain/errors.js';
 import { mcpMethodGuard, mcpRouter, refuseBatches, requireObjectArguments } from '../mcp/http-handler.js';
+import type { McpTasks } from '../mcp/tasks.js';
 import type { Metrics } from '../metrics.js';
 import type { StoreHealth } from '../store/ports/lifecycle.js';
 import type { RateLimits } from '../store/ports/rate-limits.js';
@@ -18,6 +19,8 @@ import { policyRouter } from './routes/policy.js';
 
 export interface HttpAppOptions {
   service: ApprovalService;
+  /** MCP tasks on /mcp (records in the store, so any replica answers tasks/*). */
+  mcpTasks?: McpTasks;
   /** For readiness and the per-key rate limit. */
   store: StoreHealth & RateLimits;
   auth: ApiKeyAuth;
@@ -62,7 +65,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
     refuseBatches,
     limit,
     requireObjectArguments,
-    mcpRouter(service, logger),
+    mcpRouter({ service, tasks: options.mcpTasks, logger }),
   );
   app.use('/v1/pauses', authenticate, json, limit, pausesRouter(service));
   app.use('/v1/policy', authenticate, requireAdmin, json, limit, policyRouter(service));

@@ -209,7 +209,12 @@ export class JobRunner {
       if (handlers.length === 0 && !NOTICE_KINDS.has(job.kind)) {
         throw new Error(`no handler for ${job.kind} on this replica`);
       }
-      for (const handler of handlers) await handler(job);
+      // Each surface's handler runs on its own: one failing (Slack down) never holds back another
+      // (the webhook), whatever order surfaces registered in. The job runs again while any failed,
+      // so handlers are idempotent (a message update, a fixed-id enqueue).
+      const results = await Promise.allSettled(handlers.map((handler) => handler(job)));
+      const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+      if (failed) throw failed.reason;
       await this.store.completeJob(job.id);
     } catch (error) {
       await this.failed(job, error).catch((e: unknown) =>

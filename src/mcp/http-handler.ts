@@ -2,27 +2,22 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { type Request, type RequestHandler, type Response, Router } from 'express';
 import type { Logger } from 'pino';
 import { errorSummary } from '../domain/errors.js';
-import type { TaskStore } from '../store/ports/tasks.js';
 import type { ApprovalService } from '../use-cases/approval-service.js';
 import { createMcpServer, toolError } from './server.js';
-import { McpTasks } from './tasks.js';
+import type { McpTasks } from './tasks.js';
 
-const tasksByService = new WeakMap<ApprovalService, McpTasks>();
-
-/**
- * Turns MCP tasks on for the routers of this service (main wires it with the store's task
- * records). Without it /mcp answers as before tasks: no `tasks` capability, no `execution`.
- */
-export function enableMcpTasks(service: ApprovalService, store: TaskStore): void {
-  // The service is a TaskPauses as it is (get, check, cancel); typed as one, tasks reach nothing else.
-  tasksByService.set(service, new McpTasks(store, service, service.now));
+export interface McpRouterOptions {
+  service: ApprovalService;
+  /** MCP tasks over this service's pauses; without them /mcp declares no `tasks` capability. */
+  tasks?: McpTasks | undefined;
+  logger: Logger;
 }
 
 /**
  * POST /mcp, stateless Streamable HTTP: a fresh server and transport per request, no session map,
  * so any replica answers any request. JSON responses (no SSE stream) keep per-request cost low.
  */
-export function mcpRouter(service: ApprovalService, logger: Logger): Router {
+export function mcpRouter({ service, tasks, logger }: McpRouterOptions): Router {
   const router = Router();
   const onUnexpected = (error: unknown) => logger.error({ err: errorSummary(error) }, 'MCP tool failed');
 
@@ -31,7 +26,7 @@ export function mcpRouter(service: ApprovalService, logger: Logger): Router {
     const server = createMcpServer(
       (tool, args, signal) => tool.run({ service, agentId, signal }, args),
       onUnexpected,
-      tasksByService.get(service)?.forAgent(agentId),
+      tasks?.forAgent(agentId),
     );
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     res.on('close', () => {

@@ -4,6 +4,7 @@ import { Router } from 'express';
 import type { Logger } from 'pino';
 import type { SlackConfig } from '../config.js';
 import { slackErrorSummary } from './errors.js';
+import { IdentityResolver } from './identity.js';
 import { slackLogger } from './logger.js';
 
 /**
@@ -42,6 +43,20 @@ export interface SlackApp {
   lookupClient: WebClient;
   /** HTTP mode: Bolt's router, serving POST /slack/events. Absent in Socket Mode. */
   receiver?: ExpressReceiver;
+}
+
+/** The Slack app and the identity directory over its lookup client, built once by the composition root. */
+export interface SlackParts extends SlackApp {
+  /** Shared by the Slack surface (who clicked) and the service (linking voters to named people). */
+  identity: IdentityResolver;
+  /** The Slack surface's own logger. */
+  logger: Logger;
+}
+
+export function createSlack(config: SlackConfig, logger: Logger, options: SlackAppOptions = {}): SlackParts {
+  const log = logger.child({ surface: 'slack' });
+  const slack = createSlackApp(config, log, options);
+  return { ...slack, identity: new IdentityResolver(slack.lookupClient, log), logger: log };
 }
 
 /** Bolt on an ExpressReceiver (HTTP) or in Socket Mode when an app token is set. */

@@ -1,9 +1,7 @@
 import { JobKind } from '../jobs/job-kinds.js';
-import type { SurfaceFactory } from '../surface.js';
-import { createSlackApp, type SlackAppOptions } from './app.js';
+import type { SurfaceFactory } from '../surfaces.js';
 import { SlackAudience } from './audience.js';
 import type { SlackDeps } from './deps.js';
-import { IdentityResolver } from './identity.js';
 import { slackEscalateJob } from './jobs/escalate.js';
 import { pauseVotedJob } from './jobs/pause-voted.js';
 import { postRequestJob } from './jobs/post-request.js';
@@ -12,45 +10,37 @@ import { pauseEndedJob } from './jobs/update-message.js';
 import { registerListeners } from './listeners/index.js';
 import { SlackChannelMembership } from './membership.js';
 
-/** The Slack surface; off unless SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are set. */
-export function createSlackSurface(options: SlackAppOptions = {}): SurfaceFactory {
-  return ({ config, service, store, runner, logger, dashboard }) => {
-    if (!config.slack) return undefined;
-    const log = logger.child({ surface: 'slack' });
-    const { app, client, jobClient, lookupClient, receiver } = createSlackApp(config.slack, log, options);
-    const identity = new IdentityResolver(lookupClient, log);
-    const audience = new SlackAudience(identity, new SlackChannelMembership(lookupClient, log), service.now);
-    const deps: SlackDeps = {
-      service,
-      store,
-      client,
-      identity,
-      audience,
-      logger: log,
-      ...(dashboard ? { dashboardLinks: dashboard.links } : {}),
-    };
-    registerListeners(app, deps);
-    const jobDeps: SlackDeps = { ...deps, client: jobClient };
-    runner.on(JobKind.slackPost, postRequestJob(jobDeps));
-    runner.on(JobKind.pauseVoted, pauseVotedJob(jobDeps));
-    runner.on(JobKind.pauseEnded, pauseEndedJob(jobDeps));
-    runner.on(JobKind.slackRemind, slackRemindJob(jobDeps));
-    runner.on(JobKind.slackEscalate, slackEscalateJob(jobDeps));
-    const socketMode = receiver === undefined;
-    return {
-      name: 'slack',
-      // The same resolver (and cache) answers the service when it links voters to named identities.
-      identities: identity,
-      // Bolt's router reads the raw body itself (signature check): nothing parses it before.
-      mounts: receiver ? [{ path: '/', router: receiver.router }] : [],
-      start: async () => {
-        if (socketMode) await app.start();
-      },
-      stop: async () => {
-        if (socketMode) await app.stop();
-      },
-    };
+/** The Slack surface; off unless SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are set (then main builds `slack`). */
+export const slackSurface: SurfaceFactory = ({ service, store, runner, dashboard, slack }) => {
+  if (!slack) return undefined;
+  const { app, client, jobClient, lookupClient, receiver, identity, logger: log } = slack;
+  const audience = new SlackAudience(identity, new SlackChannelMembership(lookupClient, log), service.now);
+  const deps: SlackDeps = {
+    service,
+    store,
+    client,
+    identity,
+    audience,
+    logger: log,
+    dashboardLinks: dashboard.links,
   };
-}
-
-export const slackSurface: SurfaceFactory = createSlackSurface();
+  registerListeners(app, deps);
+  const jobDeps: SlackDeps = { ...deps, client: jobClient };
+  runner.on(JobKind.slackPost, postRequestJob(jobDeps));
+  runner.on(JobKind.pauseVoted, pauseVotedJob(jobDeps));
+  runner.on(JobKind.pauseEnded, pauseEndedJob(jobDeps));
+  runner.on(JobKind.slackRemind, slackRemindJob(jobDeps));
+  runner.on(JobKind.slackEscalate, slackEscalateJob(jobDeps));
+  const socketMode = receiver === undefined;
+  return {
+    name: 'slack',
+    // Bolt's router reads the raw body itself (signature check): nothing parses it before.
+    mounts: receiver ? [{ path: '/', router: receiver.router }] : [],
+    start: async () => {
+      if (socketMode) await app.start();
+    },
+    stop: async () => {
+      if (socketMode) await app.stop();
+    },
+  };
+};

@@ -35,6 +35,11 @@ export interface ApprovalServiceOptions extends Omit<RecipientRules, 'slackEnabl
   ownerOf?: (agentId: string) => Promise<string | undefined>;
   /** Policy refusals in full, for the operator's log (the agent hears only that the policy does not allow it). */
   onPolicyRefusal?: PolicyRefusalSink;
+  /**
+   * Slack's links between accounts and addresses, for telling voters apart (maker-checker, quorum).
+   * Without one, a vote links only the Slack id and e-mail its surface gave.
+   */
+  identities?: IdentityDirectory | undefined;
 }
 
 /**
@@ -74,7 +79,7 @@ export class ApprovalService {
       ownerOf: options.ownerOf,
       onPolicyRefusal: options.onPolicyRefusal,
     };
-    this.decideDeps = { ...deps, signingSecret: options.signingSecret };
+    this.decideDeps = { ...deps, signingSecret: options.signingSecret, identities: options.identities };
     this.waiting = new WaitingChecks(deps, options.maxWaitingPerKey ?? 100);
   }
 
@@ -119,15 +124,6 @@ export class ApprovalService {
 
   explainPolicy(args: unknown): PolicyOutcome {
     return explainPolicy(this.requestDeps.policy?.current(), args);
-  }
-
-  /**
-   * Slack's links between accounts and addresses, for telling voters apart (maker-checker, quorum):
-   * the composition root hands over the Slack surface's, once surfaces are built and before anything
-   * is served. Without one, a vote links only the Slack id and e-mail its surface gave.
-   */
-  useIdentityDirectory(directory: IdentityDirectory): void {
-    this.decideDeps.identities = directory;
   }
 
   decide(pauseId: string, input: DecisionInput): Promise<DecideOutcome> {

@@ -1,5 +1,10 @@
+import type { Logger } from 'pino';
 import { JobKind } from '../jobs/job-kinds.js';
-import type { SurfaceFactory } from '../surface.js';
+import type { Metrics } from '../metrics.js';
+import type { JobQueue } from '../store/ports/jobs.js';
+import type { WebhookStore } from '../store/ports/webhooks.js';
+import type { SurfaceFactory } from '../surfaces.js';
+import type { ApprovalService } from '../use-cases/approval-service.js';
 import { WebhookAdmin } from './admin.js';
 import { type PostWebhook, WebhookDelivery } from './deliver.js';
 import { DEFAULT_PER_ENDPOINT_CONCURRENCY, EndpointSlots } from './endpoint-slots.js';
@@ -8,7 +13,8 @@ import { postWebhook } from './post.js';
 import { webhooksRouter } from './routes.js';
 import type { GuardOptions, Resolver } from './ssrf-guard.js';
 
-export interface WebhookSurfaceOptions {
+/** Test seams: set through startService's `webhooks` option. */
+export interface WebhookOptions {
   /** Tests: a resolver that answers what they need (a name resolving to 10.x). */
   resolve?: Resolver;
   /** Tests: a short schedule, to reach the dead-letter list in seconds. */
@@ -28,26 +34,44 @@ export function guardOptions(config: { webhookAllowPrivate: boolean; env: string
   };
 }
 
+/** Webhook fan-out, delivery and admin over one registry: built once by main, used by the surface and the dashboard. */
+export interface Webhooks {
+  store: WebhookStore;
+  fanOut: WebhookFanOut;
+  delivery: WebhookDelivery;
+  admin: WebhookAdmin;
+}
+
+export interface WebhookDeps {
+  config: { webhookAllowPrivate: boolean; env: string };
+  webhooks: WebhookStore;
+  /** Where fan-out and redrives queue delivery jobs. */
+  jobs: Pick<JobQueue, 'enqueueJob'>;
+  service: Pick<ApprovalService, 'get' | 'now'>;
+  logger: Logger;
+  metrics?: Metrics | undefined;
+}
+
 /**
- * Signed webhooks: always on. Fan-out turns the pause jobs (created, ended, reported by surfaces)
- * into events and delivery jobs; delivery makes the attempts; the admin serves `/v1/webhooks` to
- * admin keys.
+ * Signed webhooks: fan-out turns the pause jobs (created, ended, reported by surfaces) into events
+ * and delivery jobs; delivery makes the attempts; the admin manages endpoints and redrives.
  */
-export function createWebhookSurface(options: WebhookSurfaceOptions = {}): SurfaceFactory {
-  return ({ config, service, store, runner, logger, webhooks, metrics }) => {
-    if (!webhooks) return undefined;
-    const log = logger.child({ surface: 'webhooks' });
-    const guard = guardOptions(config, options.resolve);
-    const schedule = options.retryScheduleMs ? { retryScheduleMs: options.retryScheduleMs } : {};
-    const fanOut = new WebhookFanOut({
+export function createWebhooks(deps: WebhookDeps, options: WebhookOptions = {}): Webhooks {
+  const { webhooks, jobs, service, metrics } = deps;
+  const log = deps.logger.child({ surface: 'webhooks' });
+  const guard = guardOptions(deps.config, options.resolve);
+  const schedule = options.retryScheduleMs ? { retryScheduleMs: options.retryScheduleMs } : {};
+  return {
+    store: webhooks,
+    fanOut: new WebhookFanOut({
       webhooks,
-      jobs: store,
+      jobs,
       loadPause: (pauseId) => service.get(pauseId),
       logger: log,
       now: service.now,
       ...schedule,
-    });
-    const delivery = new WebhookDelivery({
+    }),
+    delivery: new WebhookDelivery({
       webhooks,
       guard,
       post: options.post ?? postWebhook,
@@ -57,17 +81,16 @@ export function createWebhookSurface(options: WebhookSurfaceOptions = {}): Surfa
       now: service.now,
       ...schedule,
       ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
-    });
-    runner.on(JobKind.pauseCreated, fanOut.onPauseCreated);
-    runner.on(JobKind.pauseEnded, fanOut.onPauseEnded);
-    runner.on(JobKind.webhookEvent, fanOut.onReportedEvent);
-    runner.on(JobKind.webhookDeliver, delivery.onDeliver);
-    if (metrics) {
-      metrics.webhookQueue = { pending: () => webhooks.pendingCount(), deadLetters: () => webhooks.deadLetterCount() };
-    }
-    const admin = new WebhookAdmin({ webhooks, jobs: store, guard, now: service.now, ...schedule });
-    return { name: 'webhooks', adminMounts: [{ path: '/v1/webhooks', router: webhooksRouter(admin) }] };
+    }),
+    admin: new WebhookAdmin({ webhooks, jobs, guard, now: service.now, ...schedule }),
   };
 }
 
-export const webhookSurface: SurfaceFactory = createWebhookSurface();
+/** The webhook surface: always on. Runs the webhook jobs and serves `/v1/webhooks` to admin keys. */
+export const webhookSurface: SurfaceFactory = ({ runner, webhooks }) => {
+  runner.on(JobKind.pauseCreated, webhooks.fanOut.onPauseCreated);
+  runner.on(JobKind.pauseEnded, webhooks.fanOut.onPauseEnded);
+  runner.on(JobKind.webhookEvent, webhooks.fanOut.onReportedEvent);
+  runner.on(JobKind.webhookDeliver, webhooks.delivery.onDeliver);
+  return { name: 'webhooks', adminMounts: [{ path: '/v1/webhooks', router: webhooksRouter(webhooks.admin) }] };
+};

@@ -154,6 +154,8 @@ export function slackDepsOverMemory(
   const slack = new FakeSlackClient();
   for (const [channel, users] of Object.entries(options.members ?? {})) slack.members.set(channel, users);
   for (const [user, email] of Object.entries(options.emails ?? {})) slack.emails.set(user, email);
+  const logger = pino({ level: 'silent' });
+  const identity = new IdentityResolver(slack.client, logger);
   const service = new ApprovalService({
     store,
     signingSecret: UNIT_SIGNING_SECRET,
@@ -161,10 +163,8 @@ export function slackDepsOverMemory(
     emailFallbackAfterMs: FALLBACK_MS,
     now: clock.now,
     metrics,
+    identities: identity,
   });
-  const logger = pino({ level: 'silent' });
-  const identity = new IdentityResolver(slack.client, logger);
-  service.useIdentityDirectory(identity);
   const audience = new SlackAudience(identity, new SlackChannelMembership(slack.client, logger));
   const request = async (agentId: string, args: ApprovalRequestInput) => {
     const created = await service.request(agentId, args);

@@ -2,9 +2,9 @@ import { JobKind } from '../../src/jobs/job-kinds.js';
 import type { RunningService } from '../../src/main.js';
 import type { SlackAppOptions } from '../../src/slack/app.js';
 import { ModalIds } from '../../src/slack/ids.js';
-import { createSlackSurface } from '../../src/slack/index.js';
+import { slackSurface } from '../../src/slack/index.js';
 import type { Job } from '../../src/store/ports/jobs.js';
-import type { SurfaceFactory } from '../../src/surface.js';
+import type { SurfaceFactory } from '../../src/surfaces.js';
 import type { FakeSlack, SlackCall } from './fake-slack.js';
 import { startTestService } from './service.js';
 import {
@@ -49,10 +49,8 @@ export async function startSlackService(
       ...env,
     },
     {
-      surfaces: [
-        createSlackSurface({ retryConfig: { retries: 1, minTimeout: 10, maxTimeout: 50 }, ...slackOptions }),
-        probe,
-      ],
+      slack: { retryConfig: { retries: 1, minTimeout: 10, maxTimeout: 50 }, ...slackOptions },
+      surfaces: [slackSurface, probe],
     },
   );
   return { running, emailTasks };

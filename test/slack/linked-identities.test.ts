@@ -7,7 +7,7 @@ import type { Pause } from '../../src/domain/pause.js';
 import { emailSurface } from '../../src/email/index.js';
 import type { RunningService } from '../../src/main.js';
 import { ActionId } from '../../src/slack/ids.js';
-import { createSlackSurface } from '../../src/slack/index.js';
+import { slackSurface } from '../../src/slack/index.js';
 import { DashboardClient } from '../dashboard/helpers.js';
 import { formKeyIn, postDecision } from '../helpers/email.js';
 import { eventually } from '../helpers/eventually.js';
@@ -93,7 +93,8 @@ describe('one human is one identity (review finding #3)', () => {
         LOOPPAUSE_API_KEYS: `agent-a:${TEST_API_KEY}:sarah@acme.com,agent-b:${OTHER_API_KEY}:U0SARAH1,agent-c:${THIRD_API_KEY}:olga@acme.com`,
       },
       {
-        surfaces: [createSlackSurface({ retryConfig: { retries: 0 } }), emailSurface, dashboardSurface],
+        slack: { retryConfig: { retries: 0 } },
+        surfaces: [slackSurface, emailSurface, dashboardSurface],
       },
     );
     users = slackUsers(fake, running.url);

@@ -7,7 +7,7 @@ import { emailSurface } from '../../src/email/index.js';
 import type { RunningService } from '../../src/main.js';
 import { WEBHOOK_EVENT_TYPES } from '../../src/store/ports/webhooks.js';
 import { redisKeys, redisWebhookKeys } from '../../src/store/redis-keys.js';
-import { createWebhookSurface } from '../../src/webhook/index.js';
+import { webhookSurface } from '../../src/webhook/index.js';
 import type { Resolver } from '../../src/webhook/ssrf-guard.js';
 import { randomPrefix, startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { startTestService, TEST_API_KEY, TEST_SIGNING_SECRET } from '../helpers/service.js';
@@ -46,7 +46,7 @@ describe('fuzz: POST /v1/webhooks', () => {
   beforeAll(async () => {
     running = await startTestService(
       { LOOPPAUSE_API_KEYS: `agent-a:${TEST_API_KEY},ops:${ADMIN_KEY}::admin` },
-      { surfaces: [createWebhookSurface({ resolve }), emailSurface] },
+      { webhooks: { resolve }, surfaces: [webhookSurface, emailSurface] },
     );
   });
   afterAll(async () => {

@@ -37,6 +37,13 @@ export function jobWorld(fake: FakeSlack, policyYaml: string, owners: Record<str
   const policy = parsed.policy;
   const store = new MemoryStore();
   const clock = new ManualClock();
+  const logger = pino({ level: 'silent' });
+  const client = new WebClient('xoxb-test', {
+    slackApiUrl: fake.apiUrl,
+    logger: slackLogger(logger),
+    retryConfig: { retries: 0 },
+  });
+  const identity = new IdentityResolver(client, logger);
   const service = new ApprovalService({
     store,
     signingSecret: UNIT_SIGNING_SECRET,
@@ -45,15 +52,8 @@ export function jobWorld(fake: FakeSlack, policyYaml: string, owners: Record<str
     now: clock.now,
     policy: { current: () => policy },
     ownerOf: async (agentId) => owners[agentId],
+    identities: identity,
   });
-  const logger = pino({ level: 'silent' });
-  const client = new WebClient('xoxb-test', {
-    slackApiUrl: fake.apiUrl,
-    logger: slackLogger(logger),
-    retryConfig: { retries: 0 },
-  });
-  const identity = new IdentityResolver(client, logger);
-  service.useIdentityDirectory(identity);
   const audience = new SlackAudience(identity, new SlackChannelMembership(client, logger), clock.now);
   const deps: SlackDeps = { service, store, client, identity, audience, logger };
   const job = (kind: JobKindName, pauseId: string, step?: number): Job => ({

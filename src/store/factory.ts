@@ -1,0 +1,45 @@
+import type { Config } from '../config.js';
+import { MemorySessionStore } from './memory-sessions.js';
+import { MemoryStore } from './memory-store.js';
+import { MemoryTaskStore } from './memory-tasks.js';
+import { MemoryWebhookStore } from './memory-webhooks.js';
+import type { DashboardSessions } from './ports/sessions.js';
+import type { TaskStore } from './ports/tasks.js';
+import type { WebhookStore } from './ports/webhooks.js';
+import { RedisSessionStore } from './redis-sessions.js';
+import { RedisStore } from './redis-store.js';
+import { RedisTaskStore } from './redis-tasks.js';
+import { RedisWebhookStore } from './redis-webhooks.js';
+import type { Store } from './store.js';
+
+/** Every store port's adapter, all of one kind: the one place that chooses memory or Redis. */
+export interface Stores {
+  /** Pauses, jobs, events, tokens, API keys, rate limits, the audit log, lifecycle. */
+  store: Store;
+  /** MCP task records. */
+  tasks: TaskStore;
+  /** The webhook registry and delivery state. */
+  webhooks: WebhookStore;
+  /** Dashboard sign-in links and sessions. */
+  sessions: DashboardSessions;
+}
+
+/** Redis when the config names one (connected before this returns), else the embedded memory adapters. */
+export async function createStores(redis: Config['redis']): Promise<Stores> {
+  if (redis === undefined) {
+    return {
+      store: new MemoryStore(),
+      tasks: new MemoryTaskStore(),
+      webhooks: new MemoryWebhookStore(),
+      sessions: new MemorySessionStore(),
+    };
+  }
+  const store = new RedisStore({ url: redis.url, prefix: redis.prefix });
+  await store.connect();
+  return {
+    store,
+    tasks: new RedisTaskStore(store.redis, store.keys),
+    webhooks: new RedisWebhookStore(store.redis, store.keys),
+    sessions: new RedisSessionStore(store.redis, store.keys),
+  };
+}
