@@ -8,28 +8,36 @@ interface Expiring<T> {
 /** Entries kept before a write sweeps out the expired ones. */
 const SWEEP_AT = 10_000;
 
-/** Dashboard links and sessions for the embedded memory store (one process). */
+/**
+ * Dashboard links and sessions for the embedded memory store (one process). It reads no clock of
+ * its own: what has expired is judged by the `nowMs` callers give, as on Redis; putting a link,
+ * which comes with no time, sweeps by the latest time a caller gave.
+ */
 export class MemorySessionStore implements DashboardSessions {
   private readonly tokens = new Map<string, Expiring<SignInToken>>();
   private readonly sessions = new Map<string, Expiring<DashboardSession>>();
+  private latestNowMs = Number.NEGATIVE_INFINITY;
 
   async putSignInToken(tokenHash: string, token: SignInToken, expiresAtMs: number): Promise<void> {
-    sweep(this.tokens, Date.now());
+    sweep(this.tokens, this.latestNowMs);
     this.tokens.set(tokenHash, { value: { ...token }, until: expiresAtMs });
   }
 
   async takeSignInToken(tokenHash: string, nowMs: number): Promise<SignInToken | null> {
+    this.seen(nowMs);
     const entry = this.tokens.get(tokenHash);
     this.tokens.delete(tokenHash);
     return entry && entry.until > nowMs ? { ...entry.value } : null;
   }
 
   async putSession(idHash: string, session: DashboardSession, idleMs: number, nowMs: number): Promise<void> {
+    this.seen(nowMs);
     sweep(this.sessions, nowMs);
     this.sessions.set(idHash, { value: { ...session }, until: nowMs + idleMs });
   }
 
   async touchSession(idHash: string, idleMs: number, nowMs: number): Promise<DashboardSession | null> {
+    this.seen(nowMs);
     const entry = this.sessions.get(idHash);
     if (!entry) return null;
     if (entry.until <= nowMs) {
@@ -42,6 +50,10 @@ export class MemorySessionStore implements DashboardSessions {
 
   async deleteSession(idHash: string): Promise<void> {
     this.sessions.delete(idHash);
+  }
+
+  private seen(nowMs: number): void {
+    if (nowMs > this.latestNowMs) this.latestNowMs = nowMs;
   }
 }
 

@@ -20,6 +20,12 @@ describe('Redis dashboard sessions', () => {
     const k = redisSessionKeys(keys.base);
     const ttl = await client().pttl(k.session('hash1'));
     expect(ttl).toBeGreaterThan(50_000);
+    // The deadline is the caller's clock plus the idle time, to the millisecond, and a touch moves it.
+    const later = Date.now() + 3_600_000;
+    await store.putSession('hash2', { email: 'a@b.co', csrf: 'x', created_at: 1 }, 60_000, later);
+    expect(await client().pexpiretime(k.session('hash2'))).toBe(later + 60_000);
+    await store.touchSession('hash2', 60_000, later + 5);
+    expect(await client().pexpiretime(k.session('hash2'))).toBe(later + 60_005);
     await client().set(k.session('junk'), '{not json');
     expect(await store.touchSession('junk', 1000, Date.now())).toBeNull();
     await client().set(k.signInToken('junk'), '[1]');
