@@ -8,7 +8,9 @@ import { type RedisKeys, redisTaskKeys } from './redis-keys.js';
  * MCP task records in Redis: a string per task (JSON, expiring at its retention) and a sorted set
  * per agent (task ids by creation time) for tasks/list. Both are written in one MULTI; an index
  * entry whose record has expired is dropped when a list meets it, and entries past the horizon on
- * every write, so the index never outgrows the agent's live tasks by much.
+ * every write, so the index never outgrows the agent's live tasks by much. Retention is judged by
+ * `now`, as in the memory store: a record whose retention is not after `now` reads as absent even
+ * if Redis's own clock has not dropped it yet (PEXPIRETIME, Redis 7).
  */
 export class RedisTaskStore implements TaskStore {
   private readonly keys: ReturnType<typeof redisTaskKeys>;
@@ -34,9 +36,24 @@ export class RedisTaskStore implements TaskStore {
   }
 
   async getTask(agentId: string, taskId: string): Promise<TaskRecord | null> {
-    const raw = await this.redis.get(this.keys.task(taskId));
-    const task = raw === null ? null : parseRecord(raw);
+    const [raw] = await this.readLive([taskId]);
+    const task = raw ? parseRecord(raw) : null;
     return task && task.agent_id === agentId ? task : null;
+  }
+
+  /** Each record's JSON, or null when it is gone or its retention has passed by `now`. */
+  private async readLive(taskIds: readonly string[]): Promise<(string | null)[]> {
+    const multi = this.redis.multi();
+    for (const id of taskIds) multi.get(this.keys.task(id)).pexpiretime(this.keys.task(id));
+    const replies = (await multi.exec()) ?? [];
+    const failed = replies.find(([error]) => error);
+    if (failed) throw failed[0];
+    const nowMs = this.now();
+    return taskIds.map((_, i) => {
+      const raw = replies[2 * i]?.[1] as string | null;
+      const retainUntilMs = replies[2 * i + 1]?.[1] as number;
+      return raw !== null && (retainUntilMs < 0 || retainUntilMs > nowMs) ? raw : null;
+    });
   }
 
   async listTasks(query: TaskListQuery): Promise<Page<TaskRecord> | 'invalid_cursor'> {
@@ -65,7 +82,7 @@ export class RedisTaskStore implements TaskStore {
         if (isAfter(score, id, last)) entries.push({ id, score });
       }
       if (entries.length === 0) break;
-      const records = await this.redis.mget(...entries.map((e) => this.keys.task(e.id)));
+      const records = await this.readLive(entries.map((e) => e.id));
       const stale: string[] = [];
       for (const [i, e] of entries.entries()) {
         last = e;

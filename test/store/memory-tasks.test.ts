@@ -1,4 +1,8 @@
 import { MemoryTaskStore } from '../../src/store/memory-tasks.js';
 import { taskStoreConformance } from './conformance/tasks.js';
 
-taskStoreConformance({ name: 'memory', create: async () => new MemoryTaskStore(), dispose: async () => {} });
+taskStoreConformance((now) => ({
+  name: 'memory',
+  create: async () => new MemoryTaskStore(now),
+  dispose: async () => {},
+}));

@@ -8,9 +8,7 @@ import { taskStoreConformance } from './conformance/tasks.js';
 const redis = redisAdapterFixture();
 const client = () => redis.client();
 
-taskStoreConformance({
-  ...redis.factory('redis', (client, keys) => new RedisTaskStore(client, keys)),
-});
+taskStoreConformance((now) => redis.factory('redis', (client, keys) => new RedisTaskStore(client, keys, now)));
 
 describe('Redis task records', () => {
   it('lives under the deployment hash tag and expires in Redis itself', async () => {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { TaskRecord, TaskStore } from '../../../src/store/ports/tasks.js';
 import { freshStoreForEachTest, type StoreFactory } from './factory.js';
 
@@ -13,7 +13,6 @@ function task(agentId: string, createdMs: number, pauseId = `pse_${++seq}`): Tas
 }
 
 const DAY = 86_400_000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function listAll(store: TaskStore, agentId: string, limit: number): Promise<string[]> {
   const ids: string[] = [];
@@ -28,17 +27,26 @@ async function listAll(store: TaskStore, agentId: string, limit: number): Promis
   throw new Error('pagination did not end');
 }
 
-/** The MCP task records (SPEC §12): the port every adapter implements. */
-export function taskStoreConformance(factory: StoreFactory<TaskStore>): void {
-  describe(`TaskStore conformance (${factory.name})`, () => {
+/**
+ * The MCP task records (SPEC §12): the port every adapter implements. `factory` builds a store on
+ * the clock it is handed: the tests' clock, an hour ahead of the wall clock, so a retention passes
+ * when a test moves the clock past it, never by itself (Redis's own expiry is an hour away).
+ */
+export function taskStoreConformance(factory: (now: () => number) => StoreFactory<TaskStore>): void {
+  let nowMs = 0;
+  const stores = factory(() => nowMs);
+  describe(`TaskStore conformance (${stores.name})`, () => {
     let store: TaskStore;
-    freshStoreForEachTest(factory, (s) => {
+    beforeEach(() => {
+      nowMs = Date.now() + 3_600_000;
+    });
+    freshStoreForEachTest(stores, (s) => {
       store = s;
     });
 
     it('gives a task back to the key that created it, and to no other key', async () => {
-      const t = task('agent-a', Date.now());
-      await store.createTask(t, Date.now() + DAY);
+      const t = task('agent-a', nowMs);
+      await store.createTask(t, nowMs + DAY);
       expect(await store.getTask('agent-a', t.task_id)).toEqual(t);
       expect(await store.getTask('agent-b', t.task_id)).toBeNull();
       expect(await store.getTask('agent-a', 'tsk_unknown')).toBeNull();
@@ -51,19 +59,21 @@ export function taskStoreConformance(factory: StoreFactory<TaskStore>): void {
     });
 
     it('forgets a task once its retention has passed: no get, not listed', async () => {
-      const now = Date.now();
+      const now = nowMs;
       const short = task('agent-a', now);
       const long = task('agent-a', now - 1);
       await store.createTask(short, now + 150);
       await store.createTask(long, now + DAY);
+      nowMs = now + 149;
       expect(await store.getTask('agent-a', short.task_id)).toEqual(short);
-      await sleep(300);
+      expect(await listAll(store, 'agent-a', 10)).toEqual([short.task_id, long.task_id]);
+      nowMs = now + 150;
       expect(await store.getTask('agent-a', short.task_id)).toBeNull();
       expect(await listAll(store, 'agent-a', 10)).toEqual([long.task_id]);
     });
 
     it("lists a key's tasks newest first, paginated, without another key's", async () => {
-      const now = Date.now();
+      const now = nowMs;
       const mine = Array.from({ length: 7 }, (_, i) => task('agent-a', now - i * 1000));
       // Three created in the same millisecond: pagination must neither lose nor repeat them.
       const ties = Array.from({ length: 3 }, () => task('agent-a', now - 3500));
@@ -84,14 +94,14 @@ export function taskStoreConformance(factory: StoreFactory<TaskStore>): void {
     });
 
     it('refuses a cursor it did not give', async () => {
-      await store.createTask(task('agent-a', Date.now()), Date.now() + DAY);
+      await store.createTask(task('agent-a', nowMs), nowMs + DAY);
       for (const cursor of ['', 'nope', '%%%', 'x'.repeat(10_000)]) {
         expect(await store.listTasks({ agentId: 'agent-a', limit: 5, cursor })).toBe('invalid_cursor');
       }
     });
 
     it('keeps two tasks on one pause apart', async () => {
-      const now = Date.now();
+      const now = nowMs;
       const a = task('agent-a', now, 'pse_same');
       const b = task('agent-a', now + 1, 'pse_same');
       await store.createTask(a, now + DAY);
