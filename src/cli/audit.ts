@@ -1,7 +1,7 @@
-import { verifyAuditLog } from '../audit/verify.js';
 import type { Config } from '../config.js';
 import { sealedLine } from '../domain/audit/chain.js';
 import { RedisStore } from '../store/redis-store.js';
+import { verifyAuditLog } from '../use-cases/verify-audit.js';
 import { flagValue } from './flags.js';
 
 const USAGE = 'usage: looppause audit verify | export [--since ISO-8601 time]\n';

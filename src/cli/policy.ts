@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { PolicyFileError, readPolicyFile } from '../adapters/policy-file.js';
 import {
   evaluatePolicy,
   formatDuration,
@@ -7,7 +8,6 @@ import {
   type PolicyOutcome,
   type PolicyRule,
 } from '../domain/policy/index.js';
-import { PolicyFileError, readPolicyFile } from '../policy/policy-file.js';
 
 const USAGE = `usage: looppause policy check FILE
        looppause policy explain --file FILE --agent NAME --action TEXT [--details JSON]

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import { runWithRequestId } from '../lib/request-context.js';
 import { type Metrics, routeLabel } from '../metrics.js';
-import { runWithRequestId } from '../request-context.js';
 import { redactSecretPaths } from './secret-paths.js';
 
 /**

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Logger, pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PolicyFile, PolicyFileError } from '../../src/adapters/policy-file.js';
 import type { RunningService } from '../../src/main.js';
-import { PolicyFile, PolicyFileError } from '../../src/policy/policy-file.js';
 import { startTestService, TEST_API_KEY } from '../helpers/service.js';
 
 /**

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Logger, pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PolicyFile, PolicyFileError } from '../../src/policy/policy-file.js';
+import { PolicyFile, PolicyFileError } from '../../src/adapters/policy-file.js';
 import { ENFORCEABLE_POLICY, EXAMPLE_POLICY } from '../domain/policy/fixtures.js';
 import { eventually } from '../helpers/eventually.js';
 

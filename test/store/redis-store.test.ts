@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyAuditLog } from '../../src/audit/verify.js';
+import { verifyAuditLog } from '../../src/use-cases/verify-audit.js';
 import { auditBody } from '../../src/domain/audit/events.js';
 import { INDEX_HORIZON_MS } from '../../src/store/ports/pauses.js';
 import { RedisStore } from '../../src/store/redis-store.js';

@@ -1,6 +1,6 @@
 import { Router } from 'express';
+import { within } from '../../lib/within.js';
 import type { StoreHealth } from '../../store/ports/lifecycle.js';
-import { within } from '../../within.js';
 
 /** Liveness and readiness; outside the Host guard so load balancers may probe by IP. */
 export function healthRouter(store: StoreHealth): Router {

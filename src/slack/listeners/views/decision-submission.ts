@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, App, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { missingRequired } from '../../../domain/fields.js';
-import { within } from '../../../within.js';
+import { within } from '../../../lib/within.js';
 import { parseModalMetadata } from '../../blocks/index.js';
 import type { SlackDeps } from '../../deps.js';
 import { CallbackId, fieldBlockId, ModalIds } from '../../ids.js';

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { newSecretToken } from './domain/ids.js';
+import { newSecretToken } from '../domain/ids.js';
 
 /**
  * Development only: a signing secret and an API key generated on first start and kept in
