@@ -54,10 +54,14 @@ export function budgetMessage(fault: BudgetFault): string {
 
 export class CelBudget {
   private readonly deadline: number;
-  private abort: CelBudgetExceeded | undefined;
-  private steps = 0;
-  private stepsSinceRead = 0;
-  private unitsSinceRead = 0;
+  /** @internal The error a spent budget throws; the fields below are the metered run's, kept plain for speed. */
+  abort: CelBudgetExceeded | undefined;
+  /** @internal */
+  steps = 0;
+  /** @internal */
+  stepsSinceRead = 0;
+  /** @internal */
+  unitsSinceRead = 0;
 
   /** `startedAt` is a reading of `now` (ms) taken when the request's first condition starts. */
   constructor(
@@ -69,11 +73,6 @@ export class CelBudget {
 
   get fault(): BudgetFault | undefined {
     return this.abort?.fault;
-  }
-
-  /** The error a spent budget throws from every step; undefined while there is budget left. */
-  get spent(): CelBudgetExceeded | undefined {
-    return this.abort;
   }
 
   /** Runs `evaluate(arg)` with this budget in force; throws CelBudgetExceeded when it is spent, whatever it did. */
@@ -111,22 +110,6 @@ export class CelBudget {
     this.abort ??= new CelBudgetExceeded(fault);
     throw this.abort;
   }
-
-  /** @internal Before a step. */
-  enter(): void {
-    if (this.abort) throw this.abort;
-    if (++this.steps > CEL_MAX_STEPS) this.fail({ kind: 'steps' });
-  }
-
-  /** @internal After a step that gave `value`. */
-  leave(value: unknown): void {
-    mapReused = false;
-    const size = sizeOf(value, 0);
-    if (size > CEL_MAX_VALUE_SIZE) this.fail({ kind: 'size' });
-    // A map met again (the request's details, at every `details.x`) is passed along, not made: it costs a unit.
-    this.unitsSinceRead += mapReused ? 1 : size;
-    if (++this.stepsSinceRead >= CLOCK_EVERY_STEPS || this.unitsSinceRead >= CLOCK_EVERY_UNITS) this.checkClock();
-  }
 }
 
 let active: CelBudget | undefined;
@@ -159,9 +142,23 @@ export function meterEvaluator(evaluator: unknown): void {
   (evaluator as Evaluator).run = function meteredRun(this: unknown, ast: unknown, ctx: unknown): unknown {
     const budget = active;
     if (budget === undefined) return run.call(this, ast, ctx);
-    budget.enter();
+    if (budget.abort !== undefined) throw budget.abort;
+    if (++budget.steps > CEL_MAX_STEPS) budget.fail({ kind: 'steps' });
     const value = run.call(this, ast, ctx);
-    budget.leave(value);
+    let units: number;
+    if (typeof value === 'string') units = value.length;
+    else if (typeof value !== 'object' || value === null) units = 1;
+    else {
+      mapReused = false;
+      units = sizeOf(value, 0);
+      // A map met again (the request's details, at every `details.x`) is passed along, not made: it costs a unit.
+      if (mapReused && units <= CEL_MAX_VALUE_SIZE) units = 1;
+    }
+    if (units > CEL_MAX_VALUE_SIZE) budget.fail({ kind: 'size' });
+    budget.unitsSinceRead += units;
+    if (++budget.stepsSinceRead >= CLOCK_EVERY_STEPS || budget.unitsSinceRead >= CLOCK_EVERY_UNITS) {
+      budget.checkClock();
+    }
     return value;
   };
   // tryEval returns an error as a value, for the operators that absorb errors; a spent budget is not absorbed but
@@ -170,7 +167,7 @@ export function meterEvaluator(evaluator: unknown): void {
   if (typeof tryEval === 'function') {
     (evaluator as Evaluator).tryEval = function meteredTryEval(this: unknown, ast: unknown, ctx: unknown): unknown {
       const value = tryEval.call(this, ast, ctx);
-      const spent = active?.spent;
+      const spent = active?.abort;
       if (spent !== undefined) throw spent;
       return value;
     };
