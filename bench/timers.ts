@@ -34,9 +34,8 @@ try {
     const job = {
       id: jobId(JobKind.slackRemind, pause.pause_id, 0),
       kind: JobKind.slackRemind,
-      pause_id: pause.pause_id,
+      data: { pause_id: pause.pause_id, step: 0 },
       run_at: dueMs,
-      step: 0,
     };
     await store.createPause({ pause, jobs: [job] });
     return [pause.pause_id, dueMs] as const;
@@ -65,10 +64,10 @@ try {
     const runner = new JobRunner({ store: own, logger: pino({ level: 'silent' }) });
     runner.on(JobKind.slackRemind, async (job) => {
       const at = Date.now();
-      const pause = await own.getPause(job.pause_id);
+      const pause = await own.getPause(job.data.pause_id);
       if (pause?.status !== 'pending') return;
-      if (ranAt.has(job.pause_id)) extra++;
-      else ranAt.set(job.pause_id, at);
+      if (ranAt.has(job.data.pause_id)) extra++;
+      else ranAt.set(job.data.pause_id, at);
     });
     runner.start();
     runners.push(runner);

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { errorSummary } from '../domain/errors.js';
 import { DECISION_LINK_PATH } from '../http/secret-paths.js';
+import type { JobKind } from '../jobs/job-kinds.js';
 import { DEFAULT_MAX_ATTEMPTS, type JobHandler } from '../jobs/job-runner.js';
 import type { DecisionTokens } from '../store/ports/decision-tokens.js';
 import type { ApprovalService } from '../use-cases/approval-service.js';
@@ -24,10 +25,10 @@ export interface EmailDeps {
  * pause (`retrying`, then `failed`) and thrown, so the runner retries it with backoff; the job
  * lives in the store, so a restart does not drop it, and its lease keeps other replicas off it.
  */
-export function sendJob(deps: EmailDeps): JobHandler {
+export function sendJob(deps: EmailDeps): JobHandler<typeof JobKind.emailSend> {
   const { config, service, store, transport, logger } = deps;
   return async (job) => {
-    const pause = await service.get(job.pause_id);
+    const pause = await service.get(job.data.pause_id);
     if (pause?.status !== 'pending') return;
     const to = pause.request.recipient_email;
     if (!to) return;
@@ -83,10 +84,10 @@ export function sendJob(deps: EmailDeps): JobHandler {
  * when nobody has decided in Slack, the e-mail goes out. It queues the one `email.send` job, so a
  * send already queued by a failed Slack post is not doubled.
  */
-export function fallbackJob(deps: EmailDeps): JobHandler {
+export function fallbackJob(deps: EmailDeps): JobHandler<typeof JobKind.emailFallback> {
   const { service, logger } = deps;
   return async (job) => {
-    const pause = await service.get(job.pause_id);
+    const pause = await service.get(job.data.pause_id);
     if (pause?.status !== 'pending' || !pause.request.recipient_email) return;
     if (pause.delivery.email?.state === 'sent') return;
     const queued = await service.deliveries.handOverToEmail(pause);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { errorSummary } from '../domain/errors.js';
 import type { EmailStepDelivery, Pause } from '../domain/pause.js';
 import { DECISION_LINK_PATH } from '../http/secret-paths.js';
+import type { JobKind } from '../jobs/job-kinds.js';
 import { DEFAULT_MAX_ATTEMPTS, type JobHandler } from '../jobs/job-runner.js';
 import type { Job } from '../store/ports/jobs.js';
 import type { EmailDeps } from './send.js';
@@ -17,12 +18,11 @@ type StepKey = `email_remind_${number}` | `email_escalate_${number}`;
  * the request e-mail never went out (Slack was enough so far), when the recipient already voted,
  * or when the pause has ended. Recorded per step, so a retry after a success sends nothing.
  */
-export function remindJob(deps: EmailDeps): JobHandler {
+export function remindJob(deps: EmailDeps): JobHandler<typeof JobKind.emailRemind> {
   const { logger } = deps;
   return async (job) => {
-    const step = job.step;
-    if (step === undefined) return;
-    const pause = await deps.service.get(job.pause_id);
+    const { step } = job.data;
+    const pause = await deps.service.get(job.data.pause_id);
     if (pause?.status !== 'pending' || pause.plan?.remind_after_ms[step] === undefined) return;
     const key: StepKey = `email_remind_${step}`;
     if (isDone(pause.delivery[key])) return;
@@ -51,12 +51,11 @@ export function remindJob(deps: EmailDeps): JobHandler {
  * its own decision link; the approvers have widened with the step by then (time decides), so that
  * link can vote. Recorded per step, like reminders.
  */
-export function escalateJob(deps: EmailDeps): JobHandler {
+export function escalateJob(deps: EmailDeps): JobHandler<typeof JobKind.emailEscalate> {
   const { logger } = deps;
   return async (job) => {
-    const step = job.step;
-    if (step === undefined) return;
-    const pause = await deps.service.get(job.pause_id);
+    const { step } = job.data;
+    const pause = await deps.service.get(job.data.pause_id);
     const to = pause?.plan?.escalate[step]?.route?.email;
     if (pause?.status !== 'pending' || to === undefined) return;
     const key: StepKey = `email_escalate_${step}`;
@@ -112,7 +111,7 @@ async function skip(deps: EmailDeps, pause: Pause, key: StepKey, reason: string,
  */
 async function sendStep(
   deps: EmailDeps,
-  job: Job,
+  job: Pick<Job, 'attempts'>,
   pause: Pause,
   step: { key: StepKey; to: string; kind: RequestEmailKind; inReplyTo?: string },
 ): Promise<void> {

@@ -5,7 +5,8 @@ import type { Job, JobQueue } from '../store/ports/jobs.js';
 import type { PauseStore, SweptPause } from '../store/ports/pauses.js';
 import { type JobKindName, NOTICE_KINDS } from './job-kinds.js';
 
-export type JobHandler = (job: Job) => Promise<void>;
+/** Runs one job of kind `K`, its `data` typed by the kind. */
+export type JobHandler<K extends JobKindName = JobKindName> = (job: Job<K>) => Promise<void>;
 
 /**
  * Thrown by a handler that keeps its own retry schedule (webhook deliveries: hours apart, for days):
@@ -82,8 +83,9 @@ export class JobRunner {
   }
 
   /** Several handlers may share a kind (e.g. every surface updates itself when a pause ends). */
-  on(kind: JobKindName, handler: JobHandler): void {
-    this.handlers.set(kind, [...(this.handlers.get(kind) ?? []), handler]);
+  on<K extends JobKindName>(kind: K, handler: JobHandler<K>): void {
+    // Kept by kind, so a handler only ever gets jobs of its own kind (runJob looks them up by kind).
+    this.handlers.set(kind, [...(this.handlers.get(kind) ?? []), handler as JobHandler]);
   }
 
   start(): void {

@@ -6,6 +6,7 @@ import type { Deliveries, Pause } from '../domain/pause.js';
 import { humanKey } from '../domain/policy/humans.js';
 import type { SignedDecision } from '../domain/signing.js';
 import type { PauseStatus } from '../domain/vocabulary.js';
+import { JobKind, jobId, STEP_KINDS, votedJobId } from '../jobs/job-kinds.js';
 import { CreationOrder } from './creation-order.js';
 import { type CursorPosition, decodeCursor, encodeCursor, newestFirstUnion } from './cursor.js';
 import { DueIndex } from './due-index.js';
@@ -96,7 +97,7 @@ export class MemoryStore implements Store {
     const expiresMs = Date.parse(pause.expires_at);
     this.expiries.set(pause.pause_id, expiresMs);
     for (const job of jobs) this.addJob(job);
-    const steps = jobs.filter((job) => job.step !== undefined).map((job) => job.id);
+    const steps = jobs.filter((job) => STEP_KINDS.has(job.kind)).map((job) => job.id);
     if (steps.length > 0) this.stepJobs.set(pause.pause_id, steps);
     const createdMs = Date.parse(pause.created_at);
     this.audit.append('pause.created', pause.pause_id, agentActor(pause.agent_id), createdData(pause), createdMs);
@@ -141,9 +142,9 @@ export class MemoryStore implements Store {
       return { outcome: 'ended', pause: structuredClone(pause) };
     }
     this.addJob({
-      id: `voted:${pauseId}:${pause.votes.length}`,
-      kind: 'pause.voted',
-      pause_id: pauseId,
+      id: votedJobId(pauseId, pause.votes.length),
+      kind: JobKind.pauseVoted,
+      data: { pause_id: pauseId },
       run_at: nowMs,
     });
     this.watchers.notify({ pause_id: pauseId, status: 'pending' });
@@ -276,7 +277,7 @@ export class MemoryStore implements Store {
       job.run_at = nowMs + leaseMs;
       job.attempts += 1;
       this.jobQueue.set(id, job.run_at);
-      claimed.push({ ...job });
+      claimed.push({ ...job, data: { ...job.data } } as Job);
     }
     return claimed;
   }
@@ -435,13 +436,18 @@ export class MemoryStore implements Store {
       if (pending?.isEmpty()) this.waiting.delete(decider);
     }
     this.purges.set(pause.pause_id, Date.parse(endedAt) + RETENTION_MS);
-    this.addJob({ id: `ended:${pause.pause_id}`, kind: 'pause.ended', pause_id: pause.pause_id, run_at: nowMs });
+    this.addJob({
+      id: jobId(JobKind.pauseEnded, pause.pause_id),
+      kind: JobKind.pauseEnded,
+      data: { pause_id: pause.pause_id },
+      run_at: nowMs,
+    });
     this.watchers.notify({ pause_id: pause.pause_id, status });
   }
 
   private addJob(job: NewJob): boolean {
     if (this.jobs.has(job.id)) return false;
-    this.jobs.set(job.id, { ...job, attempts: 0 });
+    this.jobs.set(job.id, { ...job, data: { ...job.data }, attempts: 0 } as Job);
     this.jobQueue.set(job.id, job.run_at);
     this.wake(job.run_at);
     return true;

@@ -5,7 +5,9 @@ import { matchesHistory } from '../domain/history.js';
 import type { Deliveries, Pause } from '../domain/pause.js';
 import { actionDigest, type SignedDecision } from '../domain/signing.js';
 import type { PauseStatus } from '../domain/vocabulary.js';
+import { ENDED_JOB_ID_PREFIX, JobKind, STEP_KINDS, votedJobId } from '../jobs/job-kinds.js';
 import { type CursorPosition, decodeCursor, encodeCursor, isAfter, newestFirstUnion } from './cursor.js';
+import { decodeJob, encodeJob } from './job-codec.js';
 import { ScriptRunner } from './lua-scripts.js';
 import type { StoredApiKey } from './ports/api-keys.js';
 import type { AuditAnchor, AuditPage, AuditQuery, NewAuditEntry, StoredAuditEntry } from './ports/audit.js';
@@ -143,7 +145,7 @@ export class RedisStore implements Store {
     };
     const expiresMs = Date.parse(pause.expires_at);
     const createdMs = Date.parse(pause.created_at);
-    const jobArgs = jobs.flatMap((t) => [t.id, jobJson(t), t.run_at]);
+    const jobArgs = jobs.flatMap((t) => [t.id, encodeJob(t), t.run_at]);
     const [outcome, pauseId] = await this.scripts.run<[number, string]>(
       'create',
       [
@@ -169,7 +171,7 @@ export class RedisStore implements Store {
         k.wake,
         pause.timeout_response ? JSON.stringify(pause.timeout_response) : '',
         jobs
-          .filter((job) => job.step !== undefined)
+          .filter((job) => STEP_KINDS.has(job.kind))
           .map((job) => job.id)
           .join(' '),
         k.base,
@@ -219,6 +221,10 @@ export class RedisStore implements Store {
         ballot.vote.responder,
         JSON.stringify(voteData(ballot.vote)),
         ballot.response ? JSON.stringify(decidedData(ballot.response)) : '{}',
+        ENDED_JOB_ID_PREFIX,
+        JobKind.pauseEnded,
+        votedJobId(pauseId, ballot.expectedVotes + 1),
+        encodeJob({ kind: JobKind.pauseVoted, data: { pause_id: pauseId } }),
         ...ballot.vote.voters,
       ],
     );
@@ -242,7 +248,7 @@ export class RedisStore implements Store {
     const pairs = await this.scripts.run<string[]>(
       'sweep',
       [k.expiry, k.slackPending, k.jobQueue, k.jobData],
-      [nowMs, max, RETENTION_MS, k.events, k.pause(''), k.base],
+      [nowMs, max, RETENTION_MS, k.events, k.pause(''), k.base, ENDED_JOB_ID_PREFIX, JobKind.pauseEnded],
     );
     const ended: SweptPause[] = [];
     for (let i = 0; i + 1 < pairs.length; i += 2) {
@@ -492,7 +498,7 @@ export class RedisStore implements Store {
     const added = await this.scripts.run<number>(
       'enqueue',
       [k.jobQueue, k.jobData],
-      [job.id, jobJson(job), job.run_at, k.wake],
+      [job.id, encodeJob(job), job.run_at, k.wake],
     );
     return added === 1;
   }
@@ -507,10 +513,10 @@ export class RedisStore implements Store {
     const jobs: Job[] = [];
     for (let i = 0; i < flat.length; i += 3) {
       const id = String(flat[i]);
-      const data = parseJobData(String(flat[i + 1]));
+      const body = decodeJob(id, String(flat[i + 1]));
       // A body no version of LoopPause wrote cannot be run: drop it rather than strand the batch.
-      if (!data) await this.completeJob(id);
-      else jobs.push({ id, ...data, run_at: nowMs + leaseMs, attempts: Number(flat[i + 2]) });
+      if (!body) await this.completeJob(id);
+      else jobs.push({ id, ...body, run_at: nowMs + leaseMs, attempts: Number(flat[i + 2]) } as Job);
     }
     return jobs;
   }
@@ -650,7 +656,20 @@ export class RedisStore implements Store {
     const [outcome, ...flat] = await this.scripts.run<string[]>(
       'end',
       [k.pause(pauseId), k.expiry, k.slackPending, k.jobQueue, k.jobData],
-      [pauseId, nowMs, status, field, value, RETENTION_MS, k.events, k.base, event.actor, JSON.stringify(event.data)],
+      [
+        pauseId,
+        nowMs,
+        status,
+        field,
+        value,
+        RETENTION_MS,
+        k.events,
+        k.base,
+        event.actor,
+        JSON.stringify(event.data),
+        ENDED_JOB_ID_PREFIX,
+        JobKind.pauseEnded,
+      ],
     );
     this.sealSoon();
     if (outcome === 'not_found') return { outcome };
@@ -658,28 +677,6 @@ export class RedisStore implements Store {
     if (!pause) return { outcome: 'not_found' };
     return { outcome: outcome === 'ended' ? 'ended' : 'already_final', pause };
   }
-}
-
-function parseJobData(json: string): { kind: string; pause_id: string; step?: number } | undefined {
-  try {
-    const data = JSON.parse(json) as { kind?: unknown; pause_id?: unknown; step?: unknown };
-    if (typeof data.kind !== 'string' || typeof data.pause_id !== 'string') return undefined;
-    return {
-      kind: data.kind,
-      pause_id: data.pause_id,
-      ...(Number.isInteger(data.step) ? { step: data.step as number } : {}),
-    };
-  } catch {
-    return undefined;
-  }
-}
-
-function jobJson(job: NewJob): string {
-  return JSON.stringify({
-    kind: job.kind,
-    pause_id: job.pause_id,
-    ...(job.step === undefined ? {} : { step: job.step }),
-  });
 }
 
 /** A flat HGETALL reply (field, value, …) as an object. */

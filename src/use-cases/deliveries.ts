@@ -1,5 +1,5 @@
 import type { Deliveries as DeliveryStates, Pause } from '../domain/pause.js';
-import { JobKind, type JobKindName, jobId } from '../jobs/job-kinds.js';
+import { JobKind, jobId, type StepJobKind } from '../jobs/job-kinds.js';
 import type { JobQueue, NewJob } from '../store/ports/jobs.js';
 import type { DeliveryAudit } from '../store/ports/pauses.js';
 import type { UseCaseDeps } from './deps.js';
@@ -29,16 +29,16 @@ export class DeliveryPlan {
     const { recipient_slack: slack, recipient_email: email } = pause.request;
     const slackWillPost = slack !== undefined && this.options.slackEnabled;
     const jobs: NewJob[] = [];
-    if (slackWillPost) jobs.push(job(JobKind.slackPost, pause, nowMs));
+    if (slackWillPost) jobs.push(pauseJob(JobKind.slackPost, pause, nowMs));
     if (email !== undefined) {
       jobs.push(
         slackWillPost
-          ? job(JobKind.emailFallback, pause, nowMs + this.options.emailFallbackAfterMs)
-          : job(JobKind.emailSend, pause, nowMs),
+          ? pauseJob(JobKind.emailFallback, pause, nowMs + this.options.emailFallbackAfterMs)
+          : pauseJob(JobKind.emailSend, pause, nowMs),
       );
     }
     // Webhooks' `pause.created`: a notice, queued in the same atomic step as the pause.
-    jobs.push(job(JobKind.pauseCreated, pause, nowMs));
+    jobs.push(pauseJob(JobKind.pauseCreated, pause, nowMs));
     return [...jobs, ...this.stepJobs(pause, slackWillPost)];
   }
 
@@ -52,8 +52,8 @@ export class DeliveryPlan {
     const createdMs = Date.parse(pause.created_at);
     const expiresMs = Date.parse(pause.expires_at);
     const jobs: NewJob[] = [];
-    const at = (kind: JobKindName, step: number, afterMs: number) => {
-      if (createdMs + afterMs < expiresMs) jobs.push(job(kind, pause, createdMs + afterMs, step));
+    const at = (kind: StepJobKind, step: number, afterMs: number) => {
+      if (createdMs + afterMs < expiresMs) jobs.push(stepJob(kind, pause, createdMs + afterMs, step));
     };
     plan.remind_after_ms.forEach((afterMs, step) => {
       if (slackWillPost) at(JobKind.slackRemind, step, afterMs);
@@ -74,7 +74,7 @@ export class DeliveryPlan {
    */
   async handOverToEmail(pause: Pause): Promise<boolean> {
     if (pause.request.recipient_email === undefined) return false;
-    return this.deps.store.enqueueJob(job(JobKind.emailSend, pause, this.deps.now()));
+    return this.deps.store.enqueueJob(pauseJob(JobKind.emailSend, pause, this.deps.now()));
   }
 
   /** Records how a delivery went, beside the pause; failures and retries are counted. */
@@ -152,12 +152,20 @@ function deliveryAudit(
   return { type, actor: 'system', data, atMs };
 }
 
-function job(kind: JobKindName, pause: Pause, runAt: number, step?: number): NewJob {
-  return {
-    id: jobId(kind, pause.pause_id, step),
-    kind,
-    pause_id: pause.pause_id,
-    run_at: runAt,
-    ...(step === undefined ? {} : { step }),
-  };
+/** A job of the pause's own, no step: its post, send, fallback, `pause.created`. */
+function pauseJob(
+  kind:
+    | typeof JobKind.slackPost
+    | typeof JobKind.emailSend
+    | typeof JobKind.emailFallback
+    | typeof JobKind.pauseCreated,
+  pause: Pause,
+  runAt: number,
+): NewJob {
+  return { id: jobId(kind, pause.pause_id), kind, data: { pause_id: pause.pause_id }, run_at: runAt };
+}
+
+/** A reminder or an escalation: a step of the pause's plan. */
+function stepJob(kind: StepJobKind, pause: Pause, runAt: number, step: number): NewJob {
+  return { id: jobId(kind, pause.pause_id, step), kind, data: { pause_id: pause.pause_id, step }, run_at: runAt };
 }

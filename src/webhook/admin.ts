@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { LoopPauseError } from '../domain/errors.js';
 import { parseInput } from '../domain/validation.js';
-import { JobKind } from '../jobs/job-kinds.js';
+import { deliveryJobId, JobKind } from '../jobs/job-kinds.js';
 import type { JobQueue } from '../store/ports/jobs.js';
 import {
   type DeadLetter,
@@ -10,7 +10,7 @@ import {
   type WebhookEndpoint,
   type WebhookStore,
 } from '../store/ports/webhooks.js';
-import { deliveryJobId, eventRetentionMs } from './deliver.js';
+import { eventRetentionMs } from './deliver.js';
 import { newWebhookSecret } from './signer.js';
 import { type GuardOptions, UrlRefused, vetUrl } from './ssrf-guard.js';
 
@@ -158,7 +158,8 @@ export class WebhookAdmin {
       const id = deliveryJobId(letter.endpoint_id, letter.event.id);
       await webhooks.settle(id);
       await webhooks.addPending([id]);
-      await jobs.enqueueJob({ id, kind: JobKind.webhookDeliver, pause_id: letter.event.pause_id, run_at: nowMs });
+      const data = { pause_id: letter.event.pause_id, endpoint_id: letter.endpoint_id, event_id: letter.event.id };
+      await jobs.enqueueJob({ id, kind: JobKind.webhookDeliver, data, run_at: nowMs });
       await webhooks.removeDeadLetter(letter.endpoint_id, letter.event.id);
       redriven++;
     }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { errorSummary } from '../domain/errors.js';
-import { JobKind } from '../jobs/job-kinds.js';
+import type { JobKind } from '../jobs/job-kinds.js';
 import { RetryJobAt } from '../jobs/job-runner.js';
 import type { Metrics } from '../metrics.js';
 import type { Job } from '../store/ports/jobs.js';
@@ -40,15 +40,6 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 /** Events are kept past the last retry, with a day to spare. */
 export function eventRetentionMs(schedule: readonly number[] = DEFAULT_RETRY_SCHEDULE_MS): number {
   return schedule.reduce((a, b) => a + b, 0) + 24 * HOUR;
-}
-
-/** A delivery job: one event to one endpoint. The id alone says which, so fanning out again never duplicates a queued one. */
-export const deliveryJobId = (endpointId: string, eventId: string) =>
-  `${JobKind.webhookDeliver}:${endpointId}:${eventId}`;
-
-export function parseDeliveryJobId(id: string): { endpointId: string; eventId: string } | undefined {
-  const match = /^webhook\.deliver:([^:]+):(.+)$/.exec(id);
-  return match?.[1] && match[2] ? { endpointId: match[1], eventId: match[2] } : undefined;
 }
 
 /** One HTTP attempt to a vetted address (`postWebhook` in production; a stub in tests). */
@@ -91,11 +82,9 @@ export class WebhookDelivery {
   }
 
   /** One attempt of a `webhook.deliver` job. Returns when the delivery is over; throws RetryJobAt otherwise. */
-  readonly onDeliver = async (job: Job): Promise<void> => {
-    const parsed = parseDeliveryJobId(job.id);
-    if (!parsed) return;
+  readonly onDeliver = async (job: Job<typeof JobKind.webhookDeliver>): Promise<void> => {
     try {
-      await this.deliver(job.id, parsed.endpointId, parsed.eventId);
+      await this.deliver(job.id, job.data.endpoint_id, job.data.event_id);
     } catch (error) {
       if (error instanceof RetryJobAt) throw error;
       // The store failed us: try again soon, never through the runner's attempt limit.

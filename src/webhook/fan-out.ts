@@ -1,10 +1,9 @@
 import type { Logger } from 'pino';
 import { type Pause, toView } from '../domain/pause.js';
-import { JobKind } from '../jobs/job-kinds.js';
+import { deliveryJobId, JobKind } from '../jobs/job-kinds.js';
 import type { Job, JobQueue } from '../store/ports/jobs.js';
 import type { WebhookEventType, WebhookStore } from '../store/ports/webhooks.js';
-import { parseReportedEventJobId } from '../use-cases/pause-event-outbox.js';
-import { deliveryJobId, eventRetentionMs } from './deliver.js';
+import { eventRetentionMs } from './deliver.js';
 
 export interface FanOutOptions {
   webhooks: WebhookStore;
@@ -32,26 +31,24 @@ export class WebhookFanOut {
   }
 
   /** `pause.created`, queued with the pause's first jobs. */
-  readonly onPauseCreated = async (job: Job): Promise<void> => {
-    await this.fanOut(job.pause_id, 'pause.created', `${job.pause_id}.created`, (pause) => pause.created_at);
+  readonly onPauseCreated = async (job: Job<typeof JobKind.pauseCreated>): Promise<void> => {
+    const pauseId = job.data.pause_id;
+    await this.fanOut(pauseId, 'pause.created', `${pauseId}.created`, (pause) => pause.created_at);
   };
 
   /** `pause.ended`: decided (a policy's timeout decision too: status responded, channel policy), timed out or cancelled. */
-  readonly onPauseEnded = async (job: Job): Promise<void> => {
-    const pause = await this.options.loadPause(job.pause_id);
+  readonly onPauseEnded = async (job: Job<typeof JobKind.pauseEnded>): Promise<void> => {
+    const pauseId = job.data.pause_id;
+    const pause = await this.options.loadPause(pauseId);
     const type = pause ? endedEventType(pause) : undefined;
     if (!type) return;
-    await this.fanOut(job.pause_id, type, `${job.pause_id}.${type.slice('pause.'.length)}`, (p) => p.ended_at, pause);
+    await this.fanOut(pauseId, type, `${pauseId}.${type.slice('pause.'.length)}`, (p) => p.ended_at, pause);
   };
 
   /** `webhook.event` jobs: an event a surface reported through `PauseEventOutbox.emit`. */
-  readonly onReportedEvent = async (job: Job): Promise<void> => {
-    const parsed = parseReportedEventJobId(job.id);
-    if (!parsed) {
-      this.options.logger.warn({ job: job.id }, 'webhook event job with an unreadable id, dropped');
-      return;
-    }
-    const { type, pauseId, key, detail } = parsed;
+  readonly onReportedEvent = async (job: Job<typeof JobKind.webhookEvent>): Promise<void> => {
+    const { pause_id: pauseId, type, detail } = job.data;
+    const key = 'channel' in detail ? detail.channel : detail.step;
     await this.fanOut(
       pauseId,
       type,
@@ -94,14 +91,15 @@ export class WebhookFanOut {
       );
       if (event.fanned_out) return 0;
     }
-    const ids = endpoints.map((e) => deliveryJobId(e.id, eventId));
-    await webhooks.addPending(ids);
+    const deliveries = endpoints.map((e) => ({ id: deliveryJobId(e.id, eventId), endpointId: e.id }));
+    await webhooks.addPending(deliveries.map((d) => d.id));
     const runAt = this.now();
-    for (const id of ids) {
-      await this.options.jobs.enqueueJob({ id, kind: JobKind.webhookDeliver, pause_id: pauseId, run_at: runAt });
+    for (const { id, endpointId } of deliveries) {
+      const data = { pause_id: pauseId, endpoint_id: endpointId, event_id: eventId };
+      await this.options.jobs.enqueueJob({ id, kind: JobKind.webhookDeliver, data, run_at: runAt });
     }
     await webhooks.markFannedOut(eventId);
-    return ids.length;
+    return deliveries.length;
   }
 }
 

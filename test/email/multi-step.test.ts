@@ -10,7 +10,7 @@ import type { EmailDeps } from '../../src/email/send.js';
 import { escalateJob, remindJob } from '../../src/email/steps.js';
 import { formKey, formKeySecret } from '../../src/email/tokens.js';
 import { createMailTransport, type MailTransport } from '../../src/email/transport.js';
-import { JobKind } from '../../src/jobs/job-kinds.js';
+import { JobKind, type StepJobKind } from '../../src/jobs/job-kinds.js';
 import type { RunningService } from '../../src/main.js';
 import type { Job } from '../../src/store/ports/jobs.js';
 import { agentView, formKeyIn, postDecision } from '../helpers/email.js';
@@ -266,14 +266,14 @@ describe('e-mail reminders, escalation, quorum progress and maker-checker (polic
     });
     afterAll(() => transport?.close());
 
-    const job = (kind: string, pauseId: string, step: number, attempts = 1): Job => ({
-      id: `${kind}:${step}:${pauseId}`,
-      kind,
-      pause_id: pauseId,
-      step,
-      run_at: Date.now(),
-      attempts,
-    });
+    const job = <K extends StepJobKind>(kind: K, pauseId: string, step: number, attempts = 1): Job<K> =>
+      ({
+        id: `${kind}:${step}:${pauseId}`,
+        kind,
+        data: { pause_id: pauseId, step },
+        run_at: Date.now(),
+        attempts,
+      }) as Job<K>;
     const archive = () => create({ action_description: 'Archive the logs', action_details: {} });
 
     it('a reminder that failed is retried and sent once; running it again after success sends nothing', async () => {

@@ -126,7 +126,7 @@ export async function claimDue(store: MemoryStore, atMs: number): ReturnType<Mem
 /** Kinds of the jobs claimed at `atMs` for `pauseId` (other pauses' jobs ignored), sorted. */
 export async function jobKindsDue(store: MemoryStore, atMs: number, pauseId: string): Promise<string[]> {
   return (await claimDue(store, atMs))
-    .filter((j) => j.pause_id === pauseId)
+    .filter((j) => j.data.pause_id === pauseId)
     .map((j) => j.kind)
     .sort();
 }

@@ -1,12 +1,12 @@
 import { pino } from 'pino';
-import { JobKind } from '../../src/jobs/job-kinds.js';
+import { deliveryJobId, JobKind } from '../../src/jobs/job-kinds.js';
 import { JobRunner } from '../../src/jobs/job-runner.js';
 import { Metrics } from '../../src/metrics.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { MemoryWebhookStore } from '../../src/store/memory-webhooks.js';
 import type { WebhookEndpoint, WebhookEventType } from '../../src/store/ports/webhooks.js';
 import { WebhookAdmin } from '../../src/webhook/admin.js';
-import { deliveryJobId, type PostWebhook, WebhookDelivery } from '../../src/webhook/deliver.js';
+import { type PostWebhook, WebhookDelivery } from '../../src/webhook/deliver.js';
 import { EndpointSlots } from '../../src/webhook/endpoint-slots.js';
 import type { PostOutcome, PostTarget } from '../../src/webhook/post.js';
 import type { GuardOptions, Resolver } from '../../src/webhook/ssrf-guard.js';
@@ -191,7 +191,8 @@ export function deliveryWorld(options: DeliveryWorldOptions = {}) {
       );
       const id = deliveryJobId(endpointIdOf, eventId);
       await webhooks.addPending([id]);
-      await jobs.enqueueJob({ id, kind: JobKind.webhookDeliver, pause_id: pauseId, run_at: clock.ms });
+      const data = { pause_id: pauseId, endpoint_id: endpointIdOf, event_id: eventId };
+      await jobs.enqueueJob({ id, kind: JobKind.webhookDeliver, data, run_at: clock.ms });
       return id;
     },
     /** Runs due jobs, moves the clock to the next due time, and again, until no job is left. */

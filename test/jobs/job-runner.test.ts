@@ -19,9 +19,9 @@ describe('JobRunner', () => {
   it('runs every handler of a due job once and completes it', async () => {
     const { store, runner, now } = setup();
     const seen: string[] = [];
-    runner.on('pause.ended', async (t) => void seen.push(`a:${t.pause_id}`));
-    runner.on('pause.ended', async (t) => void seen.push(`b:${t.pause_id}`));
-    await store.enqueueJob({ id: 'ended:p1', kind: 'pause.ended', pause_id: 'p1', run_at: now() });
+    runner.on('pause.ended', async (t) => void seen.push(`a:${t.data.pause_id}`));
+    runner.on('pause.ended', async (t) => void seen.push(`b:${t.data.pause_id}`));
+    await store.enqueueJob({ id: 'ended:p1', kind: 'pause.ended', data: { pause_id: 'p1' }, run_at: now() });
     await runner.tick();
     await runner.tick();
     expect(seen).toEqual(['a:p1', 'b:p1']);
@@ -31,11 +31,11 @@ describe('JobRunner', () => {
   it('retries a failing job with growing backoff, then gives up after maxAttempts', async () => {
     const { store, runner, advance, now } = setup(3);
     const attempts: number[] = [];
-    runner.on('email.send', async (t: Job) => {
+    runner.on('email.send', async (t: Job<'email.send'>) => {
       attempts.push(t.attempts);
       throw new Error('SMTP down');
     });
-    await store.enqueueJob({ id: 'email.send:p1', kind: 'email.send', pause_id: 'p1', run_at: now() });
+    await store.enqueueJob({ id: 'email.send:p1', kind: 'email.send', data: { pause_id: 'p1' }, run_at: now() });
     await runner.tick();
     expect(attempts).toEqual([1]);
     await runner.tick();
@@ -103,12 +103,20 @@ describe('JobRunner', () => {
     const store = new MemoryStore();
     const runner = new JobRunner({ store, logger, maxSleepMs: 60_000 });
     const ran: { id: string; at: number; due: number }[] = [];
-    runner.on('email.send', async (job) => void ran.push({ id: job.id, at: Date.now(), due: Number(job.pause_id) }));
+    runner.on(
+      'email.send',
+      async (job) => void ran.push({ id: job.id, at: Date.now(), due: Number(job.data.pause_id) }),
+    );
     runner.start();
     try {
       const now = Date.now();
-      await store.enqueueJob({ id: 'now', kind: 'email.send', pause_id: String(now), run_at: now });
-      await store.enqueueJob({ id: 'soon', kind: 'email.send', pause_id: String(now + 300), run_at: now + 300 });
+      await store.enqueueJob({ id: 'now', kind: 'email.send', data: { pause_id: String(now) }, run_at: now });
+      await store.enqueueJob({
+        id: 'soon',
+        kind: 'email.send',
+        data: { pause_id: String(now + 300) },
+        run_at: now + 300,
+      });
       await eventually(() => (ran.length === 2 ? true : undefined));
       expect(ran.map((r) => r.id)).toEqual(['now', 'soon']);
       for (const r of ran) expect(r.at).toBeGreaterThanOrEqual(r.due);
@@ -147,7 +155,7 @@ describe('JobRunner', () => {
     runner.start();
     try {
       for (let i = 0; i < 7; i++) {
-        await store.enqueueJob({ id: `j${i}`, kind: 'email.send', pause_id: 'p', run_at: Date.now() });
+        await store.enqueueJob({ id: `j${i}`, kind: 'email.send', data: { pause_id: 'p' }, run_at: Date.now() });
       }
       await eventually(() => (done.length === 7 ? true : undefined));
       expect(most).toBe(2);
@@ -158,16 +166,16 @@ describe('JobRunner', () => {
 
   it('hands back a job this replica has no handler for, so a replica that has one runs it', async () => {
     const { store, runner, advance, now } = setup(8);
-    await store.enqueueJob({ id: 'slack.post:p1', kind: 'slack.post', pause_id: 'p1', run_at: now() });
+    await store.enqueueJob({ id: 'slack.post:p1', kind: 'slack.post', data: { pause_id: 'p1' }, run_at: now() });
     await runner.tick();
     const posted: string[] = [];
     const withSlack = new JobRunner({ store, logger, now, leaseMs: 60_000 });
-    withSlack.on('slack.post', async (job) => void posted.push(job.pause_id));
+    withSlack.on('slack.post', async (job) => void posted.push(job.data.pause_id));
     advance(1_300);
     await withSlack.tick();
     expect(posted).toEqual(['p1']);
     // A pause that ended with no surface to update is simply done.
-    await store.enqueueJob({ id: 'ended:p2', kind: 'pause.ended', pause_id: 'p2', run_at: now() });
+    await store.enqueueJob({ id: 'ended:p2', kind: 'pause.ended', data: { pause_id: 'p2' }, run_at: now() });
     await runner.tick();
     expect(await store.nextWakeAt()).toBeNull();
   });

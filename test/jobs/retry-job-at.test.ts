@@ -17,7 +17,12 @@ describe('JobRunner: a handler with its own retry schedule (RetryJobAt)', () => 
       if (runs.length < 5) throw new RetryJobAt(now + 3_600_000 * runs.length, 'HTTP 500');
       expect(job.attempts).toBe(5);
     });
-    await store.enqueueJob({ id: 'webhook.deliver:a:b', kind: 'webhook.deliver', pause_id: 'p', run_at: now });
+    await store.enqueueJob({
+      id: 'webhook.deliver:a:b',
+      kind: 'webhook.deliver',
+      data: { pause_id: 'p', endpoint_id: 'a', event_id: 'b' },
+      run_at: now,
+    });
     await runner.tick();
     expect(runs).toEqual([1_000_000]);
     // Not before its time.
@@ -45,7 +50,12 @@ describe('JobRunner: a handler with its own retry schedule (RetryJobAt)', () => 
       runs++;
       throw new Error('boom');
     });
-    await store.enqueueJob({ id: 'webhook.deliver:x:y', kind: 'webhook.deliver', pause_id: 'p', run_at: now });
+    await store.enqueueJob({
+      id: 'webhook.deliver:x:y',
+      kind: 'webhook.deliver',
+      data: { pause_id: 'p', endpoint_id: 'x', event_id: 'y' },
+      run_at: now,
+    });
     for (let i = 0; i < 5; i++) {
       await runner.tick();
       now += 600_000;

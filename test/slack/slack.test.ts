@@ -118,8 +118,8 @@ describe('Slack surface (memory store, fake Slack Web API)', () => {
           return d?.state === 'failed' ? d : undefined;
         });
         expect(slack.error).toBe(error);
-        await eventually(() => svc.emailTasks.find((t) => t.pause_id === pauseId));
-        expect(svc.emailTasks.find((t) => t.pause_id === pauseId)).toMatchObject({
+        await eventually(() => svc.emailTasks.find((t) => t.data.pause_id === pauseId));
+        expect(svc.emailTasks.find((t) => t.data.pause_id === pauseId)).toMatchObject({
           kind: 'email.send',
           id: `email.send:${pauseId}`,
         });
@@ -134,7 +134,7 @@ describe('Slack surface (memory store, fake Slack Web API)', () => {
         return d?.state === 'failed' ? d : undefined;
       }, 15_000);
       expect(slack.error).toBe('ratelimited');
-      await eventually(() => svc.emailTasks.find((t) => t.pause_id === pauseId));
+      await eventually(() => svc.emailTasks.find((t) => t.data.pause_id === pauseId));
       expect(fake.callsTo('chat.postMessage').filter((c) => shownText(c).includes(pauseId))).toHaveLength(2);
     });
 
@@ -144,7 +144,7 @@ describe('Slack surface (memory store, fake Slack Web API)', () => {
       await eventually(async () =>
         (await svc.running.service.get(pauseId))?.delivery.slack?.state === 'failed' ? true : undefined,
       );
-      expect(svc.emailTasks.find((t) => t.pause_id === pauseId)).toBeUndefined();
+      expect(svc.emailTasks.find((t) => t.data.pause_id === pauseId)).toBeUndefined();
     });
   });
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyAuditLog } from '../../src/use-cases/verify-audit.js';
 import { auditBody } from '../../src/domain/audit/events.js';
 import { INDEX_HORIZON_MS } from '../../src/store/ports/pauses.js';
 import { RedisStore } from '../../src/store/redis-store.js';
+import { verifyAuditLog } from '../../src/use-cases/verify-audit.js';
 import { pauseAt, responseFor } from '../helpers/pauses.js';
 import { randomPrefix, startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { storeConformance } from './conformance/index.js';
@@ -82,10 +82,40 @@ describe('Redis specifics', () => {
     const now = Date.now();
     await store.redis.hset(store.keys.jobData, 'junk', '{not json');
     await store.redis.zadd(store.keys.jobQueue, now, 'junk');
-    await store.enqueueJob({ id: 'good', kind: 'email.send', pause_id: 'p1', run_at: now });
+    await store.enqueueJob({ id: 'good', kind: 'email.send', data: { pause_id: 'p1' }, run_at: now });
     const claimed = await store.claimDueJobs(now, 60_000, 10);
     expect(claimed.map((j) => j.id)).toEqual(['good']);
     expect(await store.redis.hexists(store.keys.jobData, 'junk')).toBe(0);
+    await store.close();
+  });
+
+  it('claims the jobs the previous version left queued (no data beyond kind, pause id and step), with their data', async () => {
+    const store = await makeStore();
+    const now = Date.now();
+    const endpoint = 'ep_0123456789abcdef';
+    const left: Record<string, string> = {
+      'slack.remind:1:p1': '{"kind":"slack.remind","pause_id":"p1","step":1}',
+      'ended:p1': '{"kind":"pause.ended","pause_id":"p1"}',
+      [`webhook.deliver:${endpoint}:p1.created`]: '{"kind":"webhook.deliver","pause_id":"p1"}',
+      'webhook.event:pause.delivered:p1:slack': '{"kind":"webhook.event","pause_id":"p1"}',
+    };
+    for (const [id, body] of Object.entries(left)) {
+      await store.redis.hset(store.keys.jobData, id, body);
+      await store.redis.zadd(store.keys.jobQueue, now, id);
+    }
+    const claimed = await store.claimDueJobs(now, 60_000, 10);
+    expect(Object.fromEntries(claimed.map((job) => [job.id, { kind: job.kind, data: job.data }]))).toEqual({
+      'slack.remind:1:p1': { kind: 'slack.remind', data: { pause_id: 'p1', step: 1 } },
+      'ended:p1': { kind: 'pause.ended', data: { pause_id: 'p1' } },
+      [`webhook.deliver:${endpoint}:p1.created`]: {
+        kind: 'webhook.deliver',
+        data: { pause_id: 'p1', endpoint_id: endpoint, event_id: 'p1.created' },
+      },
+      'webhook.event:pause.delivered:p1:slack': {
+        kind: 'webhook.event',
+        data: { pause_id: 'p1', type: 'pause.delivered', detail: { channel: 'slack' } },
+      },
+    });
     await store.close();
   });
 

@@ -41,7 +41,7 @@ describe('DeliveryPlan.initialJobs', () => {
             ...(email && slack ? [{ kind: JobKind.emailFallback, run_at: nowMs + fallbackMs }] : []),
             ...(email && !slack ? [{ kind: JobKind.emailSend, run_at: nowMs }] : []),
             { kind: JobKind.pauseCreated, run_at: nowMs },
-          ].map((j) => ({ ...j, id: `${j.kind}:${pause.pause_id}`, pause_id: pause.pause_id }));
+          ].map((j) => ({ ...j, id: `${j.kind}:${pause.pause_id}`, data: { pause_id: pause.pause_id } }));
           expect(jobs).toEqual(expected);
         },
       ),

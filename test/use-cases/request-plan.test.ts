@@ -91,7 +91,9 @@ describe('request_approval with a multi-step rule', () => {
     const { result } = await requestApproval(w.deps, 'ci-bot', SHORT_TRANSFER);
     const id = result.pause_id;
     const dueAt = async (ms: number) =>
-      (await claimDue(w.store, ms)).filter((job) => job.pause_id === id).map((job) => `${job.kind}#${job.step ?? '-'}`);
+      (await claimDue(w.store, ms))
+        .filter((job) => job.data.pause_id === id)
+        .map((job) => `${job.kind}#${'step' in job.data ? job.data.step : '-'}`);
     expect((await dueAt(T0)).sort()).toEqual(['slack.post#-']);
     expect(await dueAt(T0 + 600_000 - 1)).toEqual(['email.fallback#-']);
     expect((await dueAt(T0 + 600_000)).sort()).toEqual(['email.remind#0', 'slack.remind#0']);
@@ -101,8 +103,8 @@ describe('request_approval with a multi-step rule', () => {
     const claimed = await claimDue(w.store, T0 + 1_800_000);
     const kinds = (pauseId: string) =>
       claimed
-        .filter((job) => job.pause_id === pauseId)
-        .map((job) => `${job.kind}#${job.step ?? '-'}`)
+        .filter((job) => job.data.pause_id === pauseId)
+        .map((job) => `${job.kind}#${'step' in job.data ? job.data.step : '-'}`)
         .sort();
     expect(kinds(id)).toEqual(['email.escalate#0', 'slack.escalate#0']);
     // The cancelled pause's reminders and escalation are gone; its other jobs run (and find it ended).

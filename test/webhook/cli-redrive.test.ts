@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webhooksCommand } from '../../src/cli/webhooks.js';
 import { parseConfig } from '../../src/config.js';
+import { deliveryJobId } from '../../src/jobs/job-kinds.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { RedisWebhookStore } from '../../src/store/redis-webhooks.js';
-import { deliveryJobId } from '../../src/webhook/deliver.js';
 import type { Resolver } from '../../src/webhook/ssrf-guard.js';
 import { randomPrefix, startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { TEST_SIGNING_SECRET } from '../helpers/service.js';
@@ -69,8 +69,12 @@ describe('looppause webhooks redrive (the CLI: an admin over Redis, no delivery 
       expect(code).toBe(0);
       expect(err).toBe('Redriven 1; 1 skipped (endpoint disabled or removed: enable it first).\n');
       const jobs = await store.claimDueJobs(Date.now() + 1000, 60_000, 100);
-      expect(jobs.map((j) => [j.id, j.kind, j.pause_id])).toEqual([
-        [deliveryJobId(on, 'pause_1.created'), 'webhook.deliver', 'pause_1'],
+      expect(jobs.map((j) => [j.id, j.kind, j.data])).toEqual([
+        [
+          deliveryJobId(on, 'pause_1.created'),
+          'webhook.deliver',
+          { pause_id: 'pause_1', endpoint_id: on, event_id: 'pause_1.created' },
+        ],
       ]);
       expect(await webhooks.getEvent('pause_1.created')).toMatchObject({ body: '{"type":"pause.created"}' });
       expect((await webhooks.listDeadLetters()).map((l) => l.endpoint_id)).toEqual([off]);

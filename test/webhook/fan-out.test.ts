@@ -1,15 +1,20 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Pause, toView } from '../../src/domain/pause.js';
-import { JobKind } from '../../src/jobs/job-kinds.js';
+import {
+  deliveryJobId,
+  JobKind,
+  type ReportedEventDetail,
+  type ReportedEventType,
+  reportedEventJobId,
+} from '../../src/jobs/job-kinds.js';
 import { MemoryWebhookStore } from '../../src/store/memory-webhooks.js';
 import type { Job } from '../../src/store/ports/jobs.js';
 import type { WebhookEventType } from '../../src/store/ports/webhooks.js';
 import { cancelApproval } from '../../src/use-cases/cancel.js';
 import { decideApproval } from '../../src/use-cases/decide.js';
 import { loadPause } from '../../src/use-cases/load-pause.js';
-import { reportedEventJobId } from '../../src/use-cases/pause-event-outbox.js';
-import { deliveryJobId, eventRetentionMs } from '../../src/webhook/deliver.js';
+import { eventRetentionMs } from '../../src/webhook/deliver.js';
 import { endedEventType, WebhookFanOut } from '../../src/webhook/fan-out.js';
 import { decision, newPause, useCaseWorld } from '../helpers/use-cases.js';
 import { endpoint, endpointId } from '../helpers/webhook-unit.js';
@@ -22,7 +27,6 @@ function fanOutWorld(retryScheduleMs?: readonly number[]) {
   const world = useCaseWorld();
   const webhooks = new MemoryWebhookStore(world.clock.now);
   const logger = pino({ level: 'silent' });
-  const warn = vi.spyOn(logger, 'warn');
   const fanOut = new WebhookFanOut({
     webhooks,
     jobs: world.store,
@@ -31,10 +35,20 @@ function fanOutWorld(retryScheduleMs?: readonly number[]) {
     now: world.clock.now,
     ...(retryScheduleMs ? { retryScheduleMs } : {}),
   });
-  const job = (kind: string, pauseId: string, id = `${kind}:${pauseId}`): Job => ({
-    id,
-    kind,
-    pause_id: pauseId,
+  const job = <K extends typeof JobKind.pauseCreated | typeof JobKind.pauseEnded>(
+    kind: K,
+    pauseId: string,
+    id = `${kind}:${pauseId}`,
+  ): Job<K> => ({ id, kind, data: { pause_id: pauseId }, run_at: world.clock.ms, attempts: 1 }) as Job<K>;
+  /** A `webhook.event` job, as PauseEventOutbox.emit queues it. */
+  const reported = (
+    pauseId: string,
+    type: ReportedEventType,
+    detail: ReportedEventDetail,
+  ): Job<typeof JobKind.webhookEvent> => ({
+    id: reportedEventJobId(type, pauseId, detail),
+    kind: JobKind.webhookEvent,
+    data: { pause_id: pauseId, type, detail },
     run_at: world.clock.ms,
     attempts: 1,
   });
@@ -42,8 +56,8 @@ function fanOutWorld(retryScheduleMs?: readonly number[]) {
     ...world,
     webhooks,
     fanOut,
-    warn,
     job,
+    reported,
     async subscribe(id: string, events: WebhookEventType[], enabled = true) {
       await webhooks.addEndpoint(endpoint(id, { events, enabled }));
     },
@@ -160,14 +174,15 @@ describe('WebhookFanOut over memory stores', () => {
     expect((await w.body(ids[0] as string))?.data.status).toBe('responded');
   });
 
-  it('reported events carry their detail and are stamped when fanned out; an unreadable job id is dropped', async () => {
+  // A `webhook.event` body the previous version stored with an unreadable id is dropped by the store: test/store/job-codec.test.ts.
+  it('reported events carry their detail and are stamped when fanned out', async () => {
     const w = fanOutWorld();
     await w.subscribe(A, ['pause.delivered', 'pause.reminded', 'pause.escalated']);
     const id = await newPause(w);
     w.clock.advance(60_000);
-    await w.fanOut.onReportedEvent(w.job(JobKind.webhookEvent, id, reportedEventJobId('pause.delivered', id, 'email')));
-    await w.fanOut.onReportedEvent(w.job(JobKind.webhookEvent, id, reportedEventJobId('pause.reminded', id, '2')));
-    await w.fanOut.onReportedEvent(w.job(JobKind.webhookEvent, id, reportedEventJobId('pause.escalated', id, '0')));
+    await w.fanOut.onReportedEvent(w.reported(id, 'pause.delivered', { channel: 'email' }));
+    await w.fanOut.onReportedEvent(w.reported(id, 'pause.reminded', { step: 2 }));
+    await w.fanOut.onReportedEvent(w.reported(id, 'pause.escalated', { step: 0 }));
     expect(await w.body(`${id}.delivered.email`)).toMatchObject({
       type: 'pause.delivered',
       timestamp: new Date(w.clock.ms).toISOString(),
@@ -175,10 +190,6 @@ describe('WebhookFanOut over memory stores', () => {
     });
     expect((await w.body(`${id}.reminded.2`))?.data.detail).toEqual({ step: 2 });
     expect((await w.body(`${id}.escalated.0`))?.data.detail).toEqual({ step: 0 });
-    expect(await w.deliveries()).toHaveLength(3);
-
-    await w.fanOut.onReportedEvent(w.job(JobKind.webhookEvent, id, `webhook.event:pause.delivered:${id}:fax`));
-    expect(w.warn).toHaveBeenCalledOnce();
     expect(await w.deliveries()).toHaveLength(3);
   });
 

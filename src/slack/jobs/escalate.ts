@@ -1,4 +1,5 @@
 import type { Pause } from '../../domain/pause.js';
+import type { JobKind } from '../../jobs/job-kinds.js';
 import type { JobHandler } from '../../jobs/job-runner.js';
 import type { SlackDeps } from '../deps.js';
 import { slackErrorSummary } from '../errors.js';
@@ -13,11 +14,11 @@ import { showLatest } from './update-message.js';
  * route the earlier messages still say that more approvers may decide. Posted once: a retry after
  * the post finds the record.
  */
-export function slackEscalateJob(deps: SlackDeps): JobHandler {
+export function slackEscalateJob(deps: SlackDeps): JobHandler<typeof JobKind.slackEscalate> {
   const { service } = deps;
   return async (job) => {
-    const step = job.step ?? 0;
-    const pause = await service.get(job.pause_id);
+    const { step } = job.data;
+    const pause = await service.get(job.data.pause_id);
     if (pause?.status !== 'pending') return;
     const target = pause.plan?.escalate[step]?.route?.slack;
     if (target !== undefined && pause.delivery[escalateKey(step)]?.state !== 'posted') {

@@ -1,4 +1,5 @@
 import type { Pause } from '../../domain/pause.js';
+import type { JobKind } from '../../jobs/job-kinds.js';
 import type { JobHandler } from '../../jobs/job-runner.js';
 import { requestMessage } from '../blocks/index.js';
 import type { SlackDeps } from '../deps.js';
@@ -34,10 +35,10 @@ export async function postRequestMessage(deps: SlackDeps, pause: Pause, target: 
  * has an e-mail recipient, handed to e-mail at once (the service's delivery plan). Idempotent: a retry
  * after a post skips.
  */
-export function postRequestJob(deps: SlackDeps): JobHandler {
+export function postRequestJob(deps: SlackDeps): JobHandler<typeof JobKind.slackPost> {
   const { service, logger } = deps;
   return async (job) => {
-    const pause = await service.get(job.pause_id);
+    const pause = await service.get(job.data.pause_id);
     if (pause?.status !== 'pending') return;
     if (pause.delivery.slack?.state === 'posted') return;
     const target = pause.request.recipient_slack;

@@ -2,6 +2,7 @@ import { approvalsOf, currentApprovers } from '../../domain/approvals/index.js';
 import type { Pause } from '../../domain/pause.js';
 import { humanKey } from '../../domain/policy/humans.js';
 import { SLACK_USER_PATTERN } from '../../domain/schemas.js';
+import type { JobKind } from '../../jobs/job-kinds.js';
 import type { JobHandler } from '../../jobs/job-runner.js';
 import { escapeAndCut } from '../blocks/index.js';
 import type { SlackDeps } from '../deps.js';
@@ -17,11 +18,11 @@ const NAMED_AT_MOST = 30;
  * Nothing when the pause ended or was never posted. Posted once: the reply is recorded, and a
  * retry after it finds the record and stops.
  */
-export function slackRemindJob(deps: SlackDeps): JobHandler {
+export function slackRemindJob(deps: SlackDeps): JobHandler<typeof JobKind.slackRemind> {
   const { service, client, logger } = deps;
   return async (job) => {
-    const step = job.step ?? 0;
-    const pause = await service.get(job.pause_id);
+    const { step } = job.data;
+    const pause = await service.get(job.data.pause_id);
     if (pause?.status !== 'pending') return;
     const where = requestPost(pause);
     if (!where) return;

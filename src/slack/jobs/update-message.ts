@@ -1,5 +1,6 @@
 import { escalationsDue } from '../../domain/approvals/index.js';
 import type { Pause } from '../../domain/pause.js';
+import type { JobKind } from '../../jobs/job-kinds.js';
 import type { JobHandler } from '../../jobs/job-runner.js';
 import { outcomeMessage, requestMessage, type SlackMessage } from '../blocks/index.js';
 import type { SlackDeps } from '../deps.js';
@@ -11,9 +12,9 @@ import { type PostedMessage, postedMessages } from '../messages.js';
  * replaces every message of the pause (the first post and each escalation's) with the outcome,
  * who, when and the comment, and no buttons.
  */
-export function pauseEndedJob(deps: SlackDeps): JobHandler {
+export function pauseEndedJob(deps: SlackDeps): JobHandler<typeof JobKind.pauseEnded> {
   return async (job) => {
-    const pause = await deps.service.get(job.pause_id);
+    const pause = await deps.service.get(job.data.pause_id);
     if (!pause || pause.status === 'pending') return;
     await showLatest(deps, pause);
   };

@@ -7,6 +7,7 @@
   ARGV[1] pause id   ARGV[2] now ms   ARGV[3] status   ARGV[4] field to set ("resp" or "reason")
   ARGV[5] its value ("" for none)   ARGV[6] retention ms   ARGV[7] events channel
   ARGV[8] key prefix (audit keys)   ARGV[9] audit actor   ARGV[10] audit data json
+  ARGV[11] pause.ended job id prefix   ARGV[12] pause.ended job kind
   Returns {outcome, ...HGETALL of the pause}; outcome is "ended", "already_final" or "not_found".
 ]]
 -- @include audit
@@ -14,7 +15,7 @@
 
 local pauseId, now = ARGV[1], tonumber(ARGV[2])
 local ctx = { expiry = KEYS[2], slack = KEYS[3], queue = KEYS[4], data = KEYS[5],
-  retention = ARGV[6], events = ARGV[7], base = ARGV[8] }
+  retention = ARGV[6], events = ARGV[7], base = ARGV[8], endedPrefix = ARGV[11], endedKind = ARGV[12] }
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return {'not_found'} end
 if status == 'pending' and tonumber(redis.call('HGET', KEYS[1], 'exp')) <= now then

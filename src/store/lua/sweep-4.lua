@@ -3,6 +3,7 @@
   KEYS[1] expiry zset   KEYS[2] slack pending zset   KEYS[3] job queue zset   KEYS[4] job data hash
   ARGV[1] now ms   ARGV[2] max   ARGV[3] retention ms   ARGV[4] events channel
   ARGV[5] pause key prefix (pause keys share the hash tag of KEYS)   ARGV[6] key prefix (audit keys)
+  ARGV[7] pause.ended job id prefix   ARGV[8] pause.ended job kind
   Returns flat pairs: each id ended, then `timed_out` or the decision its policy's on_timeout made.
 ]]
 -- @include audit
@@ -10,7 +11,7 @@
 
 local now = tonumber(ARGV[1])
 local ctx = { expiry = KEYS[1], slack = KEYS[2], queue = KEYS[3], data = KEYS[4],
-  retention = ARGV[3], events = ARGV[4], base = ARGV[6] }
+  retention = ARGV[3], events = ARGV[4], base = ARGV[6], endedPrefix = ARGV[7], endedKind = ARGV[8] }
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
 local ended = {}
 for _, pauseId in ipairs(due) do

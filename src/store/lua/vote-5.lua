@@ -10,7 +10,9 @@
   ARGV[5] signed decision json when this vote closes the pause, else ""   ARGV[6] retention ms
   ARGV[7] events channel   ARGV[8] wake channel   ARGV[9] key prefix (audit keys)
   ARGV[10] the voter (audit actor)   ARGV[11] audit data of the vote   ARGV[12] audit data of the decision
-  ARGV[13..] the voter's identity keys
+  ARGV[13] pause.ended job id prefix   ARGV[14] pause.ended job kind
+  ARGV[15] id of the pause.voted job a counted vote queues   ARGV[16] its body (json)
+  ARGV[17..] the voter's identity keys
   Returns {outcome, ...HGETALL of the pause}; outcome is counted, ended, already_voted,
   already_final, stale (alone) or not_found (alone).
 ]]
@@ -19,7 +21,7 @@
 
 local pauseKey, pauseId, now = KEYS[1], ARGV[1], tonumber(ARGV[2])
 local ctx = { expiry = KEYS[2], slack = KEYS[3], queue = KEYS[4], data = KEYS[5],
-  retention = ARGV[6], events = ARGV[7], base = ARGV[9] }
+  retention = ARGV[6], events = ARGV[7], base = ARGV[9], endedPrefix = ARGV[13], endedKind = ARGV[14] }
 local function answer(outcome)
   local result = redis.call('HGETALL', pauseKey)
   table.insert(result, 1, outcome)
@@ -32,7 +34,7 @@ if status == 'pending' and tonumber(redis.call('HGET', pauseKey, 'exp')) <= now 
   status = endPause(ctx, pauseKey, pauseId, 'timed_out', now)
 end
 if status ~= 'pending' then return answer('already_final') end
-for i = 13, #ARGV do
+for i = 17, #ARGV do
   if redis.call('HEXISTS', pauseKey, 'v:' .. ARGV[i]) == 1 then return answer('already_voted') end
 end
 local count = tonumber(redis.call('HGET', pauseKey, 'nvotes') or '0')
@@ -41,7 +43,7 @@ if count ~= tonumber(ARGV[4]) then return {'stale'} end
 local votes = redis.call('HGET', pauseKey, 'votes')
 votes = votes and (string.sub(votes, 1, -2) .. ',' .. ARGV[3] .. ']') or ('[' .. ARGV[3] .. ']')
 redis.call('HSET', pauseKey, 'votes', votes, 'nvotes', count + 1)
-for i = 13, #ARGV do redis.call('HSET', pauseKey, 'v:' .. ARGV[i], '1') end
+for i = 17, #ARGV do redis.call('HSET', pauseKey, 'v:' .. ARGV[i], '1') end
 auditAppend(ARGV[9], now, 'pause.voted', pauseId, ARGV[10], ARGV[11])
 
 if ARGV[5] ~= '' then
@@ -49,9 +51,8 @@ if ARGV[5] ~= '' then
   endPause(ctx, pauseKey, pauseId, 'responded', now, ARGV[10], ARGV[12])
   return answer('ended')
 end
-local jobId = 'voted:' .. pauseId .. ':' .. (count + 1)
-redis.call('HSET', KEYS[5], jobId, '{"kind":"pause.voted","pause_id":"' .. pauseId .. '"}')
-redis.call('ZADD', KEYS[4], now, jobId)
+redis.call('HSET', KEYS[5], ARGV[15], ARGV[16])
+redis.call('ZADD', KEYS[4], now, ARGV[15])
 redis.call('PUBLISH', ARGV[8], ARGV[2])
 redis.call('PUBLISH', ARGV[7], pauseId .. ' pending')
 return answer('counted')

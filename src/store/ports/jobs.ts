@@ -1,15 +1,15 @@
-/** Work that must happen exactly once across replicas, e.g. posting to Slack or sending an e-mail. */
-export interface Job {
-  id: string;
-  kind: string;
-  pause_id: string;
-  /** Reminders and escalations: which step of the pause's plan. Such jobs are dropped when the pause ends. */
-  step?: number;
-  run_at: number;
-  attempts: number;
-}
+import type { JobData, JobKindName } from '../../jobs/job-kinds.js';
 
-export type NewJob = Omit<Job, 'attempts'>;
+/**
+ * Work that must happen exactly once across replicas, e.g. posting to Slack or sending an e-mail.
+ * `data` is what its handler needs, typed by `kind` (jobs/job-kinds.ts); the id only
+ * de-duplicates. `Job` is any kind; `Job<'slack.remind'>` one.
+ */
+export type Job<K extends JobKindName = JobKindName> = {
+  [Kind in K]: { id: string; kind: Kind; data: JobData<Kind>; run_at: number; attempts: number };
+}[K];
+
+export type NewJob<K extends JobKindName = JobKindName> = { [Kind in K]: Omit<Job<Kind>, 'attempts'> }[K];
 
 /** The durable job queue a job runner drains: leased, retried, and woken across replicas. */
 export interface JobQueue {

@@ -26,7 +26,8 @@ export interface JobWorld {
   clock: ManualClock;
   /** request_approval as `agentId`, then the slack.post job: posted to its Slack route. */
   posted(action: string, agentId?: string): Promise<string>;
-  job(kind: JobKindName, pauseId: string, step?: number): Job;
+  /** A job as the runner hands it over: a step job with `step`. */
+  job<K extends JobKindName>(kind: K, pauseId: string, step?: number): Job<K>;
   /** A Slack user's vote, as the Slack listener casts it (identities: the id and its e-mail). */
   vote(pauseId: string, userId: string, decision?: 'approved' | 'rejected'): Promise<string>;
 }
@@ -56,14 +57,14 @@ export function jobWorld(fake: FakeSlack, policyYaml: string, owners: Record<str
   });
   const audience = new SlackAudience(identity, new SlackChannelMembership(client, logger), clock.now);
   const deps: SlackDeps = { service, store, client, identity, audience, logger };
-  const job = (kind: JobKindName, pauseId: string, step?: number): Job => ({
-    id: jobId(kind, pauseId, step),
-    kind,
-    pause_id: pauseId,
-    run_at: clock.now(),
-    attempts: 1,
-    ...(step === undefined ? {} : { step }),
-  });
+  const job = <K extends JobKindName>(kind: K, pauseId: string, step?: number): Job<K> =>
+    ({
+      id: jobId(kind, pauseId, step),
+      kind,
+      data: step === undefined ? { pause_id: pauseId } : { pause_id: pauseId, step },
+      run_at: clock.now(),
+      attempts: 1,
+    }) as Job<K>;
   return {
     deps,
     service,

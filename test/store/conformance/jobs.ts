@@ -20,7 +20,12 @@ export function jobQueueConformance<S extends JobQueue & PauseStore>(factory: St
       const woken: number[] = [];
       const off = store.onWake((atMs) => woken.push(atMs));
       const pause = pauseAt(now, {}, 60_000);
-      const job = (id: string, runAt: number) => ({ id, kind: 'email.send', pause_id: pause.pause_id, run_at: runAt });
+      const job = (id: string, runAt: number) => ({
+        id,
+        kind: 'email.send' as const,
+        data: { pause_id: pause.pause_id },
+        run_at: runAt,
+      });
       await store.createPause({ pause, jobs: [job('later', now + 5_000)] });
       expect(await store.nextWakeAt()).toBe(now + 5_000);
       await eventually(() => (woken.includes(now + 5_000) ? true : undefined));
@@ -35,7 +40,12 @@ export function jobQueueConformance<S extends JobQueue & PauseStore>(factory: St
 
     it('leases jobs: a claimed job is hidden until its lease ends, then retried with a count', async () => {
       const pause = pauseAt(now);
-      const job = { id: `slack.post:${pause.pause_id}`, kind: 'slack.post', pause_id: pause.pause_id, run_at: now };
+      const job = {
+        id: `slack.post:${pause.pause_id}`,
+        kind: 'slack.post' as const,
+        data: { pause_id: pause.pause_id },
+        run_at: now,
+      };
       await store.createPause({ pause, jobs: [job] });
       expect(await store.enqueueJob(job)).toBe(false);
       expect((await store.claimDueJobs(now, 1000, 10)).map((t) => [t.id, t.attempts])).toEqual([[job.id, 1]]);
@@ -54,7 +64,7 @@ export function jobQueueConformance<S extends JobQueue & PauseStore>(factory: St
       for (let i = 0; i < 20; i++) {
         const id = `t${i}`;
         ids.push(id);
-        await store.enqueueJob({ id, kind: 'email.send', pause_id: newPauseId(), run_at: now });
+        await store.enqueueJob({ id, kind: 'email.send', data: { pause_id: newPauseId() }, run_at: now });
       }
       const claims = await Promise.all(Array.from({ length: 8 }, () => store.claimDueJobs(now, 60_000, 5)));
       const claimed = claims.flat().map((t) => t.id);

@@ -34,7 +34,9 @@ export function pauseStoreConformance<S extends PauseStore & JobQueue>(factory: 
       const again = await store.createPause({
         pause: second,
         idempotency: k1,
-        jobs: [{ id: `slack.post:${second.pause_id}`, kind: 'slack.post', pause_id: second.pause_id, run_at: now }],
+        jobs: [
+          { id: `slack.post:${second.pause_id}`, kind: 'slack.post', data: { pause_id: second.pause_id }, run_at: now },
+        ],
       });
       expect(again).toEqual({ outcome: 'existing', pause: first });
       expect(await store.getPause(second.pause_id)).toBeNull();
@@ -51,7 +53,9 @@ export function pauseStoreConformance<S extends PauseStore & JobQueue>(factory: 
       const result = await store.createPause({
         pause: other,
         idempotency: { key: 'k1', requestDigest: 'digest-b' },
-        jobs: [{ id: `slack.post:${other.pause_id}`, kind: 'slack.post', pause_id: other.pause_id, run_at: now }],
+        jobs: [
+          { id: `slack.post:${other.pause_id}`, kind: 'slack.post', data: { pause_id: other.pause_id }, run_at: now },
+        ],
       });
       expect(result).toEqual({ outcome: 'conflict', pauseId: first.pause_id });
       expect(await store.getPause(other.pause_id)).toBeNull();
@@ -122,7 +126,7 @@ export function pauseStoreConformance<S extends PauseStore & JobQueue>(factory: 
       await store.decide(pause.pause_id, responseFor(pause), now + 10);
       await store.decide(pause.pause_id, responseFor(pause), now + 11);
       const jobs = await store.claimDueJobs(now + 20, 1000, 10);
-      expect(jobs.map((t) => [t.kind, t.pause_id])).toEqual([['pause.ended', pause.pause_id]]);
+      expect(jobs.map((t) => [t.kind, t.data])).toEqual([['pause.ended', { pause_id: pause.pause_id }]]);
     });
 
     it('lists by agent and status, newest first, with a cursor', async () => {

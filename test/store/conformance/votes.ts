@@ -21,7 +21,7 @@ function vote(identities: string[], decision: Vote['decision'] = 'approved'): Vo
   };
 }
 
-/** Votes (SPEC §9), timeouts that become the policy's decision, and step jobs dropped when a pause ends. */
+/** Votes (quorum, veto, one vote per human), timeouts that become the policy's decision, and step jobs dropped when a pause ends. */
 export function votesConformance<S extends PauseStore & JobQueue & PauseEvents>(factory: StoreFactory<S>): void {
   describe(`votes conformance: ${factory.name}`, () => {
     let store: S;
@@ -164,20 +164,18 @@ export function votesConformance<S extends PauseStore & JobQueue & PauseEvents>(
       await store.createPause({
         pause,
         jobs: [
-          { id: `slack.post:${pause.pause_id}`, kind: 'slack.post', pause_id: pause.pause_id, run_at: later },
+          { id: `slack.post:${pause.pause_id}`, kind: 'slack.post', data: { pause_id: pause.pause_id }, run_at: later },
           {
             id: `slack.remind:0:${pause.pause_id}`,
             kind: 'slack.remind',
-            pause_id: pause.pause_id,
+            data: { pause_id: pause.pause_id, step: 0 },
             run_at: later,
-            step: 0,
           },
           {
             id: `email.escalate:0:${pause.pause_id}`,
             kind: 'email.escalate',
-            pause_id: pause.pause_id,
+            data: { pause_id: pause.pause_id, step: 0 },
             run_at: later,
-            step: 0,
           },
         ],
       });
@@ -196,14 +194,13 @@ export function votesConformance<S extends PauseStore & JobQueue & PauseEvents>(
           {
             id: `slack.remind:1:${pause.pause_id}`,
             kind: 'slack.remind',
-            pause_id: pause.pause_id,
+            data: { pause_id: pause.pause_id, step: 1 },
             run_at: now,
-            step: 1,
           },
         ],
       });
       const [job] = await store.claimDueJobs(now, 1000, 10);
-      expect(job).toMatchObject({ kind: 'slack.remind', pause_id: pause.pause_id, step: 1 });
+      expect(job).toMatchObject({ kind: 'slack.remind', data: { pause_id: pause.pause_id, step: 1 } });
     });
 
     it('stores the plan with the pause', async () => {

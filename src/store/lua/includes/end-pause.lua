@@ -3,7 +3,8 @@
 -- escalation jobs, queues the one `pause.ended` job (Slack update and friends), appends the audit
 -- entry, starts the retention clock and wakes every replica's waiting long-polls. A timeout
 -- becomes the policy's decision when the pause holds one (`tresp`). Needs the audit include.
--- `ctx`: expiry, slack, queue, data (keys), retention (ms), events (channel), base (key prefix).
+-- `ctx`: expiry, slack, queue, data (keys), retention (ms), events (channel), base (key prefix),
+-- endedPrefix and endedKind (the `pause.ended` job's id prefix and kind, from jobs/job-kinds.ts).
 -- Returns the status it ended with and, for a timeout the policy decided, that decision.
 local function endPause(ctx, pauseKey, pauseId, status, nowMs, actor, dataJson)
   local eventType, policyDecision
@@ -40,8 +41,8 @@ local function endPause(ctx, pauseKey, pauseId, status, nowMs, actor, dataJson)
       redis.call('HDEL', ctx.data, stepJob)
     end
   end
-  local jobId = 'ended:' .. pauseId
-  if redis.call('HSETNX', ctx.data, jobId, '{"kind":"pause.ended","pause_id":"' .. pauseId .. '"}') == 1 then
+  local jobId = ctx.endedPrefix .. pauseId
+  if redis.call('HSETNX', ctx.data, jobId, cjson.encode({ kind = ctx.endedKind, pause_id = pauseId })) == 1 then
     redis.call('ZADD', ctx.queue, nowMs, jobId)
   end
   auditAppend(ctx.base, nowMs, eventType, pauseId, actor, dataJson, ctx.retention)
