@@ -7,15 +7,17 @@ import { LoopPauseError } from '../domain/errors.js';
 import { newSecretToken, PAUSE_ID_PATTERN } from '../domain/ids.js';
 import type { Pause } from '../domain/pause.js';
 import { HUMAN_RULE } from '../domain/schemas.js';
-import { DECISIONS } from '../domain/vocabulary.js';
-import type { MailTransport } from '../email/transport.js';
 import type { ApiKeyAuth } from '../http/auth.js';
-import { httpStatus, toClientError } from '../http/errors.js';
+import { toClientError } from '../http/errors.js';
 import type { DashboardSession, DashboardSessions } from '../store/ports/sessions.js';
 import type { Store } from '../store/store.js';
 import { type ApiKeyDeps, mintApiKey, revokeApiKey } from '../use-cases/api-keys.js';
 import type { ApprovalService } from '../use-cases/approval-service.js';
 import type { PolicySource } from '../use-cases/policy-gate.js';
+import { decideFormSchema } from '../web/decide-form.js';
+import { errorPage } from '../web/error-page.js';
+import { html } from '../web/html.js';
+import { sameOrigin } from '../web/same-origin.js';
 import type { WebhookAdmin } from '../webhook/admin.js';
 import { type DashboardAccess, mayDecideOnWeb, maySee, type Viewer } from './access.js';
 import { CLIENT_JS } from './client.js';
@@ -28,7 +30,6 @@ import {
   parseHistoryQuery,
   readHistory,
 } from './history.js';
-import { html } from './html.js';
 import { LINK_TTL_MS, type SignInLinks } from './links.js';
 import type { LiveEvents } from './live.js';
 import {
@@ -40,7 +41,6 @@ import {
   readCookie,
   SECRET_PATTERN,
   SESSION_COOKIE,
-  sameOrigin,
   secretHash,
   securityHeaders,
   setCookie,
@@ -66,7 +66,6 @@ import { registerWebhookPages } from './webhooks.js';
 
 export const SESSION_IDLE_MS = 12 * 3_600_000;
 export const SESSION_MAX_MS = 7 * 24 * 3_600_000;
-const MAX_TEXT = 2000;
 /** Store reads one export may make (each up to a history page's scan). */
 const EXPORT_MAX_ROUNDS = 200;
 /** For a viewer who is not an admin each read may scan many pauses to find theirs. */
@@ -80,13 +79,24 @@ export interface DashboardDeps {
   sessions: DashboardSessions;
   access: DashboardAccess;
   links: SignInLinks;
-  transport: MailTransport;
+  /** Sends the sign-in link (the e-mail surface's transport fits). */
+  transport: { send(mail: SignInMail): Promise<unknown> };
   auth?: ApiKeyAuth;
   policy?: PolicySource;
   live: LiveEvents;
   /** The webhook surface's admin rules, when webhooks are wired. */
   webhookAdmin?: WebhookAdmin;
   logger: Logger;
+}
+
+/** A sign-in link's mail, as the dashboard hands it to the transport. */
+export interface SignInMail {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  messageId: string;
+  threadId: string;
 }
 
 interface Signed {
@@ -668,18 +678,11 @@ export function dashboardRouter(deps: DashboardDeps): Router {
   return router;
 }
 
-const decideSchema = (fieldNames: string[]) => {
-  const text = z.string({ error: 'must be text' }).max(MAX_TEXT, `must be at most ${MAX_TEXT} characters`).default('');
-  const shape: Record<string, z.ZodType> = {
-    decision: z.enum(DECISIONS, { error: 'must be Approve or Reject' }),
-    comment: text,
-    back: z.enum(['waiting', 'pause']).optional(),
-  };
-  for (const name of fieldNames) shape[`field_${name}`] = text;
-  return z.object(shape) as unknown as z.ZodType<
-    { decision: (typeof DECISIONS)[number]; comment: string; back?: string } & Record<string, string>
-  >;
-};
+/** The shared decide form, and where to go back to after it. */
+const decideSchema = (fieldNames: string[]) =>
+  decideFormSchema<{ back?: 'waiting' | 'pause' }>(fieldNames, {
+    extra: { back: z.enum(['waiting', 'pause']).optional() },
+  });
 
 /** Why this viewer gets no form on a pending pause they may decide: they voted already, or maker-checker. */
 function standingOf(pause: Pause, viewer: Viewer): string | undefined {
@@ -744,12 +747,10 @@ function pageErrors(logger: Logger): ErrorRequestHandler {
       res.end();
       return;
     }
-    const clientError = toClientError(error, logger);
-    const code = httpStatus(clientError);
-    const line = code === 503 ? 'LoopPause is briefly unavailable. Please try again in a minute.' : clientError.message;
+    const page = errorPage(error, logger);
     res
-      .status(code)
+      .status(page.status)
       .type('html')
-      .send(messagePage({ nonce: nonceOf(res) }, code === 503 ? 'Try again' : 'Error', line));
+      .send(messagePage({ nonce: nonceOf(res) }, page.title, page.line));
   };
 }

@@ -59,23 +59,6 @@ export function tokenMatches(given: unknown, expected: string): boolean {
   return typeof given === 'string' && given.length > 0 && given.length <= 256 && secretsEqual(given, expected);
 }
 
-/**
- * A POST must name this service as its origin: Origin, or else Referer, must be PUBLIC_URL's origin.
- * Unlike the e-mail page, a POST with neither is refused too (browsers send Origin on every POST).
- */
-export function sameOrigin(req: Request, publicUrl: string): boolean {
-  const expected = new URL(publicUrl).origin;
-  const origin = req.headers.origin;
-  if (typeof origin === 'string') return origin === expected;
-  const referer = req.headers.referer;
-  if (typeof referer !== 'string') return false;
-  try {
-    return new URL(referer).origin === expected;
-  } catch {
-    return false;
-  }
-}
-
 export const securityHeaders = pageHeaders({ scripts: true });
 
 export { nonceOf };

@@ -2,10 +2,11 @@ import { approvalsOf } from '../domain/approvals/index.js';
 import type { Pause } from '../domain/pause.js';
 import type { PolicyOutcome } from '../domain/policy/index.js';
 import { DECISION_CHANNELS, PAUSE_STATUSES } from '../domain/vocabulary.js';
-import { formatRelative, formatUtc } from '../email/html.js';
 import type { StoredApiKey } from '../store/ports/api-keys.js';
+import { MAX_TEXT } from '../web/decide-form.js';
+import { html, raw, type Safe } from '../web/html.js';
+import { formatRelative, formatUtc } from '../web/text.js';
 import type { Viewer } from './access.js';
-import { html, raw, type Safe } from './html.js';
 import { STYLE } from './style.js';
 
 /** The dashboard's pages. Pure: every value that is not markup built here is escaped by `html`. */
@@ -115,10 +116,10 @@ function decideForm(pause: Pause, form: DecideForm, back: 'waiting' | 'pause' = 
 ${form.errors && form.errors.length > 0 ? html`<div class="notice error" role="alert"><ul>${form.errors.map((e) => html`<li>${e}</li>`)}</ul></div>` : ''}
 ${fields.map(
   (f) => html`<label for="${id(`field_${f.name}`)}">${f.label}${f.required ? ' (required to approve)' : ''}</label>
-<input type="text" id="${id(`field_${f.name}`)}" name="field_${f.name}" maxlength="2000" value="${form.values?.fields[f.name] ?? ''}">`,
+<input type="text" id="${id(`field_${f.name}`)}" name="field_${f.name}" maxlength="${MAX_TEXT}" value="${form.values?.fields[f.name] ?? ''}">`,
 )}
 <label for="${id('comment')}">Comment <span class="muted">(optional; the agent sees it)</span></label>
-<textarea id="${id('comment')}" name="comment" maxlength="2000">${form.values?.comment ?? ''}</textarea>
+<textarea id="${id('comment')}" name="comment" maxlength="${MAX_TEXT}">${form.values?.comment ?? ''}</textarea>
 <div class="buttons"><button type="submit" name="decision" value="approved" class="approve">Approve</button>
 <button type="submit" name="decision" value="rejected" class="reject">Reject</button></div></form>`;
 }

@@ -1,10 +1,10 @@
 import type { RequestHandler, Response, Router } from 'express';
 import { LoopPauseError } from '../domain/errors.js';
-import { formatUtc } from '../email/html.js';
 import type { DeadLetter, WebhookEndpoint } from '../store/ports/webhooks.js';
 import { WEBHOOK_EVENT_TYPES } from '../store/ports/webhooks.js';
+import { html } from '../web/html.js';
+import { formatUtc } from '../web/text.js';
 import type { ListedEndpoint, WebhookAdmin } from '../webhook/admin.js';
-import { html } from './html.js';
 import { type Chrome, layout } from './views.js';
 
 type Flash = { kind: 'ok' | 'error'; text: string };

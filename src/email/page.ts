@@ -1,8 +1,10 @@
 import type { Pause } from '../domain/pause.js';
-import { escapeHtml, escapeMultiline, formatRelative, formatUtc } from './html.js';
+import { MAX_TEXT } from '../web/decide-form.js';
+import { html, lines, raw, type Safe } from '../web/html.js';
+import { formatRelative, formatUtc } from '../web/text.js';
 import { approvalProgress } from './template.js';
 
-/** The decision page's HTML. Pure: every agent- or human-supplied string is escaped here. */
+/** The decision page's HTML. Pure: every value that is not markup built here is escaped by `html`. */
 
 export type Choice = 'approved' | 'rejected';
 
@@ -18,7 +20,7 @@ export interface FormPageInput {
   /** From the e-mail button that opened the page. */
   chosen?: Choice;
   values?: FormValues;
-  /** Each names its field: `Comment: must be at most 2000 characters`. */
+  /** Each names its field: `Comment: must be at most 2000 characters` (MAX_TEXT). */
   errors?: string[];
   nonce: string;
   nowMs: number;
@@ -52,24 +54,24 @@ blockquote{margin:8px 0 0;padding:8px 12px;border-left:3px solid #d4d4d8;color:#
 footer{color:#a1a1aa;font-size:12px;text-align:center;margin:12px 0}
 `;
 
-function pageShell(nonce: string, title: string, body: string): string {
-  return `<!DOCTYPE html>
+function pageShell(nonce: string, title: string, body: Safe): string {
+  return html`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="referrer" content="same-origin"><meta name="robots" content="noindex,nofollow">
-<title>${escapeHtml(title)} · LoopPause</title><style nonce="${escapeHtml(nonce)}">${STYLE}</style></head>
-<body><main>${body}<footer>LoopPause</footer></main></body></html>`;
+<title>${title} · LoopPause</title><style nonce="${nonce}">${raw(STYLE)}</style></head>
+<body><main>${body}<footer>LoopPause</footer></main></body></html>`.value;
 }
 
-function requestSummary(pause: Pause, nowMs: number): string {
+function requestSummary(pause: Pause, nowMs: number): Safe {
   const { request } = pause;
-  const details = Object.entries(request.action_details);
-  const rows = details.map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th><td>${escapeMultiline(v)}</td></tr>`);
-  return (
-    `<h1>${escapeMultiline(request.action_description)}</h1>` +
-    (rows.length > 0 ? `<table>${rows.join('')}</table>` : '') +
-    `<p class="meta">Requested by <strong>${escapeHtml(pause.agent_id)}</strong>${pause.policy_rule === undefined ? '' : ` · policy rule <strong>${escapeHtml(pause.policy_rule)}</strong>`}</p>` +
-    `<p class="meta">Expires ${escapeHtml(formatUtc(pause.expires_at))} (${escapeHtml(formatRelative(pause.expires_at, nowMs))})</p>`
+  const rows = Object.entries(request.action_details).map(
+    ([k, v]) => html`<tr><th scope="row">${k}</th><td>${lines(v)}</td></tr>`,
   );
+  const table = rows.length > 0 ? html`<table>${rows}</table>` : '';
+  const rule = pause.policy_rule === undefined ? '' : html` · policy rule <strong>${pause.policy_rule}</strong>`;
+  const by = html`<p class="meta">Requested by <strong>${pause.agent_id}</strong>${rule}</p>`;
+  const expires = html`<p class="meta">Expires ${formatUtc(pause.expires_at)} (${formatRelative(pause.expires_at, nowMs)})</p>`;
+  return html`<h1>${lines(request.action_description)}</h1>${table}${by}${expires}`;
 }
 
 /** Approve / Reject, a comment box and the response fields. Posts to itself. */
@@ -78,42 +80,37 @@ export function formPage(input: FormPageInput): string {
   const fields = pause.request.response_fields ?? [];
   const errors =
     input.errors && input.errors.length > 0
-      ? `<div class="errors" role="alert"><ul>${input.errors.map((e) => `<li>${escapeHtml(e)}</li>`).join('')}</ul></div>`
+      ? html`<div class="errors" role="alert"><ul>${input.errors.map((e) => html`<li>${e}</li>`)}</ul></div>`
       : '';
-  const fieldInputs = fields
-    .map((f) => {
-      const id = `field_${f.name}`;
-      const value = (values && Object.hasOwn(values.fields, f.name) ? values.fields[f.name] : undefined) ?? '';
-      return (
-        `<label for="${escapeHtml(id)}">${escapeHtml(f.label)}${f.required ? ' <span class="req">(required to approve)</span>' : ''}</label>` +
-        `<input type="text" id="${escapeHtml(id)}" name="${escapeHtml(id)}" maxlength="2000" value="${escapeHtml(value)}">`
-      );
-    })
-    .join('');
+  const fieldInputs = fields.map((f) => {
+    const id = `field_${f.name}`;
+    const value = (values && Object.hasOwn(values.fields, f.name) ? values.fields[f.name] : undefined) ?? '';
+    const required = f.required ? html` <span class="req">(required to approve)</span>` : '';
+    const label = html`<label for="${id}">${f.label}${required}</label>`;
+    return html`${label}<input type="text" id="${id}" name="${id}" maxlength="${MAX_TEXT}" value="${value}">`;
+  });
   const button = (choice: Choice) =>
-    `<button type="submit" name="decision" value="${choice}" class="${choice === 'approved' ? 'approve' : 'reject'}${
+    html`<button type="submit" name="decision" value="${choice}" class="${choice === 'approved' ? 'approve' : 'reject'}${
       chosen === choice ? ' chosen' : ''
     }">${choice === 'approved' ? 'Approve' : 'Reject'}</button>`;
   const order: Choice[] = chosen === 'rejected' ? ['rejected', 'approved'] : ['approved', 'rejected'];
   const hint = chosen
-    ? `<p class="meta">You chose <strong>${chosen === 'approved' ? 'Approve' : 'Reject'}</strong>. Add a comment if you like, then confirm below.</p>`
+    ? html`<p class="meta">You chose <strong>${chosen === 'approved' ? 'Approve' : 'Reject'}</strong>. Add a comment if you like, then confirm below.</p>`
     : '';
-  const body =
-    `<div class="card"><p class="eyebrow">Approval needed</p>${requestSummary(pause, input.nowMs)}${progressLine(pause)}${hint}` +
-    `<form method="post" autocomplete="off">${errors}` +
-    `<input type="hidden" name="form_key" value="${escapeHtml(input.formKey)}">` +
-    fieldInputs +
-    `<label for="comment">Comment <span class="meta">(optional, the agent sees it)</span></label>` +
-    `<textarea id="comment" name="comment" maxlength="2000">${escapeHtml(values?.comment ?? '')}</textarea>` +
-    `<div class="buttons">${order.map(button).join('')}</div></form>` +
-    `<p class="note">Deciding as ${escapeHtml(input.recipient)}. Nothing is decided until you press a button.</p></div>`;
+  const formKey = html`<input type="hidden" name="form_key" value="${input.formKey}">`;
+  const commentLabel = html`<label for="comment">Comment <span class="meta">(optional, the agent sees it)</span></label>`;
+  const comment = html`${commentLabel}<textarea id="comment" name="comment" maxlength="${MAX_TEXT}">${values?.comment ?? ''}</textarea>`;
+  const form = html`<form method="post" autocomplete="off">${errors}${formKey}${fieldInputs}${comment}<div class="buttons">${order.map(button)}</div></form>`;
+  const note = html`<p class="note">Deciding as ${input.recipient}. Nothing is decided until you press a button.</p>`;
+  const summary = requestSummary(pause, input.nowMs);
+  const body = html`<div class="card"><p class="eyebrow">Approval needed</p>${summary}${progressLine(pause)}${hint}${form}${note}</div>`;
   return pageShell(input.nonce, 'Approval needed', body);
 }
 
 /** "1 of 2 approvals so far — ada@example.com ✓" while a quorum collects votes. */
-function progressLine(pause: Pause): string {
+function progressLine(pause: Pause): Safe | '' {
   const progress = approvalProgress(pause);
-  return progress === undefined ? '' : `<p class="meta progress"><strong>${escapeHtml(progress)}</strong></p>`;
+  return progress === undefined ? '' : html`<p class="meta progress"><strong>${progress}</strong></p>`;
 }
 
 /**
@@ -127,14 +124,10 @@ export function standingPage(input: {
   line: string;
   nowMs: number;
 }): string {
-  const body =
-    `<div class="card"><p class="eyebrow">${escapeHtml(input.title)}</p>` +
-    `<p class="outcome">${escapeHtml(input.line)}</p>` +
-    progressLine(input.pause) +
-    `<p class="note">The request:</p>${requestSummary(input.pause, input.nowMs)}</div>`;
+  const summary = requestSummary(input.pause, input.nowMs);
+  const body = html`<div class="card"><p class="eyebrow">${input.title}</p><p class="outcome">${input.line}</p>${progressLine(input.pause)}<p class="note">The request:</p>${summary}</div>`;
   return pageShell(input.nonce, input.title, body);
 }
-
 const CHANNEL_NAMES: Record<string, string> = { slack: 'Slack', email: 'e-mail', web: 'the web' };
 
 /** "Already approved by X via Slack at …": what happened to a pause that is no longer pending. */
@@ -164,11 +157,9 @@ function describeOutcome(pause: Pause): { title: string; line: string; detail?: 
 /** A link that no longer decides anything: the pause has ended (410). */
 export function endedPage(nonce: string, pause: Pause, nowMs: number): string {
   const outcome = describeOutcome(pause);
-  const body =
-    `<div class="card"><p class="eyebrow">${escapeHtml(outcome.title)}</p>` +
-    `<p class="outcome">${escapeHtml(outcome.line)}</p>` +
-    (outcome.detail ? `<blockquote>${escapeHtml(outcome.detail)}</blockquote>` : '') +
-    `<p class="note">The request was:</p>${requestSummary(pause, nowMs)}</div>`;
+  const body = html`<div class="card"><p class="eyebrow">${outcome.title}</p><p class="outcome">${outcome.line}</p>${
+    outcome.detail ? html`<blockquote>${outcome.detail}</blockquote>` : ''
+  }<p class="note">The request was:</p>${requestSummary(pause, nowMs)}</div>`;
   return pageShell(nonce, outcome.title, body);
 }
 
@@ -176,19 +167,20 @@ export function endedPage(nonce: string, pause: Pause, nowMs: number): string {
 export function decidedPage(nonce: string, pause: Pause): string {
   const response = pause.response;
   const verb = response?.decision === 'approved' ? 'approved' : 'rejected';
-  const body =
-    `<div class="card"><p class="eyebrow">Done</p>` +
-    `<p class="outcome">You ${verb} this request. The agent has been told.</p>` +
-    `<h1>${escapeMultiline(pause.request.action_description)}</h1>` +
-    (response?.comment
-      ? `<p class="meta">Your comment:</p><blockquote>${escapeHtml(response.comment)}</blockquote>`
-      : '') +
-    `<p class="note">Recorded at ${escapeHtml(formatUtc(response?.responded_at ?? new Date().toISOString()))}. You can close this page.</p></div>`;
+  const comment = response?.comment
+    ? html`<p class="meta">Your comment:</p><blockquote>${response.comment}</blockquote>`
+    : '';
+  const at = formatUtc(response?.responded_at ?? new Date().toISOString());
+  const outcome = html`<p class="outcome">You ${verb} this request. The agent has been told.</p>`;
+  const body = html`<div class="card"><p class="eyebrow">Done</p>${outcome}<h1>${lines(pause.request.action_description)}</h1>${comment}<p class="note">Recorded at ${at}. You can close this page.</p></div>`;
   return pageShell(nonce, verb === 'approved' ? 'Approved' : 'Rejected', body);
 }
 
 /** Unknown links (404), refused posts (403), errors: a title and one explanation. */
 export function messagePage(nonce: string, title: string, line: string): string {
-  const body = `<div class="card"><p class="eyebrow">${escapeHtml(title)}</p><p class="outcome">${escapeHtml(line)}</p></div>`;
-  return pageShell(nonce, title, body);
+  return pageShell(
+    nonce,
+    title,
+    html`<div class="card"><p class="eyebrow">${title}</p><p class="outcome">${line}</p></div>`,
+  );
 }

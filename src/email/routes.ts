@@ -5,11 +5,12 @@ import type { Config } from '../config.js';
 import { voteNoticeText } from '../domain/approvals/index.js';
 import type { Pause } from '../domain/pause.js';
 import type { ResponseField } from '../domain/schemas.js';
-import { DECISIONS } from '../domain/vocabulary.js';
-import { httpStatus, toClientError } from '../http/errors.js';
 import { nonceOf, pageHeaders } from '../http/page-headers.js';
 import type { DecisionTokens } from '../store/ports/decision-tokens.js';
 import type { ApprovalService } from '../use-cases/approval-service.js';
+import { decideFormSchema, MAX_TEXT } from '../web/decide-form.js';
+import { errorPage } from '../web/error-page.js';
+import { sameOrigin } from '../web/same-origin.js';
 import { type Choice, decidedPage, endedPage, type FormValues, formPage, messagePage, standingPage } from './page.js';
 import { formKey, formKeyMatches, formKeySecret, hashToken, recipientDone, TOKEN_PATTERN } from './tokens.js';
 
@@ -19,8 +20,6 @@ export interface DecideRouterDeps {
   store: DecisionTokens;
   logger: Logger;
 }
-
-const MAX_TEXT = 2000;
 
 /**
  * `/decide/:token`. GET shows the request and never changes anything, so mail scanners
@@ -84,7 +83,8 @@ export function decideRouter(deps: DecideRouterDeps): Router {
     express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 40 }),
     wrap(async (req, res) => {
       const nonce = nonceOf(res);
-      if (!sameOrigin(req, config.publicUrl)) {
+      // A POST with neither Origin nor Referer passes: the form key is what proves the page (see sameOrigin).
+      if (!sameOrigin(req, config.publicUrl, { allowMissing: true })) {
         return refuse(res, nonce, 'This form was not sent from the LoopPause page.');
       }
       const token = String(req.params.token);
@@ -186,18 +186,12 @@ function standingOf(pause: Pause, recipient: string): { status: number; title: s
   return undefined;
 }
 
-type DecisionForm = { form_key: string; decision: Choice; comment: string } & Record<string, string>;
-
-/** The POST body: every key named, so an error says which one is wrong. Unknown keys are dropped. */
-function formSchema(fields: readonly ResponseField[]): z.ZodType<DecisionForm> {
-  const text = z.string({ error: 'must be text' }).max(MAX_TEXT, `must be at most ${MAX_TEXT} characters`).default('');
-  const shape: Record<string, z.ZodType> = {
-    form_key: z.string({ error: 'is missing: open the link from the e-mail again' }),
-    decision: z.enum(DECISIONS, { error: 'must be Approve or Reject' }),
-    comment: text,
-  };
-  for (const f of fields) shape[`field_${f.name}`] = text;
-  return z.object(shape) as unknown as z.ZodType<DecisionForm>;
+/** The shared decide form, led by the page's form key. */
+function formSchema(fields: readonly ResponseField[]) {
+  return decideFormSchema<{ form_key: string }>(
+    fields.map((f) => f.name),
+    { lead: { form_key: z.string({ error: 'is missing: open the link from the e-mail again' }) } },
+  );
 }
 
 function fieldName(key: string, fields: readonly ResponseField[]): string {
@@ -215,22 +209,6 @@ function looseValues(body: unknown, fields: readonly ResponseField[]): FormValue
   const values: FormValues = { comment: str(b.comment), fields: Object.create(null) };
   for (const f of fields) values.fields[f.name] = str(b[`field_${f.name}`]);
   return values;
-}
-
-/** Origin, or else Referer, when the browser sends one, must be PUBLIC_URL's origin. */
-function sameOrigin(req: Request, publicUrl: string): boolean {
-  const expected = new URL(publicUrl).origin;
-  const origin = req.headers.origin;
-  if (origin !== undefined) return origin === expected;
-  const referer = req.headers.referer;
-  if (referer !== undefined) {
-    try {
-      return new URL(referer).origin === expected;
-    } catch {
-      return false;
-    }
-  }
-  return true;
 }
 
 function html(res: Response, status: number, body: string): void {
@@ -264,9 +242,7 @@ function wrap(handler: (req: Request, res: Response) => Promise<void>): RequestH
 function pageErrors(logger: Logger): ErrorRequestHandler {
   return (error: unknown, _req, res, next) => {
     if (res.headersSent) return next(error);
-    const clientError = toClientError(error, logger);
-    const code = httpStatus(clientError);
-    const line = code === 503 ? 'LoopPause is briefly unavailable. Please try again in a minute.' : clientError.message;
-    html(res, code, messagePage(nonceOf(res), code === 503 ? 'Try again' : 'Error', line));
+    const page = errorPage(error, logger);
+    html(res, page.status, messagePage(nonceOf(res), page.title, page.line));
   };
 }

@@ -1,6 +1,7 @@
 import { approvalsOf } from '../domain/approvals/index.js';
 import type { Pause } from '../domain/pause.js';
-import { escapeHtml, escapeMultiline, formatRelative, formatUtc, oneLine, stripControls } from './html.js';
+import { html, lines, raw, type Safe } from '../web/html.js';
+import { formatRelative, formatUtc, oneLine, stripControls } from '../web/text.js';
 
 /** What the request e-mail needs besides the pause: where its links go, and "now" for the relative expiry. */
 export interface RequestEmailInput {
@@ -49,7 +50,7 @@ export interface RenderedEmail {
 
 const SUBJECT_MAX = 90;
 
-/** The request e-mail: the same facts as the Slack message, every agent-supplied string escaped. Pure. */
+/** The request e-mail: the same facts as the Slack message, every agent-supplied string escaped (by `html`). Pure. */
 export function renderRequestEmail({ pause, decideUrl, nowMs, kind = 'request' }: RequestEmailInput): RenderedEmail {
   const { request } = pause;
   const opening = OPENING[kind];
@@ -91,51 +92,52 @@ export function renderRequestEmail({ pause, decideUrl, nowMs, kind = 'request' }
     `Request ${pause.pause_id}, sent by LoopPause.`,
   ].join('\n');
 
-  const font = "font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;";
-  const detailRows = details
-    .map(
-      ([k, v]) =>
-        `<tr><td style="${font}padding:6px 12px 6px 0;color:#555555;font-size:13px;vertical-align:top;white-space:nowrap;border-top:1px solid #eeeeee;">${escapeHtml(k)}</td>` +
-        `<td style="${font}padding:6px 0;color:#111111;font-size:13px;vertical-align:top;word-break:break-word;border-top:1px solid #eeeeee;">${escapeMultiline(v)}</td></tr>`,
-    )
-    .join('');
+  // Quoted as it is (its single quotes stay as written): markup of ours, not text.
+  const font = raw("font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;");
+  const detailRows = details.map(
+    ([k, v]) =>
+      html`<tr><td style="${font}padding:6px 12px 6px 0;color:#555555;font-size:13px;vertical-align:top;white-space:nowrap;border-top:1px solid #eeeeee;">${k}</td><td style="${font}padding:6px 0;color:#111111;font-size:13px;vertical-align:top;word-break:break-word;border-top:1px solid #eeeeee;">${lines(v)}</td></tr>`,
+  );
   const detailsTable =
     details.length > 0
-      ? `<tr><td style="padding:0 24px 16px 24px;"><table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;">${detailRows}</table></td></tr>`
+      ? html`<tr><td style="padding:0 24px 16px 24px;"><table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;">${detailRows}</table></td></tr>`
       : '';
   const fieldsNote =
     fields.length > 0
-      ? `<tr><td style="${font}padding:0 24px 16px 24px;font-size:13px;color:#555555;">You will be asked for: ${fields
-          .map((f) => `${escapeHtml(f.label)}${f.required ? ' (required)' : ''}`)
-          .join(', ')}</td></tr>`
+      ? html`<tr><td style="${font}padding:0 24px 16px 24px;font-size:13px;color:#555555;">You will be asked for: ${fields.map(
+          (f, i) => html`${i > 0 ? ', ' : ''}${f.label}${f.required ? ' (required)' : ''}`,
+        )}</td></tr>`
       : '';
   const progressRow =
     progress === undefined
       ? ''
-      : `<tr><td style="${font}padding:0 24px 16px 24px;font-size:13px;color:#111111;"><strong>${escapeHtml(progress)}</strong></td></tr>\n`;
-  const button = (href: string, label: string, color: string) =>
-    `<td align="center" bgcolor="${color}" style="border-radius:6px;background-color:${color};">` +
-    `<a href="${escapeHtml(href)}" target="_blank" style="${font}display:inline-block;padding:12px 28px;font-size:15px;font-weight:bold;color:#ffffff;text-decoration:none;border-radius:6px;">${label}</a></td>`;
+      : html`<tr><td style="${font}padding:0 24px 16px 24px;font-size:13px;color:#111111;"><strong>${progress}</strong></td></tr>\n`;
+  const button = (href: string, label: string, color: string): Safe =>
+    html`<td align="center" bgcolor="${color}" style="border-radius:6px;background-color:${color};"><a href="${href}" target="_blank" style="${font}display:inline-block;padding:12px 28px;font-size:15px;font-weight:bold;color:#ffffff;text-decoration:none;border-radius:6px;">${label}</a></td>`;
+  const rule =
+    pause.policy_rule === undefined
+      ? ''
+      : html` · policy rule <strong style="color:#111111;">${pause.policy_rule}</strong>`;
 
-  const html = `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="color-scheme" content="light"><title>${escapeHtml(subject)}</title></head>
+  const markup = html`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="color-scheme" content="light"><title>${subject}</title></head>
 <body style="margin:0;padding:0;background-color:#f4f4f5;">
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background-color:#f4f4f5;"><tr><td align="center" style="padding:24px 12px;">
 <table role="presentation" width="600" cellpadding="0" cellspacing="0" border="0" style="max-width:600px;width:100%;background-color:#ffffff;border:1px solid #e4e4e7;border-radius:8px;">
-<tr><td style="${font}padding:20px 24px 4px 24px;font-size:12px;color:#71717a;text-transform:uppercase;letter-spacing:1px;">${escapeHtml(opening.eyebrow)}</td></tr>
-<tr><td style="${font}padding:4px 24px 16px 24px;font-size:17px;line-height:24px;color:#111111;font-weight:bold;word-break:break-word;">${escapeMultiline(request.action_description)}</td></tr>
+<tr><td style="${font}padding:20px 24px 4px 24px;font-size:12px;color:#71717a;text-transform:uppercase;letter-spacing:1px;">${opening.eyebrow}</td></tr>
+<tr><td style="${font}padding:4px 24px 16px 24px;font-size:17px;line-height:24px;color:#111111;font-weight:bold;word-break:break-word;">${lines(request.action_description)}</td></tr>
 ${detailsTable}
-<tr><td style="${font}padding:0 24px 4px 24px;font-size:13px;color:#555555;">Requested by <strong style="color:#111111;">${escapeHtml(pause.agent_id)}</strong>${pause.policy_rule === undefined ? '' : ` · policy rule <strong style="color:#111111;">${escapeHtml(pause.policy_rule)}</strong>`}</td></tr>
-<tr><td style="${font}padding:0 24px 16px 24px;font-size:13px;color:#555555;">Expires ${escapeHtml(expiry)}</td></tr>
+<tr><td style="${font}padding:0 24px 4px 24px;font-size:13px;color:#555555;">Requested by <strong style="color:#111111;">${pause.agent_id}</strong>${rule}</td></tr>
+<tr><td style="${font}padding:0 24px 16px 24px;font-size:13px;color:#555555;">Expires ${expiry}</td></tr>
 ${progressRow}${fieldsNote}
 <tr><td style="padding:8px 24px 20px 24px;"><table role="presentation" cellpadding="0" cellspacing="0" border="0"><tr>${button(approveUrl, 'Approve', '#15803d')}<td width="12" style="width:12px;">&nbsp;</td>${button(rejectUrl, 'Reject', '#b91c1c')}</tr></table></td></tr>
 <tr><td style="${font}padding:0 24px 20px 24px;font-size:12px;line-height:18px;color:#71717a;">Each button opens a page where you confirm and may add a comment; nothing is decided until you do. Do not forward this e-mail: its links let whoever has them decide.</td></tr>
 </table>
-<table role="presentation" width="600" cellpadding="0" cellspacing="0" border="0" style="max-width:600px;width:100%;"><tr><td style="${font}padding:12px 24px;font-size:11px;color:#a1a1aa;text-align:center;">Request ${escapeHtml(pause.pause_id)} · sent by LoopPause</td></tr></table>
+<table role="presentation" width="600" cellpadding="0" cellspacing="0" border="0" style="max-width:600px;width:100%;"><tr><td style="${font}padding:12px 24px;font-size:11px;color:#a1a1aa;text-align:center;">Request ${pause.pause_id} · sent by LoopPause</td></tr></table>
 </td></tr></table>
 </body></html>`;
 
-  return { subject, text, html };
+  return { subject, text, html: markup.value };
 }
 
 /**

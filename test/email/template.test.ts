@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Pause } from '../../src/domain/pause.js';
-import { escapeHtml, formatRelative, formatUtc } from '../../src/email/html.js';
 import { decidedPage, endedPage, formPage, messagePage, standingPage } from '../../src/email/page.js';
 import { approvalProgress, renderRequestEmail } from '../../src/email/template.js';
+import { escapeHtml, formatRelative, formatUtc } from '../../src/web/text.js';
 
 const NASTY = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', "'><svg onload=alert(1)>", '`{{x}}`'];
 const nasty = (i: number) => `${NASTY[i % NASTY.length]} #${i}`;

@@ -1,4 +1,8 @@
-/** HTML escaping and small text helpers shared by the e-mail template and the decision page. */
+/**
+ * Text for the HTML LoopPause writes (the dashboard, the e-mail decision page, the request e-mail):
+ * escaping, control characters, one-line cuts, times for humans. The `html` tag (./html.ts) escapes
+ * through `escapeHtml`; call these directly only for text that is not markup (subjects, plain text).
+ */
 
 const ENTITIES: Record<string, string> = {
   '&': '&amp;',

@@ -1,4 +1,4 @@
-import { escapeHtml } from '../email/html.js';
+import { escapeHtml, escapeMultiline } from './text.js';
 
 /** Markup that is already safe: what the `html` tag returns, and what it inserts unescaped. */
 export class Safe {
@@ -8,7 +8,7 @@ export class Safe {
   }
 }
 
-type Part = Safe | string | number | boolean | null | undefined | readonly Part[];
+export type Part = Safe | string | number | boolean | null | undefined | readonly Part[];
 
 function render(part: Part): string {
   if (part === null || part === undefined || part === false) return '';
@@ -18,8 +18,9 @@ function render(part: Part): string {
 }
 
 /**
- * The dashboard's one way to make HTML: every interpolated value is escaped unless it is itself the
- * result of `html` (or `raw`); arrays are joined; null, undefined and false render nothing.
+ * The one way LoopPause's pages and e-mails make HTML: every interpolated value is escaped unless
+ * it is itself the result of `html` (or `raw`, or `lines`); arrays are joined; null, undefined and
+ * false render nothing.
  */
 export function html(strings: TemplateStringsArray, ...values: Part[]): Safe {
   let out = strings[0] ?? '';
@@ -30,4 +31,9 @@ export function html(strings: TemplateStringsArray, ...values: Part[]): Safe {
 /** Trusted markup written in this code base, never from input. */
 export function raw(markup: string): Safe {
   return new Safe(markup);
+}
+
+/** Text escaped, its line breaks kept as `<br>`. */
+export function lines(text: string): Safe {
+  return new Safe(escapeMultiline(text));
 }

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { DECISIONS, type Decision } from '../domain/vocabulary.js';
+
+/** The longest comment or response-field answer a decide form takes; the inputs' `maxlength` too. */
+export const MAX_TEXT = 2000;
+
+/** A decide form as posted: the decision, the comment, and `field_<name>` for each response field. */
+export type DecideFormBody = { decision: Decision; comment: string } & Record<string, string>;
+
+/**
+ * The decide form's POST body, on the dashboard and on the e-mail decision page: `decision`,
+ * `comment` and a `field_<name>` per response field, each text of at most MAX_TEXT characters
+ * (absent reads as ''); every key named, so an error says which one is wrong; unknown keys dropped.
+ * A surface's own keys go in `lead` (checked before `decision`) or `extra` (after `comment`), so
+ * errors come in the order of that surface's form. `Own` types them.
+ */
+export function decideFormSchema<Own extends object = object>(
+  fieldNames: readonly string[],
+  own: { lead?: Record<string, z.ZodType>; extra?: Record<string, z.ZodType> } = {},
+): z.ZodType<DecideFormBody & Own> {
+  const text = z.string({ error: 'must be text' }).max(MAX_TEXT, `must be at most ${MAX_TEXT} characters`).default('');
+  const shape: Record<string, z.ZodType> = {
+    ...own.lead,
+    decision: z.enum(DECISIONS, { error: 'must be Approve or Reject' }),
+    comment: text,
+    ...own.extra,
+  };
+  for (const name of fieldNames) shape[`field_${name}`] = text;
+  return z.object(shape) as unknown as z.ZodType<DecideFormBody & Own>;
+}
