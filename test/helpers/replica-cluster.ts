@@ -5,6 +5,7 @@ import { RedisStore } from '../../src/store/redis-store.js';
 import { FakeSlack } from './fake-slack.js';
 import { randomPrefix, startRedis } from './redis-server.js';
 import { type ReplicaProcess, spawnReplica } from './replica-process.js';
+import { queueSettled } from './settled.js';
 import { SLACK_SIGNING_SECRET } from './slack-requests.js';
 import { TestSmtp } from './smtp.js';
 
@@ -17,6 +18,12 @@ export interface ReplicaCluster {
   store: RedisStore;
   /** The i-th replica, round robin. */
   at(i: number): ReplicaProcess;
+  /**
+   * Waits until no replica has work left that could still act soon (settled.ts: nothing due, running
+   * or retrying within the replicas' job lease, no webhook delivery pending), read from the store
+   * they share: what the fakes recorded by then is final.
+   */
+  settled(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -64,5 +71,11 @@ export async function startReplicaCluster(
     await close();
     throw error;
   }
-  return { fake, smtp, store, at: (i) => replicas[i % replicas.length] as ReplicaProcess, close };
+  const leaseMs = Number(options.env?.LOOPPAUSE_JOB_LEASE_SECONDS ?? 60) * 1000;
+  const settled = (timeoutMs?: number) => {
+    const live = replicas.find((r) => r.child.exitCode === null && r.child.signalCode === null);
+    if (!live) throw new Error('no replica is running');
+    return queueSettled({ queue: store, leaseMs, metricsUrl: live.url }, timeoutMs);
+  };
+  return { fake, smtp, store, at: (i) => replicas[i % replicas.length] as ReplicaProcess, settled, close };
 }
