@@ -7,6 +7,7 @@ import { eventually } from '../helpers/eventually.js';
 import { channelIdFor, type FakeSlack, type SlackCall } from '../helpers/fake-slack.js';
 import { type ReplicaCluster, startReplicaCluster } from '../helpers/replica-cluster.js';
 import { TEST_API_KEY, TEST_SIGNING_SECRET } from '../helpers/service.js';
+import { waitingChecks } from '../helpers/settled.js';
 import { sendClick } from '../helpers/slack-requests.js';
 import { decideLink, type TestSmtp } from '../helpers/smtp.js';
 
@@ -73,7 +74,7 @@ describe('three replica processes on one Redis', () => {
     for (let i = 0; i < 3; i++) {
       expect(await (await rest(i, `/v1/pauses/${pause_id}`)).json()).toMatchObject({ pause_id, status: 'pending' });
     }
-    await new Promise((r) => setTimeout(r, 600));
+    await cluster.settled();
     expect(fake.calls.filter(postsFor(pause_id))).toHaveLength(1);
   });
 
@@ -81,7 +82,8 @@ describe('three replica processes on one Redis', () => {
     const { pause_id, body } = await request(0);
     await messageTs(pause_id);
     const waiting = rest(1, `/v1/pauses/${pause_id}?wait=30`);
-    await new Promise((r) => setTimeout(r, 200));
+    // The check is held open on replica B (it watches the pause) before anyone clicks.
+    await waitingChecks(at(1).url, 1);
     expect((await click(2, pause_id, 'U0HUMAN01')).status).toBe(200);
     const view = (await (await waiting).json()) as { status: string; response: Record<string, unknown> };
     expect(view.status).toBe('responded');
@@ -103,7 +105,7 @@ describe('three replica processes on one Redis', () => {
     expect(views[2]?.response).toEqual(views[0]?.response);
     const updates = updatesOf(ts);
     await fake.waitFor(updates);
-    await new Promise((r) => setTimeout(r, 800));
+    await cluster.settled();
     expect(fake.calls.filter(updates)).toHaveLength(1);
   });
 
@@ -111,7 +113,7 @@ describe('three replica processes on one Redis', () => {
     const { pause_id } = await request(2, { timeout_hours: 0.0003 });
     const updates = updatesOf(await messageTs(pause_id), 'Timed out');
     await fake.waitFor(updates, { timeoutMs: 10_000 });
-    await new Promise((r) => setTimeout(r, 800));
+    await cluster.settled();
     expect(fake.calls.filter(updates)).toHaveLength(1);
     expect(await (await rest(0, `/v1/pauses/${pause_id}`)).json()).toMatchObject({ status: 'timed_out' });
   });
@@ -120,7 +122,7 @@ describe('three replica processes on one Redis', () => {
     const { pause_id, body } = await request(0, { recipient_email: 'oncall@example.com' });
     const ts = await messageTs(pause_id);
     const [mail] = await smtp.waitFor({ match: (m) => (m.text ?? '').includes(pause_id), timeoutMs: 10_000 });
-    await new Promise((r) => setTimeout(r, 1500));
+    await cluster.settled();
     expect(smtp.mailsFor(pause_id)).toHaveLength(1);
 
     // The link points at the load balancer; it sends this human to replica 2.
@@ -140,7 +142,7 @@ describe('three replica processes on one Redis', () => {
     expect(verifyDecision(TEST_SIGNING_SECRET, view.response, { pause_id, action: body }).ok).toBe(true);
     const updates = updatesOf(ts, 'by mail');
     await fake.waitFor(updates);
-    await new Promise((r) => setTimeout(r, 800));
+    await cluster.settled();
     expect(fake.calls.filter(updates)).toHaveLength(1);
   });
 

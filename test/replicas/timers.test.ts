@@ -101,8 +101,10 @@ describe('reminders and escalation across three replica processes on one Redis',
     const ended = await store.getPause(pauseId);
     // The votes ended it before its first step: otherwise this test proves nothing.
     expect(Date.parse(ended?.ended_at ?? '')).toBeLessThan(Date.parse(ended?.created_at ?? '') + 8000);
-    // Past every step's time (9 s), with time to spare for a late runner.
-    await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(ended?.created_at ?? '') + 13_000 - Date.now())));
+    // Its steps went with it: once no replica has anything due or running, nothing at all is left
+    // scheduled (this is the cluster's only pause so far), so no reminder or escalation can still fire.
+    await cluster.settled();
+    expect(await store.nextWakeAt()).toBeNull();
     expect(fake.calls.filter(threadReplies(message.ts))).toHaveLength(0);
     expect(fake.calls.filter(escalations(pauseId))).toHaveLength(0);
   }, 60_000);
@@ -120,8 +122,8 @@ describe('reminders and escalation across three replica processes on one Redis',
     const reminders = await fake.waitFor(threadReplies(message.ts), { count: 2, timeoutMs: 40_000 });
     const [escalation] = await fake.waitFor(escalations(pauseId), { timeoutMs: 40_000 });
     await fake.waitFor(escalatedUpdates(message.ts), { timeoutMs: 20_000 });
-    // Every step has fired; give any duplicate time to show up.
-    await new Promise((r) => setTimeout(r, 3000));
+    // Every step has fired; once nothing is due or running on any replica, a duplicate would have shown.
+    await cluster.settled();
     expect(fake.calls.filter(threadReplies(message.ts))).toHaveLength(2);
     expect(fake.calls.filter(escalations(pauseId))).toHaveLength(1);
     for (const reminder of reminders) {
@@ -156,7 +158,7 @@ describe('reminders and escalation across three replica processes on one Redis',
       JSON.stringify(m.to ?? '').includes(address) && (m.text ?? '').includes(mailed);
     await smtp.waitFor({ match: to('ops@example.com'), count: 2, timeoutMs: 30_000 });
     await smtp.waitFor({ match: to(LEAD.email), timeoutMs: 30_000 });
-    await new Promise((r) => setTimeout(r, 3000));
+    await cluster.settled();
     const [request, reminder, ...more] = smtp.mails.filter(to('ops@example.com'));
     expect(more).toHaveLength(0);
     expect(request?.messageId).toBeDefined();

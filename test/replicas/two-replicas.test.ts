@@ -3,6 +3,7 @@ import { verifyDecision } from '../../src/domain/signing.js';
 import type { RunningService } from '../../src/main.js';
 import { randomPrefix, startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { startTestService, TEST_API_KEY, TEST_SIGNING_SECRET } from '../helpers/service.js';
+import { waitingChecks } from '../helpers/settled.js';
 
 describe('two replicas on one Redis', () => {
   let redis: TestRedis;
@@ -32,7 +33,8 @@ describe('two replicas on one Redis', () => {
       pause_id: string;
     };
     const waiting = rest(b, `/v1/pauses/${created.pause_id}?wait=20`);
-    await new Promise((r) => setTimeout(r, 150));
+    // B holds the check open (it watches the pause) before the decisions race.
+    await waitingChecks(b.url, 1);
     const results = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
         (i % 2 ? a : b).service.decide(created.pause_id, {

@@ -7,6 +7,7 @@ import { eventually } from '../helpers/eventually.js';
 import { channelIdFor, type FakeSlack, type SlackCall } from '../helpers/fake-slack.js';
 import { type ReplicaCluster, startReplicaCluster } from '../helpers/replica-cluster.js';
 import { TEST_API_KEY, TEST_SIGNING_SECRET } from '../helpers/service.js';
+import { waitingChecks } from '../helpers/settled.js';
 import { slackUsers } from '../helpers/slack.js';
 
 /**
@@ -96,7 +97,7 @@ describe('quorum votes racing across three replica processes on one Redis', () =
 
     // The agent waits on replica 2 (index 1); nobody voted there.
     const waiting = rest(1, `/v1/pauses/${pauseId}?wait=50`);
-    await new Promise((r) => setTimeout(r, 300));
+    await waitingChecks(at(1).url, 1);
 
     const before = fake.calls.length;
     const ada = HUMANS[0];

@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { webhooksCommand } from '../../src/cli/webhooks.js';
 import { parseConfig } from '../../src/config.js';
+import { RedisStore } from '../../src/store/redis-store.js';
 import { eventually } from '../helpers/eventually.js';
 import { randomPrefix, startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { type ReplicaProcess, spawnReplica } from '../helpers/replica-process.js';
 import { TEST_API_KEY, TEST_SIGNING_SECRET } from '../helpers/service.js';
+import { queueSettled } from '../helpers/settled.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 let redis: TestRedis;
@@ -106,8 +108,14 @@ describe('webhooks across replica processes on one Redis', () => {
       );
     }
     await eventually(() => (receiver.at('/all').length >= 90 ? true : undefined), 60_000);
-    // Room for a late duplicate to show up.
-    await new Promise((r) => setTimeout(r, 1500));
+    // Nothing left queued that could still send (the replicas' default 60 s lease): a duplicate would have been sent.
+    const store = new RedisStore({ url: redis.url, prefix: env.LOOPPAUSE_REDIS_PREFIX as string });
+    try {
+      await store.connect();
+      await queueSettled({ queue: store, leaseMs: 60_000, metricsUrl: (replicas[0] as ReplicaProcess).url }, 30_000);
+    } finally {
+      await store.close();
+    }
     const got = receiver.at('/all');
     expect(got.every((r) => r.verified)).toBe(true);
     const expected = ids.flatMap((id) => [`msg_${id}.created`, `msg_${id}.delivered.email`, `msg_${id}.cancelled`]);
