@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLoopback } from '../../src/http/routes/metrics.js';
 import type { RunningService } from '../../src/main.js';
 import { startTestService, TEST_API_KEY } from '../helpers/service.js';
+import { settled } from '../helpers/settled.js';
 import { rawRequest } from './hostile-input.js';
 
 describe('/metrics', () => {
@@ -38,8 +39,10 @@ describe('/metrics', () => {
       headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
       body: '{}',
     });
-    await create({ timeout_hours: 0.00005 });
-    await new Promise((r) => setTimeout(r, 600));
+    const short = await create({ timeout_hours: 0.00005 });
+    // Its deadline (180 ms on) is due work: settled once the runner has timed it out and run what followed.
+    await settled(running);
+    expect((await running.service.get(short))?.status).toBe('timed_out');
     await running.service.deliveries.record(decided, 'email', {
       state: 'retrying',
       attempts: 1,

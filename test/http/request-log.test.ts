@@ -6,6 +6,7 @@ import { createLogger, type RunningService } from '../../src/main.js';
 import { DashboardClient } from '../dashboard/helpers.js';
 import { eventually } from '../helpers/eventually.js';
 import { startTestService, TEST_API_KEY } from '../helpers/service.js';
+import { settled } from '../helpers/settled.js';
 import { TestSmtp } from '../helpers/smtp.js';
 import { rawRequest } from './hostile-input.js';
 
@@ -18,6 +19,12 @@ function capturedLogger(level: Config['logLevel'], lines: Record<string, unknown
     },
   });
   return createLogger({ logLevel: level }, sink);
+}
+
+/** The lines from `from` on, once the request log has a line for each of `requests` requests sent: nothing later can add one. */
+async function requestLines(lines: Record<string, unknown>[], from: number, requests: number) {
+  await eventually(() => (lines.slice(from).filter((l) => l.msg === 'request').length >= requests ? true : undefined));
+  return lines.slice(from);
 }
 
 describe('request logging', () => {
@@ -43,7 +50,9 @@ describe('request logging', () => {
     });
     expect(res.headers.get('x-request-id')).toBe('req-12345678');
     await fetch(`${running.url}/decide/AAAABBBBCCCCDDDDEEEEFFFFGGGGHHHH1234567890a`);
-    await new Promise((r) => setTimeout(r, 50));
+    // Both requests logged, and the jobs the pause queued (its e-mail) have run and logged what they log.
+    await requestLines(lines, 0, 2);
+    await settled(running);
     const requestLine = lines.find((l) => l.msg === 'request' && l.path === '/v1/pauses');
     expect(requestLine).toMatchObject({ req_id: 'req-12345678', method: 'POST', status: 201 });
     const all = JSON.stringify(lines);
@@ -67,8 +76,7 @@ describe('request logging', () => {
         })
       ).status,
     ];
-    await new Promise((r) => setTimeout(r, 50));
-    const logged = lines.slice(from);
+    const logged = await requestLines(lines, from, 3);
     expect(logged.filter((l) => Number(l.level) >= 50)).toEqual([]);
     expect(JSON.stringify(logged)).not.toContain(token.slice(0, 12));
     expect(logged.filter((l) => l.msg === 'request')).toHaveLength(3);
@@ -93,13 +101,7 @@ describe.each(['debug', 'trace'] as const)('no link token in the log at %s', (le
     await smtp?.stop();
   });
 
-  /** Once the request log has a line for every request sent, nothing later can add one. */
-  const logged = async (from: number, requests: number) => {
-    await eventually(() =>
-      lines.slice(from).filter((l) => l.msg === 'request').length >= requests ? true : undefined,
-    );
-    return JSON.stringify(lines.slice(from));
-  };
+  const logged = async (from: number, requests: number) => JSON.stringify(await requestLines(lines, from, requests));
 
   it('a mailed sign-in link, prefetched, opened and used, leaves no trace of its token', async () => {
     const from = lines.length;
