@@ -4,6 +4,7 @@ import { agentView, createPause, formKeyIn, postDecision } from '../helpers/emai
 import { eventually } from '../helpers/eventually.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
 import { startTestService } from '../helpers/service.js';
+import { settled } from '../helpers/settled.js';
 import { decideLink, TestSmtp } from '../helpers/smtp.js';
 
 /** Both recipients: Slack first; the e-mail when Slack fails or nobody decided within the fallback delay. */
@@ -57,6 +58,7 @@ describe('e-mail as the Slack fallback', () => {
     });
     const ts = pause?.delivery.slack?.ts;
     await slack.waitFor((c) => c.method === 'chat.update' && c.body.ts === ts);
+    await settled(quick);
     expect(smtp.mailsFor(pauseId)).toHaveLength(1);
   });
 
@@ -70,8 +72,9 @@ describe('e-mail as the Slack fallback', () => {
       identities: ['U0HUMAN01'],
     });
     expect(outcome.outcome).toBe('decided');
-    // Let the fallback's due time pass; it must find the pause decided and send nothing.
-    await new Promise((r) => setTimeout(r, 1800));
+    // The fallback (due 1 s after creation, within the job lease) has run or was dropped with the
+    // pause's steps: either way nothing is left that could still send it.
+    await settled(quick);
     expect(smtp.mailsFor(pauseId)).toHaveLength(0);
     expect((await quick.store.getPause(pauseId))?.delivery.email).toBeUndefined();
   });
@@ -86,7 +89,7 @@ describe('e-mail as the Slack fallback', () => {
       return p?.delivery.email?.state === 'sent' ? p : undefined;
     });
     expect(pause.delivery.slack).toMatchObject({ state: 'failed', error: 'channel_not_found' });
-    await new Promise((r) => setTimeout(r, 300));
+    await settled(slow);
     expect(smtp.mailsFor(pauseId)).toHaveLength(1);
   });
 });

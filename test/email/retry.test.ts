@@ -5,6 +5,7 @@ import { createPause } from '../helpers/email.js';
 import { eventually } from '../helpers/eventually.js';
 import { randomPrefix, startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { startTestService } from '../helpers/service.js';
+import { settled } from '../helpers/settled.js';
 import { TestSmtp } from '../helpers/smtp.js';
 
 const emailState = (running: RunningService, pauseId: string, state: string) =>
@@ -43,8 +44,8 @@ describe('SMTP down, then up', () => {
     const sent = await emailState(running, pauseId, 'sent');
     expect(sent.delivery.email?.attempts).toBeGreaterThanOrEqual(2);
     expect(sent.status).toBe('pending');
-    // Later rounds find it sent and leave it alone.
-    await new Promise((r) => setTimeout(r, 1500));
+    // Nothing is left that could send it again (no job due, running or retrying).
+    await settled(running);
     expect(smtp.mailsFor(pauseId)).toHaveLength(1);
   });
 
@@ -62,7 +63,7 @@ describe('SMTP down, then up', () => {
     services.push(second);
     await smtp.waitFor({ match: (m) => (m.text ?? '').includes(pauseId), timeoutMs: 20_000 });
     await emailState(second, pauseId, 'sent');
-    await new Promise((r) => setTimeout(r, 1500));
+    await settled(second);
     expect(smtp.mailsFor(pauseId)).toHaveLength(1);
   });
 });
