@@ -142,14 +142,15 @@ describe('JobRunner', () => {
   it('runs at most `concurrency` jobs at once and drains the rest as slots free up', async () => {
     const store = new MemoryStore();
     const runner = new JobRunner({ store, logger, concurrency: 2 });
-    let running = 0;
     let most = 0;
     const done: string[] = [];
+    // Each job runs until the test lets it finish: the jobs held open are the ones running.
+    const held: (() => void)[] = [];
     runner.on('email.send', async (job) => {
-      running++;
-      most = Math.max(most, running);
-      await new Promise((r) => setTimeout(r, 20));
-      running--;
+      await new Promise<void>((finish) => {
+        held.push(finish);
+        most = Math.max(most, held.length);
+      });
       done.push(job.id);
     });
     runner.start();
@@ -157,8 +158,15 @@ describe('JobRunner', () => {
       for (let i = 0; i < 7; i++) {
         await store.enqueueJob({ id: `j${i}`, kind: 'email.send', data: { pause_id: 'p' }, run_at: Date.now() });
       }
+      // Both slots fill, and stay at two while the rest wait; finishing one lets the next start.
+      for (let finished = 0; finished < 7; finished++) {
+        const running = Math.min(2, 7 - finished);
+        await eventually(() => (held.length === running ? true : undefined));
+        held.shift()?.();
+      }
       await eventually(() => (done.length === 7 ? true : undefined));
       expect(most).toBe(2);
+      expect(held).toEqual([]);
     } finally {
       await runner.stop();
     }
