@@ -1,36 +1,122 @@
 import type { Redis } from 'ioredis';
 import { entryHash, GENESIS_HASH } from '../domain/audit/chain.js';
 import type { ScriptRunner } from './lua-scripts.js';
-import type { AuditAnchor, AuditPage, AuditQuery, NewAuditEntry, StoredAuditEntry } from './ports/audit.js';
+import type { AuditAnchor, AuditLog, AuditPage, AuditQuery, NewAuditEntry, StoredAuditEntry } from './ports/audit.js';
+import type { RedisContext } from './redis-connection.js';
 import type { RedisKeys } from './redis-keys.js';
 
 const SEQ_PATTERN = /^\{"seq":(\d+),/;
 const AT_PATTERN = /^\{"seq":\d+,"at":"([^"]+)"/;
 /** How far replicas' clocks may trail Redis's for `since`. */
 const CLOCK_SKEW_MS = 60_000;
+/** Entries sealed per round trip. */
+const SEAL_BATCH = 500;
 
 /**
  * The audit log on Redis. Entries are appended by the scripts that change pauses (lua/includes/
  * audit.lua), numbered and in stream order; sealing computes each entry's `prev` in Node, in
  * order, and records it with a compare on the sealed mark, so sealers on many replicas agree.
+ * Entries are sealed right after the change that wrote them (`sealSoon`, which the pause adapter
+ * calls too), and a timer catches what a replica that died in between left unsealed.
  */
-export class RedisAudit {
-  constructor(
-    private readonly redis: Redis,
-    private readonly scripts: ScriptRunner,
-    private readonly keys: RedisKeys,
-  ) {}
+export class RedisAuditLog implements AuditLog {
+  private readonly redis: Redis;
+  private readonly scripts: ScriptRunner;
+  private readonly keys: RedisKeys;
+  private sealing: Promise<void> | undefined;
+  private sealAgain = false;
+  private readonly sealTimer: NodeJS.Timeout;
 
-  async append(entry: NewAuditEntry, nowMs: number): Promise<void> {
+  constructor(context: RedisContext) {
+    this.redis = context.redis;
+    this.scripts = context.scripts;
+    this.keys = context.keys;
+    this.sealTimer = setInterval(() => this.sealSoon(), 2_000).unref();
+  }
+
+  async appendAudit(entry: NewAuditEntry, nowMs: number): Promise<void> {
     const k = this.keys;
     await this.scripts.run(
       'audit-append',
       [k.audit],
       [k.base, nowMs, entry.type, entry.actor, JSON.stringify(entry.data ?? {}), entry.pause_id ?? ''],
     );
+    this.sealSoon();
   }
 
-  async seal(max: number): Promise<number> {
+  /** The one sealing loop: batches until one comes back short (nothing left, or another replica sealed first). */
+  async sealAudit(max = Number.MAX_SAFE_INTEGER): Promise<number> {
+    let sealed = 0;
+    while (sealed < max) {
+      const want = Math.min(SEAL_BATCH, max - sealed);
+      const batch = await this.sealBatch(want);
+      sealed += batch;
+      if (batch < want) break;
+    }
+    return sealed;
+  }
+
+  async readAudit(query: AuditQuery): Promise<AuditPage> {
+    await this.sealPending();
+    return this.read(query);
+  }
+
+  async pauseTimeline(pauseId: string): Promise<StoredAuditEntry[]> {
+    await this.sealPending();
+    return this.timeline(pauseId);
+  }
+
+  async auditAnchor(): Promise<AuditAnchor> {
+    return this.mark(this.keys.auditAnchor);
+  }
+
+  async auditHead(): Promise<AuditAnchor> {
+    const [sealed, anchor] = await Promise.all([this.mark(this.keys.auditSealed), this.auditAnchor()]);
+    return sealed.seq > 0 ? sealed : anchor;
+  }
+
+  async trimAudit(beforeMs: number, max: number): Promise<number> {
+    const k = this.keys;
+    return this.scripts.run<number>(
+      'audit-trim',
+      [k.audit, k.auditPrev, k.auditAnchor, k.auditSealed],
+      [beforeMs, max],
+    );
+  }
+
+  /** Seals what this replica just wrote, one sealing at a time; a burst of changes shares a round. */
+  sealSoon(): void {
+    if (this.sealing) {
+      this.sealAgain = true;
+      return;
+    }
+    this.sealing = (async () => {
+      try {
+        do {
+          this.sealAgain = false;
+          await this.sealAudit();
+        } while (this.sealAgain);
+      } catch {
+        // Redis unreachable or another replica sealed first: the timer and the next change retry.
+      } finally {
+        this.sealing = undefined;
+      }
+    })();
+  }
+
+  /** Stops the timer and lets a sealing under way finish. */
+  async close(): Promise<void> {
+    clearInterval(this.sealTimer);
+    await this.sealing?.catch(() => undefined);
+  }
+
+  /** Readers seal what is pending first; entries another replica is sealing at that moment may still read unsealed. */
+  private async sealPending(): Promise<void> {
+    await this.sealing;
+    await this.sealAudit();
+  }
+
+  private async sealBatch(max: number): Promise<number> {
     const k = this.keys;
     const [seq, hash, id] = await this.redis.hmget(k.auditSealed, 'seq', 'hash', 'id');
     const items = await this.redis.xrange(k.audit, id ? `(${id}` : '-', '+', 'COUNT', max);
@@ -53,7 +139,7 @@ export class RedisAudit {
     return sealed === 1 ? items.length : 0;
   }
 
-  async read(query: AuditQuery): Promise<AuditPage> {
+  private async read(query: AuditQuery): Promise<AuditPage> {
     // Stream ids carry Redis's clock, entries the replica's: start a little early, then go by `at`.
     const start =
       query.cursor !== undefined
@@ -72,7 +158,7 @@ export class RedisAudit {
     };
   }
 
-  async timeline(pauseId: string): Promise<StoredAuditEntry[]> {
+  private async timeline(pauseId: string): Promise<StoredAuditEntry[]> {
     const ids = await this.redis.lrange(this.keys.pauseTimeline(pauseId), 0, -1);
     if (ids.length === 0) return [];
     const pipeline = this.redis.pipeline();
@@ -81,24 +167,6 @@ export class RedisAudit {
     // Entries trimmed by retention are gone from the log; the timeline skips them.
     const bodies = results.flatMap(([, items]) => (items as [string, string[]][]).map(([, fields]) => fields[1] ?? ''));
     return this.withPrev(bodies);
-  }
-
-  async anchor(): Promise<AuditAnchor> {
-    return this.mark(this.keys.auditAnchor);
-  }
-
-  async head(): Promise<AuditAnchor> {
-    const [sealed, anchor] = await Promise.all([this.mark(this.keys.auditSealed), this.anchor()]);
-    return sealed.seq > 0 ? sealed : anchor;
-  }
-
-  async trim(beforeMs: number, max: number): Promise<number> {
-    const k = this.keys;
-    return this.scripts.run<number>(
-      'audit-trim',
-      [k.audit, k.auditPrev, k.auditAnchor, k.auditSealed],
-      [beforeMs, max],
-    );
   }
 
   private async mark(key: string): Promise<AuditAnchor> {

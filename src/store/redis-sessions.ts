@@ -1,6 +1,7 @@
-import type { Redis } from 'ioredis';
-import { ScriptRunner } from './lua-scripts.js';
+import { Redis } from 'ioredis';
+import type { ScriptRunner } from './lua-scripts.js';
 import type { DashboardSession, DashboardSessions, SignInToken } from './ports/sessions.js';
+import { legacyContext, type RedisContext } from './redis-connection.js';
 import { type RedisKeys, redisSessionKeys } from './redis-keys.js';
 
 /**
@@ -12,15 +13,18 @@ import { type RedisKeys, redisSessionKeys } from './redis-keys.js';
  * back in one script.
  */
 export class RedisSessionStore implements DashboardSessions {
+  private readonly redis: Redis;
   private readonly k: ReturnType<typeof redisSessionKeys>;
   private readonly scripts: ScriptRunner;
 
-  constructor(
-    private readonly redis: Redis,
-    keys: RedisKeys,
-  ) {
-    this.k = redisSessionKeys(keys.base);
-    this.scripts = new ScriptRunner(redis);
+  constructor(context: RedisContext);
+  /** @deprecated Pass the connection context (`RedisStore.connection`). */
+  constructor(redis: Redis, keys: Pick<RedisKeys, 'base'>);
+  constructor(first: RedisContext | Redis, keys?: Pick<RedisKeys, 'base'>) {
+    const context = first instanceof Redis ? legacyContext(first, keys as Pick<RedisKeys, 'base'>) : first;
+    this.redis = context.redis;
+    this.k = redisSessionKeys(context.keys.base);
+    this.scripts = context.scripts;
   }
 
   async putSignInToken(tokenHash: string, token: SignInToken, expiresAtMs: number): Promise<void> {

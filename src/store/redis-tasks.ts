@@ -1,7 +1,8 @@
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { decodeCursor, encodeCursor, isAfter } from './cursor.js';
 import { INDEX_HORIZON_MS, type Page } from './ports/pauses.js';
 import type { TaskListQuery, TaskRecord, TaskStore } from './ports/tasks.js';
+import { legacyContext, type RedisContext } from './redis-connection.js';
 import { type RedisKeys, redisTaskKeys } from './redis-keys.js';
 
 /**
@@ -13,14 +14,19 @@ import { type RedisKeys, redisTaskKeys } from './redis-keys.js';
  * if Redis's own clock has not dropped it yet (PEXPIRETIME, Redis 7).
  */
 export class RedisTaskStore implements TaskStore {
+  private readonly redis: Redis;
   private readonly keys: ReturnType<typeof redisTaskKeys>;
+  private readonly now: () => number;
 
-  constructor(
-    private readonly redis: Redis,
-    keys: Pick<RedisKeys, 'base'>,
-    private readonly now: () => number = Date.now,
-  ) {
-    this.keys = redisTaskKeys(keys.base);
+  constructor(context: RedisContext, now?: () => number);
+  /** @deprecated Pass the connection context (`RedisStore.connection`). */
+  constructor(redis: Redis, keys: Pick<RedisKeys, 'base'>, now?: () => number);
+  constructor(first: RedisContext | Redis, second?: Pick<RedisKeys, 'base'> | (() => number), third?: () => number) {
+    const legacy = first instanceof Redis;
+    const context = legacy ? legacyContext(first, second as Pick<RedisKeys, 'base'>) : first;
+    this.redis = context.redis;
+    this.keys = redisTaskKeys(context.keys.base);
+    this.now = (legacy ? third : (second as (() => number) | undefined)) ?? Date.now;
   }
 
   async createTask(task: TaskRecord, retainUntilMs: number): Promise<void> {

@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
-import { ScriptRunner } from './lua-scripts.js';
+import { Redis } from 'ioredis';
+import type { ScriptRunner } from './lua-scripts.js';
 import {
   DEAD_LETTER_LIMIT,
   type DeadLetter,
@@ -9,6 +9,7 @@ import {
   type WebhookEventType,
   type WebhookStore,
 } from './ports/webhooks.js';
+import { legacyContext, type RedisContext } from './redis-connection.js';
 import { type RedisKeys, redisWebhookKeys } from './redis-keys.js';
 
 /**
@@ -18,16 +19,21 @@ import { type RedisKeys, redisWebhookKeys } from './redis-keys.js';
  * sorted set by failure time (trimmed to the limit by the same script that adds).
  */
 export class RedisWebhookStore implements WebhookStore {
+  private readonly redis: Redis;
   private readonly keys: ReturnType<typeof redisWebhookKeys>;
   private readonly scripts: ScriptRunner;
+  private readonly deadLetterLimit: number;
 
-  constructor(
-    private readonly redis: Redis,
-    keys: Pick<RedisKeys, 'base'>,
-    private readonly deadLetterLimit = DEAD_LETTER_LIMIT,
-  ) {
-    this.keys = redisWebhookKeys(keys.base);
-    this.scripts = new ScriptRunner(redis);
+  constructor(context: RedisContext, deadLetterLimit?: number);
+  /** @deprecated Pass the connection context (`RedisStore.connection`). */
+  constructor(redis: Redis, keys: Pick<RedisKeys, 'base'>, deadLetterLimit?: number);
+  constructor(first: RedisContext | Redis, second?: Pick<RedisKeys, 'base'> | number, third?: number) {
+    const legacy = first instanceof Redis;
+    const context = legacy ? legacyContext(first, second as Pick<RedisKeys, 'base'>) : first;
+    this.redis = context.redis;
+    this.keys = redisWebhookKeys(context.keys.base);
+    this.scripts = context.scripts;
+    this.deadLetterLimit = (legacy ? third : (second as number | undefined)) ?? DEAD_LETTER_LIMIT;
   }
 
   async addEndpoint(endpoint: WebhookEndpoint): Promise<void> {

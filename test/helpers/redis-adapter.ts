@@ -1,5 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
+import { ScriptRunner } from '../../src/store/lua-scripts.js';
+import type { RedisContext } from '../../src/store/redis-connection.js';
 import { type RedisKeys, redisKeys } from '../../src/store/redis-keys.js';
 import type { StoreFactory } from '../store/conformance/factory.js';
 import { randomPrefix, startRedis, type TestRedis } from './redis-server.js';
@@ -21,13 +23,18 @@ export function redisAdapterFixture() {
   });
   return {
     client: () => client,
-    factory<S extends object>(name: string, make: (client: Redis, keys: RedisKeys) => S): StoreFactory<S> {
+    /** `make` gets the client and keys, and the connection context an adapter takes, over them. */
+    factory<S extends object>(
+      name: string,
+      make: (client: Redis, keys: RedisKeys, context: RedisContext) => S,
+    ): StoreFactory<S> {
       const prefixes = new WeakMap<S, string>();
       return {
         name,
         create: async () => {
           const prefix = randomPrefix();
-          const store = make(client, redisKeys(prefix));
+          const keys = redisKeys(prefix);
+          const store = make(client, keys, { redis: client, keys, scripts: new ScriptRunner(client) });
           prefixes.set(store, prefix);
           return store;
         },

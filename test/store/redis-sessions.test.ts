@@ -9,7 +9,7 @@ const redis = redisAdapterFixture();
 const client = () => redis.client();
 
 sessionsConformance({
-  ...redis.factory('redis', (client, keys) => new RedisSessionStore(client, keys)),
+  ...redis.factory('redis', (_client, _keys, context) => new RedisSessionStore(context)),
 });
 
 describe('Redis dashboard sessions', () => {

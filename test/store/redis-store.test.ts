@@ -26,8 +26,8 @@ storeConformance({
   create: makeStore,
   dispose: async (store) => {
     const s = store as RedisStore;
-    const keys = await s.redis.keys(`${s.keys.base}*`);
-    if (keys.length > 0) await s.redis.del(...keys);
+    const keys = await s.connection.redis.keys(`${s.connection.keys.base}*`);
+    if (keys.length > 0) await s.connection.redis.del(...keys);
     await s.close();
   },
 });
@@ -37,12 +37,12 @@ describe('Redis specifics', () => {
     const store = await makeStore();
     // Written as the scripts write them, but with nobody sealing (as after a crash of every replica):
     // each sealing call writes every prev in one script call, so a backlog must go in batches.
-    const pipeline = store.redis.pipeline();
+    const pipeline = store.connection.redis.pipeline();
     for (let seq = 1; seq <= 1_200; seq++) {
       const body = auditBody({ seq, atMs: Date.now(), type: 'key.created', actor: 'test', data: { seq } });
-      pipeline.xadd(store.keys.audit, '*', 'e', body);
+      pipeline.xadd(store.connection.keys.audit, '*', 'e', body);
     }
-    pipeline.set(store.keys.auditSeq, 1_200);
+    pipeline.set(store.connection.keys.auditSeq, 1_200);
     await pipeline.exec();
     expect(await store.sealAudit(500)).toBe(500);
     expect(await store.sealAudit(Number.MAX_SAFE_INTEGER)).toBe(700);
@@ -55,16 +55,16 @@ describe('Redis specifics', () => {
     const pause = pauseAt(Date.now());
     await store.createPause({ pause, idempotency: { key: 'k', requestDigest: 'a' }, jobs: [] });
     await store.decide(pause.pause_id, responseFor(pause), Date.now());
-    const keys = await store.redis.keys(`${store.keys.base}*`);
+    const keys = await store.connection.redis.keys(`${store.connection.keys.base}*`);
     expect(keys.length).toBeGreaterThan(3);
-    for (const key of keys) expect(key.startsWith(store.keys.base)).toBe(true);
-    expect(store.keys.base).toMatch(/^\{[^}]+\}:$/);
+    for (const key of keys) expect(key.startsWith(store.connection.keys.base)).toBe(true);
+    expect(store.connection.keys.base).toMatch(/^\{[^}]+\}:$/);
     await store.close();
   });
 
   it('wakes a watcher on another connection (another replica) when a pause ends', async () => {
     const a = await makeStore();
-    const b = new RedisStore({ url: redis.url, prefix: a.keys.base.slice(1, -2) });
+    const b = new RedisStore({ url: redis.url, prefix: a.connection.keys.base.slice(1, -2) });
     await b.connect();
     const pause = pauseAt(Date.now());
     await a.createPause({ pause, jobs: [] });
@@ -80,12 +80,12 @@ describe('Redis specifics', () => {
   it('drops a job body it cannot read instead of stranding the rest of the batch', async () => {
     const store = await makeStore();
     const now = Date.now();
-    await store.redis.hset(store.keys.jobData, 'junk', '{not json');
-    await store.redis.zadd(store.keys.jobQueue, now, 'junk');
+    await store.connection.redis.hset(store.connection.keys.jobData, 'junk', '{not json');
+    await store.connection.redis.zadd(store.connection.keys.jobQueue, now, 'junk');
     await store.enqueueJob({ id: 'good', kind: 'email.send', data: { pause_id: 'p1' }, run_at: now });
     const claimed = await store.claimDueJobs(now, 60_000, 10);
     expect(claimed.map((j) => j.id)).toEqual(['good']);
-    expect(await store.redis.hexists(store.keys.jobData, 'junk')).toBe(0);
+    expect(await store.connection.redis.hexists(store.connection.keys.jobData, 'junk')).toBe(0);
     await store.close();
   });
 
@@ -100,8 +100,8 @@ describe('Redis specifics', () => {
       'webhook.event:pause.delivered:p1:slack': '{"kind":"webhook.event","pause_id":"p1"}',
     };
     for (const [id, body] of Object.entries(left)) {
-      await store.redis.hset(store.keys.jobData, id, body);
-      await store.redis.zadd(store.keys.jobQueue, now, id);
+      await store.connection.redis.hset(store.connection.keys.jobData, id, body);
+      await store.connection.redis.zadd(store.connection.keys.jobQueue, now, id);
     }
     const claimed = await store.claimDueJobs(now, 60_000, 10);
     expect(Object.fromEntries(claimed.map((job) => [job.id, { kind: job.kind, data: job.data }]))).toEqual({
@@ -124,7 +124,7 @@ describe('Redis specifics', () => {
     const first = pauseAt(Date.now());
     const idempotency = { key: 'k', requestDigest: 'a' };
     await store.createPause({ pause: first, idempotency, jobs: [] });
-    await store.redis.del(store.keys.pause(first.pause_id));
+    await store.connection.redis.del(store.connection.keys.pause(first.pause_id));
     const retry = pauseAt(Date.now());
     expect(await store.createPause({ pause: retry, idempotency, jobs: [] })).toEqual({
       outcome: 'created',
@@ -139,11 +139,11 @@ describe('Redis specifics', () => {
     const now = Date.now();
     const ancient = pauseAt(now - INDEX_HORIZON_MS - 60_000);
     await store.createPause({ pause: ancient, jobs: [] });
-    const index = store.keys.agentAll(ancient.agent_id);
-    expect(await store.redis.zscore(index, ancient.pause_id)).not.toBeNull();
+    const index = store.connection.keys.agentAll(ancient.agent_id);
+    expect(await store.connection.redis.zscore(index, ancient.pause_id)).not.toBeNull();
     const fresh = pauseAt(now);
     await store.createPause({ pause: fresh, jobs: [] });
-    expect(await store.redis.zrange(index, '0', '-1')).toEqual([fresh.pause_id]);
+    expect(await store.connection.redis.zrange(index, '0', '-1')).toEqual([fresh.pause_id]);
     await store.close();
   });
 
@@ -159,12 +159,12 @@ describe('Redis specifics', () => {
       pauseAt(now, to('a@acme.com'), 10),
     ];
     for (const pause of [cancelled, decided, swept]) await store.createPause({ pause, jobs: [] });
-    const indexes = [store.keys.waiting('a@acme.com'), store.keys.waiting('bo@acme.com')];
-    for (const index of indexes) expect(await store.redis.zcard(index)).toBe(3);
+    const indexes = [store.connection.keys.waiting('a@acme.com'), store.connection.keys.waiting('bo@acme.com')];
+    for (const index of indexes) expect(await store.connection.redis.zcard(index)).toBe(3);
     await store.cancel(cancelled.pause_id, undefined, now);
     await store.decide(decided.pause_id, responseFor(decided), now);
     await store.sweepExpired(now + 10, 10);
-    for (const index of indexes) expect(await store.redis.exists(index)).toBe(0);
+    for (const index of indexes) expect(await store.connection.redis.exists(index)).toBe(0);
     await store.close();
   });
 
@@ -176,17 +176,21 @@ describe('Redis specifics', () => {
     for (const pause of [older, ended]) await store.createPause({ pause, jobs: [] });
     await store.cancel(ended.pause_id, undefined, now);
     // As an older version left them: no indexes, no `wk`, no mark.
-    await store.redis.del(store.keys.waiting('cy@acme.com'), store.keys.waiting('*'), store.keys.waitingIndexed);
-    await store.redis.hdel(store.keys.pause(older.pause_id), 'wk');
+    await store.connection.redis.del(
+      store.connection.keys.waiting('cy@acme.com'),
+      store.connection.keys.waiting('*'),
+      store.connection.keys.waitingIndexed,
+    );
+    await store.connection.redis.hdel(store.connection.keys.pause(older.pause_id), 'wk');
     expect((await store.listWaiting({ deciders: ['cy@acme.com'], limit: 10 })).items).toEqual([]);
-    const upgraded = new RedisStore({ url: redis.url, prefix: store.keys.base.slice(1, -2) });
+    const upgraded = new RedisStore({ url: redis.url, prefix: store.connection.keys.base.slice(1, -2) });
     await upgraded.connect();
     const page = await upgraded.listWaiting({ deciders: ['cy@acme.com'], limit: 10 });
     expect(page.items.map((p) => p.pause_id)).toEqual([older.pause_id]);
-    expect(await store.redis.get(store.keys.waitingIndexed)).toBe('1');
+    expect(await store.connection.redis.get(store.connection.keys.waitingIndexed)).toBe('1');
     // Its ending still takes it out: the backfill wrote its `wk`.
     await upgraded.cancel(older.pause_id, undefined, now);
-    expect(await store.redis.exists(store.keys.waiting('cy@acme.com'))).toBe(0);
+    expect(await store.connection.redis.exists(store.connection.keys.waiting('cy@acme.com'))).toBe(0);
     await upgraded.close();
     await store.close();
   });
@@ -195,9 +199,9 @@ describe('Redis specifics', () => {
     const store = await makeStore();
     const pause = pauseAt(Date.now());
     await store.createPause({ pause, jobs: [] });
-    expect(await store.redis.pttl(store.keys.pause(pause.pause_id))).toBe(-1);
+    expect(await store.connection.redis.pttl(store.connection.keys.pause(pause.pause_id))).toBe(-1);
     await store.cancel(pause.pause_id, undefined, Date.now());
-    expect(await store.redis.pttl(store.keys.pause(pause.pause_id))).toBeGreaterThan(0);
+    expect(await store.connection.redis.pttl(store.connection.keys.pause(pause.pause_id))).toBeGreaterThan(0);
     await store.close();
   });
 });

@@ -8,7 +8,7 @@ import { taskStoreConformance } from './conformance/tasks.js';
 const redis = redisAdapterFixture();
 const client = () => redis.client();
 
-taskStoreConformance((now) => redis.factory('redis', (client, keys) => new RedisTaskStore(client, keys, now)));
+taskStoreConformance((now) => redis.factory('redis', (_client, _keys, context) => new RedisTaskStore(context, now)));
 
 describe('Redis task records', () => {
   it('lives under the deployment hash tag and expires in Redis itself', async () => {

@@ -9,7 +9,7 @@ const redis = redisAdapterFixture();
 const client = () => redis.client();
 
 webhookStoreConformance({
-  ...redis.factory('redis', (client, keys) => new RedisWebhookStore(client, keys, 5)),
+  ...redis.factory('redis', (_client, _keys, context) => new RedisWebhookStore(context, 5)),
   deadLetterLimit: 5,
 });
 

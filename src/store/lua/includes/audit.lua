@@ -1,7 +1,7 @@
 -- Appends one entry to the audit log, in the calling script's atomic step: numbered
 -- without gaps (`audit:seq`), stored as its canonical JSON body in the `audit` stream, and listed
 -- on the pause's timeline. The hash chain (`prev`) is sealed right after, in order, by the store
--- (redis-store.ts sealAudit): Redis Lua has no SHA-256, and hashing in Lua cost ~0.2 ms per 64
+-- (redis-audit.ts sealAudit): Redis Lua has no SHA-256, and hashing in Lua cost ~0.2 ms per 64
 -- bytes here, which every change of every pause would pay.
 local function isoTime(ms)
   local days = math.floor(ms / 86400000)
