@@ -3,7 +3,7 @@ import { toView } from '../domain/pause.js';
 import { DECISION_CHANNELS, PAUSE_STATUSES } from '../domain/vocabulary.js';
 import type { HistoryQuery, Page, PauseStore } from '../store/ports/pauses.js';
 import { maySee, type Viewer } from './access.js';
-import type { HistoryFilters } from './views.js';
+import type { HistoryFilters } from './views/history.js';
 
 export interface HistoryParams {
   query: Omit<HistoryQuery, 'limit'>;

@@ -1,7 +1,7 @@
 import type { SurfaceFactory } from '../surfaces.js';
 import { maySee } from './access.js';
 import { LiveEvents } from './live.js';
-import { dashboardRouter } from './routes.js';
+import { dashboardRouter } from './router.js';
 
 /** `/dashboard`: always on; who may sign in comes from the policy or LOOPPAUSE_DASHBOARD_USERS. */
 export const dashboardSurface: SurfaceFactory = ({ config, service, logger, dashboard, webhooks, mail }) => {

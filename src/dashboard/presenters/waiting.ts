@@ -1,0 +1,44 @@
+import type { PauseStore } from '../../store/ports/pauses.js';
+import type { Viewer } from '../access.js';
+import type { CursorSeal } from '../cursor-seal.js';
+import type { WaitingItem } from '../views/waiting.js';
+import { parseWaitingCursor, readWaiting, waitingCursorText } from '../waiting.js';
+import { standingOf } from './pause.js';
+
+export interface WaitingView {
+  items: WaitingItem[];
+  nowMs: number;
+  /** The sealed cursor of the next page, when there is more. */
+  nextCursor: string | null;
+  first: boolean;
+}
+
+/**
+ * The Waiting for me page's read: one page of what this viewer may decide (from the sealed
+ * `cursor` of the page before, if any), each with why they get no form, if they get none.
+ */
+export async function presentWaiting(
+  deps: { store: Pick<PauseStore, 'listWaiting'>; cursors: CursorSeal; now: () => number },
+  viewer: Viewer,
+  sealed: unknown,
+): Promise<{ ok: true; view: WaitingView } | { ok: false; error: string }> {
+  const opened = typeof sealed === 'string' && sealed !== '' ? deps.cursors.open('waiting', sealed) : undefined;
+  const from = opened === undefined ? undefined : parseWaitingCursor(opened);
+  if (sealed !== undefined && sealed !== '' && !from)
+    return { ok: false, error: 'cursor: not a cursor from this page' };
+  const nowMs = deps.now();
+  const read = await readWaiting(deps.store, viewer, nowMs, from);
+  const items: WaitingItem[] = read.items.map(({ pause, open }) => {
+    const standing = standingOf(pause, viewer);
+    return { pause, ...(open ? { open } : {}), ...(standing ? { standing } : {}) };
+  });
+  return {
+    ok: true,
+    view: {
+      items,
+      nowMs,
+      nextCursor: read.next ? deps.cursors.seal('waiting', waitingCursorText(read.next)) : null,
+      first: from === undefined,
+    },
+  };
+}

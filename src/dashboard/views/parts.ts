@@ -1,0 +1,52 @@
+import { approvalsOf } from '../../domain/approvals/index.js';
+import type { Pause } from '../../domain/pause.js';
+import { MAX_TEXT } from '../../web/decide-form.js';
+import { html, type Safe } from '../../web/html.js';
+
+/** Pieces of a pause that the Waiting, History and request pages share. */
+
+export function statusBadge(pause: Pause): Safe {
+  if (pause.status === 'responded' && pause.response) {
+    const d = pause.response.decision;
+    return html`<span class="badge ${d}">${d}</span>`;
+  }
+  const label = pause.status === 'expired' ? 'cancelled' : pause.status.replace('_', ' ');
+  return html`<span class="badge ${pause.status}">${label}</span>`;
+}
+
+export function progressText(pause: Pause): string | undefined {
+  const required = pause.plan?.quorum ?? 1;
+  if (required <= 1) return undefined;
+  const received = approvalsOf(pause.votes ?? []).length;
+  return `${received} of ${required} approvals`;
+}
+
+export function detailsTable(pause: Pause): Safe {
+  const rows = Object.entries(pause.request.action_details);
+  if (rows.length === 0) return html``;
+  return html`<table class="details"><tbody>${rows.map(
+    ([k, v]) => html`<tr><th scope="row">${k}</th><td>${v}</td></tr>`,
+  )}</tbody></table>`;
+}
+
+export interface DecideForm {
+  csrf: string;
+  values?: { comment: string; fields: Record<string, string> };
+  errors?: string[];
+}
+
+export function decideForm(pause: Pause, form: DecideForm, back: 'waiting' | 'pause' = 'pause'): Safe {
+  const fields = pause.request.response_fields ?? [];
+  const id = (name: string) => `${pause.pause_id}-${name}`;
+  return html`<form method="post" action="/dashboard/pauses/${pause.pause_id}/decide" autocomplete="off">
+<input type="hidden" name="csrf" value="${form.csrf}"><input type="hidden" name="back" value="${back}">
+${form.errors && form.errors.length > 0 ? html`<div class="notice error" role="alert"><ul>${form.errors.map((e) => html`<li>${e}</li>`)}</ul></div>` : ''}
+${fields.map(
+  (f) => html`<label for="${id(`field_${f.name}`)}">${f.label}${f.required ? ' (required to approve)' : ''}</label>
+<input type="text" id="${id(`field_${f.name}`)}" name="field_${f.name}" maxlength="${MAX_TEXT}" value="${form.values?.fields[f.name] ?? ''}">`,
+)}
+<label for="${id('comment')}">Comment <span class="muted">(optional; the agent sees it)</span></label>
+<textarea id="${id('comment')}" name="comment" maxlength="${MAX_TEXT}">${form.values?.comment ?? ''}</textarea>
+<div class="buttons"><button type="submit" name="decision" value="approved" class="approve">Approve</button>
+<button type="submit" name="decision" value="rejected" class="reject">Reject</button></div></form>`;
+}
