@@ -49,7 +49,7 @@ const human = (decision: 'approved' | 'rejected') => ({
   identities: ['ada@example.com'],
 });
 
-describe('MCP tasks on two replicas sharing one Redis (SPEC §12)', () => {
+describe('MCP tasks on two replicas sharing one Redis', () => {
   let redis: TestRedis;
   let a: RunningService;
   let b: RunningService;

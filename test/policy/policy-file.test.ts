@@ -58,7 +58,7 @@ describe('PolicyFile', () => {
     expect(() => open(join(tmpdir(), 'no-such-policy.yaml'), logger)).toThrow(/could not be read: ENOENT/);
   });
 
-  it('loads the SPEC example whole: quorum, maker-checker, reminders, escalation and on_timeout are carried out', () => {
+  it('loads the documented example policy whole: quorum, maker-checker, reminders, escalation and on_timeout are carried out', () => {
     const { logger } = recordingLogger();
     const file = open(fileWith(EXAMPLE_POLICY), logger);
     const payments = file.current().rules.find((rule) => rule.name === 'payments');

@@ -10,7 +10,7 @@ import { type ReplicaProcess, spawnReplica } from '../helpers/replica-process.js
 import { TEST_API_KEY } from '../helpers/service.js';
 
 /**
- * SPEC §10 across replicas: three service processes on one Redis create and cancel pauses at once
+ * The audit log across replicas: three service processes on one Redis create and cancel pauses at once
  * (and let some time out); every change lands in one audit chain with no gaps, sealed by whichever
  * replica got there, and each pause's timeline holds its own entries in order.
  */

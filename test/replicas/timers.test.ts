@@ -9,7 +9,7 @@ import { slackUsers } from '../helpers/slack.js';
 import type { TestSmtp } from '../helpers/smtp.js';
 
 /**
- * SPEC §9 timers across replicas: reminders and escalation are jobs in the store with their run
+ * Policy timers across replicas: reminders and escalation are jobs in the store with their run
  * times, so each fires once whichever of three replica processes runs it — also when the replica
  * that created the pause (and so scheduled them) is killed at once — and none fires after the
  * pause ended. Observed where a human would see them: the fake Slack API's recorded calls.

@@ -11,7 +11,7 @@ import { waitingChecks } from '../helpers/settled.js';
 import { slackUsers } from '../helpers/slack.js';
 
 /**
- * SPEC §9 across replicas: three service processes on one real Redis, a policy asking 2 of 5
+ * Quorum and maker-checker across replicas: three service processes on one real Redis, a policy asking 2 of 5
  * approvers, and 50 racing Slack votes from the 5 humans spread over the replicas (some humans
  * clicking again and again, one rejecting late). Every vote is a signed request into a replica's
  * Bolt; the replicas read e-mails from the fake Slack API's users.info.
@@ -37,7 +37,7 @@ rules:
 `;
 const ACTION = { action_description: 'Transfer 900 EUR to ACME GmbH', action_details: { invoice: 'INV-42' } };
 
-/** SPEC §5, written out as an agent would: drop `signature`, sort the top-level keys, stringify, HMAC. */
+/** The signature recipe (docs/api.md), written out as an agent would: drop `signature`, sort the top-level keys, stringify, HMAC. */
 function verifiesBySpec(secret: string, response: Record<string, unknown>): boolean {
   const { signature, ...rest } = response;
   const sorted = Object.fromEntries(Object.entries(rest).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

@@ -26,7 +26,7 @@ async function verify(store: AuditLog) {
 
 const types = (entries: StoredAuditEntry[]) => entries.map((e) => parseEntry(e.body, e.prev).type);
 
-/** The audit log (SPEC §10): every pause change appended in its own step, chained, readable, trimmable. */
+/** The audit log: every pause change appended in its own step, chained, readable, trimmable. */
 export function auditConformance<S extends PauseStore & AuditLog>(factory: StoreFactory<S>): void {
   describe(`AuditLog conformance: ${factory.name}`, () => {
     let store: S;

@@ -28,7 +28,7 @@ async function listAll(store: TaskStore, agentId: string, limit: number): Promis
 }
 
 /**
- * The MCP task records (SPEC §12): the port every adapter implements. `factory` builds a store on
+ * The MCP task records: the port every adapter implements. `factory` builds a store on
  * the clock it is handed: the tests' clock, an hour ahead of the wall clock, so a retention passes
  * when a test moves the clock past it, never by itself (Redis's own expiry is an hour away).
  */

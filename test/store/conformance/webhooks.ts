@@ -32,7 +32,7 @@ function letter(endpointId: string, eventId: string, failedMs: number): DeadLett
   };
 }
 
-/** The webhook registry and delivery state (SPEC §11): the port every adapter implements. */
+/** The webhook registry and delivery state: the port every adapter implements. */
 export function webhookStoreConformance(factory: StoreFactory<WebhookStore> & { deadLetterLimit: number }): void {
   describe(`WebhookStore conformance (${factory.name})`, () => {
     let store: WebhookStore;
