@@ -33,7 +33,10 @@ export const CLIENT_JS = `(() => {
       return;
     }
     if (!response.ok) return;
-    const next = new DOMParser().parseFromString(await response.text(), 'text/html').getElementById('live');
+    // The fetched page's <style> carries its own response's nonce: parsed here it would be judged
+    // by this page's CSP and reported as a violation. Only #live is wanted, so parse without it.
+    const text = (await response.text()).replace(/<style[^>]*>[\\s\\S]*?<\\/style>/gi, '');
+    const next = new DOMParser().parseFromString(text, 'text/html').getElementById('live');
     if (!next) return;
     if (typing(region)) {
       let note = document.getElementById('live-note');
