@@ -12,9 +12,11 @@ import { startAuditRetention } from './jobs/audit-retention.js';
 import { JobRunner } from './jobs/job-runner.js';
 import { loadDevState } from './lib/dev-state.js';
 import { currentRequestId } from './lib/request-context.js';
+import { within } from './lib/within.js';
 import { McpTasks } from './mcp/tasks.js';
 import { Metrics } from './metrics.js';
-import { createSlack, type SlackAppOptions } from './slack/app.js';
+import { createSlack, type SlackAppOptions, type SlackParts } from './slack/app.js';
+import type { SlackStatus } from './slack/connection.js';
 import { createStores, type Stores } from './store/factory.js';
 import type { Store } from './store/store.js';
 import { type Surface, type SurfaceContext, type SurfaceFactory, surfaceFactories } from './surfaces.js';
@@ -36,6 +38,8 @@ export interface RunningService {
   metrics: Metrics;
   /** Set when development generated a key (printed in the banner). */
   devApiKey?: string;
+  /** How the connection to Slack stands, when Slack is configured (banner, /readyz). */
+  slack?: { status(): SlackStatus };
   /** Stops accepting, answers waiting long-polls with the current status, closes the store. */
   close(): Promise<void>;
 }
@@ -77,6 +81,8 @@ export async function startService(config: Config, options: StartOptions = {}): 
     for (const surface of built.surfaces) await surface.start?.();
     built.runner.start();
     policy?.watch();
+    // Slack is reached in the background and never stops start-up; the banner waits a moment for the first answer.
+    if (built.slack) await within(SLACK_FIRST_ANSWER_MS, built.slack.connection.start());
     return running(server, port, final, dev.devApiKey, built);
   } catch (error) {
     server.close();
@@ -86,7 +92,11 @@ export async function startService(config: Config, options: StartOptions = {}): 
   }
 }
 
+/** How long start-up waits for Slack's first answer (the banner says "connecting" after that). */
+const SLACK_FIRST_ANSWER_MS = 3000;
+
 interface Built {
+  slack: SlackParts | undefined;
   service: ApprovalService;
   runner: JobRunner;
   metrics: Metrics;
@@ -152,12 +162,13 @@ function build(
     trustProxy: config.trustProxy,
     rateLimitPerMinute: config.rateLimitPerMinute,
     metrics,
+    ...(slack ? { slackStatus: () => slack.connection.status() } : {}),
     ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
     mounts: surfaces.flatMap((s) => s.mounts ?? []),
     adminMounts: surfaces.flatMap((s) => s.adminMounts ?? []),
   });
   const stopRetention = startAuditRetention(store, config.auditRetentionDays, logger);
-  return { service, runner, metrics, dashboard, surfaces, app, mail, stopRetention, logger, policy, store };
+  return { slack, service, runner, metrics, dashboard, surfaces, app, mail, stopRetention, logger, policy, store };
 }
 
 function running(
@@ -187,6 +198,7 @@ function running(
         const reaper = setInterval(() => server.closeIdleConnections(), 50);
         server.closeIdleConnections();
         await runner.stop();
+        await built.slack?.connection.close();
         for (const surface of surfaces) await surface.stop?.();
         await Promise.race([closed, delay(10_000)]);
         clearInterval(reaper);
@@ -201,6 +213,8 @@ function running(
   };
   if (devApiKey) result.devApiKey = devApiKey;
   if (policy) result.policy = policy;
+  const connection = built.slack?.connection;
+  if (connection) result.slack = { status: () => connection.status() };
   return result;
 }
 

@@ -13,7 +13,7 @@ export function banner(running: RunningService): string {
     `  REST                   ${config.publicUrl}/v1/pauses`,
     `  Health                 ${config.publicUrl}/healthz  ${config.publicUrl}/readyz`,
     `  Store                  ${running.store.kind}${running.store.kind === 'memory' ? ' (embedded; set REDIS_URL for production)' : ''}`,
-    `  Slack                  ${config.slack ? `on (${config.slack.appToken ? 'Socket Mode' : `${config.publicUrl}/slack/events`})` : 'off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)'}`,
+    `  Slack                  ${slackNote(running)}`,
     `  E-mail                 ${config.email.smtpUrl ? 'SMTP' : `written to ${config.email.outboxDir}/ (set SMTP_URL to send)`}`,
     `  Dashboard              ${config.publicUrl}/dashboard${dashboardNote(running)}`,
     `  Metrics                ${config.publicUrl}/metrics ${config.metricsToken ? '(Bearer LOOPPAUSE_METRICS_TOKEN)' : '(this machine only; set LOOPPAUSE_METRICS_TOKEN to scrape from elsewhere)'}`,
@@ -38,6 +38,22 @@ export function banner(running: RunningService): string {
     '',
   );
   return lines.join('\n');
+}
+
+/** Whether Slack answered at start-up, as whom, and where its events arrive; or what is wrong. */
+function slackNote(running: RunningService): string {
+  const { slack } = running.config;
+  if (!slack) return 'off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)';
+  const events = slack.appToken ? 'Socket Mode' : `events at ${running.config.publicUrl}/slack/events`;
+  const status = running.slack?.status() ?? { state: 'connecting' };
+  switch (status.state) {
+    case 'connected':
+      return `connected as @${status.user} in ${status.team} (${events})`;
+    case 'connecting':
+      return `connecting (${events}); the log says when it is connected`;
+    case 'failing':
+      return `NOT connected: ${status.error}. Trying again in the background; MCP, REST, e-mail and the dashboard work meanwhile`;
+  }
 }
 
 function indent(text: string): string {

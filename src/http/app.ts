@@ -4,6 +4,7 @@ import { LoopPauseError } from '../domain/errors.js';
 import { mcpMethodGuard, mcpRouter, refuseBatches, requireObjectArguments } from '../mcp/http-handler.js';
 import type { McpTasks } from '../mcp/tasks.js';
 import type { Metrics } from '../metrics.js';
+import type { SlackStatus } from '../slack/connection.js';
 import type { StoreHealth } from '../store/ports/lifecycle.js';
 import type { RateLimits } from '../store/ports/rate-limits.js';
 import type { ApprovalService } from '../use-cases/approval-service.js';
@@ -30,6 +31,8 @@ export interface HttpAppOptions {
   trustProxy: number | string[];
   rateLimitPerMinute: number;
   metrics?: Metrics;
+  /** How the connection to Slack stands, when Slack is configured: shown by /readyz. */
+  slackStatus?: () => SlackStatus;
   /** When set, `/metrics` needs `Authorization: Bearer <metricsToken>`. */
   metricsToken?: string;
   /** Routers mounted by other surfaces (Slack's receiver, the e-mail decision page), path → router. */
@@ -49,7 +52,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', options.trustProxy);
   app.use(requestLog(logger, options.metrics));
-  app.use(healthRouter(store));
+  app.use(healthRouter(store, { slack: options.slackStatus }));
   app.use(hostGuard(options.allowedHosts));
   if (options.metrics) app.use(metricsRouter(options.metrics, options.metricsToken));
 

@@ -1,8 +1,16 @@
-import { App, ExpressReceiver, HTTPModuleFunctions, type ReceiverProcessEventErrorHandlerArgs } from '@slack/bolt';
+import {
+  App,
+  type Authorize,
+  ExpressReceiver,
+  HTTPModuleFunctions,
+  type ReceiverProcessEventErrorHandlerArgs,
+  SocketModeReceiver,
+} from '@slack/bolt';
 import { type RetryOptions, WebClient } from '@slack/web-api';
 import { Router } from 'express';
 import type { Logger } from 'pino';
 import type { SlackConfig } from '../config.js';
+import { SlackConnection, type SlackRetry, type SlackSocket } from './connection.js';
 import { slackErrorSummary } from './errors.js';
 import { IdentityResolver } from './identity.js';
 import { slackLogger } from './logger.js';
@@ -28,6 +36,8 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 export interface SlackAppOptions {
   retryConfig?: RetryOptions;
   timeoutMs?: number;
+  /** The backoff between attempts to reach Slack (the token check, the Socket Mode connection). */
+  connectRetry?: SlackRetry;
 }
 
 export interface SlackApp {
@@ -43,6 +53,11 @@ export interface SlackApp {
   lookupClient: WebClient;
   /** HTTP mode: Bolt's router, serving POST /slack/events. Absent in Socket Mode. */
   receiver?: ExpressReceiver;
+  /**
+   * Reaching Slack in the background: the token check and, in Socket Mode, the WebSocket. main
+   * starts and closes it; nothing else waits for it.
+   */
+  connection: SlackConnection;
 }
 
 /** The Slack app and the identity directory over its lookup client, built once by the composition root. */
@@ -59,29 +74,55 @@ export function createSlack(config: SlackConfig, logger: Logger, options: SlackA
   return { ...slack, identity: new IdentityResolver(slack.lookupClient, log), logger: log };
 }
 
-/** Bolt on an ExpressReceiver (HTTP) or in Socket Mode when an app token is set. */
+/**
+ * Bolt on an ExpressReceiver (HTTP) or in Socket Mode when an app token is set. Bolt is given an
+ * `authorize` rather than the token: with a token its constructor calls auth.test at once and
+ * nobody can catch the failure (a bad token or an unreachable Slack would end the process).
+ * Checking the token is the connection's job; events are handled with the token meanwhile.
+ */
 export function createSlackApp(config: SlackConfig, logger: Logger, options: SlackAppOptions = {}): SlackApp {
   const log = slackLogger(logger);
+  const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const apiUrl = config.apiUrl ? { slackApiUrl: config.apiUrl } : {};
   const clientOptions = {
     logger: log,
     retryConfig: options.retryConfig ?? DEFAULT_RETRY,
-    timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    ...(config.apiUrl ? { slackApiUrl: config.apiUrl } : {}),
+    timeout,
+    ...apiUrl,
   };
   const client = new WebClient(config.botToken, clientOptions);
   const jobClient = new WebClient(config.botToken, clientOptions);
   const lookupClient = new WebClient(config.botToken, { ...clientOptions, rejectRateLimitedCalls: true });
+  // The connection's own calls: no retries of the client's (its backoff is the retry), and quiet
+  // (it says once what is wrong instead of a warning per attempt).
+  const quiet = slackLogger(logger, { quiet: true });
+  const checkClient = new WebClient(config.botToken, {
+    logger: quiet,
+    retryConfig: { retries: 0 },
+    timeout,
+    ...apiUrl,
+  });
+  let connection: SlackConnection;
+  const authorize: Authorize<boolean> = async () => ({ botToken: config.botToken, ...connection.botIds() });
   let app: App;
   let receiver: ExpressReceiver | undefined;
+  let socket: SlackSocket | undefined;
   if (config.appToken) {
-    app = new App({
-      token: config.botToken,
+    // No reconnecting of its own: a failed reconnect there is an unhandled rejection. The connection reconnects.
+    const socketReceiver = new SocketModeReceiver({
       appToken: config.appToken,
-      socketMode: true,
-      signingSecret: config.signingSecret,
-      logger: log,
-      clientOptions,
+      logger: quiet,
+      autoReconnectEnabled: false,
+      installerOptions: { clientOptions: { retryConfig: { retries: 0 }, timeout, ...apiUrl } },
     });
+    socket = {
+      start: () => socketReceiver.start(),
+      stop: () => socketReceiver.stop(),
+      onDisconnected: (listener) => {
+        socketReceiver.client.on('disconnected', listener);
+      },
+    };
+    app = new App({ authorize, receiver: socketReceiver, logger: log, clientOptions });
   } else {
     receiver = new ExpressReceiver({
       signingSecret: config.signingSecret,
@@ -92,12 +133,19 @@ export function createSlackApp(config: SlackConfig, logger: Logger, options: Sla
       processBeforeResponse: false,
       processEventErrorHandler: badBodyIs400,
     });
-    app = new App({ token: config.botToken, receiver, logger: log, clientOptions });
+    app = new App({ authorize, receiver, logger: log, clientOptions });
   }
+  connection = new SlackConnection({
+    client: checkClient,
+    logger: logger.child({ component: 'slack' }),
+    apiUrl: config.apiUrl,
+    socket,
+    retry: options.connectRetry,
+  });
   app.error(async (error) => {
     logger.warn({ component: 'slack', err: slackErrorSummary(error) }, 'Slack listener failed');
   });
-  return { app, client, jobClient, lookupClient, ...(receiver ? { receiver } : {}) };
+  return { app, client, jobClient, lookupClient, ...(receiver ? { receiver } : {}), connection };
 }
 
 const SLACK_EVENTS_PATH = '/slack/events';

@@ -31,16 +31,11 @@ export const slackSurface: SurfaceFactory = ({ service, store, runner, dashboard
   runner.on(JobKind.pauseEnded, pauseEndedJob(jobDeps));
   runner.on(JobKind.slackRemind, slackRemindJob(jobDeps));
   runner.on(JobKind.slackEscalate, slackEscalateJob(jobDeps));
-  const socketMode = receiver === undefined;
+  // Socket Mode's WebSocket is opened (and reopened) by the connection main starts, never here:
+  // Slack being unreachable must not stop the service from starting.
   return {
     name: 'slack',
     // Bolt's router reads the raw body itself (signature check): nothing parses it before.
     mounts: receiver ? [{ path: '/', router: receiver.router }] : [],
-    start: async () => {
-      if (socketMode) await app.start();
-    },
-    stop: async () => {
-      if (socketMode) await app.stop();
-    },
   };
 };

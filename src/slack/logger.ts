@@ -4,9 +4,12 @@ import type { Logger } from 'pino';
 /**
  * Bolt and the WebClient log through pino. Their debug output carries request bodies (message
  * text), so it is dropped; other levels keep strings and error summaries only, never objects.
+ * `quiet`: every line at debug, for clients whose failures are reported by whoever calls them
+ * (the connection check says once what is wrong instead of a warning per attempt).
  */
-export function slackLogger(logger: Logger): SlackLogger {
+export function slackLogger(logger: Logger, options: { quiet?: boolean } = {}): SlackLogger {
   const child = logger.child({ component: 'slack' });
+  const at = (level: 'info' | 'warn' | 'error') => (options.quiet ? 'debug' : level);
   let level = 'info';
   const line = (msg: unknown[]) =>
     msg
@@ -16,9 +19,9 @@ export function slackLogger(logger: Logger): SlackLogger {
       .slice(0, 500);
   return {
     debug: () => {},
-    info: (...msg: unknown[]) => child.info(line(msg)),
-    warn: (...msg: unknown[]) => child.warn(line(msg)),
-    error: (...msg: unknown[]) => child.error(line(msg)),
+    info: (...msg: unknown[]) => child[at('info')](line(msg)),
+    warn: (...msg: unknown[]) => child[at('warn')](line(msg)),
+    error: (...msg: unknown[]) => child[at('error')](line(msg)),
     setLevel: (l) => {
       level = l;
     },

@@ -51,14 +51,15 @@ export class FakeSlack {
     return `${this.url}/response/${id}`;
   }
 
-  async start(): Promise<this> {
+  /** On a free port, or on `port` (a Slack that comes up where the service was already told to look). */
+  async start(listenOn = 0): Promise<this> {
     this.server = createServer((req, res) => {
       this.handle(req, res).catch(() => {
         res.statusCode = 500;
         res.end();
       });
     });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', () => resolve()));
+    await new Promise<void>((resolve) => this.server?.listen(listenOn, '127.0.0.1', () => resolve()));
     const address = this.server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
     this.url = `http://127.0.0.1:${port}`;
@@ -72,9 +73,14 @@ export class FakeSlack {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  /** The next `times` calls of `method` answer `{ok: false, error}`. */
-  failWith(method: string, error: string, times = Number.POSITIVE_INFINITY): void {
-    this.push(method, { status: 200, headers: {}, body: { ok: false, error }, times });
+  /** The next `times` calls of `method` answer `{ok: false, error}` (and `extra`, such as missing_scope's `needed`). */
+  failWith(method: string, error: string, times = Number.POSITIVE_INFINITY, extra: Record<string, unknown> = {}): void {
+    this.push(method, { status: 200, headers: {}, body: { ok: false, error, ...extra }, times });
+  }
+
+  /** The next `times` calls of `method` answer `{ok: true, ...body}`, whoever calls (an app-level token, say). */
+  answerWith(method: string, body: Record<string, unknown>, times = Number.POSITIVE_INFINITY): void {
+    this.push(method, { status: 200, headers: {}, body: { ok: true, ...body }, times });
   }
 
   /** The next `times` calls of `method` answer HTTP 429 with Retry-After. */
