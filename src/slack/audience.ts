@@ -48,7 +48,7 @@ function audiencesOf(pause: Pause, nowMs: number): Audience[] {
 export type Verdict =
   | { allowed: true }
   | { allowed: false; why: 'not_approver' | 'not_member' | 'unposted' }
-  | { allowed: false; why: 'unreadable'; channel: string; error: string };
+  | { allowed: false; why: 'unreadable'; channel: string; error: string; needed?: string };
 
 const ALLOWED: Verdict = { allowed: true };
 
@@ -155,8 +155,10 @@ export class SlackAudience {
     try {
       return (await this.membership.members(channel)).has(userId) ? ALLOWED : { allowed: false, why: 'not_member' };
     } catch (error) {
-      const reason = error instanceof MembershipUnreadable ? error.reason : 'unknown_error';
-      return { allowed: false, why: 'unreadable', channel, error: reason };
+      if (!(error instanceof MembershipUnreadable))
+        return { allowed: false, why: 'unreadable', channel, error: 'unknown_error' };
+      const { reason, needed } = error;
+      return { allowed: false, why: 'unreadable', channel, error: reason, ...(needed ? { needed } : {}) };
     }
   }
 }

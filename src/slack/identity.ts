@@ -2,6 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { Link } from '../domain/approvals/identities.js';
 import type { IdentityDirectory } from '../use-cases/identity-links.js';
+import { neededScope, slackErrorSummary } from './errors.js';
 
 const TTL_MS = 10 * 60_000;
 const MAX_ENTRIES = 5000;
@@ -20,6 +21,8 @@ interface Entry {
 export class IdentityResolver implements IdentityDirectory {
   private readonly byUser = new Map<string, Entry>();
   private readonly byEmail = new Map<string, Entry>();
+  /** A missing scope is logged once, as a warning: it lasts until the app is reinstalled. */
+  private scopeWarned = false;
 
   constructor(
     private readonly client: WebClient,
@@ -34,7 +37,7 @@ export class IdentityResolver implements IdentityDirectory {
         const value = result.user?.profile?.email;
         return typeof value === 'string' && value.includes('@') ? { kind: 'found', value } : { kind: 'none' };
       } catch (error) {
-        const code = lookupError(error);
+        const code = this.lookupError(error);
         this.logger.debug({ err: code }, 'users.info failed; using the Slack id');
         return { kind: 'unknown', error: code };
       }
@@ -49,7 +52,7 @@ export class IdentityResolver implements IdentityDirectory {
         const id = result.user?.id;
         return typeof id === 'string' && id !== '' ? { kind: 'found', value: id } : { kind: 'none' };
       } catch (error) {
-        const code = lookupError(error);
+        const code = this.lookupError(error);
         // Only "nobody has it" is an answer worth keeping; anything else may clear up.
         if (code === 'users_not_found') return { kind: 'none' };
         this.logger.debug({ err: code }, 'users.lookupByEmail failed');
@@ -88,6 +91,15 @@ export class IdentityResolver implements IdentityDirectory {
       if (link.kind === 'unknown' && map.get(key) === entry) map.delete(key);
     });
     return entry.link;
+  }
+
+  /** lookupError, and a warning naming the scope and the reinstall the first time Slack lacks one. */
+  private lookupError(error: unknown): string {
+    if (neededScope(error) !== undefined && !this.scopeWarned) {
+      this.scopeWarned = true;
+      this.logger.warn({ err: slackErrorSummary(error) }, 'Slack cannot link users and e-mail addresses');
+    }
+    return lookupError(error);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import { slackErrorSummary } from './errors.js';
+import { neededScope, slackErrorSummary } from './errors.js';
 
 const TTL_MS = 60_000;
 const MAX_CHANNELS = 200;
@@ -8,11 +8,15 @@ const PAGE_LIMIT = 1000;
 /** 100,000 members: beyond that a click would wait on Slack for too long. */
 const MAX_PAGES = 100;
 
-/** The members of a channel could not be read: the Slack error code (`missing_scope`, …). */
+/**
+ * The members of a channel could not be read: the Slack error code (`missing_scope`, …), and for
+ * `missing_scope` the scope Slack said the call needed.
+ */
 export class MembershipUnreadable extends Error {
   constructor(
     readonly channel: string,
     readonly reason: string,
+    readonly needed?: string,
   ) {
     super(`cannot read the members of ${channel}: ${reason}`);
     this.name = 'MembershipUnreadable';
@@ -58,9 +62,13 @@ export class SlackChannelMembership implements ChannelMembership {
       try {
         result = await this.client.conversations.members({ channel, limit: PAGE_LIMIT, ...(cursor ? { cursor } : {}) });
       } catch (error) {
-        const reason = slackErrorSummary(error);
-        this.logger.warn({ channel, err: reason }, 'conversations.members failed; channel requests refused');
-        throw new MembershipUnreadable(channel, reason);
+        const needed = neededScope(error);
+        this.logger.warn(
+          { channel, err: slackErrorSummary(error) },
+          'conversations.members failed; channel requests refused',
+        );
+        if (needed === undefined) throw new MembershipUnreadable(channel, slackErrorSummary(error));
+        throw new MembershipUnreadable(channel, 'missing_scope', needed || undefined);
       }
       for (const member of result.members ?? []) members.add(member);
       cursor = result.response_metadata?.next_cursor || undefined;

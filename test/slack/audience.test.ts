@@ -150,6 +150,13 @@ describe('Slack: only the audience of a request sees and decides it', () => {
   describe('when the members cannot be read, nobody decides and nothing is listed', () => {
     it.each([
       ['missing_scope', () => fake.failWith('conversations.members', 'missing_scope'), 'channels:read'],
+      // Slack names the scope the call needed: the admin is told which, and that the app must be reinstalled.
+      [
+        'missing_scope naming groups:read',
+        () =>
+          fake.failWith('conversations.members', 'missing_scope', Number.POSITIVE_INFINITY, { needed: 'groups:read' }),
+        'lacks the groups:read permission in Slack: a Slack admin must add it to the app (manifest.json has it) and reinstall the app to the workspace',
+      ],
       ['HTTP 500', () => fake.failHttp('conversations.members', 500), 'try again'],
       // A 429 fails the lookup at once: waiting out Retry-After would stall every Slack call and the modal's 3 s.
       ['HTTP 429 with Retry-After 600', () => fake.rateLimit('conversations.members', 600), 'try again'],

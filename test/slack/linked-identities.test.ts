@@ -239,6 +239,17 @@ describe('one human is one identity (review finding #3)', () => {
   });
 
   describe('(b) a quorum of 2 counts humans: one person on two surfaces is not two approvals', () => {
+    it('users.lookupByEmail refused for want of a scope: refused, naming the scope and the reinstall, no "try again"', async () => {
+      fake.failWith('users.lookupByEmail', 'missing_scope', Number.POSITIVE_INFINITY, { needed: 'users:read.email' });
+      const id = await request('agent-c', 'Transfer 900 EUR to ACME');
+      const reply = await approveInSlack('U0BOB123', id);
+      expect(reply).toContain('the Slack app lacks the users:read.email scope (missing_scope)');
+      expect(reply).toContain('reinstalling the app to the workspace');
+      expect(reply).not.toContain('Try again in a minute');
+      expect(await votes(id)).toEqual([]);
+      fake.clearFailures();
+    });
+
     it('Slack as U0SARAH1, then the dashboard as sarah@acme.com: refused; Cy decides', async () => {
       const id = await request('agent-c', 'Dual control payment 9000 EUR');
       expect(await approveInSlack('U0SARAH1', id)).toContain('Your approval is counted: 1 of 2');

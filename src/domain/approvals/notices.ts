@@ -36,12 +36,22 @@ function unverifiableInGeneral(pause: Pause, rule: string, required: number): st
 const SAME_NAMES =
   '(People are told apart by their Slack accounts, or by the addresses LoopPause checked or the policy lists: an approver listed by the address of their Slack account is known both ways.)';
 
+/** Slack refused the lookup for want of a scope: waiting does not help, reinstalling the app does. */
+const MISSING_EMAIL_SCOPE =
+  'the Slack app lacks the users:read.email scope (missing_scope), which a Slack admin must add before reinstalling the app to the workspace';
+
+/** Whether trying again later may help: not when Slack refused for want of a scope. */
+function mayClearUp(cause: Unverifiable['cause']): boolean {
+  return cause.kind === 'unknown' && cause.error !== 'missing_scope';
+}
+
 /** Why Slack could not link the two, in the voter's words. */
 function causeText(cause: Unverifiable['cause'], missing: string): string {
   switch (cause.kind) {
     case 'none':
       return `no Slack account has ${missing}`;
     case 'unknown':
+      if (cause.error === 'missing_scope') return `Slack would not say who has ${missing}: ${MISSING_EMAIL_SCOPE}`;
       return `Slack did not answer who has ${missing} (${cause.error})`;
     case 'no_slack':
       return `this server has no Slack connection to ask who has ${missing}`;
@@ -49,11 +59,16 @@ function causeText(cause: Unverifiable['cause'], missing: string): string {
 }
 
 function unverifiableText(reason: Unverifiable, rule: string, required: number): string {
-  const retry = reason.cause.kind === 'unknown' ? ' Try again in a minute, or' : '';
+  const retry = mayClearUp(reason.cause) ? ' Try again in a minute, or' : '';
   const other = (bySlack: string, byEmail: string) => (reason.voter === 'slack' ? bySlack : byEmail);
   switch (reason.from) {
-    case 'approvers':
-      return `LoopPause could not check that you are one of the approvers of this request: Slack did not answer (${reason.cause.kind === 'unknown' ? reason.cause.error : 'no answer'}). Nothing changed. Try again in a minute, or ${other('decide from the e-mail or the dashboard', 'decide in Slack if the request is there')}.`;
+    case 'approvers': {
+      const instead = other('decide from the e-mail or the dashboard', 'decide in Slack if the request is there');
+      if (reason.cause.kind === 'unknown' && !mayClearUp(reason.cause)) {
+        return `LoopPause could not check that you are one of the approvers of this request: ${MISSING_EMAIL_SCOPE}. Nothing changed. Meanwhile, ${instead}.`;
+      }
+      return `LoopPause could not check that you are one of the approvers of this request: Slack did not answer (${reason.cause.kind === 'unknown' ? reason.cause.error : 'no answer'}). Nothing changed. Try again in a minute, or ${instead}.`;
+    }
     case 'owner': {
       const head = `The owner of the API key that asked may not decide this (${rule}), and LoopPause cannot tell you apart from the owner`;
       if (reason.voter === 'nothing') return `${head}: it does not know who you are. Nothing changed.`;

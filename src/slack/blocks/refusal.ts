@@ -2,13 +2,17 @@ import type { Verdict } from '../audience.js';
 import { NOT_APPROVER_TEXT } from './outcome.js';
 
 const NOT_INVITED = 'LoopPause is not in that channel: ask someone in it to `/invite @LoopPause`.';
-/** The Slack errors an admin fixes (scopes, inviting the bot); any other failure may clear up by itself. */
+/** A missing scope is fixed by an admin, never by waiting: which scope, and the reinstall it needs. */
+function missingScopeHint(needed: string | undefined): string {
+  const scope = needed ? `the ${needed} permission` : 'the channels:read / groups:read permission';
+  return (
+    `LoopPause lacks ${scope} in Slack: a Slack admin must add it to the app (manifest.json has it) ` +
+    'and reinstall the app to the workspace.'
+  );
+}
+
+/** The Slack errors an admin fixes (inviting the bot); any other failure may clear up by itself. */
 const ADMIN_HINTS = new Map([
-  [
-    'missing_scope',
-    'LoopPause lacks the channels:read / groups:read permission: ask a Slack admin to reinstall it ' +
-      'from the current manifest.',
-  ],
   ['not_in_channel', NOT_INVITED],
   ['channel_not_found', NOT_INVITED],
 ]);
@@ -26,7 +30,10 @@ export function refusalText(verdict: Exclude<Verdict, { allowed: true }>): strin
         'Nothing changed.'
       );
     case 'unreadable': {
-      const hint = ADMIN_HINTS.get(verdict.error) ?? 'Slack did not answer: please try again in a minute.';
+      const hint =
+        verdict.error === 'missing_scope'
+          ? missingScopeHint(verdict.needed)
+          : (ADMIN_HINTS.get(verdict.error) ?? 'Slack did not answer: please try again in a minute.');
       const checked = `LoopPause could not check that you are a member of <#${verdict.channel}>`;
       return `${checked}, so it cannot take your decision. ${hint} Nothing changed.`;
     }
