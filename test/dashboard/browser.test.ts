@@ -138,7 +138,7 @@ describe('the dashboard in a real browser', () => {
     await page.getByRole('heading', { name: 'Waiting for me' }).waitFor();
     expect(await page.getByText('Scale the cluster to zero').count()).toBe(0);
     // Gone if the page were loaded again: what appears below came by the live update, not a reload.
-    await page.evaluate(() => Object.assign(window, { sameDocument: true }));
+    await page.evaluate(() => Object.assign(globalThis, { sameDocument: true }));
     const res = await fetch(`${running.url}/v1/pauses`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
@@ -150,7 +150,7 @@ describe('the dashboard in a real browser', () => {
     });
     expect(res.status).toBe(201);
     await page.getByRole('link', { name: 'Scale the cluster to zero' }).waitFor();
-    expect(await page.evaluate(() => (window as Window & { sameDocument?: boolean }).sameDocument)).toBe(true);
+    expect(await page.evaluate(() => (globalThis as { sameDocument?: boolean }).sameDocument)).toBe(true);
     // The live update parsed the fetched page without tripping this page's CSP (its <style> has another nonce).
     expect((page as Page & { problems: string[] }).problems).toEqual([]);
     const { pause_id: pauseId } = (await res.json()) as { pause_id: string };

@@ -106,9 +106,13 @@ export function registerPauses(router: Router, deps: RouteDeps): void {
           flash: { kind: 'error', text: voteNoticeText('already_voted', result.pause) },
         });
       case 'owner':
-      case 'unverifiable':
         return renderPause(res, 403, result.pause, {
-          flash: { kind: 'error', text: voteNoticeText(result.outcome, result.pause) },
+          flash: { kind: 'error', text: voteNoticeText('owner', result.pause) },
+        });
+      case 'unverifiable':
+        // Why the vote could not be told apart (the same words the e-mail page and Slack use).
+        return renderPause(res, 403, result.pause, {
+          flash: { kind: 'error', text: voteNoticeText('unverifiable', result.pause, result.reason) },
         });
       case 'not_approver':
         return notApprover();
