@@ -73,6 +73,18 @@ export const MANDATORY_NEXT_STEP =
   '(use wait_seconds up to 50 to wait efficiently) until it returns status "responded". Proceed only if ' +
   'response.decision is "approved"; if it is "rejected", or the status is "timed_out" or "expired", do not perform the action.';
 
+/**
+ * The next step when the operator's policy decided the request at once (a `decide` rule): nobody
+ * was asked, and the decision is there to read.
+ */
+export function policyDecidedNextStep(rule: string | undefined): string {
+  const which = rule === undefined ? "the operator's policy" : `the operator's policy (rule "${rule}")`;
+  return (
+    `No human was asked: ${which} decided this request at once. Call check_approval with this pause_id ` +
+    'to read the signed decision. Proceed only if response.decision is "approved"; if it is "rejected", do not perform the action.'
+  );
+}
+
 const PENDING_HINT =
   'No decision yet. Do not act. Call check_approval again (wait_seconds up to 50) until the status changes.';
 

@@ -1,7 +1,13 @@
 import { LoopPauseError } from '../domain/errors.js';
 import { requestDigest } from '../domain/idempotency.js';
 import { newPauseId } from '../domain/ids.js';
-import { expiresAt, MANDATORY_NEXT_STEP, type Pause, withEffectiveStatus } from '../domain/pause.js';
+import {
+  expiresAt,
+  MANDATORY_NEXT_STEP,
+  type Pause,
+  policyDecidedNextStep,
+  withEffectiveStatus,
+} from '../domain/pause.js';
 import { type ApprovalRequest, requestApprovalSchema, requestArgumentsSchema } from '../domain/schemas.js';
 import { actionDigest } from '../domain/signing.js';
 import { parseInput } from '../domain/validation.js';
@@ -89,16 +95,23 @@ export async function requestApproval(
   const created = stored.outcome === 'created';
   if (created) deps.metrics?.pausesCreated.inc({ recipients: recipientsLabel(pause) });
   if (created && gated?.kind === 'decide') await decideByPolicy(deps, pause, gated.decision, gated.rule);
-  const status = created && gated?.kind === 'decide' ? 'responded' : withEffectiveStatus(stored.pause, nowMs).status;
+  const decidedAtOnce = created ? gated?.kind === 'decide' : decidedByRule(stored.pause);
+  const status = created && decidedAtOnce ? 'responded' : withEffectiveStatus(stored.pause, nowMs).status;
   return {
     created,
     result: {
       pause_id: stored.pause.pause_id,
       status,
       expires_at: stored.pause.expires_at,
-      MANDATORY_NEXT_STEP,
+      // The agent is not told a human was asked when none was.
+      MANDATORY_NEXT_STEP: decidedAtOnce ? policyDecidedNextStep(stored.pause.policy_rule) : MANDATORY_NEXT_STEP,
     },
   };
+}
+
+/** An earlier pause a `decide` rule ended at creation (a route's `on_timeout` decision is also the policy's, but later). */
+function decidedByRule(pause: Pause): boolean {
+  return pause.response?.channel === 'policy' && pause.plan === undefined;
 }
 
 function recipientsLabel(pause: Pause): string {

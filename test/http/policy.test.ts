@@ -65,6 +65,27 @@ describe('LOOPPAUSE_POLICY_FILE: the operator, not the agent, decides who approv
     ).toBe(true);
   });
 
+  it('an auto-decided request does not tell the agent a human was asked, on the first call or a retry', async () => {
+    const action = {
+      action_description: 'Refund order #70',
+      action_details: { amount: '15' },
+      idempotency_key: 'r-70',
+    };
+    for (const expected of [201, 200]) {
+      const created = await create(action, BOT_KEY);
+      expect(created).toMatchObject({ status: expected, json: { status: 'responded' } });
+      const next = String(created.json.MANDATORY_NEXT_STEP);
+      expect(next).not.toContain('A human has been asked');
+      expect(next).toContain(
+        'No human was asked: the operator\'s policy (rule "small-refunds") decided this request at once',
+      );
+      expect(next).toContain('check_approval');
+    }
+    // A routed request still says a human was asked.
+    const routed = await create({ action_description: 'Transfer 70 EUR to ACME' });
+    expect(String(routed.json.MANDATORY_NEXT_STEP)).toContain('A human has been asked');
+  });
+
   it('routes as the rule says when the agent names no one: recipients, approvers, fields and timeout', async () => {
     const created = await create({ action_description: 'Transfer 9,000 EUR to ACME' });
     expect(created.status).toBe(201);
