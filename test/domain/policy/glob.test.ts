@@ -30,8 +30,7 @@ describe('compileGlob', () => {
   });
 
   it('stays fast on patterns that backtrack badly as regular expressions', () => {
-    const started = performance.now();
+    // A backtracking matcher tries some 3000^6 / 6! splits here (hours), far past the test's timeout.
     expect(compileGlob('*a*a*a*a*a*a*b')('a'.repeat(3000))).toBe(false);
-    expect(performance.now() - started).toBeLessThan(1000);
   });
 });
