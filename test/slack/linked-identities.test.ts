@@ -189,7 +189,7 @@ describe('one human is one identity (review finding #3)', () => {
         decision: 'approved',
       });
       expect(res.status).toBe(403);
-      expect(await res.text()).toContain('could not be checked against the owner');
+      expect(await res.text()).toContain('cannot tell you apart from the owner: you are known here by your Slack account');
       expect(await votes(id)).toEqual([]);
     });
 
@@ -209,6 +209,8 @@ describe('one human is one identity (review finding #3)', () => {
       expect(mail.html).toContain('the owner by a Slack account, and no Slack account has your address');
       const web = await onDashboard('sarah@acme.com', id);
       expect(web.status).toBe(403);
+      // The dashboard gives the same reason as the e-mail page.
+      expect(await web.text()).toContain('the owner by a Slack account, and no Slack account has your address');
       expect(await votes(id)).toEqual([]);
       // Cy's address is held by another Slack account: counted, and it decides.
       const cy = await onDashboard('cy@acme.com', id);
@@ -255,7 +257,7 @@ describe('one human is one identity (review finding #3)', () => {
       expect(await approveInSlack('U0SARAH1', id)).toContain('Your approval is counted: 1 of 2');
       const web = await onDashboard('sarah@acme.com', id);
       expect(web.status).toBe(403);
-      expect(await web.text()).toContain('could not be told apart from an earlier one');
+      expect(await web.text()).toContain('cannot tell you apart from someone who already voted in Slack');
       expect(await votes(id)).toHaveLength(1);
       expect((await load(id)).status).toBe('pending');
       const cy = await onDashboard('cy@acme.com', id);
