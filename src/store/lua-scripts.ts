@@ -1,10 +1,14 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
+import type { RedisContext } from './redis-connection.js';
+import type { RedisKeys } from './redis-keys.js';
 
 /**
- * Loads `lua/<name>-<numKeys>.lua`, expanding `-- @include <file>` lines from `lua/includes/`,
- * and runs them by SHA with a fallback to EVAL after a Redis restart (NOSCRIPT).
+ * The Lua scripts, one typed wrapper each (scripts/<name>.ts, through `defineScript`): the wrapper
+ * builds the script's KEYS and ARGV from named input, in the order of the header of
+ * `lua/<name>-<numKeys>.lua`, and types its reply. `-- @include <file>` lines are expanded from
+ * `lua/includes/`; scripts run by SHA, falling back to EVAL after a Redis restart (NOSCRIPT).
  */
 export interface LuaScript {
   name: string;
@@ -15,39 +19,66 @@ export interface LuaScript {
 
 const LUA_DIR = new URL('./lua/', import.meta.url);
 
-function loadScripts(dir: URL = LUA_DIR): Map<string, LuaScript> {
-  const scripts = new Map<string, LuaScript>();
-  for (const file of readdirSync(dir)) {
-    const match = /^(.+)-(\d+)\.lua$/.exec(file);
-    if (!match?.[1] || !match[2]) continue;
-    const source = readFileSync(new URL(file, dir), 'utf8').replace(/^-- @include (\S+)$/gm, (_line, include) =>
-      readFileSync(new URL(`includes/${include}.lua`, dir), 'utf8'),
-    );
-    scripts.set(match[1], {
-      name: match[1],
-      numKeys: Number(match[2]),
-      source,
-      sha: createHash('sha1').update(source).digest('hex'),
-    });
-  }
-  return scripts;
+export type ScriptArg = string | number;
+
+/** Exactly `N` keys (`[…] as const`), so a wrapper cannot pass more or fewer than its file name says. */
+export type ScriptKeys<N extends number, K extends string[] = []> = K['length'] extends N
+  ? Readonly<K>
+  : ScriptKeys<N, [...K, string]>;
+
+export interface ScriptSpec<N extends number, Input, Reply> {
+  /** `lua/<name>-<numKeys>.lua`. */
+  name: string;
+  numKeys: N;
+  keys(k: RedisKeys, input: Input): ScriptKeys<N>;
+  args(k: RedisKeys, input: Input): ScriptArg[];
+  /** The script's reply, typed (Redis returns integers, strings, arrays of them, or null). */
+  reply(raw: unknown): Reply;
 }
 
-export class ScriptRunner {
-  constructor(
-    private readonly redis: Redis,
-    private readonly scripts: Map<string, LuaScript> = loadScripts(),
-  ) {}
+export interface TypedScript<Input, Reply> {
+  readonly name: string;
+  run(context: RedisContext, input: Input): Promise<Reply>;
+}
 
-  async run<T>(name: string, keys: string[], args: (string | number)[]): Promise<T> {
-    const script = this.scripts.get(name);
-    if (!script) throw new Error(`unknown Lua script ${name}`);
-    if (keys.length !== script.numKeys) throw new Error(`${name} takes ${script.numKeys} keys, got ${keys.length}`);
-    try {
-      return (await this.redis.evalsha(script.sha, script.numKeys, ...keys, ...args)) as T;
-    } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return (await this.redis.eval(script.source, script.numKeys, ...keys, ...args)) as T;
-    }
+/** A script's typed wrapper; its file is read (includes expanded) once, here. */
+export function defineScript<N extends number, Input, Reply>(
+  spec: ScriptSpec<N, Input, Reply>,
+): TypedScript<Input, Reply> {
+  const script = loadScript(spec.name, spec.numKeys);
+  return {
+    name: spec.name,
+    async run({ redis, keys }, input) {
+      return spec.reply(await evalScript(redis, script, spec.keys(keys, input), spec.args(keys, input)));
+    },
+  };
+}
+
+function loadScript(name: string, numKeys: number, dir: URL = LUA_DIR): LuaScript {
+  const source = readFileSync(new URL(`${name}-${numKeys}.lua`, dir), 'utf8').replace(
+    /^-- @include (\S+)$/gm,
+    (_line, include) => readFileSync(new URL(`includes/${include}.lua`, dir), 'utf8'),
+  );
+  return { name, numKeys, source, sha: createHash('sha1').update(source).digest('hex') };
+}
+
+async function evalScript(
+  redis: Redis,
+  script: LuaScript,
+  keys: readonly string[],
+  args: ScriptArg[],
+): Promise<unknown> {
+  if (keys.length !== script.numKeys)
+    throw new Error(`${script.name} takes ${script.numKeys} keys, got ${keys.length}`);
+  try {
+    return await redis.evalsha(script.sha, script.numKeys, ...keys, ...args);
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+    return await redis.eval(script.source, script.numKeys, ...keys, ...args);
   }
 }
+
+/** Replies: an integer. */
+export const asNumber = (raw: unknown): number => Number(raw);
+/** Replies: a flat array of strings (field, value, … or id, outcome, …). */
+export const asStrings = (raw: unknown): string[] => (raw as unknown[]).map(String);

@@ -1,18 +1,14 @@
 import type { ApiKeys, StoredApiKey } from './ports/api-keys.js';
 import type { RedisContext } from './redis-connection.js';
+import { createApiKeyScript } from './scripts/create-api-key.js';
+import { revokeApiKeyScript } from './scripts/revoke-api-key.js';
 
 /** API keys on Redis: records by key hash, and the hash by name (so names stay unique, in one script). */
 export class RedisApiKeys implements ApiKeys {
   constructor(private readonly context: RedisContext) {}
 
   async createApiKey(key: StoredApiKey): Promise<boolean> {
-    const { keys: k, scripts } = this.context;
-    const stored = await scripts.run<number>(
-      'create-api-key',
-      [k.apiKeys, k.apiKeyNames],
-      [key.name, key.hash, JSON.stringify(key)],
-    );
-    return stored === 1;
+    return createApiKeyScript.run(this.context, key);
   }
 
   async findApiKey(hash: string): Promise<StoredApiKey | null> {
@@ -26,7 +22,6 @@ export class RedisApiKeys implements ApiKeys {
   }
 
   async revokeApiKey(name: string): Promise<boolean> {
-    const { keys: k, scripts } = this.context;
-    return (await scripts.run<number>('revoke-api-key', [k.apiKeys, k.apiKeyNames], [name])) === 1;
+    return revokeApiKeyScript.run(this.context, { name });
   }
 }

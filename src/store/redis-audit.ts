@@ -1,9 +1,11 @@
 import type { Redis } from 'ioredis';
 import { entryHash, GENESIS_HASH } from '../domain/audit/chain.js';
-import type { ScriptRunner } from './lua-scripts.js';
 import type { AuditAnchor, AuditLog, AuditPage, AuditQuery, NewAuditEntry, StoredAuditEntry } from './ports/audit.js';
 import type { RedisContext } from './redis-connection.js';
 import type { RedisKeys } from './redis-keys.js';
+import { auditAppendScript } from './scripts/audit-append.js';
+import { auditSealScript } from './scripts/audit-seal.js';
+import { auditTrimScript } from './scripts/audit-trim.js';
 
 const SEQ_PATTERN = /^\{"seq":(\d+),/;
 const AT_PATTERN = /^\{"seq":\d+,"at":"([^"]+)"/;
@@ -21,26 +23,19 @@ const SEAL_BATCH = 500;
  */
 export class RedisAuditLog implements AuditLog {
   private readonly redis: Redis;
-  private readonly scripts: ScriptRunner;
   private readonly keys: RedisKeys;
   private sealing: Promise<void> | undefined;
   private sealAgain = false;
   private readonly sealTimer: NodeJS.Timeout;
 
-  constructor(context: RedisContext) {
+  constructor(private readonly context: RedisContext) {
     this.redis = context.redis;
-    this.scripts = context.scripts;
     this.keys = context.keys;
     this.sealTimer = setInterval(() => this.sealSoon(), 2_000).unref();
   }
 
   async appendAudit(entry: NewAuditEntry, nowMs: number): Promise<void> {
-    const k = this.keys;
-    await this.scripts.run(
-      'audit-append',
-      [k.audit],
-      [k.base, nowMs, entry.type, entry.actor, JSON.stringify(entry.data ?? {}), entry.pause_id ?? ''],
-    );
+    await auditAppendScript.run(this.context, { entry, nowMs });
     this.sealSoon();
   }
 
@@ -76,12 +71,7 @@ export class RedisAuditLog implements AuditLog {
   }
 
   async trimAudit(beforeMs: number, max: number): Promise<number> {
-    const k = this.keys;
-    return this.scripts.run<number>(
-      'audit-trim',
-      [k.audit, k.auditPrev, k.auditAnchor, k.auditSealed],
-      [beforeMs, max],
-    );
+    return auditTrimScript.run(this.context, { beforeMs, max });
   }
 
   /** Seals what this replica just wrote, one sealing at a time; a burst of changes shares a round. */
@@ -122,21 +112,23 @@ export class RedisAuditLog implements AuditLog {
     const items = await this.redis.xrange(k.audit, id ? `(${id}` : '-', '+', 'COUNT', max);
     if (items.length === 0) return 0;
     let prev = hash ?? GENESIS_HASH;
-    const pairs: (string | number)[] = [];
+    const prevs: [number, string][] = [];
     let lastSeq = Number(seq ?? 0);
     for (const [, fields] of items) {
       const body = fields[1] ?? '';
       lastSeq = Number(SEQ_PATTERN.exec(body)?.[1] ?? lastSeq + 1);
-      pairs.push(lastSeq, prev);
+      prevs.push([lastSeq, prev]);
       prev = entryHash(body, prev);
     }
-    const lastId = items.at(-1)?.[0] as string;
-    const sealed = await this.scripts.run<number>(
-      'audit-seal',
-      [k.audit, k.auditPrev, k.auditSealed],
-      [seq ?? '0', lastSeq, prev, lastId, ...pairs],
-    );
-    return sealed === 1 ? items.length : 0;
+    const streamId = items.at(-1)?.[0] as string;
+    const sealed = await auditSealScript.run(this.context, {
+      readSeq: seq ?? '0',
+      seq: lastSeq,
+      hash: prev,
+      streamId,
+      prevs,
+    });
+    return sealed ? items.length : 0;
   }
 
   private async read(query: AuditQuery): Promise<AuditPage> {

@@ -1,6 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { PauseStatus } from '../domain/vocabulary.js';
-import { ScriptRunner } from './lua-scripts.js';
 import { type RedisKeys, redisKeys } from './redis-keys.js';
 import { Watchers } from './watchers.js';
 
@@ -12,24 +11,23 @@ export interface RedisConnectionOptions {
 }
 
 /**
- * What an adapter on the shared connection works with: the command client, the key builder (one
- * deployment, one hash tag) and the Lua scripts. Every Redis adapter takes this, not its own client.
+ * What an adapter on the shared connection works with: the command client and the key builder (one
+ * deployment, one hash tag); its scripts run on it (`<script>.run(context, input)`, scripts/).
+ * Every Redis adapter takes this, not a client of its own.
  */
 export interface RedisContext {
   readonly redis: Redis;
   readonly keys: RedisKeys;
-  readonly scripts: ScriptRunner;
 }
 
 /**
- * One deployment's Redis for one replica: the command client, the key builder, the scripts, and a
+ * One deployment's Redis for one replica: the command client, the key builder, and a
  * subscriber that hears every replica's pause events (fanned out to watchers) and wake-ups (to the
  * job runner, through `onWake`).
  */
 export class RedisConnection implements RedisContext {
   readonly keys: RedisKeys;
   readonly redis: Redis;
-  readonly scripts: ScriptRunner;
   /** Waiting long-polls and live pages, woken by pause events from any replica. */
   readonly watchers = new Watchers();
   private readonly subscriber: Redis;
@@ -44,7 +42,6 @@ export class RedisConnection implements RedisContext {
     // ioredis logs unhandled 'error' events to stderr; reconnects are its job, readiness reports outages.
     this.redis.on('error', () => {});
     this.subscriber.on('error', () => {});
-    this.scripts = new ScriptRunner(this.redis);
     this.subscriber.on('message', (channel: string, message: string) => {
       if (channel === this.keys.wake) return this.notifyWake(Number(message));
       const [pauseId, status] = message.split(' ');
@@ -86,5 +83,5 @@ export class RedisConnection implements RedisContext {
  */
 export function legacyContext(redis: Redis, keys: Pick<RedisKeys, 'base'>): RedisContext {
   // The base is `{<prefix>}:`.
-  return { redis, keys: redisKeys(keys.base.slice(1, -2)), scripts: new ScriptRunner(redis) };
+  return { redis, keys: redisKeys(keys.base.slice(1, -2)) };
 }

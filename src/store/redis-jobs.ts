@@ -1,6 +1,8 @@
-import { decodeJob, encodeJob } from './job-codec.js';
+import { decodeJob } from './job-codec.js';
 import type { Job, JobQueue, NewJob } from './ports/jobs.js';
 import type { RedisConnection, RedisContext } from './redis-connection.js';
+import { claimScript } from './scripts/claim.js';
+import { enqueueScript } from './scripts/enqueue.js';
 
 /**
  * The job queue on Redis: job ids by run time (a sorted set), their bodies (job-codec.ts) and their
@@ -11,29 +13,16 @@ export class RedisJobs implements JobQueue {
   constructor(private readonly context: RedisContext & Pick<RedisConnection, 'onWake'>) {}
 
   async enqueueJob(job: NewJob): Promise<boolean> {
-    const { keys: k, scripts } = this.context;
-    const added = await scripts.run<number>(
-      'enqueue',
-      [k.jobQueue, k.jobData],
-      [job.id, encodeJob(job), job.run_at, k.wake],
-    );
-    return added === 1;
+    return enqueueScript.run(this.context, job);
   }
 
   async claimDueJobs(nowMs: number, leaseMs: number, max: number): Promise<Job[]> {
-    const { keys: k, scripts } = this.context;
-    const flat = await scripts.run<(string | number)[]>(
-      'claim',
-      [k.jobQueue, k.jobData, k.jobAttempts],
-      [nowMs, leaseMs, max],
-    );
     const jobs: Job[] = [];
-    for (let i = 0; i < flat.length; i += 3) {
-      const id = String(flat[i]);
-      const body = decodeJob(id, String(flat[i + 1]));
+    for (const { id, body, attempts } of await claimScript.run(this.context, { nowMs, leaseMs, max })) {
+      const job = decodeJob(id, body);
       // A body no version of LoopPause wrote cannot be run: drop it rather than strand the batch.
-      if (!body) await this.completeJob(id);
-      else jobs.push({ id, ...body, run_at: nowMs + leaseMs, attempts: Number(flat[i + 2]) } as Job);
+      if (!job) await this.completeJob(id);
+      else jobs.push({ id, ...job, run_at: nowMs + leaseMs, attempts } as Job);
     }
     return jobs;
   }

@@ -1,33 +1,33 @@
 import { decidersOf } from '../domain/approvals/index.js';
-import { agentActor, cancelledData, createdData, decidedData, voteData } from '../domain/audit/events.js';
+import { cancelledData, decidedData } from '../domain/audit/events.js';
 import { matchesHistory } from '../domain/history.js';
 import type { Deliveries, Pause } from '../domain/pause.js';
 import type { SignedDecision } from '../domain/signing.js';
-import type { PauseStatus } from '../domain/vocabulary.js';
-import { ENDED_JOB_ID_PREFIX, JobKind, STEP_KINDS, votedJobId } from '../jobs/job-kinds.js';
 import { type CursorPosition, decodeCursor, encodeCursor, isAfter, newestFirstUnion } from './cursor.js';
-import { encodeJob } from './job-codec.js';
-import type { ScriptRunner } from './lua-scripts.js';
-import { hashFromPairs, type PauseRecord, pauseFromHash, pauseRecord } from './pause-codec.js';
-import {
-  type Ballot,
-  type CreateResult,
-  type DeliveryAudit,
-  type EndResult,
-  type HistoryQuery,
-  INDEX_HORIZON_MS,
-  type ListQuery,
-  type NewPause,
-  type Page,
-  type PauseStore,
-  RETENTION_MS,
-  type SweptPause,
-  type VoteResult,
-  type WaitingQuery,
+import { type PauseRecord, pauseFromHash } from './pause-codec.js';
+import type {
+  Ballot,
+  CreateResult,
+  DeliveryAudit,
+  EndResult,
+  HistoryQuery,
+  ListQuery,
+  NewPause,
+  Page,
+  PauseStore,
+  SweptPause,
+  VoteResult,
+  WaitingQuery,
 } from './ports/pauses.js';
 import type { RedisAuditLog } from './redis-audit.js';
 import type { RedisContext } from './redis-connection.js';
 import { deciderHash, type RedisKeys } from './redis-keys.js';
+import { createScript } from './scripts/create.js';
+import { type EndInput, endScript } from './scripts/end.js';
+import { setDeliveryScript } from './scripts/set-delivery.js';
+import { sweepScript } from './scripts/sweep.js';
+import { voteScript } from './scripts/vote.js';
+import { waitingIndexScript } from './scripts/waiting-index.js';
 
 /** Pauses one history page may read before it answers with what it found and a cursor. */
 const HISTORY_SCAN_LIMIT = 5_000;
@@ -42,15 +42,13 @@ const WAITING_BACKFILL_BATCH = 500;
 export class RedisPauses implements PauseStore {
   private readonly redis: RedisContext['redis'];
   private readonly keys: RedisKeys;
-  private readonly scripts: ScriptRunner;
 
   constructor(
-    context: RedisContext,
+    private readonly context: RedisContext,
     private readonly audit: Pick<RedisAuditLog, 'sealSoon'>,
   ) {
     this.redis = context.redis;
     this.keys = context.keys;
-    this.scripts = context.scripts;
   }
 
   /**
@@ -71,8 +69,11 @@ export class RedisPauses implements PauseStore {
           const rec = records[n]?.[1];
           if (typeof rec !== 'string') return undefined;
           const record = JSON.parse(rec) as PauseRecord;
-          const hashes = decidersOf(record).map(deciderHash).join(' ');
-          return this.scripts.run('waiting-index', [k.pause(id)], [id, Date.parse(record.created_at), k.base, hashes]);
+          return waitingIndexScript.run(this.context, {
+            pauseId: id,
+            createdMs: Date.parse(record.created_at),
+            deciderHashes: decidersOf(record).map(deciderHash),
+          });
         }),
       );
     }
@@ -80,50 +81,14 @@ export class RedisPauses implements PauseStore {
   }
 
   async createPause({ pause, idempotency, jobs }: NewPause): Promise<CreateResult> {
-    const k = this.keys;
-    const record = pauseRecord(pause);
-    const expiresMs = Date.parse(pause.expires_at);
-    const createdMs = Date.parse(pause.created_at);
-    const jobArgs = jobs.flatMap((t) => [t.id, encodeJob(t), t.run_at]);
-    const [outcome, pauseId] = await this.scripts.run<[number, string]>(
-      'create',
-      [
-        k.pause(pause.pause_id),
-        idempotency === undefined ? k.pause(pause.pause_id) : k.idempotency(pause.agent_id, idempotency.key),
-        k.agentAll(pause.agent_id),
-        k.agentPending(pause.agent_id),
-        k.expiry,
-        k.slackPending,
-        k.jobQueue,
-        k.jobData,
-      ],
-      [
-        pause.pause_id,
-        JSON.stringify(record),
-        expiresMs,
-        createdMs,
-        idempotency?.requestDigest ?? '',
-        expiresMs - createdMs + RETENTION_MS,
-        pause.request.recipient_slack === undefined ? '0' : '1',
-        k.pause(''),
-        INDEX_HORIZON_MS,
-        k.wake,
-        pause.timeout_response ? JSON.stringify(pause.timeout_response) : '',
-        jobs
-          .filter((job) => STEP_KINDS.has(job.kind))
-          .map((job) => job.id)
-          .join(' '),
-        k.base,
-        agentActor(pause.agent_id),
-        JSON.stringify(createdData(pause)),
-        k.events,
-        decidersOf(pause).map(deciderHash).join(' '),
-        ...jobArgs,
-      ],
-    );
+    const { outcome, pauseId } = await createScript.run(this.context, {
+      pause,
+      jobs,
+      ...(idempotency ? { idempotency } : {}),
+    });
     this.audit.sealSoon();
-    if (outcome === 1) return { outcome: 'created', pause };
-    if (outcome === 2) return { outcome: 'conflict', pauseId };
+    if (outcome === 'created') return { outcome, pause };
+    if (outcome === 'conflict') return { outcome, pauseId };
     const existing = await this.getPause(pauseId);
     // Purged between the script and this read: as good as a conflict-free retry of a gone pause.
     if (!existing) return this.createPause({ pause, jobs, ...(idempotency ? { idempotency } : {}) });
@@ -136,63 +101,34 @@ export class RedisPauses implements PauseStore {
   }
 
   decide(pauseId: string, response: SignedDecision, nowMs: number): Promise<EndResult> {
-    return this.end(pauseId, nowMs, 'responded', 'resp', JSON.stringify(response), {
-      actor: response.responder,
-      data: decidedData(response),
+    return this.end({
+      pauseId,
+      nowMs,
+      ending: { status: 'responded', response },
+      audit: { actor: response.responder, data: decidedData(response) },
     });
   }
 
   async castVote(pauseId: string, ballot: Ballot, nowMs: number): Promise<VoteResult> {
-    const k = this.keys;
-    const [outcome, ...flat] = await this.scripts.run<string[]>(
-      'vote',
-      [k.pause(pauseId), k.expiry, k.slackPending, k.jobQueue, k.jobData],
-      [
-        pauseId,
-        nowMs,
-        JSON.stringify(ballot.vote),
-        ballot.expectedVotes,
-        ballot.response ? JSON.stringify(ballot.response) : '',
-        RETENTION_MS,
-        k.events,
-        k.wake,
-        k.base,
-        ballot.vote.responder,
-        JSON.stringify(voteData(ballot.vote)),
-        ballot.response ? JSON.stringify(decidedData(ballot.response)) : '{}',
-        ENDED_JOB_ID_PREFIX,
-        JobKind.pauseEnded,
-        votedJobId(pauseId, ballot.expectedVotes + 1),
-        encodeJob({ kind: JobKind.pauseVoted, data: { pause_id: pauseId } }),
-        ...ballot.vote.voters,
-      ],
-    );
+    const reply = await voteScript.run(this.context, { pauseId, ballot, nowMs });
     this.audit.sealSoon();
-    if (outcome === 'stale' || outcome === 'not_found') return { outcome };
-    const pause = pauseFromHash(pauseId, hashFromPairs(flat));
+    if (!('hash' in reply)) return { outcome: reply.outcome };
+    const pause = pauseFromHash(pauseId, reply.hash);
     if (!pause) return { outcome: 'not_found' };
-    return { outcome: outcome as 'counted' | 'ended' | 'already_voted' | 'already_final', pause };
+    return { outcome: reply.outcome, pause };
   }
 
   cancel(pauseId: string, reason: string | undefined, nowMs: number, actor = 'system'): Promise<EndResult> {
-    return this.end(pauseId, nowMs, 'expired', 'reason', reason ?? '', {
-      actor,
-      data: cancelledData(reason),
+    return this.end({
+      pauseId,
+      nowMs,
+      ending: { status: 'expired', reason },
+      audit: { actor, data: cancelledData(reason) },
     });
   }
 
   async sweepExpired(nowMs: number, max: number): Promise<SweptPause[]> {
-    const k = this.keys;
-    // Flat pairs: id, then `timed_out` or the decision a policy's on_timeout made.
-    const pairs = await this.scripts.run<string[]>(
-      'sweep',
-      [k.expiry, k.slackPending, k.jobQueue, k.jobData],
-      [nowMs, max, RETENTION_MS, k.events, k.pause(''), k.base, ENDED_JOB_ID_PREFIX, JobKind.pauseEnded],
-    );
-    const ended: SweptPause[] = [];
-    for (let i = 0; i + 1 < pairs.length; i += 2) {
-      ended.push({ pause_id: pairs[i] as string, outcome: pairs[i + 1] as SweptPause['outcome'] });
-    }
+    const ended = await sweepScript.run(this.context, { nowMs, max });
     if (ended.length > 0) this.audit.sealSoon();
     return ended;
   }
@@ -371,55 +307,16 @@ export class RedisPauses implements PauseStore {
     state: NonNullable<Deliveries[K]>,
     audit?: DeliveryAudit,
   ): Promise<void> {
-    const k = this.keys;
-    await this.scripts.run(
-      'set-delivery',
-      [k.pause(pauseId)],
-      [
-        pauseId,
-        `d:${channel}`,
-        JSON.stringify(state),
-        audit?.atMs ?? Date.now(),
-        k.base,
-        audit?.type ?? '',
-        audit?.actor ?? '',
-        JSON.stringify(audit?.data ?? {}),
-      ],
-    );
+    await setDeliveryScript.run(this.context, { pauseId, key: channel, state, audit });
     if (audit) this.audit.sealSoon();
   }
 
-  private async end(
-    pauseId: string,
-    nowMs: number,
-    status: PauseStatus,
-    field: 'resp' | 'reason',
-    value: string,
-    event: { actor: string; data: Record<string, unknown> },
-  ): Promise<EndResult> {
-    const k = this.keys;
-    const [outcome, ...flat] = await this.scripts.run<string[]>(
-      'end',
-      [k.pause(pauseId), k.expiry, k.slackPending, k.jobQueue, k.jobData],
-      [
-        pauseId,
-        nowMs,
-        status,
-        field,
-        value,
-        RETENTION_MS,
-        k.events,
-        k.base,
-        event.actor,
-        JSON.stringify(event.data),
-        ENDED_JOB_ID_PREFIX,
-        JobKind.pauseEnded,
-      ],
-    );
+  private async end(input: EndInput): Promise<EndResult> {
+    const reply = await endScript.run(this.context, input);
     this.audit.sealSoon();
-    if (outcome === 'not_found') return { outcome };
-    const pause = pauseFromHash(pauseId, hashFromPairs(flat));
+    if (!('hash' in reply)) return { outcome: reply.outcome };
+    const pause = pauseFromHash(input.pauseId, reply.hash);
     if (!pause) return { outcome: 'not_found' };
-    return { outcome: outcome === 'ended' ? 'ended' : 'already_final', pause };
+    return { outcome: reply.outcome, pause };
   }
 }

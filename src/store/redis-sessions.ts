@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
-import type { ScriptRunner } from './lua-scripts.js';
 import type { DashboardSession, DashboardSessions, SignInToken } from './ports/sessions.js';
 import { legacyContext, type RedisContext } from './redis-connection.js';
 import { type RedisKeys, redisSessionKeys } from './redis-keys.js';
+import { sessionTouchScript } from './scripts/session-touch.js';
 
 /**
  * Dashboard links and sessions on Redis: each a string key whose expiry is the deadline the caller's
@@ -13,18 +13,17 @@ import { type RedisKeys, redisSessionKeys } from './redis-keys.js';
  * back in one script.
  */
 export class RedisSessionStore implements DashboardSessions {
+  private readonly context: RedisContext;
   private readonly redis: Redis;
   private readonly k: ReturnType<typeof redisSessionKeys>;
-  private readonly scripts: ScriptRunner;
 
   constructor(context: RedisContext);
   /** @deprecated Pass the connection context (`RedisStore.connection`). */
   constructor(redis: Redis, keys: Pick<RedisKeys, 'base'>);
   constructor(first: RedisContext | Redis, keys?: Pick<RedisKeys, 'base'>) {
-    const context = first instanceof Redis ? legacyContext(first, keys as Pick<RedisKeys, 'base'>) : first;
-    this.redis = context.redis;
-    this.k = redisSessionKeys(context.keys.base);
-    this.scripts = context.scripts;
+    this.context = first instanceof Redis ? legacyContext(first, keys as Pick<RedisKeys, 'base'>) : first;
+    this.redis = this.context.redis;
+    this.k = redisSessionKeys(this.context.keys.base);
   }
 
   async putSignInToken(tokenHash: string, token: SignInToken, expiresAtMs: number): Promise<void> {
@@ -45,11 +44,11 @@ export class RedisSessionStore implements DashboardSessions {
   }
 
   async touchSession(idHash: string, idleMs: number, nowMs: number): Promise<DashboardSession | null> {
-    const raw = await this.scripts.run<string | null>(
-      'session-touch',
-      [this.k.session(idHash)],
-      [nowMs, idleDeadline(nowMs, idleMs)],
-    );
+    const raw = await sessionTouchScript.run(this.context, {
+      idHash,
+      nowMs,
+      expiresAtMs: idleDeadline(nowMs, idleMs),
+    });
     return parse<DashboardSession>(
       raw,
       (v) => typeof v.email === 'string' && typeof v.csrf === 'string' && typeof v.created_at === 'number',

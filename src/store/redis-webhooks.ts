@@ -1,5 +1,4 @@
 import { Redis } from 'ioredis';
-import type { ScriptRunner } from './lua-scripts.js';
 import {
   DEAD_LETTER_LIMIT,
   type DeadLetter,
@@ -11,6 +10,10 @@ import {
 } from './ports/webhooks.js';
 import { legacyContext, type RedisContext } from './redis-connection.js';
 import { type RedisKeys, redisWebhookKeys } from './redis-keys.js';
+import { webhookDeadLetterScript } from './scripts/webhook-dead-letter.js';
+import { webhookFannedOutScript } from './scripts/webhook-fanned-out.js';
+import { webhookSaveEventScript } from './scripts/webhook-save-event.js';
+import { webhookUpdateScript } from './scripts/webhook-update.js';
 
 /**
  * The webhook registry and delivery state in Redis: endpoints in one hash (JSON, patched by a
@@ -19,9 +22,9 @@ import { type RedisKeys, redisWebhookKeys } from './redis-keys.js';
  * sorted set by failure time (trimmed to the limit by the same script that adds).
  */
 export class RedisWebhookStore implements WebhookStore {
+  private readonly context: RedisContext;
   private readonly redis: Redis;
   private readonly keys: ReturnType<typeof redisWebhookKeys>;
-  private readonly scripts: ScriptRunner;
   private readonly deadLetterLimit: number;
 
   constructor(context: RedisContext, deadLetterLimit?: number);
@@ -29,10 +32,9 @@ export class RedisWebhookStore implements WebhookStore {
   constructor(redis: Redis, keys: Pick<RedisKeys, 'base'>, deadLetterLimit?: number);
   constructor(first: RedisContext | Redis, second?: Pick<RedisKeys, 'base'> | number, third?: number) {
     const legacy = first instanceof Redis;
-    const context = legacy ? legacyContext(first, second as Pick<RedisKeys, 'base'>) : first;
-    this.redis = context.redis;
-    this.keys = redisWebhookKeys(context.keys.base);
-    this.scripts = context.scripts;
+    this.context = legacy ? legacyContext(first, second as Pick<RedisKeys, 'base'>) : first;
+    this.redis = this.context.redis;
+    this.keys = redisWebhookKeys(this.context.keys.base);
     this.deadLetterLimit = (legacy ? third : (second as number | undefined)) ?? DEAD_LETTER_LIMIT;
   }
 
@@ -54,13 +56,7 @@ export class RedisWebhookStore implements WebhookStore {
   }
 
   async updateEndpoint(id: string, patch: EndpointPatch): Promise<WebhookEndpoint | null> {
-    // `false` stands for "clear" in the script (cjson has no way to tell null from absent).
-    const wire = { ...patch, ...(patch.disabled_reason === null ? { disabled_reason: false } : {}) };
-    const raw = await this.scripts.run<string | null>(
-      'webhook-update',
-      [this.keys.endpoints],
-      [id, JSON.stringify(wire)],
-    );
+    const raw = await webhookUpdateScript.run(this.context, { id, patch });
     return raw === null ? null : parseEndpoint(raw);
   }
 
@@ -69,11 +65,7 @@ export class RedisWebhookStore implements WebhookStore {
   }
 
   async saveEvent(event: WebhookEvent, retainUntilMs: number): Promise<WebhookEvent> {
-    const [type, pauseId, body, fannedOut] = await this.scripts.run<(string | null)[]>(
-      'webhook-save-event',
-      [this.keys.event(event.id)],
-      [event.type, event.pause_id, event.body, retainUntilMs],
-    );
+    const { type, pauseId, body, fannedOut } = await webhookSaveEventScript.run(this.context, { event, retainUntilMs });
     return {
       id: event.id,
       type: (type ?? event.type) as WebhookEventType,
@@ -96,7 +88,7 @@ export class RedisWebhookStore implements WebhookStore {
   }
 
   async markFannedOut(id: string): Promise<void> {
-    await this.scripts.run('webhook-fanned-out', [this.keys.event(id)], []);
+    await webhookFannedOutScript.run(this.context, { eventId: id });
   }
 
   async addPending(deliveryIds: readonly string[]): Promise<void> {
@@ -119,16 +111,11 @@ export class RedisWebhookStore implements WebhookStore {
   }
 
   async addDeadLetter(letter: DeadLetter): Promise<void> {
-    await this.scripts.run(
-      'webhook-dead-letter',
-      [this.keys.deadLetters, this.keys.deadLetterOrder],
-      [
-        member(letter.endpoint_id, letter.event.id),
-        JSON.stringify(letter),
-        Date.parse(letter.failed_at),
-        this.deadLetterLimit,
-      ],
-    );
+    await webhookDeadLetterScript.run(this.context, {
+      member: member(letter.endpoint_id, letter.event.id),
+      letter,
+      limit: this.deadLetterLimit,
+    });
   }
 
   async listDeadLetters(endpointId?: string): Promise<DeadLetter[]> {

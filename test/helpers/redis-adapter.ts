@@ -1,6 +1,5 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
-import { ScriptRunner } from '../../src/store/lua-scripts.js';
 import type { RedisContext } from '../../src/store/redis-connection.js';
 import { type RedisKeys, redisKeys } from '../../src/store/redis-keys.js';
 import type { StoreFactory } from '../store/conformance/factory.js';
@@ -34,7 +33,7 @@ export function redisAdapterFixture() {
         create: async () => {
           const prefix = randomPrefix();
           const keys = redisKeys(prefix);
-          const store = make(client, keys, { redis: client, keys, scripts: new ScriptRunner(client) });
+          const store = make(client, keys, { redis: client, keys });
           prefixes.set(store, prefix);
           return store;
         },
