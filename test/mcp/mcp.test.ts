@@ -5,6 +5,7 @@ import type { RunningService } from '../../src/main.js';
 import { connectMcp, toolErrorText, toolJson } from '../helpers/mcp-client.js';
 import { randomPrefix, startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { OTHER_API_KEY, startTestService, TEST_API_KEY, TEST_SIGNING_SECRET } from '../helpers/service.js';
+import { settled, waitingChecks } from '../helpers/settled.js';
 
 const request = {
   action_description: 'Delete the staging bucket',
@@ -65,7 +66,8 @@ for (const storeKind of ['memory', 'redis'] as const) {
       expect(pending.status).toBe('pending');
 
       const waiting = client.callTool({ name: 'check_approval', arguments: { pause_id: pauseId, wait_seconds: 20 } });
-      await new Promise((r) => setTimeout(r, 100));
+      // The check is held (it watches the pause) before the human decides.
+      await waitingChecks(running.url, 1);
       const decided = await running.service.decide(pauseId, {
         decision: 'approved',
         comment: 'go ahead',
@@ -135,7 +137,8 @@ for (const storeKind of ['memory', 'redis'] as const) {
       const { pause_id } = toolJson(
         await client.callTool({ name: 'request_approval', arguments: { ...request, timeout_hours: 0.0002 } }),
       );
-      await new Promise((r) => setTimeout(r, 720 + 1000));
+      // Its deadline (720 ms on) is due work: settled once the runner has timed it out.
+      await settled(running);
       const pause = await running.store.getPause(pause_id as string);
       expect(pause?.status).toBe('timed_out');
       const check = toolJson(await client.callTool({ name: 'check_approval', arguments: { pause_id } }));

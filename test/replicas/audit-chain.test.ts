@@ -8,6 +8,7 @@ import { verifyAuditLog } from '../../src/use-cases/verify-audit.js';
 import { randomPrefix, startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { type ReplicaProcess, spawnReplica } from '../helpers/replica-process.js';
 import { TEST_API_KEY } from '../helpers/service.js';
+import { queueSettled } from '../helpers/settled.js';
 
 /**
  * The audit log across replicas: three service processes on one Redis create and cancel pauses at once
@@ -60,8 +61,9 @@ describe('the audit chain with three replicas writing at once', () => {
     await Promise.all(
       ids.map((id, n) => (n % 3 === 0 ? undefined : rest(n + 1, `/v1/pauses/${id}/cancel`, { reason: `r${n}` }))),
     );
-    // The 1.8 s ones time out on whichever replica sweeps first.
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // The 1.8 s ones time out on whichever replica sweeps first: their deadlines are due work, so this
+    // holds once they are swept and every job that followed (the replicas' default 60 s lease) ran.
+    await queueSettled({ queue: store, leaseMs: 60_000, metricsUrl: (replicas[0] as ReplicaProcess).url }, 20_000);
 
     const verdict = await verifyAuditLog(store);
     expect(verdict).toMatchObject({ ok: true, unsealed: 0, anchorSeq: 0 });
