@@ -42,7 +42,11 @@ async function seed(store: Store): Promise<void> {
       await store.createPause({ pause, jobs: [] });
       if (i % 10 === 9) await store.cancel(pause.pause_id, 'not needed', createdMs + 1000);
       else
-        await store.decide(pause.pause_id, responseFor(pause, i % 4 === 0 ? 'rejected' : 'approved'), createdMs + 1000);
+        await store.endByPolicy(
+          pause.pause_id,
+          responseFor(pause, i % 4 === 0 ? 'rejected' : 'approved'),
+          createdMs + 1000,
+        );
     }
   };
   await Promise.all(Array.from({ length: 64 }, worker));

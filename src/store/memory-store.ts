@@ -111,7 +111,7 @@ export class MemoryStore implements Store {
     return pause ? structuredClone(pause) : null;
   }
 
-  async decide(pauseId: string, response: SignedDecision, nowMs: number): Promise<EndResult> {
+  async endByPolicy(pauseId: string, response: SignedDecision, nowMs: number): Promise<EndResult> {
     const event = { actor: response.responder, data: decidedData(response) };
     return this.end(pauseId, nowMs, event, (pause) => {
       pause.status = 'responded';
@@ -223,13 +223,13 @@ export class MemoryStore implements Store {
 
   async setDelivery<K extends keyof Deliveries>(
     pauseId: string,
-    channel: K,
+    key: K,
     state: NonNullable<Deliveries[K]>,
     audit?: DeliveryAudit,
   ): Promise<void> {
     const pause = this.pauses.get(pauseId);
     if (!pause) return;
-    pause.delivery[channel] = structuredClone(state);
+    pause.delivery[key] = structuredClone(state);
     if (audit) this.audit.append(audit.type, pauseId, audit.actor, audit.data, audit.atMs);
   }
 

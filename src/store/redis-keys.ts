@@ -1,13 +1,17 @@
 import { sha256Hex } from '../domain/hash.js';
 
 /**
- * Every Redis key LoopPause uses, built here and nowhere else. The whole prefix is a hash tag,
- * so in Redis Cluster all keys share one slot and every script may touch several of them.
+ * Every Redis key LoopPause uses is named here. Scripts get theirs as KEYS, except where the key
+ * is known only inside the script: then they complete a prefix from here (`pause('')` + id, `base`
+ * + `all`, `waiting:<hash>` or an audit key), and the key below says which script does. The whole
+ * prefix is a hash tag, so in Redis Cluster all keys share one slot and every script may touch
+ * several of them.
  */
 export function redisKeys(prefix: string) {
   const base = `{${prefix}}:`;
   return {
     base,
+    /** A pause's hash (pause-codec.ts). Scripts build it from `pause('')`: create-8.lua (an idempotency key's pause), sweep-4.lua. */
     pause: (pauseId: string) => `${base}pause:${pauseId}`,
     idempotency: (agentId: string, key: string) => `${base}idem:${sha256(agentId)}:${sha256(key)}`,
     agentAll: (agentId: string) => `${base}agent:${sha256(agentId)}:all`,
@@ -24,7 +28,7 @@ export function redisKeys(prefix: string) {
     apiKeys: `${base}apikeys`,
     apiKeyNames: `${base}apikeys:names`,
     rateLimit: (subject: string, window: number) => `${base}rl:${sha256(subject)}:${window}`,
-    /** Pub/sub channel: `<pause_id> <status>` on every transition out of pending. */
+    /** Pub/sub channel: `<pause_id> <status>` whenever a pause changes: created or a vote counted (`pending`), and its ending. */
     events: `${base}events`,
     /** Pub/sub channel: `<ms>` whenever work is scheduled (a job, a new deadline), so idle runners wake. */
     wake: `${base}wake`,

@@ -100,7 +100,7 @@ export class RedisPauses implements PauseStore {
     return pauseFromHash(pauseId, hash);
   }
 
-  decide(pauseId: string, response: SignedDecision, nowMs: number): Promise<EndResult> {
+  endByPolicy(pauseId: string, response: SignedDecision, nowMs: number): Promise<EndResult> {
     return this.end({
       pauseId,
       nowMs,
@@ -303,11 +303,11 @@ export class RedisPauses implements PauseStore {
 
   async setDelivery<K extends keyof Deliveries>(
     pauseId: string,
-    channel: K,
+    key: K,
     state: NonNullable<Deliveries[K]>,
     audit?: DeliveryAudit,
   ): Promise<void> {
-    await setDeliveryScript.run(this.context, { pauseId, key: channel, state, audit });
+    await setDeliveryScript.run(this.context, { pauseId, key, state, audit });
     if (audit) this.audit.sealSoon();
   }
 

@@ -79,8 +79,8 @@ export class RedisStore implements Store {
   getPause(pauseId: string): Promise<Pause | null> {
     return this.pauses.getPause(pauseId);
   }
-  decide(pauseId: string, response: SignedDecision, nowMs: number): Promise<EndResult> {
-    return this.pauses.decide(pauseId, response, nowMs);
+  endByPolicy(pauseId: string, response: SignedDecision, nowMs: number): Promise<EndResult> {
+    return this.pauses.endByPolicy(pauseId, response, nowMs);
   }
   castVote(pauseId: string, ballot: Ballot, nowMs: number): Promise<VoteResult> {
     return this.pauses.castVote(pauseId, ballot, nowMs);
@@ -102,11 +102,11 @@ export class RedisStore implements Store {
   }
   setDelivery<K extends keyof Deliveries>(
     pauseId: string,
-    channel: K,
+    key: K,
     state: NonNullable<Deliveries[K]>,
     audit?: DeliveryAudit,
   ): Promise<void> {
-    return this.pauses.setDelivery(pauseId, channel, state, audit);
+    return this.pauses.setDelivery(pauseId, key, state, audit);
   }
 
   // AuditLog (ports/audit.ts): redis-audit.ts

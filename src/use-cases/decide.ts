@@ -152,6 +152,10 @@ export function policyDecision(
 
 export async function decideByPolicy(deps: DecideDeps, pause: Pause, decision: Decision, rule: string): Promise<void> {
   const nowMs = deps.now();
-  const result = await deps.store.decide(pause.pause_id, policyDecision(deps, pause, decision, rule, nowMs), nowMs);
+  const result = await deps.store.endByPolicy(
+    pause.pause_id,
+    policyDecision(deps, pause, decision, rule, nowMs),
+    nowMs,
+  );
   if (result.outcome === 'ended') deps.metrics?.pausesEnded.inc({ outcome: decision, channel: 'policy' });
 }

@@ -77,20 +77,20 @@ export class DeliveryPlan {
     return this.deps.store.enqueueJob(pauseJob(JobKind.emailSend, pause, this.deps.now()));
   }
 
-  /** Records how a delivery went, beside the pause; failures and retries are counted. */
+  /** Records how the delivery under `key` went (`slack`, `email_remind_0`, …), beside the pause; failures and retries are counted. */
   async record<K extends keyof DeliveryStates>(
     pauseId: string,
-    channel: K,
+    key: K,
     state: NonNullable<DeliveryStates[K]>,
   ): Promise<void> {
     if (state.state === 'failed' || state.state === 'retrying') {
-      this.deps.metrics?.deliveryFailures.inc({ surface: channel });
+      this.deps.metrics?.deliveryFailures.inc({ surface: key });
     }
-    const delivery = deliveryKey(String(channel));
+    const delivery = deliveryKey(String(key));
     // Reported before it is recorded: the post or send happened, so a crash in between must not lose the event.
     if (delivery && (state.state === 'posted' || state.state === 'sent')) await this.report(pauseId, delivery);
     const audit = delivery && deliveryAudit(delivery, state, this.deps.now());
-    await this.deps.store.setDelivery(pauseId, channel, state, ...(audit ? [audit] : []));
+    await this.deps.store.setDelivery(pauseId, key, state, ...(audit ? [audit] : []));
   }
 
   /**

@@ -54,7 +54,7 @@ describe('Redis specifics', () => {
     const store = await makeStore();
     const pause = pauseAt(Date.now());
     await store.createPause({ pause, idempotency: { key: 'k', requestDigest: 'a' }, jobs: [] });
-    await store.decide(pause.pause_id, responseFor(pause), Date.now());
+    await store.endByPolicy(pause.pause_id, responseFor(pause), Date.now());
     const keys = await store.connection.redis.keys(`${store.connection.keys.base}*`);
     expect(keys.length).toBeGreaterThan(3);
     for (const key of keys) expect(key.startsWith(store.connection.keys.base)).toBe(true);
@@ -70,7 +70,7 @@ describe('Redis specifics', () => {
     await a.createPause({ pause, jobs: [] });
     const watch = b.watch(pause.pause_id);
     const woke = watch.next(5000).then(() => 'woke');
-    await a.decide(pause.pause_id, responseFor(pause), Date.now());
+    await a.endByPolicy(pause.pause_id, responseFor(pause), Date.now());
     expect(await woke).toBe('woke');
     expect((await b.getPause(pause.pause_id))?.status).toBe('responded');
     watch.close();
@@ -162,7 +162,7 @@ describe('Redis specifics', () => {
     const indexes = [store.connection.keys.waiting('a@acme.com'), store.connection.keys.waiting('bo@acme.com')];
     for (const index of indexes) expect(await store.connection.redis.zcard(index)).toBe(3);
     await store.cancel(cancelled.pause_id, undefined, now);
-    await store.decide(decided.pause_id, responseFor(decided), now);
+    await store.endByPolicy(decided.pause_id, responseFor(decided), now);
     await store.sweepExpired(now + 10, 10);
     for (const index of indexes) expect(await store.connection.redis.exists(index)).toBe(0);
     await store.close();

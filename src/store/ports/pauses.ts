@@ -90,8 +90,8 @@ export interface Page<T> {
 export interface PauseStore {
   createPause(input: NewPause): Promise<CreateResult>;
   getPause(pauseId: string): Promise<Pause | null>;
-  /** The policy decides (a rule's `decide`): ends the pause with `response`, whatever votes it holds. */
-  decide(pauseId: string, response: SignedDecision, nowMs: number): Promise<EndResult>;
+  /** The policy ends it (a rule's `decide`): the pause ends with `response`, whatever votes it holds. */
+  endByPolicy(pauseId: string, response: SignedDecision, nowMs: number): Promise<EndResult>;
   /**
    * A human votes: recorded, checked against earlier voters (any shared identity is the same human),
    * and, with `ballot.response`, the pause ends — one atomic step. A counted vote queues a
@@ -113,10 +113,14 @@ export interface PauseStore {
    * and dropped in the step that ends it), newest first, each once, whatever else is pending.
    */
   listWaiting(query: WaitingQuery): Promise<Page<Pause>>;
-  /** With `audit`, the record is also an audit entry (delivered, failed, reminded, escalated), in the same step. */
+  /**
+   * Records how the delivery under `key` went (`slack`, `email`, `email_remind_0`, …: see
+   * `Deliveries`). With `audit`, the record is also an audit entry (delivered, failed, reminded,
+   * escalated), in the same step.
+   */
   setDelivery<K extends keyof Deliveries>(
     pauseId: string,
-    channel: K,
+    key: K,
     state: NonNullable<Deliveries[K]>,
     audit?: DeliveryAudit,
   ): Promise<void>;

@@ -96,7 +96,7 @@ export function auditConformance<S extends PauseStore & AuditLog>(factory: Store
       for (const pause of [cancelled, timedOut, policyTimeout, policyNow]) await store.createPause({ pause, jobs: [] });
       await store.cancel(cancelled.pause_id, 'moot', now, 'key:agent-a');
       await store.sweepExpired(now + 1000, 10);
-      await store.decide(policyNow.pause_id, responseFor(policyNow, 'approved', 'policy:small'), now);
+      await store.endByPolicy(policyNow.pause_id, responseFor(policyNow, 'approved', 'policy:small'), now);
       const last = async (id: string) => {
         const timeline = await store.pauseTimeline(id);
         const entry = timeline.at(-1);

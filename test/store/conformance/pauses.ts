@@ -48,7 +48,7 @@ export function pauseStoreConformance<S extends PauseStore & JobQueue>(factory: 
       const first = pauseAt(now);
       const other = pauseAt(now);
       await store.createPause({ pause: first, idempotency: { key: 'k1', requestDigest: 'digest-a' }, jobs: [] });
-      await store.decide(first.pause_id, responseFor(first), now);
+      await store.endByPolicy(first.pause_id, responseFor(first), now);
       await store.claimDueJobs(now, 1000, 10).then((jobs) => Promise.all(jobs.map((t) => store.completeJob(t.id))));
       const result = await store.createPause({
         pause: other,
@@ -75,7 +75,7 @@ export function pauseStoreConformance<S extends PauseStore & JobQueue>(factory: 
       const attempts = Array.from({ length: 25 }, (_, i) =>
         responseFor(pause, i % 2 ? 'approved' : 'rejected', `user${i}@example.com`),
       );
-      const results = await Promise.all(attempts.map((r) => store.decide(pause.pause_id, r, now + 1)));
+      const results = await Promise.all(attempts.map((r) => store.endByPolicy(pause.pause_id, r, now + 1)));
       const winners = results.filter((r) => r.outcome === 'ended');
       expect(winners).toHaveLength(1);
       const winner = winners[0];
@@ -100,7 +100,7 @@ export function pauseStoreConformance<S extends PauseStore & JobQueue>(factory: 
         outcome: 'already_final',
         pause: { cancel_reason: 'not needed' },
       });
-      expect(await store.decide(pause.pause_id, responseFor(pause), now + 7)).toMatchObject({
+      expect(await store.endByPolicy(pause.pause_id, responseFor(pause), now + 7)).toMatchObject({
         outcome: 'already_final',
         pause: { status: 'expired' },
       });
@@ -116,15 +116,15 @@ export function pauseStoreConformance<S extends PauseStore & JobQueue>(factory: 
       expect(await store.sweepExpired(now + 1000, 100)).toEqual([{ pause_id: soon.pause_id, outcome: 'timed_out' }]);
       expect(await store.sweepExpired(now + 1001, 100)).toEqual([]);
       expect(await store.getPause(soon.pause_id)).toMatchObject({ status: 'timed_out', ended_at: soon.expires_at });
-      const late = await store.decide(later.pause_id, responseFor(later), now + 60_000);
+      const late = await store.endByPolicy(later.pause_id, responseFor(later), now + 60_000);
       expect(late).toMatchObject({ outcome: 'already_final', pause: { status: 'timed_out' } });
     });
 
     it('queues one pause.ended job per outcome', async () => {
       const pause = pauseAt(now);
       await store.createPause({ pause, jobs: [] });
-      await store.decide(pause.pause_id, responseFor(pause), now + 10);
-      await store.decide(pause.pause_id, responseFor(pause), now + 11);
+      await store.endByPolicy(pause.pause_id, responseFor(pause), now + 10);
+      await store.endByPolicy(pause.pause_id, responseFor(pause), now + 11);
       const jobs = await store.claimDueJobs(now + 20, 1000, 10);
       expect(jobs.map((t) => [t.kind, t.data])).toEqual([['pause.ended', { pause_id: pause.pause_id }]]);
     });
@@ -139,7 +139,7 @@ export function pauseStoreConformance<S extends PauseStore & JobQueue>(factory: 
       await store.createPause({ pause: pauseAt(now, { agent_id: 'agent-b' }), jobs: [] });
       const decided = made[3];
       if (!decided) throw new Error('setup');
-      await store.decide(decided.pause_id, responseFor(decided), now + 100);
+      await store.endByPolicy(decided.pause_id, responseFor(decided), now + 100);
 
       const seen: string[] = [];
       let cursor: string | undefined;

@@ -100,7 +100,7 @@ export function waitingConformance<S extends PauseStore>(factory: StoreFactory<S
         return { vote, expectedVotes: 0, ...(close ? { response } : {}) };
       };
       await store.cancel(cancelled.pause_id, undefined, now);
-      await store.decide(decided.pause_id, responseFor(decided), now);
+      await store.endByPolicy(decided.pause_id, responseFor(decided), now);
       expect((await store.castVote(voted.pause_id, ballot(voted, true), now)).outcome).toBe('ended');
       expect((await store.castVote(counted.pause_id, ballot(counted, false), now)).outcome).toBe('counted');
       await store.sweepExpired(now + 1000, 10);

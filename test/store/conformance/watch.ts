@@ -19,8 +19,8 @@ export function pauseEventsConformance<S extends PauseEvents & PauseStore>(facto
       await store.createPause({ pause, jobs: [] });
       const watch = store.watch(pause.pause_id);
       const woke = watch.next(5000).then(() => 'woke');
-      await store.decide(pause.pause_id, responseFor(pause), now + 10);
-      await store.decide(pause.pause_id, responseFor(pause), now + 11);
+      await store.endByPolicy(pause.pause_id, responseFor(pause), now + 10);
+      await store.endByPolicy(pause.pause_id, responseFor(pause), now + 11);
       expect(await Promise.race([woke, new Promise((r) => setTimeout(() => r('slept'), 3000))])).toBe('woke');
       watch.close();
     });
