@@ -1,4 +1,4 @@
-import express, { type Express, type RequestHandler, type Router } from 'express';
+import express, { type Express, type Request, type RequestHandler, type Router } from 'express';
 import type { Logger } from 'pino';
 import { LoopPauseError } from '../domain/errors.js';
 import { mcpMethodGuard, mcpRouter, refuseBatches, requireObjectArguments } from '../mcp/http-handler.js';
@@ -42,6 +42,36 @@ export interface HttpAppOptions {
   bodyLimit?: string;
 }
 
+const JSON_TYPES = ['application/json', 'application/*+json'];
+
+/**
+ * The JSON APIs read JSON only: a body sent as another type (curl's `-d` sends a form) would be
+ * read as no body at all and refused for a missing argument, which misleads. It is refused for
+ * what it is, naming the header. A request without a body (a GET, a bare cancel) passes.
+ */
+const jsonOnly: RequestHandler = (req, res, next) => {
+  if (hasBody(req) && !req.is(JSON_TYPES)) {
+    const sent = req.headers['content-type'];
+    const what = sent === undefined ? 'no Content-Type header' : `Content-Type ${JSON.stringify(sent.slice(0, 100))}`;
+    sendError(
+      res,
+      new LoopPauseError(
+        'unsupported_media_type',
+        `the body must be JSON, sent with the header Content-Type: application/json (this request has ${what})`,
+        'Content-Type',
+      ),
+    );
+    return;
+  }
+  next();
+};
+
+/** A body with bytes in it: chunked, or a Content-Length above 0 (an empty POST carries `Content-Length: 0`). */
+function hasBody(req: Request): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && Number(length) !== 0);
+}
+
 /**
  * One express app on one port. Body parsers are scoped to the JSON APIs: Slack's receiver must see
  * the raw body to check its signature.
@@ -56,7 +86,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.use(hostGuard(options.allowedHosts));
   if (options.metrics) app.use(metricsRouter(options.metrics, options.metricsToken));
 
-  const json = express.json({ limit: options.bodyLimit ?? '256kb', type: ['application/json', 'application/*+json'] });
+  const json = express.json({ limit: options.bodyLimit ?? '256kb', type: JSON_TYPES });
   // Authenticate before parsing: an anonymous body is never read.
   const authenticate = auth.middleware();
   const limit = rateLimit(store, options.rateLimitPerMinute, logger);
@@ -64,16 +94,17 @@ export function createHttpApp(options: HttpAppOptions): Express {
     '/mcp',
     mcpMethodGuard,
     authenticate,
+    jsonOnly,
     json,
     refuseBatches,
     limit,
     requireObjectArguments,
     mcpRouter({ service, tasks: options.mcpTasks, logger }),
   );
-  app.use('/v1/pauses', authenticate, json, limit, pausesRouter(service));
-  app.use('/v1/policy', authenticate, requireAdmin, json, limit, policyRouter(service));
+  app.use('/v1/pauses', authenticate, jsonOnly, json, limit, pausesRouter(service));
+  app.use('/v1/policy', authenticate, requireAdmin, jsonOnly, json, limit, policyRouter(service));
   for (const mount of options.adminMounts ?? [])
-    app.use(mount.path, authenticate, requireAdmin, json, limit, mount.router);
+    app.use(mount.path, authenticate, requireAdmin, jsonOnly, json, limit, mount.router);
   for (const mount of options.mounts ?? []) app.use(mount.path, mount.router);
 
   app.use((_req, res) => {

@@ -125,6 +125,51 @@ describe('REST /v1/pauses', () => {
     expect((await running.service.list('agent-a', { limit: 100 })).items.length).toBe(before);
   });
 
+  it('answers a body that is not sent as JSON with 415 naming the header, on /v1/* and /mcp; stores nothing', async () => {
+    const before = (await running.service.list('agent-a', { limit: 100 })).items.length;
+    const json = JSON.stringify(body);
+    const sends: Array<[string, Record<string, string>, BodyInit, string]> = [
+      // curl -d sends a form; a raw buffer goes out with no Content-Type at all.
+      [
+        '/v1/pauses',
+        { 'content-type': 'application/x-www-form-urlencoded' },
+        json,
+        '"application/x-www-form-urlencoded"',
+      ],
+      ['/v1/pauses', { 'content-type': 'text/plain' }, json, '"text/plain"'],
+      ['/mcp', { 'content-type': 'text/plain', accept: 'application/json, text/event-stream' }, '{}', '"text/plain"'],
+    ];
+    for (const [path, headers, sent, named] of sends) {
+      const res = await fetch(`${running.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TEST_API_KEY}`, ...headers },
+        body: sent,
+      });
+      expect(res.status, `${path} ${JSON.stringify(headers)}`).toBe(415);
+      const answer = (await res.json()) as { error: { code: string; message: string; field?: string } };
+      expect(answer.error).toEqual({
+        code: 'unsupported_media_type',
+        message: `the body must be JSON, sent with the header Content-Type: application/json (this request has Content-Type ${named})`,
+        field: 'Content-Type',
+      });
+    }
+    const bare = await fetch(`${running.url}/v1/pauses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_API_KEY}` },
+      body: new TextEncoder().encode(json),
+    });
+    expect(bare.status).toBe(415);
+    expect(((await bare.json()) as { error: { message: string } }).error.message).toContain('no Content-Type header');
+    expect((await running.service.list('agent-a', { limit: 100 })).items.length).toBe(before);
+    // No body at all needs no Content-Type: a cancel without a reason.
+    const { json: created } = await create();
+    const cancel = await fetch(`${running.url}/v1/pauses/${created.pause_id}/cancel`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_API_KEY}` },
+    });
+    expect(cancel.status).toBe(200);
+  });
+
   it("returns 404 for another key's pause and 401 without a key", async () => {
     const { pause_id } = (await create()).json;
     expect((await call(`/v1/pauses/${pause_id}`, {}, OTHER_API_KEY)).status).toBe(404);
