@@ -116,20 +116,21 @@ function translatedIpv4(address: string): string | undefined {
   return mapped || nat64 ? v4(g[6] as number, g[7] as number) : undefined;
 }
 
-/** Why an address may not receive webhooks, or undefined when it may. */
+/**
+ * Why an address may not receive webhooks, as what it is ("a cloud metadata address"), or
+ * undefined when it may. The caller names the address: "… resolves to 10.0.0.7, a loopback, …".
+ */
 export function refusalFor(address: string, allowPrivate: boolean): string | undefined {
   const translated = translatedIpv4(address);
-  if (translated !== undefined) {
-    return refusalFor(translated, allowPrivate)?.replace(translated, address);
-  }
+  if (translated !== undefined) return refusalFor(translated, allowPrivate);
   const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
   const carried = family === 'ipv6' ? embeddedIpv4(address) : [];
   const metadata = METADATA.check(address, family) || carried.some((ip) => METADATA.check(ip, 'ipv4'));
-  if (metadata) return `${address} is a cloud metadata address`;
+  if (metadata) return 'a cloud metadata address';
   if (allowPrivate) return undefined;
   const outsideGlobalV6 = family === 'ipv6' && (!GLOBAL_V6.check(address, 'ipv6') || TUNNELS_V6.check(address, 'ipv6'));
   if (PRIVATE.check(address, family) || outsideGlobalV6 || carried.some((ip) => PRIVATE.check(ip, 'ipv4'))) {
-    return `${address} is a loopback, private, link-local or reserved address (set LOOPPAUSE_WEBHOOK_ALLOW_PRIVATE=true to allow it)`;
+    return 'a loopback, private, link-local or reserved address (set LOOPPAUSE_WEBHOOK_ALLOW_PRIVATE=true to allow it)';
   }
   return undefined;
 }
@@ -183,7 +184,11 @@ export async function vetUrl(
   if (addresses.length === 0) throw new UrlRefused(`its host ${host} does not resolve`);
   for (const { address } of addresses) {
     const refusal = refusalFor(address, options.allowPrivate);
-    if (refusal) throw new UrlRefused(`its host ${host} resolves to ${refusal}`);
+    if (!refusal) continue;
+    // "its host localhost resolves to 127.0.0.1, a loopback, …"; an address given as the host is one itself.
+    throw new UrlRefused(
+      isIP(host) ? `its host ${host} is ${refusal}` : `its host ${host} resolves to ${address}, ${refusal}`,
+    );
   }
   const first = addresses[0] as { address: string; family: number };
   return { url, address: first.address, family: first.family === 6 ? 6 : 4 };

@@ -116,6 +116,22 @@ describe('SSRF guard: URLs', () => {
     expect(await vetUrl('https://public.example.com/h', strict)).toMatchObject({ address: '93.184.216.34', family: 4 });
   });
 
+  it('says why in one sentence: the host, the address it resolves to, and what that address is', async () => {
+    const refusal = (url: string) =>
+      vetUrl(url, strict).then(
+        () => 'accepted',
+        (error: Error) => error.message,
+      );
+    expect(await refusal('https://internal.example.com/h')).toBe(
+      'its host internal.example.com resolves to 10.9.8.7, a loopback, private, link-local or reserved address ' +
+        '(set LOOPPAUSE_WEBHOOK_ALLOW_PRIVATE=true to allow it)',
+    );
+    expect(await refusal('http://127.0.0.1:3000/h')).toBe(
+      'its host 127.0.0.1 is a loopback, private, link-local or reserved address (set LOOPPAUSE_WEBHOOK_ALLOW_PRIVATE=true to allow it)',
+    );
+    expect(await refusal('http://169.254.169.254/latest')).toBe('its host 169.254.169.254 is a cloud metadata address');
+  });
+
   it('takes http(s) only, https in production unless private addresses are allowed, and no credentials', () => {
     expect(() => checkUrlShape('ftp://a.example.com/', { allowPrivate: false, requireHttps: false })).toThrow(/http/);
     expect(() => checkUrlShape('http://a.example.com/', { allowPrivate: false, requireHttps: true })).toThrow(/https/);

@@ -276,6 +276,15 @@ describe('SSRF guard, private addresses not allowed', () => {
       expect(status, url).toBe(400);
       expect(body.error.field, url).toBe('url');
     }
+    // One sentence: the host, the address it resolves to, and what that address is.
+    const { body } = await call('POST', '/v1/webhooks', {
+      url: 'http://internal.example.com/hook',
+      events: ['pause.created'],
+    });
+    expect(body.error.message).toBe(
+      'url: its host internal.example.com resolves to 10.1.2.3, a loopback, private, link-local or reserved address ' +
+        '(set LOOPPAUSE_WEBHOOK_ALLOW_PRIVATE=true to allow it)',
+    );
     expect((await call('GET', '/v1/webhooks')).body.items).toEqual([]);
   });
 
