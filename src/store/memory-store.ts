@@ -10,7 +10,10 @@ import { JobKind, jobId, STEP_KINDS, votedJobId } from '../jobs/job-kinds.js';
 import { CreationOrder } from './creation-order.js';
 import { type CursorPosition, decodeCursor, encodeCursor, newestFirstUnion } from './cursor.js';
 import { DueIndex } from './due-index.js';
+import { MemoryApiKeys } from './memory-api-keys.js';
 import { MemoryAudit } from './memory-audit.js';
+import { MemoryJobs } from './memory-jobs.js';
+import { MemoryRateLimits } from './memory-rate-limits.js';
 import type { StoredApiKey } from './ports/api-keys.js';
 import type {
   AuditAnchor,
@@ -43,15 +46,17 @@ import { Watchers } from './watchers.js';
 
 /**
  * The embedded store: one process, no persistence. Mirrors the Redis scripts' semantics exactly.
- * Implements every port in one object, grouped below by port: a pause's transitions queue its jobs
- * and wake its watchers in the same step, as one Redis script does.
+ * Pauses, their audit entries, decision tokens and watchers live here, grouped below by port: a
+ * pause's transitions queue its jobs and wake its watchers in the same step, as one Redis script
+ * does. The job queue, API keys and rate limits are their own small classes (memory-jobs.ts,
+ * memory-api-keys.ts, memory-rate-limits.ts), as on Redis.
  */
 export class MemoryStore implements Store {
   readonly kind = 'memory';
   private readonly pauses = new Map<string, Pause>();
   private readonly idempotency = new Map<string, { pauseId: string; requestDigest: string }>();
   private readonly idempotencyKeyOf = new Map<string, string>();
-  private readonly jobs = new Map<string, Job>();
+  private readonly jobs = new MemoryJobs();
   /** Per pause: its reminder and escalation jobs, dropped when it ends. */
   private readonly stepJobs = new Map<string, string[]>();
   private readonly tokens = new Map<string, { token: DecisionToken; expiresAtMs: number }>();
@@ -59,11 +64,9 @@ export class MemoryStore implements Store {
   private readonly expiries = new DueIndex<string>();
   private readonly purges = new DueIndex<string>();
   private readonly tokenExpiries = new DueIndex<string>();
-  private readonly jobQueue = new DueIndex<string>();
-  private readonly wakeListeners = new Set<(atMs: number) => void>();
-  private readonly apiKeys = new Map<string, StoredApiKey>();
+  private readonly apiKeys = new MemoryApiKeys();
+  private readonly rateLimits = new MemoryRateLimits();
   private readonly watchers = new Watchers();
-  private readonly rateWindows = new Map<string, { window: number; hits: number }>();
   private readonly audit = new MemoryAudit();
   private readonly order = new CreationOrder();
   /** Pending pauses by whom they wait on (decidersOf). */
@@ -96,12 +99,12 @@ export class MemoryStore implements Store {
     }
     const expiresMs = Date.parse(pause.expires_at);
     this.expiries.set(pause.pause_id, expiresMs);
-    for (const job of jobs) this.addJob(job);
+    for (const job of jobs) this.jobs.add(job);
     const steps = jobs.filter((job) => STEP_KINDS.has(job.kind)).map((job) => job.id);
     if (steps.length > 0) this.stepJobs.set(pause.pause_id, steps);
     const createdMs = Date.parse(pause.created_at);
     this.audit.append('pause.created', pause.pause_id, agentActor(pause.agent_id), createdData(pause), createdMs);
-    this.wake(expiresMs);
+    this.jobs.wake(expiresMs);
     this.watchers.notify({ pause_id: pause.pause_id, status: 'pending' });
     return { outcome: 'created', pause: structuredClone(pause) };
   }
@@ -141,7 +144,7 @@ export class MemoryStore implements Store {
       });
       return { outcome: 'ended', pause: structuredClone(pause) };
     }
-    this.addJob({
+    this.jobs.add({
       id: votedJobId(pauseId, pause.votes.length),
       kind: JobKind.pauseVoted,
       data: { pause_id: pauseId },
@@ -263,45 +266,26 @@ export class MemoryStore implements Store {
     return this.audit.trim(beforeMs, max);
   }
 
-  // JobQueue (ports/jobs.ts)
+  // JobQueue (ports/jobs.ts): memory-jobs.ts
 
-  async enqueueJob(job: NewJob): Promise<boolean> {
-    return this.addJob(job);
+  enqueueJob(job: NewJob): Promise<boolean> {
+    return this.jobs.enqueueJob(job);
   }
-
-  async claimDueJobs(nowMs: number, leaseMs: number, max: number): Promise<Job[]> {
-    const claimed: Job[] = [];
-    for (const id of this.jobQueue.popDue(nowMs, max)) {
-      const job = this.jobs.get(id);
-      if (!job) continue;
-      job.run_at = nowMs + leaseMs;
-      job.attempts += 1;
-      this.jobQueue.set(id, job.run_at);
-      claimed.push({ ...job, data: { ...job.data } } as Job);
-    }
-    return claimed;
+  claimDueJobs(nowMs: number, leaseMs: number, max: number): Promise<Job[]> {
+    return this.jobs.claimDueJobs(nowMs, leaseMs, max);
   }
-
-  async completeJob(jobId: string): Promise<void> {
-    this.jobs.delete(jobId);
-    this.jobQueue.delete(jobId);
+  completeJob(jobId: string): Promise<void> {
+    return this.jobs.completeJob(jobId);
   }
-
-  async rescheduleJob(jobId: string, runAt: number): Promise<void> {
-    const job = this.jobs.get(jobId);
-    if (!job) return;
-    job.run_at = runAt;
-    this.jobQueue.set(jobId, runAt);
+  rescheduleJob(jobId: string, runAt: number): Promise<void> {
+    return this.jobs.rescheduleJob(jobId, runAt);
   }
-
   async nextWakeAt(): Promise<number | null> {
-    const times = [this.expiries.peek(), this.jobQueue.peek()].filter((t): t is number => t !== undefined);
+    const times = [this.expiries.peek(), this.jobs.nextDueAt()].filter((t): t is number => t !== undefined);
     return times.length > 0 ? Math.min(...times) : null;
   }
-
   onWake(listener: (atMs: number) => void): () => void {
-    this.wakeListeners.add(listener);
-    return () => this.wakeListeners.delete(listener);
+    return this.jobs.onWake(listener);
   }
 
   // DecisionTokens (ports/decision-tokens.ts)
@@ -317,43 +301,25 @@ export class MemoryStore implements Store {
     return { ...entry.token };
   }
 
-  // ApiKeys (ports/api-keys.ts)
+  // ApiKeys (ports/api-keys.ts): memory-api-keys.ts
 
-  async createApiKey(key: StoredApiKey): Promise<boolean> {
-    if ([...this.apiKeys.values()].some((k) => k.name === key.name)) return false;
-    this.apiKeys.set(key.hash, { ...key });
-    return true;
+  createApiKey(key: StoredApiKey): Promise<boolean> {
+    return this.apiKeys.createApiKey(key);
+  }
+  findApiKey(hash: string): Promise<StoredApiKey | null> {
+    return this.apiKeys.findApiKey(hash);
+  }
+  listApiKeys(): Promise<StoredApiKey[]> {
+    return this.apiKeys.listApiKeys();
+  }
+  revokeApiKey(name: string): Promise<boolean> {
+    return this.apiKeys.revokeApiKey(name);
   }
 
-  async findApiKey(hash: string): Promise<StoredApiKey | null> {
-    const key = this.apiKeys.get(hash);
-    return key ? { ...key } : null;
-  }
+  // RateLimits (ports/rate-limits.ts): memory-rate-limits.ts
 
-  async listApiKeys(): Promise<StoredApiKey[]> {
-    return [...this.apiKeys.values()].map((k) => ({ ...k })).sort((a, b) => a.name.localeCompare(b.name));
-  }
-
-  async revokeApiKey(name: string): Promise<boolean> {
-    for (const [hash, key] of this.apiKeys) {
-      if (key.name === name) return this.apiKeys.delete(hash);
-    }
-    return false;
-  }
-
-  // RateLimits (ports/rate-limits.ts)
-
-  async hitRateLimit(subject: string, limit: number, windowMs: number, nowMs: number): Promise<RateLimitResult> {
-    const window = Math.floor(nowMs / windowMs);
-    const current = this.rateWindows.get(subject);
-    const entry = current?.window === window ? current : { window, hits: 0 };
-    entry.hits += 1;
-    this.rateWindows.set(subject, entry);
-    return {
-      allowed: entry.hits <= limit,
-      hits: entry.hits,
-      retryAfterMs: Math.max(1, (window + 1) * windowMs - nowMs),
-    };
+  hitRateLimit(subject: string, limit: number, windowMs: number, nowMs: number): Promise<RateLimitResult> {
+    return this.rateLimits.hitRateLimit(subject, limit, windowMs, nowMs);
   }
 
   // PauseEvents (ports/pause-events.ts)
@@ -427,7 +393,7 @@ export class MemoryStore implements Store {
     pause.status = status;
     pause.ended_at = endedAt;
     this.audit.append(endEventType(status, event.actor), pause.pause_id, event.actor, event.data, nowMs);
-    for (const jobId of this.stepJobs.get(pause.pause_id) ?? []) void this.completeJob(jobId);
+    for (const jobId of this.stepJobs.get(pause.pause_id) ?? []) this.jobs.drop(jobId);
     this.stepJobs.delete(pause.pause_id);
     this.expiries.delete(pause.pause_id);
     for (const decider of decidersOf(pause)) {
@@ -436,26 +402,13 @@ export class MemoryStore implements Store {
       if (pending?.isEmpty()) this.waiting.delete(decider);
     }
     this.purges.set(pause.pause_id, Date.parse(endedAt) + RETENTION_MS);
-    this.addJob({
+    this.jobs.add({
       id: jobId(JobKind.pauseEnded, pause.pause_id),
       kind: JobKind.pauseEnded,
       data: { pause_id: pause.pause_id },
       run_at: nowMs,
     });
     this.watchers.notify({ pause_id: pause.pause_id, status });
-  }
-
-  private addJob(job: NewJob): boolean {
-    if (this.jobs.has(job.id)) return false;
-    this.jobs.set(job.id, { ...job, data: { ...job.data }, attempts: 0 } as Job);
-    this.jobQueue.set(job.id, job.run_at);
-    this.wake(job.run_at);
-    return true;
-  }
-
-  /** After the current call returns, as a message from Redis would arrive: no re-entry into the store. */
-  private wake(atMs: number): void {
-    for (const listener of this.wakeListeners) queueMicrotask(() => listener(atMs));
   }
 }
 
