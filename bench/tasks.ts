@@ -67,7 +67,7 @@ const replicas = [await startReplica(), await startReplica()];
 const [a, b] = replicas.map((r) => r.url) as [string, string];
 const store = new RedisStore({ url: redis.url, prefix });
 await store.connect();
-const tasks = new RedisTaskStore(store.redis, store.keys);
+const tasks = new RedisTaskStore(store.connection);
 const decider = new ApprovalService({
   store,
   signingSecret: TEST_SIGNING_SECRET,

@@ -48,7 +48,7 @@ describe('looppause webhooks redrive (the CLI: an admin over Redis, no delivery 
     const store = new RedisStore({ url: redis.url, prefix });
     await store.connect();
     try {
-      const webhooks = new RedisWebhookStore(store.redis, store.keys);
+      const webhooks = new RedisWebhookStore(store.connection);
       await webhooks.updateEndpoint(off, { enabled: false, disabled_reason: 'HTTP 410 Gone' });
       for (const endpointId of [on, off]) {
         await webhooks.addDeadLetter({
