@@ -4,6 +4,7 @@ import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'p
 import { PolicyFile } from './adapters/policy-file.js';
 import type { Config } from './config.js';
 import { type DashboardWiring, dashboardWiring } from './dashboard/wiring.js';
+import { devOutboxLinks } from './email/dev-links.js';
 import { createMailTransport, type MailTransport } from './email/transport.js';
 import { createHttpApp } from './http/app.js';
 import { ApiKeyAuth } from './http/auth.js';
@@ -38,6 +39,11 @@ export interface RunningService {
   metrics: Metrics;
   /** Set when development generated a key (printed in the banner). */
   devApiKey?: string;
+  /**
+   * Development with nobody allowed on the dashboard: the stand-in admin and a one-time sign-in
+   * link minted at start-up (printed in the banner, outside the log).
+   */
+  devSignIn?: { email: string; link: string };
   /** How the connection to Slack stands, when Slack is configured (banner, /readyz). */
   slack?: { status(): SlackStatus };
   /** Stops accepting, answers waiting long-polls with the current status, closes the store. */
@@ -53,6 +59,8 @@ export interface StartOptions {
   slack?: SlackAppOptions;
   /** Tests: webhook resolver, retry schedule, timeout, per-endpoint slots, the HTTP post. */
   webhooks?: WebhookOptions;
+  /** Development: the logger of the outbox's link lines (exempt from link redaction; see devOutboxLinks). */
+  devLinkLogger?: Logger;
 }
 
 /**
@@ -61,7 +69,7 @@ export interface StartOptions {
  */
 export async function startService(config: Config, options: StartOptions = {}): Promise<RunningService> {
   const logger = options.logger ?? createLogger(config);
-  const dev = withDevDefaults(config);
+  const dev = withDevSignIn(withDevDefaults(config));
   // A broken policy file stops start-up, before anything is served.
   const policy = dev.config.policyFile ? new PolicyFile(dev.config.policyFile, logger) : undefined;
   const stores = await createStores(dev.config.redis);
@@ -83,7 +91,9 @@ export async function startService(config: Config, options: StartOptions = {}): 
     policy?.watch();
     // Slack is reached in the background and never stops start-up; the banner waits a moment for the first answer.
     if (built.slack) await within(SLACK_FIRST_ANSWER_MS, built.slack.connection.start());
-    return running(server, port, final, dev.devApiKey, built);
+    const link = dev.devAdmin ? await built.dashboard.links.issue(dev.devAdmin) : undefined;
+    const devSignIn = dev.devAdmin && link ? { email: dev.devAdmin, link } : undefined;
+    return running(server, port, final, { devApiKey: dev.devApiKey, devSignIn }, built);
   } catch (error) {
     server.close();
     policy?.close();
@@ -142,7 +152,9 @@ function build(
     // One human is one identity on every surface: voters are linked through Slack's directory.
     identities: slack?.identity,
   });
-  const mail = createMailTransport(config.email, logger.child({ component: 'mail' }));
+  const mail = createMailTransport(config.email, logger.child({ component: 'mail' }), {
+    onWritten: devOutboxLinks(config, options.devLinkLogger),
+  });
   const webhooks = createWebhooks(
     { config, webhooks: stores.webhooks, jobs: store, service, logger, metrics },
     options.webhooks,
@@ -175,9 +187,10 @@ function running(
   server: Server,
   port: number,
   config: Config,
-  devApiKey: string | undefined,
+  dev: { devApiKey: string | undefined; devSignIn: RunningService['devSignIn'] | undefined },
   built: Built,
 ): RunningService {
+  const { devApiKey, devSignIn } = dev;
   const { service, runner, surfaces, policy, store } = built;
   let closing: Promise<void> | undefined;
   const result: RunningService = {
@@ -212,6 +225,7 @@ function running(
     },
   };
   if (devApiKey) result.devApiKey = devApiKey;
+  if (devSignIn) result.devSignIn = devSignIn;
   if (policy) result.policy = policy;
   const connection = built.slack?.connection;
   if (connection) result.slack = { status: () => connection.status() };
@@ -258,6 +272,28 @@ function withDevDefaults(config: Config): { config: Config; signingSecret: strin
     config: { ...config, signingSecret, ...(needsKey ? { apiKeys: [{ name: 'dev', key: dev.apiKey }] } : {}) },
     signingSecret,
     ...(needsKey ? { devApiKey: dev.apiKey } : {}),
+  };
+}
+
+/** Who signs in to the dashboard in development when nobody is configured to. */
+export const DEV_DASHBOARD_ADMIN = 'dev@looppause.localhost';
+
+/**
+ * In development (NODE_ENV=development, the default) on the embedded store, with neither a policy
+ * file nor LOOPPAUSE_DASHBOARD_USERS / LOOPPAUSE_DASHBOARD_ADMINS, the dashboard has one admin,
+ * DEV_DASHBOARD_ADMIN, so it can be tried at once. Never in production or test, never with Redis, never
+ * when anyone is named.
+ */
+function withDevSignIn<T extends { config: Config }>(dev: T): T & { devAdmin?: string } {
+  const { config } = dev;
+  const named = config.dashboard.users.length > 0 || config.dashboard.admins.length > 0;
+  if (config.env !== 'development' || config.redis !== undefined || config.policyFile !== undefined || named) {
+    return dev;
+  }
+  return {
+    ...dev,
+    config: { ...config, dashboard: { users: [], admins: [DEV_DASHBOARD_ADMIN] } },
+    devAdmin: DEV_DASHBOARD_ADMIN,
   };
 }
 

@@ -14,10 +14,24 @@ export function banner(running: RunningService): string {
     `  Health                 ${config.publicUrl}/healthz  ${config.publicUrl}/readyz`,
     `  Store                  ${running.store.kind}${running.store.kind === 'memory' ? ' (embedded; set REDIS_URL for production)' : ''}`,
     `  Slack                  ${slackNote(running)}`,
-    `  E-mail                 ${config.email.smtpUrl ? 'SMTP' : `written to ${config.email.outboxDir}/ (set SMTP_URL to send)`}`,
+    `  E-mail                 ${config.email.smtpUrl ? 'SMTP' : `written to ${config.email.outboxDir}/ (set SMTP_URL to send)${config.env === 'development' ? '; the log shows the links of each one' : ''}`}`,
     `  Dashboard              ${config.publicUrl}/dashboard${dashboardNote(running)}`,
     `  Metrics                ${config.publicUrl}/metrics ${config.metricsToken ? '(Bearer LOOPPAUSE_METRICS_TOKEN)' : '(this machine only; set LOOPPAUSE_METRICS_TOKEN to scrape from elsewhere)'}`,
   ];
+  if (running.devSignIn) {
+    const { email, link } = running.devSignIn;
+    lines.push(
+      '',
+      `Development dashboard sign-in, as ${email} (an admin; one use, within 15 minutes):`,
+      `  ${link}`,
+      ...(config.email.smtpUrl
+        ? []
+        : [
+            `  Later, ask for a link for ${email} on ${config.publicUrl}/dashboard/signin: it is written to the outbox and logged.`,
+          ]),
+      '  (Set LOOPPAUSE_DASHBOARD_ADMINS=you@example.com to sign in as yourself instead.)',
+    );
+  }
   if (running.devApiKey) {
     lines.push('', `Development API key (kept in ${config.devStateDir}/dev.json):`, `  ${running.devApiKey}`);
   } else if (config.apiKeys.length === 0) {

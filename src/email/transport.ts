@@ -34,7 +34,16 @@ export interface MailTransport {
  * STARTTLS when offered), or, without it, `.eml` files in LOOPPAUSE_OUTBOX_DIR so a plain
  * `npm start` works with no mail server.
  */
-export function createMailTransport(email: Config['email'], logger: Logger): MailTransport {
+export interface MailTransportOptions {
+  /** Outbox mode: told of each message once its `.eml` is written (development logs its links). */
+  onWritten?: ((mail: OutgoingMail, path: string) => void) | undefined;
+}
+
+export function createMailTransport(
+  email: Config['email'],
+  logger: Logger,
+  options: MailTransportOptions = {},
+): MailTransport {
   const from = email.from;
   const envelope = (mail: OutgoingMail) => ({
     from,
@@ -93,6 +102,7 @@ export function createMailTransport(email: Config['email'], logger: Logger): Mai
         outboxReady = undefined;
         throw error;
       }
+      options.onWritten?.(mail, path);
       return { messageId: info.messageId || mail.messageId, path };
     },
     close: () => transporter.close(),
