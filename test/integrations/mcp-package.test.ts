@@ -15,14 +15,23 @@ describeStdioProxy(
   '@looppause/mcp from its packed tarball',
   () => packAndInstall('packages/mcp'),
   (proxy) => {
-    it('ships the proxy modules only, with its README and smithery.yaml', async () => {
+    it('ships the proxy modules only, with its README, LICENSE and smithery.yaml', async () => {
       const { pkg } = proxy();
       expect((await readFile(pkg.bin('looppause-mcp'), 'utf8')).split('\n')[0]).toBe('#!/usr/bin/env node');
-      expect(pkg.files).toEqual(expect.arrayContaining(['dist/cli/looppause-mcp.js', 'README.md', 'smithery.yaml']));
-      expect(pkg.files.filter((f) => !/^(dist\/.+\.js|package\.json|README\.md|smithery\.yaml)$/.test(f))).toEqual([]);
+      expect(pkg.files).toEqual(
+        expect.arrayContaining(['dist/cli/looppause-mcp.js', 'README.md', 'LICENSE', 'smithery.yaml']),
+      );
+      expect(
+        pkg.files.filter((f) => !/^(dist\/.+\.js|package\.json|README\.md|LICENSE|smithery\.yaml)$/.test(f)),
+      ).toEqual([]);
       expect(pkg.files.filter((f) => /^dist\/(service|http|slack|email|store\/(?!unavailable\.js))/.test(f))).toEqual(
         [],
       );
+    });
+
+    it('carries the same MIT licence as the repository', async () => {
+      expect(await repoFile('packages/mcp/LICENSE')).toBe(await repoFile('LICENSE'));
+      expect(await repoFile('LICENSE')).toMatch(/^MIT License\n\nCopyright \(c\) 2026 LoopPause contributors\n/);
     });
 
     it("the root smithery.yaml starts the small package, as the package's own does", async () => {
