@@ -38,8 +38,8 @@ export async function createStores(redis: Config['redis']): Promise<Stores> {
   await store.connect();
   return {
     store,
-    tasks: new RedisTaskStore(store.redis, store.keys),
-    webhooks: new RedisWebhookStore(store.redis, store.keys),
-    sessions: new RedisSessionStore(store.redis, store.keys),
+    tasks: new RedisTaskStore(store.connection),
+    webhooks: new RedisWebhookStore(store.connection),
+    sessions: new RedisSessionStore(store.connection),
   };
 }

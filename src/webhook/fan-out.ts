@@ -1,4 +1,3 @@
-import type { Logger } from 'pino';
 import { type Pause, toView } from '../domain/pause.js';
 import { deliveryJobId, JobKind } from '../jobs/job-kinds.js';
 import type { Job, JobQueue } from '../store/ports/jobs.js';
@@ -10,7 +9,6 @@ export interface FanOutOptions {
   jobs: Pick<JobQueue, 'enqueueJob'>;
   /** The pause as of now (effective status), for the event's `data`. */
   loadPause: (pauseId: string) => Promise<Pause | null>;
-  logger: Logger;
   /** The deliveries' retry schedule: an event is kept until its last retry, and a day more. */
   retryScheduleMs?: readonly number[];
   now?: () => number;

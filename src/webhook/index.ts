@@ -67,7 +67,6 @@ export function createWebhooks(deps: WebhookDeps, options: WebhookOptions = {}):
       webhooks,
       jobs,
       loadPause: (pauseId) => service.get(pauseId),
-      logger: log,
       now: service.now,
       ...schedule,
     }),

@@ -1,4 +1,3 @@
-import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Pause, toView } from '../../src/domain/pause.js';
 import {
@@ -26,12 +25,10 @@ const HOUR = 3_600_000;
 function fanOutWorld(retryScheduleMs?: readonly number[]) {
   const world = useCaseWorld();
   const webhooks = new MemoryWebhookStore(world.clock.now);
-  const logger = pino({ level: 'silent' });
   const fanOut = new WebhookFanOut({
     webhooks,
     jobs: world.store,
     loadPause: (pauseId) => loadPause(world.deps, pauseId),
-    logger,
     now: world.clock.now,
     ...(retryScheduleMs ? { retryScheduleMs } : {}),
   });
