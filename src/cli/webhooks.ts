@@ -90,7 +90,7 @@ export async function webhooksCommand(
   const store = new RedisStore({ url: config.redis.url, prefix: config.redis.prefix });
   try {
     await store.connect();
-    const webhooks = new RedisWebhookStore(store.redis, store.keys);
+    const webhooks = new RedisWebhookStore(store.connection);
     // A redrive queues delivery jobs in the store; the servers' webhook surfaces run them.
     const admin = new WebhookAdmin({ webhooks, jobs: store, guard: guardOptions(config, io.resolve) });
     switch (command.action) {
