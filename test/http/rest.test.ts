@@ -128,7 +128,7 @@ describe('REST /v1/pauses', () => {
   it('answers a body that is not sent as JSON with 415 naming the header, on /v1/* and /mcp; stores nothing', async () => {
     const before = (await running.service.list('agent-a', { limit: 100 })).items.length;
     const json = JSON.stringify(body);
-    const sends: Array<[string, Record<string, string>, BodyInit, string]> = [
+    const sends: Array<[string, Record<string, string>, string, string]> = [
       // curl -d sends a form; a raw buffer goes out with no Content-Type at all.
       [
         '/v1/pauses',
