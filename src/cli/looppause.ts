@@ -21,8 +21,9 @@ const USAGE = `usage: looppause <command>
   verify                        read a check_approval result on stdin and check its signature
                                 with LOOPPAUSE_SIGNING_SECRET; exit 0 when valid
   policy check FILE             validate a policy file and list its rules; exit 1 naming each problem
-  policy explain --file FILE --agent NAME --action TEXT [--details JSON]
-                                which rule a request meets, and its routing
+  policy explain [--file FILE] --agent NAME --action TEXT [--details JSON] [--request JSON] [--json]
+                                what a request would get: the rule it meets, its routing, or the
+                                refusal; FILE defaults to LOOPPAUSE_POLICY_FILE
   audit verify                  check the audit log's hash chain; exit 1 naming the first bad entry
   audit export [--since ISO]    the audit log as JSON Lines, oldest first (needs REDIS_URL)
 `;
@@ -40,7 +41,7 @@ async function main(): Promise<number> {
     case 'webhooks':
       return webhooksCommand(loadConfig(), rest);
     case 'policy':
-      return policyCommand(rest);
+      return policyCommand(rest, () => loadConfig());
     case 'audit':
       return auditCommand(loadConfig(), rest);
     case undefined:

@@ -1,24 +1,28 @@
 import { parseArgs } from 'node:util';
 import { PolicyFileError, readPolicyFile } from '../adapters/policy-file.js';
+import type { Config } from '../config.js';
+import { LoopPauseError } from '../domain/errors.js';
+import type { PolicyRule } from '../domain/policy/index.js';
 import {
-  evaluatePolicy,
-  formatDuration,
-  type Policy,
-  PolicyError,
-  type PolicyOutcome,
-  type PolicyRule,
-} from '../domain/policy/index.js';
+  type ExplainContext,
+  type ExplainInput,
+  explainRequest,
+  type PolicyExplanation,
+  parseExplainInput,
+} from '../use-cases/explain-policy.js';
 
 const USAGE = `usage: looppause policy check FILE
-       looppause policy explain --file FILE --agent NAME --action TEXT [--details JSON]
+       looppause policy explain [--file FILE] --agent NAME --action TEXT [--details JSON] [--request JSON] [--json]
+         (FILE defaults to LOOPPAUSE_POLICY_FILE; --request takes request_approval's routing
+         arguments, e.g. '{"recipient_email": "a@b.co", "timeout_hours": 2}')
 `;
 
-/** `looppause policy check|explain`: validate a policy file, or show which rule a request meets. */
-export async function policyCommand(args: string[]): Promise<number> {
+/** `looppause policy check|explain`: validate a policy file, or show what a request would get under it. */
+export async function policyCommand(args: string[], loadConfig: () => Config): Promise<number> {
   const [action, ...rest] = args;
   try {
     if (action === 'check') return check(rest);
-    if (action === 'explain') return explain(rest);
+    if (action === 'explain') return explain(rest, loadConfig);
   } catch (error) {
     if (!(error instanceof PolicyFileError)) throw error;
     process.stderr.write(`${error.message}\n`);
@@ -44,8 +48,8 @@ function check(args: string[]): number {
   return 0;
 }
 
-function explain(args: string[]): number {
-  let values: { file?: string; agent?: string; action?: string; details?: string };
+function explain(args: string[], loadConfig: () => Config): number {
+  let values: { file?: string; agent?: string; action?: string; details?: string; request?: string; json?: boolean };
   try {
     ({ values } = parseArgs({
       args,
@@ -54,6 +58,8 @@ function explain(args: string[]): number {
         agent: { type: 'string' },
         action: { type: 'string' },
         details: { type: 'string' },
+        request: { type: 'string' },
+        json: { type: 'boolean' },
       },
       strict: true,
     }));
@@ -61,8 +67,15 @@ function explain(args: string[]): number {
     process.stderr.write(`looppause policy explain: ${(error as Error).message}\n${USAGE}`);
     return 2;
   }
-  if (!values.file || values.agent === undefined || values.action === undefined) {
-    process.stderr.write(`looppause policy explain: --file, --agent and --action are required\n${USAGE}`);
+  if (values.agent === undefined || values.action === undefined) {
+    process.stderr.write(`looppause policy explain: --agent and --action are required\n${USAGE}`);
+    return 2;
+  }
+  // The service's own settings: its policy file, its keys' owners, its allow-lists and whether Slack is on.
+  const config = loadConfig();
+  const file = values.file ?? config.policyFile;
+  if (!file) {
+    process.stderr.write(`looppause policy explain: give --file FILE, or set LOOPPAUSE_POLICY_FILE\n${USAGE}`);
     return 2;
   }
   const details = parseDetails(values.details ?? '{}');
@@ -70,17 +83,59 @@ function explain(args: string[]): number {
     process.stderr.write('looppause policy explain: --details must be a JSON object of string → string\n');
     return 2;
   }
-  const policy = readPolicyFile(values.file);
-  let outcome: PolicyOutcome;
-  try {
-    outcome = evaluatePolicy(policy, { agent: values.agent, action: values.action, details });
-  } catch (error) {
-    if (!(error instanceof PolicyError)) throw error;
-    process.stdout.write(`refused: ${error.message}\n`);
-    return 1;
+  const request = parseObject(values.request);
+  if (request === null) {
+    process.stderr.write(
+      'looppause policy explain: --request must be a JSON object of request_approval arguments, e.g. \'{"recipient_email": "a@b.co"}\'\n',
+    );
+    return 2;
   }
-  process.stdout.write(`${describeOutcome(policy, outcome)}\n`);
-  return outcome.kind === 'no_match' ? 1 : 0;
+  let input: ExplainInput;
+  try {
+    input = parseExplainInput({ agent: values.agent, action: values.action, details, ...(request ? { request } : {}) });
+  } catch (error) {
+    if (!(error instanceof LoopPauseError)) throw error;
+    process.stderr.write(`looppause policy explain: ${error.message}\n`);
+    return 2;
+  }
+  const policy = readPolicyFile(file);
+  const explanation = explainRequest(policy, input, {
+    recipients: {
+      slackEnabled: config.slack !== undefined,
+      allowedEmailDomains: config.allowedEmailDomains,
+      allowedSlackChannels: config.allowedSlackChannels,
+    },
+    owner: ownerOf(config, input.agent),
+  });
+  process.stdout.write(`${values.json ? JSON.stringify(explanation, null, 2) : describeExplanation(explanation)}\n`);
+  return explanation.verdict === 'refused' ? 1 : 0;
+}
+
+/**
+ * The key's owner as the service would find it, from LOOPPAUSE_API_KEYS (or the development key
+ * npm start makes when there are none). Keys minted into the store are out of the CLI's sight.
+ */
+function ownerOf(config: Config, agent: string): ExplainContext['owner'] {
+  const configured = config.apiKeys.find((key) => key.name === agent);
+  if (configured) return { known: true, owner: configured.owner };
+  const devKeyOnly = config.apiKeys.length === 0 && !config.redis && config.env !== 'production';
+  if (devKeyOnly && agent === 'dev') return { known: true, owner: undefined };
+  return {
+    known: false,
+    why: `${agent} is not a key in LOOPPAUSE_API_KEYS; a key minted with looppause keys create or on the dashboard lives in the store, which this command does not read`,
+  };
+}
+
+function parseObject(json: string | undefined): Record<string, unknown> | undefined | null {
+  if (json === undefined) return undefined;
+  try {
+    const value = JSON.parse(json) as unknown;
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
+  }
 }
 
 function parseDetails(json: string): Record<string, string> | undefined {
@@ -106,28 +161,34 @@ function describeRule(rule: PolicyRule): string {
   return `  rules[${rule.index}] ${rule.name}: ${when.length > 0 ? when.join('; ') : 'always'} → ${effect}`;
 }
 
-function describeOutcome(policy: Policy, outcome: PolicyOutcome): string {
-  switch (outcome.kind) {
-    case 'no_match':
-      return 'no rule matches: the request would be refused (field "policy")';
+function describeExplanation(e: PolicyExplanation): string {
+  switch (e.verdict) {
+    case 'refused':
+      return `refused (field ${e.field}${e.rule === undefined ? '' : `, rule ${e.rule}`}): ${e.reason}`;
     case 'decide':
-      return `rule ${outcome.rule}: decided ${outcome.decision} by policy (channel "policy", responder "policy:${outcome.rule}")`;
+      return `rule ${e.rule}: decided ${e.decision} by policy (channel "policy", responder "policy:${e.rule}")`;
     case 'route': {
+      const route = [e.route.slack && `slack ${e.route.slack}`, e.route.email && `email ${e.route.email}`];
       const lines = [
-        `rule ${outcome.rule}: routed (agent_routing ${policy.agentRouting})`,
-        `  route: ${outcome.route ? [outcome.route.slack && `slack ${outcome.route.slack}`, outcome.route.email && `email ${outcome.route.email}`].filter(Boolean).join(', ') : "the agent's recipients"}`,
-        `  approvers: ${outcome.approvers.length > 0 ? outcome.approvers.join(', ') : 'anyone the request reaches'}`,
-        `  quorum: ${outcome.quorum}${outcome.ownerCannotApprove ? ', the key owner may not approve' : ''}`,
-        `  timeout: ${outcome.timeoutHours !== undefined ? `${outcome.timeoutHours} h` : "the agent's (default 24 h)"}, on timeout: ${outcome.onTimeout}`,
+        `rule ${e.rule}: routed (agent_routing ${e.agent_routing})`,
+        `  route: ${route.filter(Boolean).join(', ')}`,
+        `  approvers: ${e.approvers.length > 0 ? e.approvers.join(', ') : 'anyone the request reaches'}`,
+        `  quorum: ${e.quorum}`,
       ];
-      if (outcome.responseFields.length > 0)
-        lines.push(`  response fields: ${outcome.responseFields.map((f) => f.name).join(', ')}`);
-      if (outcome.remindAfterMs.length > 0)
-        lines.push(`  reminders after: ${outcome.remindAfterMs.map(formatDuration).join(', ')}`);
-      for (const step of outcome.escalate) {
-        const to = [step.route?.slack, step.route?.email, ...step.approvers].filter(Boolean).join(', ');
-        lines.push(`  escalate after ${formatDuration(step.afterMs)}: ${to}`);
+      if (e.owner_cannot_approve) {
+        lines.push(
+          `  owner_cannot_approve: ${e.excluded_owner === undefined ? "the key's owner" : `${e.excluded_owner} (the key's owner)`} may not vote`,
+        );
       }
+      lines.push(`  timeout_hours: ${e.timeout_hours}, on_timeout: ${e.on_timeout}`);
+      if (e.response_fields.length > 0)
+        lines.push(`  response_fields: ${e.response_fields.map((f) => f.name).join(', ')}`);
+      if (e.remind_after.length > 0) lines.push(`  remind_after: ${e.remind_after.join(', ')}`);
+      for (const step of e.escalate) {
+        const to = [step.route?.slack, step.route?.email, ...step.approvers].filter(Boolean).join(', ');
+        lines.push(`  escalate after ${step.after}: ${to}`);
+      }
+      if (e.note) lines.push(`  note: ${e.note}`);
       return lines.join('\n');
     }
   }

@@ -1,3 +1,4 @@
+import { LoopPauseError } from '../domain/errors.js';
 import type { Pause, PauseView } from '../domain/pause.js';
 import type { PolicyOutcome } from '../domain/policy/index.js';
 import type { Metrics } from '../metrics.js';
@@ -9,11 +10,12 @@ import { type CancelResult, cancelApproval } from './cancel.js';
 import { WaitingChecks } from './check.js';
 import { type DecideDeps, type DecideOutcome, type DecisionInput, decideApproval } from './decide.js';
 import { DeliveryPlan } from './deliveries.js';
+import { explainRequest, explainRuleOnly, type PolicyExplanation, parseExplainInput } from './explain-policy.js';
 import type { IdentityDirectory } from './identity-links.js';
 import { type ListQuery, listApprovals } from './list.js';
 import { loadPause } from './load-pause.js';
 import { PauseEventOutbox } from './pause-event-outbox.js';
-import { explainPolicy, type PolicyRefusalSink, type PolicySource } from './policy-gate.js';
+import type { PolicyRefusalSink, PolicySource } from './policy-gate.js';
 import type { RecipientRules } from './recipient-rules.js';
 import { type RequestDeps, type RequestResult, requestApproval } from './request.js';
 import { pauseTimeline, type TimelineEntry } from './timeline.js';
@@ -122,8 +124,27 @@ export class ApprovalService {
     return pauseTimeline({ store: this.store, now: this.now }, caller, pauseId);
   }
 
+  /**
+   * What request_approval would do with a request from the key named `agent` (its owner looked up
+   * as a real request's is), under the policy in force; for admins.
+   */
+  async explain(args: unknown): Promise<PolicyExplanation> {
+    const policy = this.requestDeps.policy?.current();
+    if (!policy) {
+      throw new LoopPauseError('not_found', 'no policy file is in force on this server (LOOPPAUSE_POLICY_FILE)');
+    }
+    const input = parseExplainInput(args);
+    const owner = await this.requestDeps.ownerOf?.(input.agent);
+    return explainRequest(policy, input, { recipients: this.requestDeps.recipients, owner: { known: true, owner } });
+  }
+
+  /**
+   * @deprecated The rule a request meets, as the loaded model has it, without the checks a real
+   * request also meets (the key's owner, the agent's routing arguments, the allow-lists): what the
+   * dashboard's Policy page reads until it reads explain().
+   */
   explainPolicy(args: unknown): PolicyOutcome {
-    return explainPolicy(this.requestDeps.policy?.current(), args);
+    return explainRuleOnly(this.requestDeps.policy?.current(), args);
   }
 
   decide(pauseId: string, input: DecisionInput): Promise<DecideOutcome> {

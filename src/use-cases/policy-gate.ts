@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type { ApprovalPlan } from '../domain/approvals/index.js';
 import { LoopPauseError } from '../domain/errors.js';
 import {
@@ -10,8 +9,8 @@ import {
   type PolicyOutcome,
 } from '../domain/policy/index.js';
 import type { ApprovalRequest } from '../domain/schemas.js';
-import { parseInput } from '../domain/validation.js';
 import type { Decision } from '../domain/vocabulary.js';
+import { type AgentChosen, checkRecipients, type RecipientRules } from './recipient-rules.js';
 
 /** Where the policy in force comes from (the policy file, reloaded as it changes). */
 export interface PolicySource {
@@ -152,23 +151,60 @@ export function gateRequest(
   };
 }
 
-const explainSchema = z.strictObject({
-  agent: z.string({ error: 'is required: an API key name' }).min(1).max(200),
-  action: z.string({ error: 'is required: an action_description' }).min(1).max(3000),
-  details: z.record(z.string().max(150), z.string().max(2000)).default({}),
-});
+export interface AdmitOptions {
+  /** Whether the agent named a timeout: the default of 24 h asks for nothing. */
+  timeoutGiven: boolean;
+  /** The API key's owner (undefined: the key has none). */
+  owner: string | undefined;
+  /**
+   * The caller cannot see the key, so not its owner either (policy explain from the CLI, for a key
+   * minted into Redis): the owner is neither excluded from the voters nor required.
+   */
+  ownerUnknown?: boolean;
+  recipients: RecipientRules;
+  report?: PolicyRefusalSink | undefined;
+}
 
-/** Which rule a request would meet, and what it would get; for admins (`POST /v1/policy/explain`). */
-export function explainPolicy(policy: Policy | undefined, args: unknown): PolicyOutcome {
-  if (!policy)
-    throw new LoopPauseError('not_found', 'no policy file is in force on this server (LOOPPAUSE_POLICY_FILE)');
-  const input = parseInput(explainSchema, args);
-  try {
-    return evaluatePolicy(policy, input);
-  } catch (error) {
-    // Admins see the policy's own words: explain is where the reasons are meant to be read.
-    if (error instanceof PolicyError)
-      throw new LoopPauseError('invalid_argument', `policy: ${error.message}`, 'policy');
-    throw error;
+/**
+ * What request_approval makes of a request under the policy before anything is stored: the rule's
+ * verdict (gateRequest), then the checks on what it comes to (checkAdmitted). Policy explain runs
+ * the same two steps, so that it says what a request would get.
+ */
+export function admitRequest(policy: Policy, agentId: string, asked: ApprovalRequest, options: AdmitOptions): Gated {
+  const gated = gateRequest(policy, agentId, asked, options);
+  checkAdmitted(gated, options);
+  return gated;
+}
+
+/**
+ * After the rule: the allow-lists bound what the agent chose (a Slack route alone needs Slack), and
+ * maker-checker needs to know whose key asks.
+ */
+export function checkAdmitted(
+  gated: Gated,
+  options: Pick<AdmitOptions, 'owner' | 'ownerUnknown' | 'recipients'>,
+): void {
+  checkRecipients(gated.request, options.recipients, agentChosen(gated));
+  if (gated.kind === 'route' && gated.ownerCannotApprove && options.owner === undefined && !options.ownerUnknown) {
+    // A key without an owner cannot be held to maker-checker, so it is refused.
+    throw new LoopPauseError(
+      'invalid_argument',
+      "policy: the operator's policy does not let a key's owner approve its own agent's requests here, " +
+        'and this API key has no owner; the operator must give it one (looppause keys create --owner, or name:key:owner)',
+      'policy',
+    );
   }
+}
+
+/**
+ * What of the request the agent chose rather than the operator's policy: the recipients or
+ * approvers only where the matched rule left them open.
+ */
+function agentChosen(gated: Gated): AgentChosen {
+  if (gated.kind === 'decide') return {};
+  const { recipient_email, recipient_slack, approvers } = gated.request;
+  return {
+    ...(gated.agentChose.route ? { recipient_email, recipient_slack } : {}),
+    ...(gated.agentChose.approvers ? { approvers } : {}),
+  };
 }

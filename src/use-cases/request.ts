@@ -8,14 +8,14 @@ import {
   policyDecidedNextStep,
   withEffectiveStatus,
 } from '../domain/pause.js';
-import { type ApprovalRequest, requestApprovalSchema, requestArgumentsSchema } from '../domain/schemas.js';
+import { requestApprovalSchema, requestArgumentsSchema } from '../domain/schemas.js';
 import { actionDigest } from '../domain/signing.js';
 import { parseInput } from '../domain/validation.js';
-import type { PauseStatus } from '../domain/vocabulary.js';
+import { type PauseStatus, wireStatus } from '../domain/vocabulary.js';
 import { type DecideDeps, decideByPolicy, policyDecision } from './decide.js';
 import type { DeliveryPlan } from './deliveries.js';
-import { type Gated, gateRequest, type PolicyRefusalSink, type PolicySource } from './policy-gate.js';
-import { type AgentChosen, checkRecipients, type RecipientRules } from './recipient-rules.js';
+import { admitRequest, type PolicyRefusalSink, type PolicySource } from './policy-gate.js';
+import { checkRecipients, type RecipientRules } from './recipient-rules.js';
 
 export interface RequestDeps extends DecideDeps {
   recipients: RecipientRules;
@@ -43,17 +43,20 @@ export async function requestApproval(
   args: unknown,
 ): Promise<{ result: RequestResult; created: boolean }> {
   const asked = parseInput(deps.policy ? requestArgumentsSchema : requestApprovalSchema, args);
-  const gated = deps.policy
-    ? gateRequest(deps.policy.current(), agentId, asked, {
+  const policy = deps.policy?.current();
+  const keyOwner = policy ? await deps.ownerOf?.(agentId) : undefined;
+  // The allow-lists bound whatever the agent chose, under every agent_routing; a policy's routes are the operator's own.
+  const gated = policy
+    ? admitRequest(policy, agentId, asked, {
         timeoutGiven: timeoutGiven(args),
-        owner: await deps.ownerOf?.(agentId),
+        owner: keyOwner,
+        recipients: deps.recipients,
         report: deps.onPolicyRefusal,
       })
     : undefined;
+  if (!gated) checkRecipients(asked, deps.recipients);
   const request = gated?.request ?? asked;
-  // The allow-lists bound whatever the agent chose, under every agent_routing; a policy's routes are the operator's own.
-  checkRecipients(request, deps.recipients, agentChosen(request, gated));
-  const owner = gated?.kind === 'route' && gated.ownerCannotApprove ? await keyOwner(deps, agentId) : undefined;
+  const owner = gated?.kind === 'route' && gated.ownerCannotApprove ? keyOwner : undefined;
   const nowMs = deps.now();
   const pause: Pause = {
     pause_id: newPauseId(),
@@ -101,7 +104,7 @@ export async function requestApproval(
     created,
     result: {
       pause_id: stored.pause.pause_id,
-      status,
+      status: wireStatus(status),
       expires_at: stored.pause.expires_at,
       // The agent is not told a human was asked when none was.
       MANDATORY_NEXT_STEP: decidedAtOnce ? policyDecidedNextStep(stored.pause.policy_rule) : MANDATORY_NEXT_STEP,
@@ -121,30 +124,4 @@ function recipientsLabel(pause: Pause): string {
 
 function timeoutGiven(args: unknown): boolean {
   return typeof args === 'object' && args !== null && Object.hasOwn(args, 'timeout_hours');
-}
-
-/**
- * What of the request the agent chose rather than the operator's policy: all of it without a
- * policy; under one, the recipients or approvers only where the matched rule left them open.
- */
-function agentChosen(request: ApprovalRequest, gated: Gated | undefined): AgentChosen {
-  if (!gated) return request;
-  if (gated.kind === 'decide') return {};
-  const { recipient_email, recipient_slack, approvers } = request;
-  return {
-    ...(gated.agentChose.route ? { recipient_email, recipient_slack } : {}),
-    ...(gated.agentChose.approvers ? { approvers } : {}),
-  };
-}
-
-/** Maker-checker needs to know whose key asks: a key without an owner cannot be held to it, so it is refused. */
-async function keyOwner(deps: RequestDeps, agentId: string): Promise<string> {
-  const owner = await deps.ownerOf?.(agentId);
-  if (owner !== undefined) return owner;
-  throw new LoopPauseError(
-    'invalid_argument',
-    "policy: the operator's policy does not let a key's owner approve its own agent's requests here, " +
-      'and this API key has no owner; the operator must give it one (looppause keys create --owner, or name:key:owner)',
-    'policy',
-  );
 }

@@ -34,35 +34,80 @@ describe('looppause policy', () => {
     expect(bad.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
   });
 
-  it('explain: which rule a request meets, with the effective routing; no match and CEL errors exit 1', async () => {
-    const explain = (agent: string, action: string, details: object) =>
-      runCli([
-        'policy',
-        'explain',
-        '--file',
-        good,
-        '--agent',
-        agent,
-        '--action',
-        action,
-        '--details',
-        JSON.stringify(details),
-      ]);
+  it('explain: what a request would get; refusals (no match, CEL errors) exit 1 with the field and the full reason', async () => {
+    const explain = (agent: string, action: string, details: object, env: Record<string, string> = {}) =>
+      runCli(
+        [
+          'policy',
+          'explain',
+          '--file',
+          good,
+          '--agent',
+          agent,
+          '--action',
+          action,
+          '--details',
+          JSON.stringify(details),
+        ],
+        env,
+      );
     const small = await explain('support-bot', 'Refund order 7', { amount: '20' });
     expect(small).toMatchObject({ code: 0 });
     expect(small.stdout).toContain('rule small-refunds: decided approved by policy');
-    const transfer = await explain('ci', 'Transfer 9,000 EUR', {});
+    const keys = { LOOPPAUSE_API_KEYS: `ci:${'k'.repeat(20)}:ann@acme.com` };
+    const transfer = await explain('ci', 'Transfer 9,000 EUR', {}, keys);
     expect(transfer.code).toBe(0);
     expect(transfer.stdout).toContain('route: slack #finance-approvals, email cfo@acme.com');
-    expect(transfer.stdout).toContain('quorum: 2, the key owner may not approve');
+    expect(transfer.stdout).toContain('quorum: 2\n');
+    expect(transfer.stdout).toContain("owner_cannot_approve: ann@acme.com (the key's owner) may not vote");
+    expect(transfer.stdout).toContain('timeout_hours: 4, on_timeout: rejected');
+    expect(transfer.stdout).toContain('remind_after: 30m, 2h');
     expect(transfer.stdout).toContain('escalate after 1h: #cfo-office, U0CFO45678, cfo@acme.com');
-    const none = await explain('ci', 'Drop the database', {});
+    const none = await explain('ci', 'Drop the database', {}, keys);
     expect(none.code).toBe(1);
-    expect(none.stdout).toContain('no rule matches');
+    expect(none.stdout).toBe('refused (field policy): no rule matches\n');
     const celError = await explain('support-bot', 'Refund order 8', { amount: 'lots' });
     expect(celError.code).toBe(1);
-    expect(celError.stdout).toMatch(/^refused: rules\[0\] \(small-refunds\)\.if: /);
+    expect(celError.stdout).toMatch(
+      /^refused \(field policy, rule small-refunds\): rules\[0\] \(small-refunds\)\.if: /,
+    );
     const usage = await runCli(['policy', 'explain', '--file', good, '--agent', 'ci']);
     expect(usage.code).toBe(2);
+  });
+
+  it("explain knows a key's owner from LOOPPAUSE_API_KEYS, as the service does, and says when it cannot", async () => {
+    const transfer = (env: Record<string, string>) =>
+      runCli(['policy', 'explain', '--file', good, '--agent', 'ci', '--action', 'Transfer 9,000 EUR'], env);
+    // No owner: the real request is refused under owner_cannot_approve, so explain says so.
+    const unowned = await transfer({ LOOPPAUSE_API_KEYS: `ci:${'k'.repeat(20)}` });
+    expect(unowned.code).toBe(1);
+    expect(unowned.stdout).toMatch(/^refused \(field policy, rule payments\): .*has no owner/);
+    // Not among the configured keys (one minted into the store, say): routed, with a note that it cannot know.
+    const unknown = await transfer({ LOOPPAUSE_API_KEYS: `other:${'k'.repeat(20)}:ann@acme.com` });
+    expect(unknown.code).toBe(0);
+    expect(unknown.stdout).toContain('note: the owner of ci is not known here');
+  });
+
+  it('explain --request judges the routing arguments as request_approval does; --json prints the API shape', async () => {
+    const env = { LOOPPAUSE_API_KEYS: `ci:${'k'.repeat(20)}:ann@acme.com` };
+    const args = ['policy', 'explain', '--file', good, '--agent', 'ci', '--action', 'Transfer 9,000 EUR'];
+    const longer = await runCli([...args, '--request', '{"timeout_hours": 8}'], env);
+    expect(longer.code).toBe(1);
+    expect(longer.stdout).toMatch(/^refused \(field timeout_hours, rule payments\): /);
+    const json = await runCli([...args, '--json'], env);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      verdict: 'route',
+      rule: 'payments',
+      quorum: 2,
+      owner_cannot_approve: true,
+      excluded_owner: 'ann@acme.com',
+      remind_after: ['30m', '2h'],
+      escalate: [{ after: '1h', route: { slack: '#cfo-office' } }],
+      on_timeout: 'rejected',
+    });
+    expect(json.stdout).not.toMatch(/"[a-z]+[A-Z]\w*":/);
+    const badRequest = await runCli([...args, '--request', '[1]'], env);
+    expect(badRequest.code).toBe(2);
   });
 });

@@ -123,7 +123,7 @@ describe('LOOPPAUSE_POLICY_FILE: the operator, not the agent, decides who approv
     expect((await running.store.listPauses({ agentId: 'agent-a', limit: 100 })).items).toHaveLength(before);
   });
 
-  it('POST /v1/policy/explain: admin keys see which rule a request meets; others get 403', async () => {
+  it('POST /v1/policy/explain: admin keys see what a request would get; others get 403', async () => {
     const explain = (body: object, key: string) =>
       fetch(`${running.url}/v1/policy/explain`, {
         method: 'POST',
@@ -132,7 +132,7 @@ describe('LOOPPAUSE_POLICY_FILE: the operator, not the agent, decides who approv
       });
     const refund = { agent: 'support-bot', action: 'Refund order #9', details: { amount: '12' } };
     expect(await (await explain(refund, ADMIN_KEY)).json()).toEqual({
-      kind: 'decide',
+      verdict: 'decide',
       rule: 'small-refunds',
       decision: 'approved',
     });
@@ -140,8 +140,34 @@ describe('LOOPPAUSE_POLICY_FILE: the operator, not the agent, decides who approv
       string,
       unknown
     >;
-    expect(transfer).toMatchObject({ kind: 'route', rule: 'payments', approvers: ['U0SARAH123', 'cfo@acme.com'] });
-    expect(await (await explain({ agent: 'ci', action: 'Reboot' }, ADMIN_KEY)).json()).toEqual({ kind: 'no_match' });
+    expect(transfer).toMatchObject({
+      verdict: 'route',
+      rule: 'payments',
+      route: { slack: '#finance-approvals', email: 'cfo@acme.com' },
+      approvers: ['U0SARAH123', 'cfo@acme.com'],
+      quorum: 1,
+      timeout_hours: 4,
+      on_timeout: 'timed_out',
+    });
+    // What a real request would be told, with the full reason: a refusal is an answer, not an error.
+    expect(await (await explain({ agent: 'ci', action: 'Reboot' }, ADMIN_KEY)).json()).toEqual({
+      verdict: 'refused',
+      field: 'policy',
+      reason: 'no rule matches',
+    });
+    const unjudged = await explain({ ...refund, details: { amount: 'lots' } }, ADMIN_KEY);
+    expect(unjudged.status).toBe(200);
+    expect(await unjudged.json()).toMatchObject({ verdict: 'refused', rule: 'small-refunds', field: 'policy' });
+    const widened = await explain(
+      { agent: 'ci', action: 'Transfer 5 EUR', request: { recipient_email: 'mallory@evil.example' } },
+      ADMIN_KEY,
+    );
+    expect(await widened.json()).toMatchObject({
+      verdict: 'refused',
+      rule: 'payments',
+      field: 'recipient_email',
+      reason: expect.stringContaining('cfo@acme.com'),
+    });
     const bad = await explain({ agent: 'ci' }, ADMIN_KEY);
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { field: string } }).error.field).toBe('action');
@@ -154,7 +180,24 @@ describe('LOOPPAUSE_POLICY_FILE: the operator, not the agent, decides who approv
     const body = fc.oneof(
       fc.json(),
       fc.record(
-        { agent: fc.string(), action: fc.string(), details: fc.dictionary(fc.string(), fc.string()) },
+        {
+          agent: fc.string(),
+          action: fc.string(),
+          details: fc.dictionary(fc.string(), fc.string()),
+          request: fc.oneof(
+            fc.dictionary(fc.string(), fc.jsonValue()),
+            fc.record(
+              {
+                recipient_email: fc.oneof(fc.emailAddress(), fc.string()),
+                recipient_slack: fc.string(),
+                approvers: fc.array(fc.oneof(fc.emailAddress(), fc.string())),
+                timeout_hours: fc.oneof(fc.double(), fc.integer()),
+                quorum: fc.integer(),
+              },
+              { requiredKeys: [] },
+            ),
+          ),
+        },
         { requiredKeys: [] },
       ),
       fc.string(),
@@ -179,6 +222,114 @@ describe('LOOPPAUSE_POLICY_FILE: the operator, not the agent, decides who approv
       const created = await create({ action_description: 'Transfer 5 EUR' });
       return (await view(created.json.pause_id)).policy_rule === 'transfers' ? true : undefined;
     });
+  });
+});
+
+const MAKER_CHECKER_POLICY = `
+rules:
+  - name: deploys
+    when: { action: "Deploy *" }
+    route: { email: lead@acme.com }
+    approvers: [lead@acme.com, ann@acme.com]
+    owner_cannot_approve: true
+    timeout_hours: 4
+    remind_after: [30m, 5400]
+    escalate: [{ after: 2h, approvers: [cto@acme.com] }]
+    on_timeout: rejected
+`;
+const OWNED_KEY = 'owned-agent-key-0123456789';
+const UNOWNED_KEY = 'unowned-agent-key-0123456789';
+
+describe("policy explain says what a real request gets: maker-checker and the agent's routing arguments", () => {
+  let dir: string;
+  let running: RunningService;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(process.env.LOOPPAUSE_TEST_TMP ?? tmpdir(), 'policy-explain-'));
+    writeFileSync(join(dir, 'policy.yaml'), MAKER_CHECKER_POLICY);
+    running = await startTestService({
+      LOOPPAUSE_POLICY_FILE: join(dir, 'policy.yaml'),
+      LOOPPAUSE_API_KEYS: `owned:${OWNED_KEY}:ann@acme.com,unowned:${UNOWNED_KEY},ops:${ADMIN_KEY}::admin`,
+    });
+  });
+  afterAll(async () => {
+    await running?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const post = async (path: string, body: object, key: string) => {
+    const res = await fetch(`${running.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, json: (await res.json()) as Record<string, unknown> & { error?: { field?: string } } };
+  };
+  const explain = (agent: string, request?: object) =>
+    post('/v1/policy/explain', { agent, action: 'Deploy api v2', ...(request ? { request } : {}) }, ADMIN_KEY);
+  const real = (key: string, request: object = {}) =>
+    post('/v1/pauses', { action_description: 'Deploy api v2', action_details: {}, ...request }, key);
+
+  it('a key without an owner under owner_cannot_approve: explain refuses as the real request does', async () => {
+    const explained = await explain('unowned');
+    expect(explained).toMatchObject({ status: 200, json: { verdict: 'refused', rule: 'deploys', field: 'policy' } });
+    expect(explained.json.reason).toContain('no owner');
+    expect(await real(UNOWNED_KEY)).toMatchObject({ status: 400, json: { error: { field: 'policy' } } });
+  });
+
+  it("a key with an owner: routed, the owner excluded, in the policy's own names and durations", async () => {
+    const explained = await explain('owned');
+    expect(explained.json).toEqual({
+      verdict: 'route',
+      rule: 'deploys',
+      agent_routing: 'restrict',
+      route: { email: 'lead@acme.com' },
+      approvers: ['lead@acme.com', 'ann@acme.com'],
+      quorum: 1,
+      owner_cannot_approve: true,
+      excluded_owner: 'ann@acme.com',
+      response_fields: [],
+      timeout_hours: 4,
+      remind_after: ['30m', '90m'],
+      escalate: [{ after: '2h', approvers: ['cto@acme.com'] }],
+      on_timeout: 'rejected',
+    });
+    const created = await real(OWNED_KEY);
+    expect(created.status).toBe(201);
+    const pause = await running.store.getPause(String(created.json.pause_id));
+    expect(pause?.plan).toMatchObject({ quorum: 1, excluded_owner: 'ann@acme.com', on_timeout: 'rejected' });
+    expect(pause?.request).toMatchObject({ recipient_email: 'lead@acme.com', timeout_hours: 4 });
+  });
+
+  it('routing arguments: the same verdict, naming the same field, as request_approval with them', async () => {
+    const cases: object[] = [
+      { approvers: ['ann@acme.com'] },
+      { timeout_hours: 2 },
+      { recipient_email: 'someone@else.example' },
+      { quorum: 2 },
+      { recipient_email: 'not-an-address' },
+      { recipient_email: 'lead@acme.com', timeout_hours: 4, approvers: ['lead@acme.com', 'ann@acme.com'] },
+    ];
+    for (const request of cases) {
+      const explained = await explain('owned', request);
+      const created = await real(OWNED_KEY, request);
+      if (created.status === 201) {
+        expect(explained.json, JSON.stringify(request)).toMatchObject({ verdict: 'route' });
+      } else {
+        expect(created.status, JSON.stringify(request)).toBe(400);
+        expect(explained.json, JSON.stringify(request)).toMatchObject({
+          verdict: 'refused',
+          field: created.json.error?.field,
+        });
+      }
+    }
+    expect((await explain('owned', { quorum: 2 })).json).toMatchObject({ verdict: 'refused', field: 'quorum' });
+    // Its own arguments explain checks itself: 400, as for any malformed body.
+    const misplaced = await post(
+      '/v1/policy/explain',
+      { agent: 'owned', action: 'Deploy', request: { action_description: 'x' } },
+      ADMIN_KEY,
+    );
+    expect(misplaced).toMatchObject({ status: 400, json: { error: { field: 'request' } } });
   });
 });
 
