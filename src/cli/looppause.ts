@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { loadConfig } from '../config.js';
+import { VERSION } from '../version.js';
 import { auditCommand } from './audit.js';
 import { keysCommand } from './keys.js';
 import { policyCommand } from './policy.js';
@@ -10,22 +11,26 @@ import { webhooksCommand } from './webhooks.js';
 const USAGE = `usage: looppause <command>
 
   serve                         run the service (what npm start runs)
-  keys create --name NAME [--owner OWNER] [--admin]
-                                mint an API key (stored hashed; needs REDIS_URL)
-  keys list                     list API key names
-  keys revoke --name NAME       revoke an API key
-  webhooks add URL --events pause.decided,...
-                                register a webhook endpoint; prints it with its secret (once; needs REDIS_URL)
-  webhooks list | remove ID | rotate-secret ID | enable ID | dead-letters [ID] | redrive [ID]
-                                manage endpoints; redrive delivers dead letters again
   verify                        read a check_approval result on stdin and check its signature
-                                with LOOPPAUSE_SIGNING_SECRET; exit 0 when valid
+                                with LOOPPAUSE_SIGNING_SECRET (in development without it, the
+                                secret npm start keeps in .looppause/dev.json); exit 0 when valid
   policy check FILE             validate a policy file and list its rules; exit 1 naming each problem
   policy explain [--file FILE] --agent NAME --action TEXT [--details JSON] [--request JSON] [--json]
                                 what a request would get: the rule it meets, its routing, or the
                                 refusal; FILE defaults to LOOPPAUSE_POLICY_FILE
+  --version, -v                 print the version
+
+These need REDIS_URL (the embedded memory store lives inside the server process):
+  keys create --name NAME [--owner OWNER] [--admin]
+                                mint an API key (stored hashed)
+  keys list                     list API key names
+  keys revoke --name NAME       revoke an API key
+  webhooks add URL --events pause.decided,...
+                                register a webhook endpoint; prints it with its secret (once)
+  webhooks list | remove ID | rotate-secret ID | enable ID | dead-letters [ID] | redrive [ID]
+                                manage endpoints; redrive delivers dead letters again
   audit verify                  check the audit log's hash chain; exit 1 naming the first bad entry
-  audit export [--since ISO]    the audit log as JSON Lines, oldest first (needs REDIS_URL)
+  audit export [--since ISO]    the audit log as JSON Lines, oldest first
 `;
 
 const [command, ...rest] = process.argv.slice(2);
@@ -42,6 +47,11 @@ async function main(): Promise<number> {
       return webhooksCommand(loadConfig(), rest);
     case 'policy':
       return policyCommand(rest, () => loadConfig());
+    case '--version':
+    case '-v':
+    case 'version':
+      process.stdout.write(`${VERSION}\n`);
+      return 0;
     case 'audit':
       return auditCommand(loadConfig(), rest);
     case undefined:

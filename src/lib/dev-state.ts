@@ -12,16 +12,28 @@ export interface DevState {
   created: boolean;
 }
 
-export function loadDevState(dir: string): DevState {
-  const file = join(dir, 'dev.json');
+/** The state a development service saved in `dir`, without making one; undefined when there is none. */
+export function readDevState(dir: string): Omit<DevState, 'created'> | undefined {
   try {
-    const saved = JSON.parse(readFileSync(file, 'utf8')) as Partial<DevState>;
+    const saved = JSON.parse(readFileSync(devStateFile(dir), 'utf8')) as Partial<DevState>;
     if (typeof saved.signingSecret === 'string' && typeof saved.apiKey === 'string') {
-      return { signingSecret: saved.signingSecret, apiKey: saved.apiKey, created: false };
+      return { signingSecret: saved.signingSecret, apiKey: saved.apiKey };
     }
   } catch {
-    // first start, or an unreadable file: make a new one
+    // not started yet, or an unreadable file
   }
+  return undefined;
+}
+
+export function devStateFile(dir: string): string {
+  return join(dir, 'dev.json');
+}
+
+export function loadDevState(dir: string): DevState {
+  const saved = readDevState(dir);
+  if (saved) return { ...saved, created: false };
+  // first start, or an unreadable file: make a new one
+  const file = devStateFile(dir);
   const state = { signingSecret: newSecretToken(), apiKey: `lp_dev_${newSecretToken()}` };
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   writeFileSync(file, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });

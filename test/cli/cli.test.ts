@@ -65,7 +65,8 @@ describe('looppause verify', () => {
   it('exits 1 on input that is not a decision, and 2 without a secret', async () => {
     expect((await verify('not json')).stdout).toBe('invalid: stdin is not JSON\n');
     expect((await verify('{"status":"pending","response":null}')).code).toBe(1);
-    const noSecret = await runCli(['verify'], {}, result);
+    // Nor a development secret: verify would read dev.json there, as the service does.
+    const noSecret = await runCli(['verify'], { LOOPPAUSE_DEV_STATE_DIR: '/nonexistent/looppause-dev-state' }, result);
     expect(noSecret.code).toBe(2);
     expect(noSecret.stderr).toContain('LOOPPAUSE_SIGNING_SECRET');
   });
