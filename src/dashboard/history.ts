@@ -1,6 +1,6 @@
 import type { Pause } from '../domain/pause.js';
 import { toView } from '../domain/pause.js';
-import { DECISION_CHANNELS, PAUSE_STATUSES } from '../domain/vocabulary.js';
+import { DECISION_CHANNELS, PAUSE_STATUSES, type PauseStatus, stateOf, wireStatus } from '../domain/vocabulary.js';
 import type { HistoryQuery, Page, PauseStore } from '../store/ports/pauses.js';
 import { maySee, type Viewer } from './access.js';
 import type { HistoryFilters } from './views/history.js';
@@ -44,7 +44,8 @@ export function parseHistoryQuery(query: Query): { ok: true; params: HistoryPara
     if (status !== undefined) {
       if (!(PAUSE_STATUSES as readonly string[]).includes(status))
         throw new Error(`status: one of ${PAUSE_STATUSES.join(', ')}`);
-      out.status = status as HistoryQuery['status'];
+      // The URL keeps the API's word (`expired` for cancelled), as links already made use it.
+      out.status = stateOf(status as PauseStatus);
     }
     const channel = read('channel', 20);
     if (channel !== undefined) {
@@ -138,7 +139,7 @@ export function historyCsvRow(pause: Pause): string {
   const cells: Record<(typeof CSV_COLUMNS)[number], string> = {
     pause_id: pause.pause_id,
     created_at: pause.created_at,
-    status: pause.status,
+    status: wireStatus(pause.status),
     decision: r?.decision ?? '',
     agent_id: pause.agent_id,
     action_description: pause.request.action_description,

@@ -40,7 +40,7 @@ button.approve{background:var(--ok)}button.reject{background:var(--bad)}button.q
 .filters{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:0 12px;align-items:end}
 .filters .buttons{margin-top:10px}
 .badge{display:inline-block;white-space:nowrap;border-radius:999px;padding:1px 9px;font-size:12px;font-weight:700;background:#e4e4e7;color:#27272a}
-.badge.pending{background:#fef3c7;color:#78350f}.badge.approved{background:#dcfce7;color:#14532d}.badge.rejected{background:#fee2e2;color:#7f1d1d}.badge.timed_out,.badge.expired{background:#e4e4e7;color:#3f3f46}
+.badge.pending{background:#fef3c7;color:#78350f}.badge.approved{background:#dcfce7;color:#14532d}.badge.rejected{background:#fee2e2;color:#7f1d1d}.badge.timed_out,.badge.cancelled{background:#e4e4e7;color:#3f3f46}
 .progress{font-weight:700}
 .notice{border-radius:6px;padding:10px 12px;margin:0 0 14px;border:1px solid #bfdbfe;background:#eff6ff;color:#1e3a8a}
 .notice.error{border-color:#fecaca;background:#fef2f2;color:#991b1b}

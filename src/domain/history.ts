@@ -1,9 +1,9 @@
 import type { Pause } from './pause.js';
-import type { DecisionChannel, PauseStatus } from './vocabulary.js';
+import type { DecisionChannel, PauseState } from './vocabulary.js';
 
 /** The dashboard's history filters, as both stores apply them to each pause. */
 export interface HistoryFilter {
-  status?: PauseStatus;
+  status?: PauseState;
   agentId?: string;
   /** The decision's channel (slack, email, web, policy). */
   channel?: DecisionChannel;

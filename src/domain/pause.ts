@@ -1,7 +1,7 @@
 import { type ApprovalPlan, approvalsOf, type Vote } from './approvals/index.js';
 import type { ApprovalRequest } from './schemas.js';
 import type { SignedDecision } from './signing.js';
-import type { PauseStatus } from './vocabulary.js';
+import { type PauseState, type PauseStatus, wireStatus } from './vocabulary.js';
 
 /** What a surface knows about delivering one pause; stored per channel beside the pause. */
 export interface SlackDelivery {
@@ -49,7 +49,7 @@ export interface Deliveries {
 export interface Pause {
   pause_id: string;
   agent_id: string;
-  status: PauseStatus;
+  status: PauseState;
   created_at: string;
   expires_at: string;
   request: ApprovalRequest;
@@ -95,7 +95,7 @@ const PENDING_HINT =
 export function effectiveStatus(
   pause: Pick<Pause, 'status' | 'expires_at' | 'timeout_response'>,
   nowMs: number,
-): PauseStatus {
+): PauseState {
   if (pause.status === 'pending' && Date.parse(pause.expires_at) <= nowMs) {
     return pause.timeout_response ? 'responded' : 'timed_out';
   }
@@ -134,12 +134,12 @@ export function toView(pause: Pause): PauseView {
   const view: PauseView = {
     pause_id: pause.pause_id,
     agent_id: pause.agent_id,
-    status: pause.status,
+    status: wireStatus(pause.status),
     created_at: pause.created_at,
     expires_at: pause.expires_at,
   };
   if (pause.response) view.response = pause.response;
-  if (pause.status === 'expired' && pause.cancel_reason) view.cancel_reason = pause.cancel_reason;
+  if (pause.status === 'cancelled' && pause.cancel_reason) view.cancel_reason = pause.cancel_reason;
   if (pause.policy_rule !== undefined) view.policy_rule = pause.policy_rule;
   if (pause.status === 'pending') {
     view.approvals_received = approvalsOf(pause.votes ?? []).length;

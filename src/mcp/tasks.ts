@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { LoopPauseError } from '../domain/errors.js';
 import { newPauseId } from '../domain/ids.js';
 import type { Pause, PauseView } from '../domain/pause.js';
-import type { PauseStatus } from '../domain/vocabulary.js';
+import { type PauseState, stateOf } from '../domain/vocabulary.js';
 import { RETENTION_MS } from '../store/ports/pauses.js';
 import type { TaskRecord, TaskStore } from '../store/ports/tasks.js';
 import type { CancelResult } from '../use-cases/cancel.js';
@@ -58,13 +58,13 @@ export interface TaskPauses {
  * pending → working. responded → completed: a human answered, approved or rejected; the agent
  * reads `response.decision` in the result. timed_out → failed: nobody decided before
  * `expires_at`, the request did not get what it asked for (its result carries `isError: true`).
- * expired (cancelled, by tasks/cancel or cancel_approval) → cancelled.
+ * cancelled (by tasks/cancel or cancel_approval; `expired` in check_approval) → cancelled.
  */
-export const TASK_STATUS: Record<PauseStatus, Task['status']> = {
+export const TASK_STATUS: Record<PauseState, Task['status']> = {
   pending: 'working',
   responded: 'completed',
   timed_out: 'failed',
-  expired: 'cancelled',
+  cancelled: 'cancelled',
 };
 
 const taskIdParams = z.looseObject({
@@ -162,7 +162,7 @@ export class AgentTasks {
     return {
       content: [{ type: 'text', text: JSON.stringify(view) }],
       structuredContent: view as unknown as Record<string, unknown>,
-      ...(TASK_STATUS[view.status] === 'failed' ? { isError: true } : {}),
+      ...(TASK_STATUS[stateOf(view.status)] === 'failed' ? { isError: true } : {}),
       _meta: { [RELATED_TASK_META_KEY]: { taskId } },
     };
   }
@@ -222,12 +222,12 @@ function endedAt(pause: Pause): string | undefined {
   );
 }
 
-const STATUS_MESSAGE: Record<PauseStatus, (pause: Pause) => string> = {
+const STATUS_MESSAGE: Record<PauseState, (pause: Pause) => string> = {
   pending: (p) => `Waiting for a human decision until ${p.expires_at}. Do not perform the action yet.`,
   responded: (p) =>
     `A human decided: ${p.response?.decision ?? 'see the result'}. Read response.decision in tasks/result; act only on "approved".`,
   timed_out: (p) => `No human decided before ${p.expires_at} (timed_out). Do not perform the action.`,
-  expired: () => 'The request was withdrawn (cancelled). Do not perform the action.',
+  cancelled: () => 'The request was withdrawn (cancelled). Do not perform the action.',
 };
 
 /** The task as the pause stands now. `ttl`: how long after creation the task can still be read. */

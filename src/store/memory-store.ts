@@ -5,7 +5,7 @@ import { matchesHistory } from '../domain/history.js';
 import type { Deliveries, Pause } from '../domain/pause.js';
 import { humanKey } from '../domain/policy/humans.js';
 import type { SignedDecision } from '../domain/signing.js';
-import type { PauseStatus } from '../domain/vocabulary.js';
+import type { PauseState } from '../domain/vocabulary.js';
 import { JobKind, jobId, STEP_KINDS, votedJobId } from '../jobs/job-kinds.js';
 import { CreationOrder } from './creation-order.js';
 import { type CursorPosition, decodeCursor, encodeCursor, newestFirstUnion } from './cursor.js';
@@ -157,7 +157,7 @@ export class MemoryStore implements Store {
   async cancel(pauseId: string, reason: string | undefined, nowMs: number, actor = 'system'): Promise<EndResult> {
     const event = { actor, data: cancelledData(reason) };
     return this.end(pauseId, nowMs, event, (pause) => {
-      pause.status = 'expired';
+      pause.status = 'cancelled';
       if (reason !== undefined) pause.cancel_reason = reason;
     });
   }
@@ -389,7 +389,7 @@ export class MemoryStore implements Store {
   }
 
   /** Every way out of pending: its jobs, indexes, audit entry and watchers, in one step as on Redis. */
-  private finish(pause: Pause, status: PauseStatus, endedAt: string, nowMs: number, event: EndEvent): void {
+  private finish(pause: Pause, status: PauseState, endedAt: string, nowMs: number, event: EndEvent): void {
     pause.status = status;
     pause.ended_at = endedAt;
     this.audit.append(endEventType(status, event.actor), pause.pause_id, event.actor, event.data, nowMs);
@@ -418,8 +418,8 @@ interface EndEvent {
 }
 
 /** As lua/includes/end-pause.lua names the ending. */
-function endEventType(status: PauseStatus, actor: string): AuditEventType {
+function endEventType(status: PauseState, actor: string): AuditEventType {
   if (status === 'timed_out') return 'pause.timed_out';
-  if (status === 'expired') return 'pause.cancelled';
+  if (status === 'cancelled') return 'pause.cancelled';
   return actor.startsWith('policy:') ? 'pause.policy_decided' : 'pause.decided';
 }

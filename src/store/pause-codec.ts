@@ -1,6 +1,6 @@
 import type { Pause } from '../domain/pause.js';
 import { actionDigest } from '../domain/signing.js';
-import type { PauseStatus } from '../domain/vocabulary.js';
+import { type PauseStatus, stateOf } from '../domain/vocabulary.js';
 
 /**
  * A pause in Redis is one hash: `rec` (the immutable part, JSON), `status`, and what changes, each
@@ -33,7 +33,8 @@ export function pauseFromHash(pauseId: string, hash: Record<string, string>): Pa
   const pause: Pause = {
     pause_id: pauseId,
     agent_id,
-    status: hash.status as PauseStatus,
+    // Records keep the wire's word (`expired` for a cancelled pause), as every version wrote it.
+    status: stateOf(hash.status as PauseStatus),
     created_at,
     expires_at,
     request,

@@ -1,5 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import type { PauseStatus } from '../domain/vocabulary.js';
+import { type PauseStatus, stateOf } from '../domain/vocabulary.js';
 import { type RedisKeys, redisKeys } from './redis-keys.js';
 import { Watchers } from './watchers.js';
 
@@ -46,7 +46,7 @@ export class RedisConnection implements RedisContext {
       if (channel === this.keys.wake) return this.notifyWake(Number(message));
       const [pauseId, status] = message.split(' ');
       if (!pauseId || !status) return;
-      this.watchers.notify({ pause_id: pauseId, status: status as PauseStatus });
+      this.watchers.notify({ pause_id: pauseId, status: stateOf(status as PauseStatus) });
       // An ending publishes no wake-up of its own: the pause.ended job it queued is due now.
       // (A creation or a counted vote publishes one too; a second wake-up costs one round.)
       this.notifyWake(Date.now());

@@ -122,7 +122,7 @@ export class RedisPauses implements PauseStore {
     return this.end({
       pauseId,
       nowMs,
-      ending: { status: 'expired', reason },
+      ending: { status: 'cancelled', reason },
       audit: { actor, data: cancelledData(reason) },
     });
   }

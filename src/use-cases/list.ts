@@ -1,10 +1,10 @@
 import { type PauseView, toView, withEffectiveStatus } from '../domain/pause.js';
-import type { PauseStatus } from '../domain/vocabulary.js';
+import type { PauseState } from '../domain/vocabulary.js';
 import type { Page } from '../store/ports/pauses.js';
 import type { UseCaseDeps } from './deps.js';
 
 export interface ListQuery {
-  status?: PauseStatus;
+  status?: PauseState;
   limit: number;
   cursor?: string;
 }

@@ -108,7 +108,7 @@ export function endedEventType(pause: Pick<Pause, 'status'>): WebhookEventType |
       return 'pause.decided';
     case 'timed_out':
       return 'pause.timed_out';
-    case 'expired':
+    case 'cancelled':
       return 'pause.cancelled';
     default:
       return undefined;

@@ -233,7 +233,7 @@ describe('decision page HTML', () => {
     expectInert(decidedPage('n', decided));
     const cancelled = endedPage(
       'n',
-      pauseWith({ status: 'expired', cancel_reason: nasty(0), ended_at: '2030-01-01T10:01:00.000Z' }),
+      pauseWith({ status: 'cancelled', cancel_reason: nasty(0), ended_at: '2030-01-01T10:01:00.000Z' }),
       NOW,
     );
     expectInert(cancelled);

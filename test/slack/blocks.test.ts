@@ -236,7 +236,7 @@ describe('outcome message', () => {
   it('timed out and cancelled (with the reason, escaped)', () => {
     expect(JSON.stringify(outcomeMessage(pause({}, { status: 'timed_out' })).blocks)).toContain('Timed out');
     const cancelled = outcomeMessage(
-      pause({}, { status: 'expired', cancel_reason: '<@U0X> said so', ended_at: '2030-01-01T00:30:00.000Z' }),
+      pause({}, { status: 'cancelled', cancel_reason: '<@U0X> said so', ended_at: '2030-01-01T00:30:00.000Z' }),
     );
     expect(JSON.stringify(cancelled.blocks)).toContain('Cancelled');
     expect(JSON.stringify(cancelled.blocks)).toContain('Reason: &lt;@U0X&gt; said so');

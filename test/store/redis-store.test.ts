@@ -3,6 +3,7 @@ import { auditBody } from '../../src/domain/audit/events.js';
 import { INDEX_HORIZON_MS } from '../../src/store/ports/pauses.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { verifyAuditLog } from '../../src/use-cases/verify-audit.js';
+import { eventually } from '../helpers/eventually.js';
 import { pauseAt, responseFor } from '../helpers/pauses.js';
 import { randomPrefix, startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { storeConformance } from './conformance/index.js';
@@ -33,6 +34,25 @@ storeConformance({
 });
 
 describe('Redis specifics', () => {
+  it('keeps the word every version stored for a cancel (expired), and reads it as cancelled, event included', async () => {
+    const store = await makeStore();
+    const pause = pauseAt(Date.now());
+    await store.createPause({ pause, jobs: [] });
+    const events: string[] = [];
+    const stop = store.onAnyChange((event) => {
+      if (event.pause_id === pause.pause_id) events.push(event.status);
+    });
+    await store.cancel(pause.pause_id, 'moot', Date.now(), 'key:agent-a');
+    expect(await store.connection.redis.hget(store.connection.keys.pause(pause.pause_id), 'status')).toBe('expired');
+    expect((await store.getPause(pause.pause_id))?.status).toBe('cancelled');
+    // A record the previous version wrote reads the same way.
+    await store.connection.redis.hset(store.connection.keys.pause(pause.pause_id), 'status', 'expired');
+    expect((await store.getPause(pause.pause_id))?.status).toBe('cancelled');
+    await eventually(() => (events.includes('cancelled') ? true : undefined));
+    expect(events).not.toContain('expired');
+    stop();
+  });
+
   it('seals a backlog larger than one round trip’s batch, and the whole log verifies', async () => {
     const store = await makeStore();
     // Written as the scripts write them, but with nobody sealing (as after a crash of every replica):

@@ -15,7 +15,7 @@ describe('cancelApproval', () => {
     expect(first).toMatchObject({ pause_id: id, status: 'expired', cancelled: true });
     const stored = await world.store.getPause(id);
     expect(stored).toMatchObject({
-      status: 'expired',
+      status: 'cancelled',
       cancel_reason: 'plan changed',
       ended_at: new Date(T0 + 10_000).toISOString(),
     });

@@ -193,7 +193,7 @@ describe('WebhookFanOut over memory stores', () => {
   it('endedEventType names the end of a pause, and nothing for a pending one', () => {
     expect(endedEventType({ status: 'responded' })).toBe('pause.decided');
     expect(endedEventType({ status: 'timed_out' })).toBe('pause.timed_out');
-    expect(endedEventType({ status: 'expired' })).toBe('pause.cancelled');
+    expect(endedEventType({ status: 'cancelled' })).toBe('pause.cancelled');
     expect(endedEventType({ status: 'pending' })).toBeUndefined();
   });
 });

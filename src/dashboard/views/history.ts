@@ -1,5 +1,5 @@
 import type { Pause } from '../../domain/pause.js';
-import { DECISION_CHANNELS, PAUSE_STATUSES } from '../../domain/vocabulary.js';
+import { DECISION_CHANNELS, PAUSE_STATUSES, STATE_LABEL, stateOf } from '../../domain/vocabulary.js';
 import { html, raw } from '../../web/html.js';
 import { formatUtc } from '../../web/text.js';
 import { type Chrome, layout } from './layout.js';
@@ -30,7 +30,7 @@ export function historyPage(
   const option = (value: string, label: string, selected: string | undefined) =>
     html`<option value="${value}"${selected === value ? raw(' selected') : ''}>${label}</option>`;
   const filters = html`<form class="card filters" method="get" action="/dashboard/history" role="search" aria-label="Filter history">
-<div><label for="f-status">Status</label><select id="f-status" name="status">${option('', 'Any', f.status)}${PAUSE_STATUSES.map((s) => option(s, s === 'expired' ? 'cancelled' : s.replace('_', ' '), f.status))}</select></div>
+<div><label for="f-status">Status</label><select id="f-status" name="status">${option('', 'Any', f.status)}${PAUSE_STATUSES.map((s) => option(s, STATE_LABEL[stateOf(s)], f.status))}</select></div>
 <div><label for="f-channel">Decided via</label><select id="f-channel" name="channel">${option('', 'Any', f.channel)}${DECISION_CHANNELS.map((c) => option(c, c, f.channel))}</select></div>
 <div><label for="f-agent">Agent</label><input type="text" id="f-agent" name="agent" maxlength="64" value="${f.agent ?? ''}"></div>
 <div><label for="f-rule">Policy rule</label><input type="text" id="f-rule" name="rule" maxlength="128" value="${f.rule ?? ''}"></div>

@@ -1,5 +1,6 @@
 import { approvalsOf } from '../../domain/approvals/index.js';
 import type { Pause } from '../../domain/pause.js';
+import { STATE_LABEL } from '../../domain/vocabulary.js';
 import { MAX_TEXT } from '../../web/decide-form.js';
 import { html, type Safe } from '../../web/html.js';
 
@@ -10,8 +11,7 @@ export function statusBadge(pause: Pause): Safe {
     const d = pause.response.decision;
     return html`<span class="badge ${d}">${d}</span>`;
   }
-  const label = pause.status === 'expired' ? 'cancelled' : pause.status.replace('_', ' ');
-  return html`<span class="badge ${pause.status}">${label}</span>`;
+  return html`<span class="badge ${pause.status}">${STATE_LABEL[pause.status]}</span>`;
 }
 
 export function progressText(pause: Pause): string | undefined {

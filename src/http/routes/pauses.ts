@@ -2,6 +2,7 @@ import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import { MAX_WAIT_SECONDS, pauseStatusSchema } from '../../domain/schemas.js';
 import { parseInput } from '../../domain/validation.js';
+import { stateOf } from '../../domain/vocabulary.js';
 import type { ApprovalService } from '../../use-cases/approval-service.js';
 import { agentOf } from '../auth.js';
 
@@ -14,7 +15,8 @@ const waitQuery = z.strictObject({
 });
 
 const listQuery = z.strictObject({
-  status: pauseStatusSchema.optional(),
+  // The API's word (`expired` for a cancelled pause), read as the state it names.
+  status: pauseStatusSchema.transform(stateOf).optional(),
   limit: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1).max(100).default(20),
   cursor: z.string().max(200).optional(),
 });

@@ -16,7 +16,7 @@ function outcomeLine(pause: Pause): string {
   if (pause.status === 'timed_out') {
     return `:hourglass: *Timed out* · no decision before ${slackDate(pause.expires_at)}`;
   }
-  if (pause.status === 'expired') {
+  if (pause.status === 'cancelled') {
     return `:no_entry_sign: *Cancelled* by the agent · ${slackDate(pause.ended_at ?? pause.expires_at)}`;
   }
   return ':hourglass_flowing_sand: *Pending*';
@@ -44,7 +44,7 @@ export function outcomeMessage(pause: Pause): SlackMessage {
       })),
     });
   }
-  if (pause.status === 'expired' && pause.cancel_reason) {
+  if (pause.status === 'cancelled' && pause.cancel_reason) {
     tail.push({ type: 'section', text: plain(`Reason: ${pause.cancel_reason}`) });
   }
   const fixed = 3 + tail.length; // header, description, asker
@@ -61,7 +61,7 @@ export function outcomeMessage(pause: Pause): SlackMessage {
 function headerPrefix(pause: Pause): string {
   if (pause.status === 'responded') return pause.response?.decision === 'approved' ? 'Approved' : 'Rejected';
   if (pause.status === 'timed_out') return 'Timed out';
-  if (pause.status === 'expired') return 'Cancelled';
+  if (pause.status === 'cancelled') return 'Cancelled';
   return 'Approval needed';
 }
 

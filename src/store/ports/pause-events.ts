@@ -1,9 +1,9 @@
-import type { PauseStatus } from '../../domain/vocabulary.js';
+import type { PauseState } from '../../domain/vocabulary.js';
 
 /** A pause created, voted on (still pending) or ended, as every replica hears of it. */
 export interface PauseEvent {
   pause_id: string;
-  status: PauseStatus;
+  status: PauseState;
 }
 
 export interface Watch {

@@ -3,7 +3,7 @@ import type { HistoryFilter } from '../../domain/history.js';
 import type { Deliveries, Pause } from '../../domain/pause.js';
 import { MAX_TIMEOUT_HOURS } from '../../domain/schemas.js';
 import type { SignedDecision } from '../../domain/signing.js';
-import type { Decision, PauseStatus } from '../../domain/vocabulary.js';
+import type { Decision, PauseState } from '../../domain/vocabulary.js';
 import type { NewJob } from './jobs.js';
 
 /** A pause the sweep ended: `timed_out`, or the decision a policy's `on_timeout` made. */
@@ -55,7 +55,7 @@ export type VoteResult =
 
 export interface ListQuery {
   agentId?: string;
-  status?: PauseStatus;
+  status?: PauseState;
   /** Only pauses that were sent to Slack (for /looppause). */
   slackOnly?: boolean;
   limit: number;

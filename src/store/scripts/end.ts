@@ -1,4 +1,5 @@
 import type { SignedDecision } from '../../domain/signing.js';
+import { wireStatus } from '../../domain/vocabulary.js';
 import { ENDED_JOB_ID_PREFIX, JobKind } from '../../jobs/job-kinds.js';
 import { asStrings, defineScript } from '../lua-scripts.js';
 import { hashFromPairs } from '../pause-codec.js';
@@ -7,8 +8,8 @@ import { RETENTION_MS } from '../ports/pauses.js';
 export interface EndInput {
   pauseId: string;
   nowMs: number;
-  /** A decision the policy made, or a cancel (status `expired`) with its reason. */
-  ending: { status: 'responded'; response: SignedDecision } | { status: 'expired'; reason: string | undefined };
+  /** A decision the policy made, or a cancel with its reason. */
+  ending: { status: 'responded'; response: SignedDecision } | { status: 'cancelled'; reason: string | undefined };
   audit: { actor: string; data: Record<string, unknown> };
 }
 
@@ -23,7 +24,7 @@ export const endScript = defineScript({
   args: (k, { pauseId, nowMs, ending, audit }: EndInput) => [
     /* 1 */ pauseId,
     /* 2 */ nowMs,
-    /* 3 */ ending.status,
+    /* 3 */ wireStatus(ending.status), // records keep the wire's word (`expired` for a cancel)
     /* 4 */ ending.status === 'responded' ? 'resp' : 'reason',
     /* 5 */ ending.status === 'responded' ? JSON.stringify(ending.response) : (ending.reason ?? ''),
     /* 6 */ RETENTION_MS,

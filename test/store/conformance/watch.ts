@@ -34,7 +34,7 @@ export function pauseEventsConformance<S extends PauseEvents & PauseStore>(facto
       await store.createPause({ pause: b, jobs: [] });
       await store.cancel(a.pause_id, undefined, now + 5);
       await eventually(() => (seen.length >= 3 ? true : undefined), 3000);
-      expect(seen).toEqual([`${a.pause_id} pending`, `${b.pause_id} pending`, `${a.pause_id} expired`]);
+      expect(seen).toEqual([`${a.pause_id} pending`, `${b.pause_id} pending`, `${a.pause_id} cancelled`]);
       unsubscribe();
       // A second listener hears b's ending: by then the first one would have, had it still listened.
       const later: string[] = [];
@@ -54,7 +54,7 @@ export function pauseEventsConformance<S extends PauseEvents & PauseStore>(facto
       await store.cancel(first.pause_id, undefined, now + 5);
       await eventually(() => (seen.length >= 2 ? true : undefined), 3000);
       off();
-      expect(seen).toEqual([`${first.pause_id} pending`, `${first.pause_id} expired`]);
+      expect(seen).toEqual([`${first.pause_id} pending`, `${first.pause_id} cancelled`]);
     });
   });
 }
