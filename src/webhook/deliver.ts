@@ -167,7 +167,7 @@ export class WebhookDelivery {
       observe('refused');
       return {
         kind: 'failed',
-        error: error instanceof UrlRefused ? `refused: URL ${error.message}` : errorSummary(error),
+        error: error instanceof UrlRefused ? `URL refused: ${error.message}` : errorSummary(error),
       };
     }
     const headers = signedHeaders(endpoint.secret, event.id, event.body, new Date(this.now()));

@@ -228,7 +228,7 @@ describe('WebhookDelivery over memory stores and a stub post', () => {
     await refused.drain();
     expect(refused.post.calls).toHaveLength(0);
     const [letter] = await refused.webhooks.listDeadLetters();
-    expect(letter?.last_error).toMatch(/^refused: URL its host hooks\.example\.com resolves to .*10\.0\.0\.7/);
+    expect(letter?.last_error).toMatch(/^URL refused: its host hooks\.example\.com resolves to .*10\.0\.0\.7/);
   });
 
   it('a removed endpoint or an event past its retention: the delivery is dropped, unsent', async () => {

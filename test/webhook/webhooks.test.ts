@@ -298,6 +298,6 @@ describe('SSRF guard, private addresses not allowed', () => {
       const { body } = await call('GET', `/v1/webhooks/dead-letters?endpoint_id=${endpoint.id}`);
       return body.items.length === 1 ? body.items : undefined;
     });
-    expect(letter.last_error).toMatch(/refused: URL its host hooks\.example\.com resolves to 10\.0\.0\.7/);
+    expect(letter.last_error).toMatch(/URL refused: its host hooks\.example\.com resolves to 10\.0\.0\.7/);
   });
 });
