@@ -54,6 +54,10 @@ const envSchema = z.object({
   }),
   LOOPPAUSE_API_KEYS: optionalString,
   LOOPPAUSE_DEV_STATE_DIR: z.string().default('.looppause'),
+  LOOPPAUSE_MEMORY_SNAPSHOT: z
+    .enum(['true', 'false', '1', '0', ''], { error: 'must be true or false' })
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? undefined : v === 'true' || v === '1')),
   SLACK_BOT_TOKEN: optionalString.refine((v) => v === undefined || v.startsWith('xoxb-'), {
     message: 'must be a bot token (xoxb-…)',
   }),
@@ -140,6 +144,11 @@ export interface Config {
   signingSecret?: string;
   apiKeys: ApiKeyConfig[];
   devStateDir: string;
+  /**
+   * The embedded memory store keeps its state in `<devStateDir>/store.json` across restarts.
+   * LOOPPAUSE_MEMORY_SNAPSHOT; by default on in development, off in test and production; never with Redis.
+   */
+  memorySnapshot: boolean;
   slack?: SlackConfig;
   email: { smtpUrl?: string; outboxDir: string; from: string; fallbackAfterSeconds: number };
   /** When set, e-mail recipients and e-mail approvers must be in these domains (lower case). */
@@ -189,6 +198,7 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
     trustProxy: trustProxySetting(e.LOOPPAUSE_TRUST_PROXY),
     apiKeys,
     devStateDir: e.LOOPPAUSE_DEV_STATE_DIR,
+    memorySnapshot: e.REDIS_URL === undefined && (e.LOOPPAUSE_MEMORY_SNAPSHOT ?? e.NODE_ENV === 'development'),
     email: {
       outboxDir: e.LOOPPAUSE_OUTBOX_DIR,
       from: e.EMAIL_FROM,

@@ -19,6 +19,7 @@ import { Metrics } from './metrics.js';
 import { createSlack, type SlackAppOptions, type SlackParts } from './slack/app.js';
 import type { SlackStatus } from './slack/connection.js';
 import { createStores, type Stores } from './store/factory.js';
+import { snapshotFile } from './store/memory-snapshot.js';
 import type { Store } from './store/store.js';
 import { type Surface, type SurfaceContext, type SurfaceFactory, surfaceFactories } from './surfaces.js';
 import { ApprovalService } from './use-cases/approval-service.js';
@@ -72,7 +73,10 @@ export async function startService(config: Config, options: StartOptions = {}): 
   const dev = withDevSignIn(withDevDefaults(config));
   // A broken policy file stops start-up, before anything is served.
   const policy = dev.config.policyFile ? new PolicyFile(dev.config.policyFile, logger) : undefined;
-  const stores = await createStores(dev.config.redis);
+  const stores = await createStores(
+    dev.config.redis,
+    dev.config.memorySnapshot ? { file: snapshotFile(dev.config.devStateDir), logger } : undefined,
+  );
   const { store } = stores;
   // Bound first (no handler yet): with PORT=0 every link must carry the real port, so the config is
   // final before anything reads it.

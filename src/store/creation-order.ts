@@ -18,6 +18,11 @@ export class CreationOrder {
     if (this.entries[at]?.id === id) this.entries.splice(at, 1);
   }
 
+  /** Every entry, oldest first (a snapshot of the memory store; `add` them back in any order). */
+  positions(): CursorPosition[] {
+    return this.entries.map((e) => ({ ...e }));
+  }
+
   isEmpty(): boolean {
     return this.entries.length === 0;
   }

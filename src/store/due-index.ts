@@ -21,6 +21,11 @@ export class DueIndex<K> {
     this.current.delete(key);
   }
 
+  /** Every indexed key with its due time (a snapshot of the memory store; see memory-snapshot.ts). */
+  entries(): [K, number][] {
+    return [...this.current];
+  }
+
   /** The soonest due time, or undefined when nothing is indexed. */
   peek(): number | undefined {
     this.dropStale();

@@ -1,8 +1,6 @@
+import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { MemorySessionStore } from './memory-sessions.js';
-import { MemoryStore } from './memory-store.js';
-import { MemoryTaskStore } from './memory-tasks.js';
-import { MemoryWebhookStore } from './memory-webhooks.js';
+import { newMemoryStores, persistentMemoryStores } from './memory-snapshot.js';
 import type { DashboardSessions } from './ports/sessions.js';
 import type { TaskStore } from './ports/tasks.js';
 import type { WebhookStore } from './ports/webhooks.js';
@@ -24,15 +22,19 @@ export interface Stores {
   sessions: DashboardSessions;
 }
 
-/** Redis when the config names one (connected before this returns), else the embedded memory adapters. */
-export async function createStores(redis: Config['redis']): Promise<Stores> {
+/** Where the embedded store keeps its state across restarts (development; see memory-snapshot.ts). */
+export interface MemorySnapshotOptions {
+  file: string;
+  logger: Logger;
+}
+
+/**
+ * Redis when the config names one (connected before this returns), else the embedded memory
+ * adapters: kept in `snapshot.file` across restarts when given, in memory only when not.
+ */
+export async function createStores(redis: Config['redis'], snapshot?: MemorySnapshotOptions): Promise<Stores> {
   if (redis === undefined) {
-    return {
-      store: new MemoryStore(),
-      tasks: new MemoryTaskStore(),
-      webhooks: new MemoryWebhookStore(),
-      sessions: new MemorySessionStore(),
-    };
+    return snapshot ? persistentMemoryStores(snapshot.file, snapshot.logger).stores : newMemoryStores();
   }
   const store = new RedisStore({ url: redis.url, prefix: redis.prefix });
   await store.connect();

@@ -19,6 +19,15 @@ export class MemoryApiKeys implements ApiKeys {
     return [...this.keys.values()].map((k) => ({ ...k })).sort((a, b) => a.name.localeCompare(b.name));
   }
 
+  snapshot(): StoredApiKey[] {
+    return [...this.keys.values()].map((k) => ({ ...k }));
+  }
+
+  restore(keys: readonly StoredApiKey[]): void {
+    this.keys.clear();
+    for (const key of keys) this.keys.set(key.hash, { ...key });
+  }
+
   async revokeApiKey(name: string): Promise<boolean> {
     for (const [hash, key] of this.keys) {
       if (key.name === name) return this.keys.delete(hash);

@@ -2,6 +2,15 @@ import { entryHash, GENESIS_HASH } from '../domain/audit/chain.js';
 import { auditBody } from '../domain/audit/events.js';
 import type { AuditAnchor, AuditEventType, AuditPage, AuditQuery, StoredAuditEntry } from './ports/audit.js';
 
+/** Everything MemoryAudit holds, as plain data (a snapshot of the memory store). */
+export interface MemoryAuditState {
+  entries: Kept[];
+  seq: number;
+  head: AuditAnchor;
+  anchor: AuditAnchor;
+  timelines: [string, number[]][];
+}
+
 interface Kept {
   seq: number;
   atMs: number;
@@ -56,6 +65,25 @@ export class MemoryAudit {
   /** A purged pause's timeline goes with it; its entries stay in the log. */
   forget(pauseId: string): void {
     this.timelines.delete(pauseId);
+  }
+
+  snapshot(): MemoryAuditState {
+    return {
+      entries: this.entries.map((e) => ({ ...e })),
+      seq: this.seq,
+      head: { ...this.head },
+      anchor: { ...this.anchor },
+      timelines: [...this.timelines].map(([pauseId, seqs]) => [pauseId, [...seqs]]),
+    };
+  }
+
+  restore(state: MemoryAuditState): void {
+    this.entries = state.entries.map((e) => ({ ...e }));
+    this.seq = state.seq;
+    this.head = { ...state.head };
+    this.anchor = { ...state.anchor };
+    this.timelines.clear();
+    for (const [pauseId, seqs] of state.timelines) this.timelines.set(pauseId, [...seqs]);
   }
 
   anchorNow(): AuditAnchor {

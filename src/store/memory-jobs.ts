@@ -25,6 +25,21 @@ export class MemoryJobs implements Omit<JobQueue, 'nextWakeAt'> {
     this.queue.delete(jobId);
   }
 
+  /** Every queued job (its run_at is its place in the queue). */
+  snapshot(): Job[] {
+    return [...this.jobs.values()].map((job) => ({ ...job, data: { ...job.data } }) as Job);
+  }
+
+  /** Replaces the queue with `jobs`; wakes nobody (the runner asks nextWakeAt when it starts). */
+  restore(jobs: readonly Job[]): void {
+    this.jobs.clear();
+    for (const id of this.queue.entries().map(([key]) => key)) this.queue.delete(id);
+    for (const job of jobs) {
+      this.jobs.set(job.id, { ...job, data: { ...job.data } } as Job);
+      this.queue.set(job.id, job.run_at);
+    }
+  }
+
   /** The soonest run time of a queued job. */
   nextDueAt(): number | undefined {
     return this.queue.peek();

@@ -5,6 +5,13 @@ interface Expiring<T> {
   until: number;
 }
 
+/** MemorySessionStore's state as plain data (memory-snapshot.ts). */
+export interface MemorySessionsState {
+  tokens: [string, Expiring<SignInToken>][];
+  sessions: [string, Expiring<DashboardSession>][];
+  latestNowMs: number | null;
+}
+
 /** Entries kept before a write sweeps out the expired ones. */
 const SWEEP_AT = 10_000;
 
@@ -50,6 +57,23 @@ export class MemorySessionStore implements DashboardSessions {
 
   async deleteSession(idHash: string): Promise<void> {
     this.sessions.delete(idHash);
+  }
+
+  /** Both maps as plain data; `latestNowMs` is null until a caller gave a time. */
+  snapshot(): MemorySessionsState {
+    return structuredClone({
+      tokens: [...this.tokens],
+      sessions: [...this.sessions],
+      latestNowMs: Number.isFinite(this.latestNowMs) ? this.latestNowMs : null,
+    });
+  }
+
+  /** Loads a snapshot into a fresh store. */
+  restore(state: MemorySessionsState): void {
+    const s = structuredClone(state);
+    for (const [hash, entry] of s.tokens) this.tokens.set(hash, entry);
+    for (const [hash, entry] of s.sessions) this.sessions.set(hash, entry);
+    this.latestNowMs = s.latestNowMs ?? Number.NEGATIVE_INFINITY;
   }
 
   private seen(nowMs: number): void {

@@ -11,7 +11,7 @@ import { CreationOrder } from './creation-order.js';
 import { type CursorPosition, decodeCursor, encodeCursor, newestFirstUnion } from './cursor.js';
 import { DueIndex } from './due-index.js';
 import { MemoryApiKeys } from './memory-api-keys.js';
-import { MemoryAudit } from './memory-audit.js';
+import { MemoryAudit, type MemoryAuditState } from './memory-audit.js';
 import { MemoryJobs } from './memory-jobs.js';
 import { MemoryRateLimits } from './memory-rate-limits.js';
 import type { StoredApiKey } from './ports/api-keys.js';
@@ -45,7 +45,9 @@ import type { Store } from './store.js';
 import { Watchers } from './watchers.js';
 
 /**
- * The embedded store: one process, no persistence. Mirrors the Redis scripts' semantics exactly.
+ * The embedded store: one process, in memory. Mirrors the Redis scripts' semantics exactly. Its
+ * state round-trips through `snapshot()` / `restore()`, which development uses to keep it in a file
+ * across restarts (memory-snapshot.ts).
  * Pauses, their audit entries, decision tokens and watchers live here, grouped below by port: a
  * pause's transitions queue its jobs and wake its watchers in the same step, as one Redis script
  * does. The job queue, API keys and rate limits are their own small classes (memory-jobs.ts,
@@ -340,6 +342,51 @@ export class MemoryStore implements Store {
     this.watchers.wakeAll();
   }
 
+  // Snapshots (memory-snapshot.ts keeps a development store across restarts)
+
+  /** Everything this store holds, as plain JSON-able data; watchers and wake listeners are not state. */
+  snapshot(): MemoryStoreState {
+    return structuredClone({
+      pauses: [...this.pauses.values()],
+      idempotency: [...this.idempotency],
+      idempotencyKeyOf: [...this.idempotencyKeyOf],
+      jobs: this.jobs.snapshot(),
+      stepJobs: [...this.stepJobs],
+      tokens: [...this.tokens],
+      expiries: this.expiries.entries(),
+      purges: this.purges.entries(),
+      tokenExpiries: this.tokenExpiries.entries(),
+      apiKeys: this.apiKeys.snapshot(),
+      rateLimits: this.rateLimits.snapshot(),
+      audit: this.audit.snapshot(),
+      order: this.order.positions(),
+      waiting: [...this.waiting].map(([decider, order]) => [decider, order.positions()]),
+    } satisfies MemoryStoreState);
+  }
+
+  /** Loads a snapshot into a store that holds nothing yet (a fresh one). */
+  restore(state: MemoryStoreState): void {
+    const s = structuredClone(state);
+    for (const pause of s.pauses) this.pauses.set(pause.pause_id, pause);
+    for (const [key, held] of s.idempotency) this.idempotency.set(key, held);
+    for (const [pauseId, key] of s.idempotencyKeyOf) this.idempotencyKeyOf.set(pauseId, key);
+    this.jobs.restore(s.jobs);
+    for (const [pauseId, ids] of s.stepJobs) this.stepJobs.set(pauseId, ids);
+    for (const [hash, entry] of s.tokens) this.tokens.set(hash, entry);
+    for (const [id, at] of s.expiries) this.expiries.set(id, at);
+    for (const [id, at] of s.purges) this.purges.set(id, at);
+    for (const [hash, at] of s.tokenExpiries) this.tokenExpiries.set(hash, at);
+    this.apiKeys.restore(s.apiKeys);
+    this.rateLimits.restore(s.rateLimits);
+    this.audit.restore(s.audit);
+    for (const { score, id } of s.order) this.order.add(score, id);
+    for (const [decider, positions] of s.waiting) {
+      const pending = new CreationOrder();
+      for (const { score, id } of positions) pending.add(score, id);
+      this.waiting.set(decider, pending);
+    }
+  }
+
   /** Pauses that pass `keep`, newest first, one page after the cursor (as the Redis indexes order them). */
   private newestFirst(keep: (pause: Pause) => boolean, query: { limit: number; cursor?: string }): Page<Pause> {
     const items: Pause[] = [];
@@ -410,6 +457,24 @@ export class MemoryStore implements Store {
     });
     this.watchers.notify({ pause_id: pause.pause_id, status });
   }
+}
+
+/** MemoryStore's state as plain data: maps as [key, value] pairs, indexes as their entries. */
+export interface MemoryStoreState {
+  pauses: Pause[];
+  idempotency: [string, { pauseId: string; requestDigest: string }][];
+  idempotencyKeyOf: [string, string][];
+  jobs: Job[];
+  stepJobs: [string, string[]][];
+  tokens: [string, { token: DecisionToken; expiresAtMs: number }][];
+  expiries: [string, number][];
+  purges: [string, number][];
+  tokenExpiries: [string, number][];
+  apiKeys: StoredApiKey[];
+  rateLimits: [string, { window: number; hits: number }][];
+  audit: MemoryAuditState;
+  order: CursorPosition[];
+  waiting: [string, CursorPosition[]][];
 }
 
 interface EndEvent {

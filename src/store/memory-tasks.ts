@@ -2,6 +2,12 @@ import { decodeCursor, encodeCursor, isAfter } from './cursor.js';
 import type { Page } from './ports/pauses.js';
 import type { TaskListQuery, TaskRecord, TaskStore } from './ports/tasks.js';
 
+/** MemoryTaskStore's state as plain data (memory-snapshot.ts). */
+export interface MemoryTasksState {
+  byId: [string, Held][];
+  byAgent: [string, string[]][];
+}
+
 interface Held {
   task: TaskRecord;
   score: number;
@@ -47,6 +53,20 @@ export class MemoryTaskStore implements TaskStore {
       next_cursor:
         matching.length > query.limit && last ? encodeCursor({ score: last.score, id: last.task.task_id }) : null,
     };
+  }
+
+  snapshot(): MemoryTasksState {
+    return structuredClone({
+      byId: [...this.byId],
+      byAgent: [...this.byAgent].map(([agent, ids]): [string, string[]] => [agent, [...ids]]),
+    });
+  }
+
+  /** Loads a snapshot into a fresh store. */
+  restore(state: MemoryTasksState): void {
+    const s = structuredClone(state);
+    for (const [id, held] of s.byId) this.byId.set(id, held);
+    for (const [agent, ids] of s.byAgent) this.byAgent.set(agent, new Set(ids));
   }
 
   private prune(agentId: string): void {

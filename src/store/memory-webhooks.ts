@@ -7,6 +7,14 @@ import {
   type WebhookStore,
 } from './ports/webhooks.js';
 
+/** MemoryWebhookStore's state as plain data (memory-snapshot.ts); dead letters oldest failure first. */
+export interface MemoryWebhooksState {
+  endpoints: WebhookEndpoint[];
+  events: [string, { event: WebhookEvent; until: number }][];
+  pending: [string, number][];
+  deadLetters: [string, DeadLetter][];
+}
+
 /** The webhook registry and delivery state in process memory (the embedded default). */
 export class MemoryWebhookStore implements WebhookStore {
   private readonly endpoints = new Map<string, WebhookEndpoint>();
@@ -19,6 +27,24 @@ export class MemoryWebhookStore implements WebhookStore {
     private readonly now: () => number = Date.now,
     private readonly deadLetterLimit = DEAD_LETTER_LIMIT,
   ) {}
+
+  snapshot(): MemoryWebhooksState {
+    return structuredClone({
+      endpoints: [...this.endpoints.values()],
+      events: [...this.events],
+      pending: [...this.pending],
+      deadLetters: [...this.deadLetters],
+    });
+  }
+
+  /** Loads a snapshot into a fresh store. */
+  restore(state: MemoryWebhooksState): void {
+    const s = structuredClone(state);
+    for (const endpoint of s.endpoints) this.endpoints.set(endpoint.id, endpoint);
+    for (const [id, entry] of s.events) this.events.set(id, entry);
+    for (const [id, failures] of s.pending) this.pending.set(id, failures);
+    for (const [key, letter] of s.deadLetters) this.deadLetters.set(key, letter);
+  }
 
   async addEndpoint(endpoint: WebhookEndpoint): Promise<void> {
     this.endpoints.set(endpoint.id, structuredClone(endpoint));

@@ -24,6 +24,8 @@ function testConfig(env: Record<string, string | undefined> = {}): Config {
     LOOPPAUSE_RATE_LIMIT_PER_MINUTE: '1000000',
     // Without SMTP_URL e-mails become .eml files: keep them out of the checkout.
     LOOPPAUSE_OUTBOX_DIR: TEST_OUTBOX_DIR,
+    // Tests that run as development must not share state through a snapshot file; the snapshot's own tests turn it on.
+    LOOPPAUSE_MEMORY_SNAPSHOT: 'false',
     ...env,
   });
   if (!result.ok) throw new Error(result.errors.join('\n'));
