@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Approval } from './approvals/votes.js';
+import { type Approval, sortedFields } from './approvals/votes.js';
 import { sha256Hex } from './hash.js';
 import type { Decision, DecisionChannel } from './vocabulary.js';
 
@@ -39,7 +39,7 @@ export function actionDigest(action: { action_description: string; action_detail
 
 /**
  * The string that is signed: the response without `signature`, top-level keys sorted.
- * Nested values (`fields`) are built with sorted keys, so a verifier that sorts only the top
+ * Nested values (`fields`, each `approvals` entry and its `fields`) are built with sorted keys, so a verifier that sorts only the top
  * level (the documented recipe) and one that sorts recursively compute the same bytes.
  */
 function signingInput(response: Record<string, unknown>): string {
@@ -50,12 +50,12 @@ function signingInput(response: Record<string, unknown>): string {
 }
 
 export function signDecision(secret: string, decision: UnsignedDecision): SignedDecision {
-  const fields: Record<string, string> = {};
-  for (const key of Object.keys(decision.fields).sort()) fields[key] = decision.fields[key] ?? '';
-  // Approvals rebuilt with sorted keys too, for the same reason.
+  const fields = sortedFields(decision.fields);
+  // Approvals rebuilt with sorted keys too, their own answers included, for the same reason.
   const approvals = decision.approvals?.map((a) => ({
     channel: a.channel,
     comment: a.comment,
+    fields: sortedFields(a.fields),
     responded_at: a.responded_at,
     responder: a.responder,
   }));

@@ -27,6 +27,10 @@ const signedResponseOutput = z.object({
       z.object({
         channel: decisionChannelSchema,
         comment: z.string(),
+        fields: z
+          .record(z.string(), z.string())
+          .optional()
+          .describe("This voter's own answers to response_fields ({} when none); absent on older decisions."),
         responded_at: z.string(),
         responder: z.string(),
       }),

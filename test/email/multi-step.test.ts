@@ -159,8 +159,20 @@ describe('e-mail reminders, escalation, quorum progress and maker-checker (polic
     const response = view.response as Record<string, unknown>;
     expect(response).toMatchObject({ decision: 'approved', channel: 'email', responder: 'lead@example.com' });
     expect(response.approvals).toEqual([
-      { responder: 'ops@example.com', channel: 'email', comment: 'ok from ops', responded_at: expect.any(String) },
-      { responder: 'lead@example.com', channel: 'email', comment: 'lead agrees', responded_at: expect.any(String) },
+      {
+        responder: 'ops@example.com',
+        channel: 'email',
+        comment: 'ok from ops',
+        fields: {},
+        responded_at: expect.any(String),
+      },
+      {
+        responder: 'lead@example.com',
+        channel: 'email',
+        comment: 'lead agrees',
+        fields: {},
+        responded_at: expect.any(String),
+      },
     ]);
     expect(verifyDecision(TEST_SIGNING_SECRET, response, { pause_id: pauseId, action })).toEqual({ ok: true });
     expect(verifyDecision(TEST_SIGNING_SECRET, { ...response, approvals: [] }, { pause_id: pauseId, action }).ok).toBe(

@@ -1,4 +1,6 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { parseEntry } from '../../src/domain/audit/chain.js';
 import { toView } from '../../src/domain/pause.js';
 import { parsePolicy } from '../../src/domain/policy/index.js';
 import { verifyDecision } from '../../src/domain/signing.js';
@@ -97,11 +99,18 @@ describe('decideApproval with a quorum of 2 of 5', () => {
     const response = done.response as NonNullable<typeof done.response>;
     expect(response).toMatchObject({ decision: 'approved', responder: 'cy@example.com', channel: 'email' });
     expect(response.approvals).toEqual([
-      { responder: 'ada@example.com', channel: 'slack', comment: '', responded_at: new Date(T0).toISOString() },
+      {
+        responder: 'ada@example.com',
+        channel: 'slack',
+        comment: '',
+        fields: {},
+        responded_at: new Date(T0).toISOString(),
+      },
       {
         responder: 'cy@example.com',
         channel: 'email',
         comment: 'fine',
+        fields: {},
         responded_at: new Date(T0 + 60_000).toISOString(),
       },
     ]);
@@ -114,6 +123,69 @@ describe('decideApproval with a quorum of 2 of 5', () => {
     // A vote after the end changes nothing.
     expect((await decideApproval(world.decideDeps, id, decision('dee@example.com'))).outcome).toBe('already_final');
     expect((await world.store.getPause(id))?.votes).toHaveLength(2);
+  });
+
+  it("keeps every voter's answers: each approval signs its own fields, the audit has them, response.fields stays merged", async () => {
+    const world = policyWorld();
+    const { result } = await requestApproval(world.deps, 'agent-a', {
+      ...requestArgs({}),
+      action_description: 'Transfer 900 EUR',
+      response_fields: [
+        { name: 'ticket', label: 'Ticket', required: true },
+        { name: 'note', label: 'Note', required: false },
+      ],
+    });
+    const id = result.pause_id;
+    // Each voter must answer the required field.
+    expect((await decideApproval(world.decideDeps, id, decision('ada@example.com'))).outcome).toBe('missing_fields');
+    const byEmail = await decideApproval(
+      world.decideDeps,
+      id,
+      decision('ada@example.com', { fields: { ticket: 'OPS-1', note: 'backup checked' } }),
+    );
+    expect(byEmail.outcome).toBe('counted');
+    world.clock.advance(60_000);
+    const byDashboard = await decideApproval(
+      world.decideDeps,
+      id,
+      decision('cy@example.com', { channel: 'web', fields: { ticket: 'OPS-2' } }),
+    );
+    expect(byDashboard.outcome).toBe('decided');
+
+    const response = (await view(world, id)).response as NonNullable<Awaited<ReturnType<typeof view>>['response']>;
+    expect(response.approvals?.map((a) => [a.responder, a.channel, a.fields])).toEqual([
+      ['ada@example.com', 'email', { note: 'backup checked', ticket: 'OPS-1' }],
+      ['cy@example.com', 'web', { ticket: 'OPS-2' }],
+    ]);
+    expect(Object.keys(response.approvals?.[0]?.fields ?? {})).toEqual(['note', 'ticket']);
+    // As before: the deciding vote's answers, earlier approvers' filling the gaps.
+    expect(response.fields).toEqual({ note: 'backup checked', ticket: 'OPS-2' });
+    const action = { action_description: 'Transfer 900 EUR', action_details: requestArgs({}).action_details };
+    expect(verifyDecision(UNIT_SIGNING_SECRET, response, { pause_id: id, action })).toEqual({ ok: true });
+    // The documented recipe: top-level keys sorted, JSON.stringify, HMAC-SHA256.
+    const { signature, ...rest } = response as unknown as Record<string, unknown>;
+    const sorted = Object.fromEntries(
+      Object.keys(rest)
+        .sort()
+        .map((key) => [key, rest[key]]),
+    );
+    const hmac = createHmac('sha256', UNIT_SIGNING_SECRET).update(JSON.stringify(sorted)).digest('hex');
+    expect(signature).toBe(`sha256=${hmac}`);
+    // An earlier voter's answer cannot be changed without breaking the signature.
+    const approvals = response.approvals ?? [];
+    const forged = { ...response, approvals: [{ ...approvals[0], fields: { ticket: 'OPS-9' } }, approvals[1]] };
+    expect(verifyDecision(UNIT_SIGNING_SECRET, forged, { pause_id: id }).ok).toBe(false);
+
+    const voted = (await world.store.pauseTimeline(id))
+      .map((entry) => parseEntry(entry.body, entry.prev))
+      .filter((entry) => entry.type === 'pause.voted');
+    expect(voted.map((entry) => [entry.actor, entry.data])).toEqual([
+      [
+        'ada@example.com',
+        { decision: 'approved', channel: 'email', fields: { note: 'backup checked', ticket: 'OPS-1' } },
+      ],
+      ['cy@example.com', { decision: 'approved', channel: 'web', fields: { ticket: 'OPS-2' } }],
+    ]);
   });
 
   it('one rejection ends it (veto), even after an approval', async () => {

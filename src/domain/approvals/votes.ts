@@ -13,10 +13,15 @@ export interface Vote {
   voters: string[];
 }
 
-/** An approving vote as the signed decision lists it; keys in sorted order, so any canonical form agrees. */
+/**
+ * An approving vote as the signed decision lists it; keys in sorted order, so any canonical form
+ * agrees. `fields` is this voter's own answers to the response fields (keys sorted; `{}` when they
+ * gave none); decisions signed before answers were kept per vote have no `fields` here.
+ */
 export interface Approval {
   channel: DecisionChannel;
   comment: string;
+  fields: Record<string, string>;
   responded_at: string;
   responder: string;
 }
@@ -37,9 +42,17 @@ export function approvalsOf(votes: readonly Vote[]): Approval[] {
     .map((vote) => ({
       channel: vote.channel,
       comment: vote.comment,
+      fields: sortedFields(vote.fields),
       responded_at: vote.responded_at,
       responder: vote.responder,
     }));
+}
+
+/** A copy of answers with keys in sorted order: how every signed or audited `fields` is laid out. */
+export function sortedFields(fields: Readonly<Record<string, string>>): Record<string, string> {
+  const sorted: Record<string, string> = {};
+  for (const key of Object.keys(fields).sort()) sorted[key] = fields[key] ?? '';
+  return sorted;
 }
 
 /** The outcome `votes` reach: any rejection vetoes; `quorum` approvals approve; else still open. */

@@ -1,4 +1,4 @@
-import type { Vote } from '../approvals/votes.js';
+import { sortedFields, type Vote } from '../approvals/votes.js';
 import type { Pause } from '../pause.js';
 import type { SignedDecision } from '../signing.js';
 
@@ -21,11 +21,17 @@ export function createdData(pause: Pause): Record<string, unknown> {
   };
 }
 
+/**
+ * A vote: its decision, channel, comment (first 500 characters) and, when the voter answered any
+ * response fields, those answers (keys sorted), so every voter's answers are on record, not only
+ * the merged ones the decision carries. Both absent when empty.
+ */
 export function voteData(vote: Vote): Record<string, unknown> {
   return {
     decision: vote.decision,
     channel: vote.channel,
     ...(vote.comment ? { comment: vote.comment.slice(0, 500) } : {}),
+    ...(Object.keys(vote.fields).length > 0 ? { fields: sortedFields(vote.fields) } : {}),
   };
 }
 

@@ -8,6 +8,7 @@ import {
   type Vote,
   voterKeys,
 } from '../../../src/domain/approvals/index.js';
+import { signDecision, verifyDecision } from '../../../src/domain/signing.js';
 
 function vote(decision: Vote['decision'], voters: string[], extra: Partial<Vote> = {}): Vote {
   return {
@@ -48,7 +49,18 @@ describe('votes', () => {
     ];
     const approvals = approvalsOf(votes);
     expect(approvals.map((a) => a.responder)).toEqual(['a@x.co', 'c@x.co']);
-    expect(Object.keys(approvals[0] ?? {})).toEqual(['channel', 'comment', 'responded_at', 'responder']);
+    expect(Object.keys(approvals[0] ?? {})).toEqual(['channel', 'comment', 'fields', 'responded_at', 'responder']);
+    expect(approvals[0]?.fields).toEqual({});
+  });
+
+  it('gives each approval its own answers, keys sorted', () => {
+    const votes = [
+      vote('approved', ['a@x.co'], { fields: { po: '1', note: 'a' } }),
+      vote('approved', ['b@x.co'], { fields: { po: '2' } }),
+    ];
+    const approvals = approvalsOf(votes);
+    expect(approvals.map((a) => a.fields)).toEqual([{ note: 'a', po: '1' }, { po: '2' }]);
+    expect(Object.keys(approvals[0]?.fields ?? {})).toEqual(['note', 'po']);
   });
 
   it('signs the deciding vote’s answers, earlier approvers’ answers filling the gaps', () => {
@@ -57,6 +69,39 @@ describe('votes', () => {
       vote('approved', ['b@x.co'], { fields: { po: '2' } }),
     ];
     expect(mergedFields(votes)).toEqual({ po: '2', note: 'a' });
+  });
+
+  it("property: the signed approvals list each approving vote's own answers, in order, and verify", () => {
+    const answers = fc.dictionary(fc.constantFrom('ticket', 'po', 'note', 'Zeta', 'a b', '0'), fc.string(), {
+      maxKeys: 4,
+    });
+    const ballot = fc.record({ approves: fc.boolean(), fields: answers, comment: fc.string({ maxLength: 5 }) });
+    fc.assert(
+      fc.property(fc.array(ballot, { minLength: 1, maxLength: 8 }), (ballots) => {
+        const votes = ballots.map((b, i) =>
+          vote(b.approves ? 'approved' : 'rejected', [`h${i}@x.co`], { fields: b.fields, comment: b.comment }),
+        );
+        const signed = signDecision('secret', {
+          decision: outcomeOf(votes, votes.length) ?? 'approved',
+          comment: '',
+          fields: mergedFields(votes),
+          responder: 'x',
+          responded_at: '2026-01-01T00:00:00.000Z',
+          channel: 'email',
+          nonce: 'n',
+          pause_id: 'pse_x',
+          action_digest: 'd',
+          approvals: approvalsOf(votes),
+        });
+        const approving = votes.filter((v) => v.decision === 'approved');
+        expect(signed.approvals?.map((a) => a.responder)).toEqual(approving.map((v) => v.responder));
+        expect(signed.approvals?.map((a) => a.fields)).toEqual(approving.map((v) => v.fields));
+        for (const a of signed.approvals ?? []) expect(Object.keys(a.fields)).toEqual(Object.keys(a.fields).sort());
+        // Through the wire (JSON) and back, the decision still verifies.
+        expect(verifyDecision('secret', JSON.parse(JSON.stringify(signed)))).toEqual({ ok: true });
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('property: the outcome is approved exactly when the quorum of approvals came before any rejection', () => {

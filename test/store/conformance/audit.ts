@@ -87,6 +87,62 @@ export function auditConformance<S extends PauseStore & AuditLog>(factory: Store
       expect(new Date(entries[0]?.at ?? '').toISOString()).toBe(entries[0]?.at);
     });
 
+    it("keeps every voter's own answers on their pause.voted entry, in the one body layout both stores write", async () => {
+      const pause = pauseAt(now, { plan: { quorum: 2, remind_after_ms: [], escalate: [], on_timeout: 'timed_out' } });
+      await store.createPause({ pause, jobs: [] });
+      const vote = (who: string, fields: Record<string, string>, comment = '') => ({
+        decision: 'approved' as const,
+        responder: who,
+        channel: 'email' as const,
+        responded_at: new Date(now).toISOString(),
+        comment,
+        fields,
+        voters: voterKeys([who]),
+      });
+      const first = vote('ada@acme.com', { ticket: 'OPS-1', reason: 'backup "ok" ✓' }, 'fine');
+      const second = vote('bob@acme.com', { ticket: 'OPS-2' });
+      await store.castVote(pause.pause_id, { vote: first, expectedVotes: 0 }, now);
+      await store.castVote(
+        pause.pause_id,
+        { vote: second, expectedVotes: 1, response: responseFor(pause, 'approved', 'bob@acme.com') },
+        now,
+      );
+      await store.castVote(pause.pause_id, { vote: vote('cy@acme.com', {}), expectedVotes: 2 }, now);
+      const timeline = await store.pauseTimeline(pause.pause_id);
+      const voted = timeline.map((e) => parseEntry(e.body, e.prev)).filter((e) => e.type === 'pause.voted');
+      expect(voted.map((e) => e.data)).toEqual([
+        {
+          decision: 'approved',
+          channel: 'email',
+          comment: 'fine',
+          fields: { reason: 'backup "ok" ✓', ticket: 'OPS-1' },
+        },
+        { decision: 'approved', channel: 'email', fields: { ticket: 'OPS-2' } },
+      ]);
+      const bodies = timeline.map((e) => e.body).filter((body) => body.includes('"type":"pause.voted"'));
+      expect(bodies[0]).toContain(
+        `"actor":"ada@acme.com","data":{"decision":"approved","channel":"email","comment":"fine","fields":{"reason":"backup \\"ok\\" ✓","ticket":"OPS-1"}}}`,
+      );
+      expect(bodies[1]).toContain(`"data":{"decision":"approved","channel":"email","fields":{"ticket":"OPS-2"}}}`);
+    });
+
+    it('leaves fields out of a pause.voted entry when the voter answered none', async () => {
+      const pause = pauseAt(now, { plan: { quorum: 2, remind_after_ms: [], escalate: [], on_timeout: 'timed_out' } });
+      await store.createPause({ pause, jobs: [] });
+      const vote = {
+        decision: 'approved' as const,
+        responder: 'ada@acme.com',
+        channel: 'slack' as const,
+        responded_at: new Date(now).toISOString(),
+        comment: '',
+        fields: {},
+        voters: voterKeys(['ada@acme.com']),
+      };
+      await store.castVote(pause.pause_id, { vote, expectedVotes: 0 }, now);
+      const entry = (await store.pauseTimeline(pause.pause_id)).at(-1) as StoredAuditEntry;
+      expect(entry.body).toContain(`"data":{"decision":"approved","channel":"slack"}}`);
+    });
+
     it('names the ending: cancelled by the agent, timed out, decided by the policy at the deadline', async () => {
       const cancelled = pauseAt(now);
       const timedOut = pauseAt(now, {}, 1000);
