@@ -24,7 +24,7 @@ export function progressText(pause: Pause): string | undefined {
 export function detailsTable(pause: Pause): Safe {
   const rows = Object.entries(pause.request.action_details);
   if (rows.length === 0) return html``;
-  return html`<table class="details"><tbody>${rows.map(
+  return html`<table class="details kv agent"><caption>Details from the agent</caption><tbody>${rows.map(
     ([k, v]) => html`<tr><th scope="row">${k}</th><td>${v}</td></tr>`,
   )}</tbody></table>`;
 }
@@ -38,11 +38,13 @@ export interface DecideForm {
 export function decideForm(pause: Pause, form: DecideForm, back: 'waiting' | 'pause' = 'pause'): Safe {
   const fields = pause.request.response_fields ?? [];
   const id = (name: string) => `${pause.pause_id}-${name}`;
-  return html`<form method="post" action="/dashboard/pauses/${pause.pause_id}/decide" autocomplete="off">
+  return html`<form class="decide" method="post" action="/dashboard/pauses/${pause.pause_id}/decide" autocomplete="off">
 <input type="hidden" name="csrf" value="${form.csrf}"><input type="hidden" name="back" value="${back}">
 ${form.errors && form.errors.length > 0 ? html`<div class="notice error" role="alert"><ul>${form.errors.map((e) => html`<li>${e}</li>`)}</ul></div>` : ''}
 ${fields.map(
-  (f) => html`<label for="${id(`field_${f.name}`)}">${f.label}${f.required ? ' (required to approve)' : ''}</label>
+  (
+    f,
+  ) => html`<label for="${id(`field_${f.name}`)}">${f.label}${f.required ? html` <span class="req">(required to approve)</span>` : ''}</label>
 <input type="text" id="${id(`field_${f.name}`)}" name="field_${f.name}" maxlength="${MAX_TEXT}" value="${form.values?.fields[f.name] ?? ''}">`,
 )}
 <label for="${id('comment')}">Comment <span class="muted">(optional; the agent sees it)</span></label>
