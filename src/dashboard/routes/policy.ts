@@ -9,17 +9,22 @@ import { policyPage } from '../views/policy.js';
 export function registerPolicy(router: Router, deps: RouteDeps): void {
   const { service, form, guards } = deps;
   const { requireSignIn, requireAdmin, checkPost } = guards;
+  const present = () => presentPolicy(deps.policy, deps.config.policyFile);
 
-  router.get('/policy', requireSignIn, requireAdmin, (_req, res) => {
+  router.get('/policy', requireSignIn, requireAdmin, async (_req, res) => {
     const signed = signedOf(res);
-    const policy = presentPolicy(deps.policy);
+    const policy = await present();
     sendPage(res, 200, policyPage(chrome(res, signed), { csrf: signed.session.csrf, ...(policy ? { policy } : {}) }));
   });
 
-  router.post('/policy/explain', form, requireSignIn, requireAdmin, checkPost, (req, res) => {
+  router.post('/policy/explain', form, requireSignIn, requireAdmin, checkPost, async (req, res) => {
     const signed = signedOf(res);
-    const policy = presentPolicy(deps.policy);
-    const explain = presentExplain((args) => service.explainPolicy(args), (req.body ?? {}) as Record<string, unknown>);
+    const policy = await present();
+    const explain = await presentExplain(
+      (args) => service.explain(args),
+      (req.body ?? {}) as Record<string, unknown>,
+      policy,
+    );
     sendPage(
       res,
       explain.error ? 400 : 200,
