@@ -38,7 +38,7 @@ export async function presentPause(
   const standing = canDecide ? standingOf(pause, viewer) : undefined;
   return {
     pause,
-    timeline: await timelineOf(deps, pause.pause_id),
+    timeline: await timelineOf(deps, pause),
     nowMs,
     decidable: canDecide && !standing,
     ...(standing ? { standing } : {}),
@@ -56,24 +56,136 @@ export function standingOf(pause: Pause, viewer: Viewer): string | undefined {
 
 async function timelineOf(
   deps: { store: Pick<AuditLog, 'pauseTimeline'>; logger: Logger },
-  pauseId: string,
+  pause: Pause,
 ): Promise<TimelineEntry[] | undefined> {
+  const pauseId = pause.pause_id;
+  const labels = Object.fromEntries((pause.request.response_fields ?? []).map((f) => [f.name, f.label]));
   try {
     const entries = await deps.store.pauseTimeline(pauseId);
-    return entries.flatMap((entry) => {
-      try {
-        const body = JSON.parse(entry.body) as { at?: unknown; type?: unknown; actor?: unknown; data?: unknown };
-        const at = typeof body.at === 'number' ? new Date(body.at).toISOString() : String(body.at ?? '');
-        return [{ at, type: String(body.type ?? ''), actor: String(body.actor ?? ''), data: body.data }];
-      } catch {
-        return [];
-      }
-    });
+    return timelineEntries(
+      entries.flatMap((entry) => {
+        try {
+          return [JSON.parse(entry.body) as unknown];
+        } catch {
+          return [];
+        }
+      }),
+      labels,
+    );
   } catch (error) {
     deps.logger.warn(
       { err: error instanceof Error ? error.message : String(error), pause_id: pauseId },
       'audit timeline unavailable',
     );
     return undefined;
+  }
+}
+
+const CHANNEL_WORDS: Record<string, string> = {
+  slack: 'Slack',
+  email: 'e-mail',
+  web: 'the dashboard',
+  policy: 'the policy',
+};
+const channelWords = (channel: unknown) => CHANNEL_WORDS[String(channel)] ?? String(channel ?? '');
+
+/**
+ * The audit entries of one pause (parsed bodies, in order) as a timeline a person reads: when, in
+ * UTC, with the day shown where it changes; what happened and who did it, in words; the entry
+ * itself kept for the raw toggle.
+ */
+export function timelineEntries(bodies: unknown[], fieldLabels: Record<string, string> = {}): TimelineEntry[] {
+  let day = '';
+  return bodies.map((raw) => {
+    const body = (raw !== null && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+    const atMs = typeof body.at === 'number' ? body.at : Date.parse(String(body.at ?? ''));
+    const iso = Number.isNaN(atMs) ? String(body.at ?? '') : new Date(atMs).toISOString();
+    const thisDay = iso.slice(0, 10);
+    const showDay = thisDay !== day;
+    day = thisDay;
+    const { what, detail } = describe(
+      String(body.type ?? ''),
+      String(body.actor ?? ''),
+      (body.data !== null && typeof body.data === 'object' ? body.data : {}) as Record<string, unknown>,
+      fieldLabels,
+    );
+    return {
+      at: iso,
+      time: Number.isNaN(atMs) ? iso : iso.slice(11, 19),
+      ...(showDay && !Number.isNaN(atMs) ? { day: thisDay } : {}),
+      what,
+      ...(detail ? { detail } : {}),
+      raw,
+    };
+  });
+}
+
+function describe(
+  type: string,
+  actor: string,
+  data: Record<string, unknown>,
+  fieldLabels: Record<string, string>,
+): { what: string; detail?: string } {
+  const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const list = (v: unknown) => (Array.isArray(v) ? v.map(String).join(', ') : undefined);
+  const surface = data.surface === 'slack' ? 'in Slack' : data.surface === 'email' ? 'by e-mail' : '';
+  const step = typeof data.step === 'number' ? ` ${data.step + 1}` : '';
+  const by = actor && actor !== 'system' ? ` by ${actor}` : '';
+  switch (type) {
+    case 'pause.created': {
+      const to = [text(data.recipient_email), text(data.recipient_slack)].filter((v) => v !== undefined);
+      const parts = [
+        to.length > 0 ? `to ${to.join(' and ')}` : undefined,
+        list(data.approvers) ? `approvers ${list(data.approvers)}` : undefined,
+        typeof data.quorum === 'number' ? `${data.quorum} approvals needed` : undefined,
+        text(data.policy_rule) ? `rule ${text(data.policy_rule)}` : undefined,
+      ].filter((v) => v !== undefined);
+      return { what: `created${by}`, ...(parts.length > 0 ? { detail: parts.join(' · ') } : {}) };
+    }
+    case 'pause.delivered':
+      return {
+        what: data.surface === 'slack' ? 'posted to Slack' : data.surface === 'email' ? 'e-mailed' : 'delivered',
+      };
+    case 'pause.delivery_failed':
+      return {
+        what:
+          data.surface === 'slack'
+            ? 'posting to Slack failed'
+            : data.surface === 'email'
+              ? 'e-mail failed'
+              : 'delivery failed',
+        ...(text(data.error) ? { detail: text(data.error) } : {}),
+      };
+    case 'pause.reminded':
+      return { what: `reminder${step} ${surface ? `sent ${surface}` : 'sent'}` };
+    case 'pause.escalated':
+      return { what: `escalated${step ? ` (step${step})` : ''}${surface ? ` ${surface}` : ''}` };
+    case 'pause.voted': {
+      // The voter's answers to the response fields, by their labels, then the comment.
+      const answers =
+        data.fields !== null && typeof data.fields === 'object'
+          ? Object.entries(data.fields as Record<string, unknown>).map(
+              ([name, value]) => `${Object.hasOwn(fieldLabels, name) ? fieldLabels[name] : name}: ${String(value)}`,
+            )
+          : [];
+      const detail = [...answers, ...(text(data.comment) ? [`“${text(data.comment)}”`] : [])].join(' · ');
+      return {
+        what: `${text(data.decision) ?? 'voted'}${by} via ${channelWords(data.channel)}`,
+        ...(detail ? { detail } : {}),
+      };
+    }
+    case 'pause.decided':
+      return {
+        what: `decision signed: ${text(data.decision) ?? '?'}`,
+        ...(typeof data.approvals === 'number' && data.approvals > 1 ? { detail: `${data.approvals} approvals` } : {}),
+      };
+    case 'pause.policy_decided':
+      return { what: `${text(data.decision) ?? 'decided'} by ${actor.replace(/^policy:/, 'policy rule ')}` };
+    case 'pause.timed_out':
+      return { what: 'timed out: nobody decided in time' };
+    case 'pause.cancelled':
+      return { what: `cancelled${by}`, ...(text(data.reason) ? { detail: `reason: ${text(data.reason)}` } : {}) };
+    default:
+      return { what: `${type}${by}` };
   }
 }

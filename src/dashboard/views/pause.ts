@@ -4,11 +4,20 @@ import { formatRelative, formatUtc } from '../../web/text.js';
 import { type Chrome, type Flash, layout, notice } from './layout.js';
 import { type DecideForm, decideForm, detailsTable, progressText, statusBadge } from './parts.js';
 
+/** One audit entry as the timeline reads it: when (UTC), what happened and who did it, in words. */
 export interface TimelineEntry {
+  /** ISO time, for the `<time>` element. */
   at: string;
-  type: string;
-  actor: string;
-  data: unknown;
+  /** `12:01:03`. */
+  time: string;
+  /** `2026-12-02`, on the first entry and where the day changes. */
+  day?: string;
+  /** `created by key:ci-bot`, `approved by ops@acme.com via e-mail`. */
+  what: string;
+  /** A comment, a reason, an error, where to. */
+  detail?: string;
+  /** The entry as the audit log holds it, for the raw toggle. */
+  raw: unknown;
 }
 
 export function pausePage(
@@ -31,24 +40,31 @@ export function pausePage(
       ? html`<p class="muted">The audit timeline is not available right now.</p>`
       : input.timeline.length === 0
         ? html`<p class="muted">No audit entries for this request yet.</p>`
-        : html`<ol class="timeline">${input.timeline.map(
+        : html`<p class="meta">Times in UTC.</p><ol class="timeline">${input.timeline.map(
             (e) =>
-              html`<li><strong>${e.type}</strong> · ${e.actor} · <time datetime="${e.at}">${formatUtc(e.at)}</time>${
-                e.data && typeof e.data === 'object' && Object.keys(e.data).length > 0
-                  ? html`<pre>${JSON.stringify(e.data, null, 2)}</pre>`
-                  : ''
+              html`<li><time datetime="${e.at}">${e.day ? html`<span class="day">${e.day}</span> ` : ''}${e.time}</time> · <span class="what">${e.what}</span>${
+                e.detail ? html` <span class="detail">— ${e.detail}</span>` : ''
               }</li>`,
-          )}</ol>`;
+          )}</ol><details class="raw"><summary>Raw audit entries (JSON)</summary><pre tabindex="0">${JSON.stringify(
+            input.timeline.map((e) => e.raw),
+            null,
+            2,
+          )}</pre></details>`;
+  const ended = pause.response?.responded_at ?? pause.ended_at;
   const body = html`<p><a href="/dashboard/history">← History</a></p>
 ${notice(input.flash)}
 <div id="live"><section class="card"><h1>${r.action_description}</h1>
 <p>${statusBadge(pause)}${progress ? html` <span class="progress">${progress}</span>` : ''}</p>
 ${detailsTable(pause)}
-<table class="details"><tbody>
+<table class="details kv"><tbody>
 <tr><th scope="row">Pause</th><td><code>${pause.pause_id}</code></td></tr>
 <tr><th scope="row">Agent</th><td>${pause.agent_id}</td></tr>
 <tr><th scope="row">Created</th><td>${formatUtc(pause.created_at)}</td></tr>
-<tr><th scope="row">Expires</th><td>${formatUtc(pause.expires_at)} (${formatRelative(pause.expires_at, input.nowMs)})</td></tr>
+${
+  pause.status === 'pending'
+    ? html`<tr><th scope="row">Expires</th><td>${formatUtc(pause.expires_at)} (${formatRelative(pause.expires_at, input.nowMs)})</td></tr>`
+    : html`${ended ? html`<tr><th scope="row">${pause.status === 'responded' ? 'Decided' : 'Ended'}</th><td>${formatUtc(ended)}</td></tr>` : ''}<tr><th scope="row">Deadline was</th><td>${formatUtc(pause.expires_at)}</td></tr>`
+}
 ${r.recipient_email ? html`<tr><th scope="row">E-mail</th><td>${r.recipient_email}</td></tr>` : ''}
 ${r.recipient_slack ? html`<tr><th scope="row">Slack</th><td>${r.recipient_slack}</td></tr>` : ''}
 ${r.approvers && r.approvers.length > 0 ? html`<tr><th scope="row">Approvers</th><td>${r.approvers.join(', ')}</td></tr>` : ''}
