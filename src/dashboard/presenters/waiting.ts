@@ -1,3 +1,5 @@
+import { approvalsOf, currentApprovers } from '../../domain/approvals/index.js';
+import type { Pause } from '../../domain/pause.js';
 import type { PauseStore } from '../../store/ports/pauses.js';
 import type { Viewer } from '../access.js';
 import type { CursorSeal } from '../cursor-seal.js';
@@ -11,6 +13,15 @@ export interface WaitingView {
   /** The sealed cursor of the next page, when there is more. */
   nextCursor: string | null;
   first: boolean;
+}
+
+/**
+ * The page's requests, soonest deadline first: those that name the viewer, then those any admin
+ * may decide (each list keeps its place; the store reads them newest first).
+ */
+export function bySoonestDeadline<T extends { pause: Pick<Pause, 'expires_at'>; open: boolean }>(items: T[]): T[] {
+  const deadline = (item: T) => Date.parse(item.pause.expires_at);
+  return [...items].sort((a, b) => Number(a.open) - Number(b.open) || deadline(a) - deadline(b));
 }
 
 /**
@@ -28,9 +39,16 @@ export async function presentWaiting(
     return { ok: false, error: 'cursor: not a cursor from this page' };
   const nowMs = deps.now();
   const read = await readWaiting(deps.store, viewer, nowMs, from);
-  const items: WaitingItem[] = read.items.map(({ pause, open }) => {
+  const items: WaitingItem[] = bySoonestDeadline(read.items).map(({ pause, open }) => {
     const standing = standingOf(pause, viewer);
-    return { pause, ...(open ? { open } : {}), ...(standing ? { standing } : {}) };
+    const approvers = currentApprovers(pause, nowMs);
+    return {
+      pause,
+      approvals: { received: approvalsOf(pause.votes ?? []).length, required: pause.plan?.quorum ?? 1 },
+      ...(approvers ? { approvers } : {}),
+      ...(open ? { open } : {}),
+      ...(standing ? { standing } : {}),
+    };
   });
   return {
     ok: true,
