@@ -1,3 +1,9 @@
+/** A DueIndex as plain data (memory-snapshot.ts). */
+export interface DueIndexState<K> {
+  heap: { at: number; key: K }[];
+  current: [K, number][];
+}
+
 /**
  * Keys by due time, soonest first: a binary heap with lazy deletion. Moving or removing a key is
  * O(log n) and finding what is due never scans, so an idle process holding many keys costs nothing.
@@ -21,9 +27,21 @@ export class DueIndex<K> {
     this.current.delete(key);
   }
 
-  /** Every indexed key with its due time (a snapshot of the memory store; see memory-snapshot.ts). */
+  /** Every indexed key with its due time. */
   entries(): [K, number][] {
     return [...this.current];
+  }
+
+  /** The heap as it stands (stale entries too) and the live keys: restored, keys equally due pop in the same order. */
+  snapshot(): DueIndexState<K> {
+    return { heap: this.heap.map((e) => ({ ...e })), current: [...this.current] };
+  }
+
+  /** Loads a snapshot into an empty index. */
+  restore(state: DueIndexState<K>): void {
+    this.heap = state.heap.map((e) => ({ ...e }));
+    this.current.clear();
+    for (const [key, at] of state.current) this.current.set(key, at);
   }
 
   /** The soonest due time, or undefined when nothing is indexed. */

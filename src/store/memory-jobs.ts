@@ -1,4 +1,4 @@
-import { DueIndex } from './due-index.js';
+import { DueIndex, type DueIndexState } from './due-index.js';
 import type { Job, JobQueue, NewJob } from './ports/jobs.js';
 
 /**
@@ -25,19 +25,18 @@ export class MemoryJobs implements Omit<JobQueue, 'nextWakeAt'> {
     this.queue.delete(jobId);
   }
 
-  /** Every queued job (its run_at is its place in the queue). */
-  snapshot(): Job[] {
-    return [...this.jobs.values()].map((job) => ({ ...job, data: { ...job.data } }) as Job);
+  /** Every queued job and the queue's order. */
+  snapshot(): { jobs: Job[]; queue: DueIndexState<string> } {
+    return {
+      jobs: [...this.jobs.values()].map((job) => ({ ...job, data: { ...job.data } }) as Job),
+      queue: this.queue.snapshot(),
+    };
   }
 
-  /** Replaces the queue with `jobs`; wakes nobody (the runner asks nextWakeAt when it starts). */
-  restore(jobs: readonly Job[]): void {
-    this.jobs.clear();
-    for (const id of this.queue.entries().map(([key]) => key)) this.queue.delete(id);
-    for (const job of jobs) {
-      this.jobs.set(job.id, { ...job, data: { ...job.data } } as Job);
-      this.queue.set(job.id, job.run_at);
-    }
+  /** Loads a snapshot into an empty queue; wakes nobody (the runner asks nextWakeAt when it starts). */
+  restore(state: { jobs: readonly Job[]; queue: DueIndexState<string> }): void {
+    for (const job of state.jobs) this.jobs.set(job.id, { ...job, data: { ...job.data } } as Job);
+    this.queue.restore(state.queue);
   }
 
   /** The soonest run time of a queued job. */

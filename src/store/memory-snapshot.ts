@@ -226,6 +226,10 @@ const job = z.looseObject({
   run_at: z.number(),
   attempts: z.number(),
 });
+const dueIndex = z.object({
+  heap: z.array(z.object({ at: z.number(), key: z.string() })),
+  current: z.array(pair(z.string(), z.number())),
+});
 const expiring = z.object({ value: z.looseObject({}), until: z.number() });
 
 const snapshotSchema = z.object({
@@ -235,12 +239,12 @@ const snapshotSchema = z.object({
     pauses: z.array(pause),
     idempotency: z.array(pair(z.string(), z.object({ pauseId: z.string(), requestDigest: z.string() }))),
     idempotencyKeyOf: z.array(pair(z.string(), z.string())),
-    jobs: z.array(job),
+    jobs: z.object({ jobs: z.array(job), queue: dueIndex }),
     stepJobs: z.array(pair(z.string(), z.array(z.string()))),
     tokens: z.array(pair(z.string(), z.object({ token: z.looseObject({}), expiresAtMs: z.number() }))),
-    expiries: z.array(pair(z.string(), z.number())),
-    purges: z.array(pair(z.string(), z.number())),
-    tokenExpiries: z.array(pair(z.string(), z.number())),
+    expiries: dueIndex,
+    purges: dueIndex,
+    tokenExpiries: dueIndex,
     apiKeys: z.array(z.looseObject({ name: z.string(), hash: z.string() })),
     rateLimits: z.array(pair(z.string(), z.object({ window: z.number(), hits: z.number() }))),
     audit: z.object({

@@ -9,7 +9,7 @@ import type { PauseState } from '../domain/vocabulary.js';
 import { JobKind, jobId, STEP_KINDS, votedJobId } from '../jobs/job-kinds.js';
 import { CreationOrder } from './creation-order.js';
 import { type CursorPosition, decodeCursor, encodeCursor, newestFirstUnion } from './cursor.js';
-import { DueIndex } from './due-index.js';
+import { DueIndex, type DueIndexState } from './due-index.js';
 import { MemoryApiKeys } from './memory-api-keys.js';
 import { MemoryAudit, type MemoryAuditState } from './memory-audit.js';
 import { MemoryJobs } from './memory-jobs.js';
@@ -353,9 +353,9 @@ export class MemoryStore implements Store {
       jobs: this.jobs.snapshot(),
       stepJobs: [...this.stepJobs],
       tokens: [...this.tokens],
-      expiries: this.expiries.entries(),
-      purges: this.purges.entries(),
-      tokenExpiries: this.tokenExpiries.entries(),
+      expiries: this.expiries.snapshot(),
+      purges: this.purges.snapshot(),
+      tokenExpiries: this.tokenExpiries.snapshot(),
       apiKeys: this.apiKeys.snapshot(),
       rateLimits: this.rateLimits.snapshot(),
       audit: this.audit.snapshot(),
@@ -373,9 +373,9 @@ export class MemoryStore implements Store {
     this.jobs.restore(s.jobs);
     for (const [pauseId, ids] of s.stepJobs) this.stepJobs.set(pauseId, ids);
     for (const [hash, entry] of s.tokens) this.tokens.set(hash, entry);
-    for (const [id, at] of s.expiries) this.expiries.set(id, at);
-    for (const [id, at] of s.purges) this.purges.set(id, at);
-    for (const [hash, at] of s.tokenExpiries) this.tokenExpiries.set(hash, at);
+    this.expiries.restore(s.expiries);
+    this.purges.restore(s.purges);
+    this.tokenExpiries.restore(s.tokenExpiries);
     this.apiKeys.restore(s.apiKeys);
     this.rateLimits.restore(s.rateLimits);
     this.audit.restore(s.audit);
@@ -464,12 +464,12 @@ export interface MemoryStoreState {
   pauses: Pause[];
   idempotency: [string, { pauseId: string; requestDigest: string }][];
   idempotencyKeyOf: [string, string][];
-  jobs: Job[];
+  jobs: { jobs: Job[]; queue: DueIndexState<string> };
   stepJobs: [string, string[]][];
   tokens: [string, { token: DecisionToken; expiresAtMs: number }][];
-  expiries: [string, number][];
-  purges: [string, number][];
-  tokenExpiries: [string, number][];
+  expiries: DueIndexState<string>;
+  purges: DueIndexState<string>;
+  tokenExpiries: DueIndexState<string>;
   apiKeys: StoredApiKey[];
   rateLimits: [string, { window: number; hits: number }][];
   audit: MemoryAuditState;
