@@ -189,7 +189,9 @@ describe('one human is one identity (review finding #3)', () => {
         decision: 'approved',
       });
       expect(res.status).toBe(403);
-      expect(await res.text()).toContain('cannot tell you apart from the owner: you are known here by your Slack account');
+      expect(await res.text()).toContain(
+        'cannot tell you apart from the owner: you are known here by your Slack account',
+      );
       expect(await votes(id)).toEqual([]);
     });
 

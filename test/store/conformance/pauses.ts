@@ -95,7 +95,10 @@ export function pauseStoreConformance<S extends PauseStore & JobQueue>(factory: 
       const pause = pauseAt(now);
       await store.createPause({ pause, jobs: [] });
       const cancelled = await store.cancel(pause.pause_id, 'not needed', now + 5);
-      expect(cancelled).toMatchObject({ outcome: 'ended', pause: { status: 'cancelled', cancel_reason: 'not needed' } });
+      expect(cancelled).toMatchObject({
+        outcome: 'ended',
+        pause: { status: 'cancelled', cancel_reason: 'not needed' },
+      });
       expect(await store.cancel(pause.pause_id, 'again', now + 6)).toMatchObject({
         outcome: 'already_final',
         pause: { cancel_reason: 'not needed' },
