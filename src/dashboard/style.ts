@@ -32,7 +32,8 @@ caption{text-align:left;padding:0 0 6px;font-size:13px}
 td{word-break:break-word}
 .details th{font-weight:400;white-space:nowrap;width:1%}
 .kv th{width:10rem;white-space:normal;overflow-wrap:anywhere}
-.details.agent caption{text-transform:uppercase;letter-spacing:.04em;font-size:12px;color:var(--muted);padding:2px 0 4px}
+.details.agent{margin-bottom:14px}
+.details.agent caption,.details.about caption{text-transform:uppercase;letter-spacing:.04em;font-size:12px;color:var(--muted);padding:2px 0 4px}
 dl.facts{display:grid;grid-template-columns:10rem minmax(0,1fr);gap:4px 0;margin:10px 0 4px;font-size:14px}
 dl.facts dt{color:var(--muted);padding-right:10px}
 dl.facts dd{margin:0;overflow-wrap:anywhere}
@@ -79,7 +80,7 @@ h2.sub{font-size:15px;margin:14px 0 4px}
 .lead{margin:-4px 0 14px}
 .k{color:var(--muted);font-size:13px;margin-right:2px}
 table.rules td,table.rules th{font-size:14px}
-table.rules tbody th{color:var(--fg);font-weight:700}
+table.rules tbody th{color:var(--fg);font-weight:700;min-width:9.5rem}
 table.rules td>div+div{margin-top:3px}
 .split{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:8px 28px;align-items:start}
 .split h3{font-size:15px;margin:10px 0 4px}
@@ -89,6 +90,7 @@ table.rules td>div+div{margin-top:3px}
 .answer ul{margin:0 0 6px;padding-left:18px;font-size:14px}
 .pager{display:flex;flex-wrap:wrap;gap:8px 12px;margin:12px 0}
 .live{font-size:12px;color:var(--muted)}
+@media (min-width:1000px){table.stack td.nw{white-space:nowrap}}
 @media (max-width:760px){.split{grid-template-columns:minmax(0,1fr)}}
 @media (max-width:640px){.scroll table{min-width:620px}main{margin:12px auto;padding:0 10px}.card{padding:12px}header.top .who{margin-left:0}th,td{padding:6px 6px 6px 0}dl.facts{grid-template-columns:7.5rem minmax(0,1fr)}.kv th{width:7.5rem}}
 @media (max-width:600px){

@@ -4,6 +4,7 @@ import { PAUSE_ID_PATTERN } from '../../domain/ids.js';
 import type { Pause } from '../../domain/pause.js';
 import type { AuditLog } from '../../store/ports/audit.js';
 import { mayDecideOnWeb, maySee, type Viewer } from '../access.js';
+import { channelWords } from '../views/parts.js';
 import type { TimelineEntry } from '../views/pause.js';
 
 export interface PauseView {
@@ -80,14 +81,6 @@ async function timelineOf(
     return undefined;
   }
 }
-
-const CHANNEL_WORDS: Record<string, string> = {
-  slack: 'Slack',
-  email: 'e-mail',
-  web: 'the dashboard',
-  policy: 'the policy',
-};
-const channelWords = (channel: unknown) => CHANNEL_WORDS[String(channel)] ?? String(channel ?? '');
 
 /**
  * The audit entries of one pause (parsed bodies, in order) as a timeline a person reads: when, in

@@ -45,8 +45,8 @@ export function historyPage(
   const rows = input.items.map((p) => {
     const ended = p.response?.responded_at ?? p.ended_at;
     return html`<tr><td class="title" data-label="Action"><a href="/dashboard/pauses/${p.pause_id}">${p.request.action_description.slice(0, 140)}</a></td>
-<td data-label="Outcome">${statusBadge(p)}</td><td data-label="Agent">${p.agent_id}</td><td data-label="Decided by">${p.response ? `${p.response.responder} (${p.response.channel})` : '—'}</td>
-<td data-label="Rule">${p.policy_rule ?? '—'}</td><td data-label="Created">${formatUtc(p.created_at)}</td><td data-label="Decided at">${ended ? formatUtc(ended) : '—'}</td></tr>`;
+<td data-label="Outcome">${statusBadge(p)}</td><td class="nw" data-label="Agent">${p.agent_id}</td><td data-label="Decided by">${p.response ? `${p.response.responder} (${p.response.channel})` : '—'}</td>
+<td class="nw" data-label="Rule">${p.policy_rule ?? '—'}</td><td class="nw" data-label="Created">${formatUtc(p.created_at)}</td><td class="nw" data-label="Decided at">${ended ? formatUtc(ended) : '—'}</td></tr>`;
   });
   const table =
     rows.length > 0

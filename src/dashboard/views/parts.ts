@@ -14,6 +14,16 @@ export function statusBadge(pause: Pause): Safe {
   return html`<span class="badge ${pause.status}">${STATE_LABEL[pause.status]}</span>`;
 }
 
+const CHANNEL_WORDS: Record<string, string> = {
+  slack: 'Slack',
+  email: 'e-mail',
+  web: 'the dashboard',
+  policy: 'the policy',
+};
+
+/** A decision channel as a person says it: `web` is the dashboard. */
+export const channelWords = (channel: unknown): string => CHANNEL_WORDS[String(channel)] ?? String(channel ?? '');
+
 export function progressText(pause: Pause): string | undefined {
   const required = pause.plan?.quorum ?? 1;
   if (required <= 1) return undefined;

@@ -2,7 +2,7 @@ import type { Pause } from '../../domain/pause.js';
 import { html } from '../../web/html.js';
 import { formatRelative, formatUtc } from '../../web/text.js';
 import { type Chrome, type Flash, layout, notice } from './layout.js';
-import { type DecideForm, decideForm, detailsTable, progressText, statusBadge } from './parts.js';
+import { channelWords, type DecideForm, decideForm, detailsTable, progressText, statusBadge } from './parts.js';
 
 /** One audit entry as the timeline reads it: when (UTC), what happened and who did it, in words. */
 export interface TimelineEntry {
@@ -56,7 +56,7 @@ ${notice(input.flash)}
 <div id="live"><section class="card"><h1>${r.action_description}</h1>
 <p>${statusBadge(pause)}${progress ? html` <span class="progress">${progress}</span>` : ''}</p>
 ${detailsTable(pause)}
-<table class="details kv"><tbody>
+<table class="details kv about"><caption>The request</caption><tbody>
 <tr><th scope="row">Pause</th><td><code>${pause.pause_id}</code></td></tr>
 <tr><th scope="row">Agent</th><td>${pause.agent_id}</td></tr>
 <tr><th scope="row">Created</th><td>${formatUtc(pause.created_at)}</td></tr>
@@ -75,7 +75,7 @@ ${
   votes.length > 0
     ? html`<section class="card"><h2>Votes</h2><ul>${votes.map(
         (v) =>
-          html`<li>${v.decision} by ${v.responder} via ${v.channel} at ${formatUtc(v.responded_at)}${v.comment ? html` — “${v.comment}”` : ''}</li>`,
+          html`<li>${v.decision} by ${v.responder} via ${channelWords(v.channel)} at ${formatUtc(v.responded_at)}${v.comment ? html` — “${v.comment}”` : ''}</li>`,
       )}</ul></section>`
     : ''
 }
@@ -92,7 +92,7 @@ ${
 }
 ${
   pause.response
-    ? html`<section class="card"><h2>Signed response</h2><p class="meta">What the agent received; verify it with the signing secret (see the README).</p><pre>${JSON.stringify(pause.response, null, 2)}</pre></section>`
+    ? html`<section class="card"><h2>Signed response</h2><p class="meta">What the agent received: ${pause.response.decision} by ${pause.response.responder} via ${channelWords(pause.response.channel)}, signed (<code>${pause.response.signature.slice(0, 19)}…</code>); verify it with the signing secret (see the README).</p><details class="raw"><summary>The signed decision (JSON)</summary><pre tabindex="0">${JSON.stringify(pause.response, null, 2)}</pre></details></section>`
     : ''
 }
 <section class="card"><h2>Audit timeline</h2>${timeline}</section></div>`;

@@ -115,7 +115,7 @@ function explainSection(csrf: string, e: ExplainForm | undefined, rules: RuleRow
   const answer = a
     ? html`<div class="answer ${a.tone}"><p class="headline">${a.headline}</p>${
         a.lines.length > 0 ? html`<ul>${a.lines.map((line) => html`<li>${line}</li>`)}</ul>` : ''
-      }${rule ? html`<p class="meta">The rule: <a href="#rule-${rule.position}">${rule.summary}</a></p>` : ''}${
+      }${rule ? html`<p class="meta">The rule in one line: ${rule.summary} (<a href="#rule-${rule.position}">row ${rule.position}</a>)</p>` : ''}${
         e?.raw === undefined
           ? ''
           : html`<details class="raw"><summary>Raw answer (JSON)</summary><pre tabindex="0">${JSON.stringify(e.raw, null, 2)}</pre></details>`
