@@ -1,6 +1,6 @@
 // `npm start` runs this first: build when dist/ is missing or older than any source file.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -32,3 +32,8 @@ if (stale) {
 }
 // Lua scripts and page assets are not TypeScript: copy them beside the compiled store.
 cpSync(join(root, 'src/store/lua'), join(root, 'dist/src/store/lua'), { recursive: true });
+// tsc writes the bins without the exec bit that npm gave them when it linked them: restore it, so
+// `npx looppause` in the checkout keeps working after a rebuild.
+for (const bin of ['dist/src/cli/looppause.js', 'dist/src/cli/looppause-mcp.js']) {
+  if (existsSync(join(root, bin))) chmodSync(join(root, bin), 0o755);
+}

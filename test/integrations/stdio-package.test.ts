@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { expect, it } from 'vitest';
 import { actionDigest, signDecision } from '../../src/domain/signing.js';
 import { runProcess } from '../helpers/cli.js';
@@ -18,6 +18,10 @@ describeStdioProxy(
       }
       expect(pkg.files).toContain('dist/src/cli/looppause-mcp.js');
       expect(pkg.files).toContain('dist/src/index.d.ts');
+      // The pack rebuilt the checkout's dist/: its bins keep the exec bit, so `npx looppause` there still runs.
+      for (const bin of ['dist/src/cli/looppause.js', 'dist/src/cli/looppause-mcp.js']) {
+        expect((await stat(new URL(`../../${bin}`, import.meta.url)).then((s) => s.mode)) & 0o111, bin).toBe(0o111);
+      }
       expect(pkg.files.some((f) => f.startsWith('dist/src/store/lua/'))).toBe(true);
       expect(
         pkg.files.filter((f) => /^(test|src|bench|packages|\.looppause)\/|\.env|\.ts$/.test(f) && !f.endsWith('.d.ts')),
