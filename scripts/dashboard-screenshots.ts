@@ -1,14 +1,54 @@
-// npx tsx scripts/dashboard-screenshots.ts — the README's two dashboard screenshots (docs/images/),
-// taken with playwright-core's Chromium against a local service holding a few sample requests.
+// npm run screenshots — the README's dashboard screenshots (docs/images/), taken with
+// playwright-core's Chromium against a local service holding a few sample requests under a policy
+// like the README's example (with a catch-all that routes the rest to the admin).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { secretHash } from '../src/dashboard/security.js';
+import { hashApiKey, newApiKey } from '../src/domain/api-keys.js';
 import { newSecretToken } from '../src/domain/ids.js';
 import { launchChromium } from '../test/helpers/browser.js';
 import { startTestService } from '../test/helpers/service.js';
 
 const ADA = 'ada@example.com';
 
+const POLICY = `groups:
+  finance: [sarah@acme.com, cfo@acme.com]
+admins: [${ADA}]
+agent_routing: restrict
+rules:
+  - name: small-refunds
+    when:
+      agents: [support-bot]
+      action: "Refund *"
+      if: 'has(details.amount) && double(details.amount) <= 50.0'
+    decide: approved
+  - name: payments
+    when: { action: "Transfer *" }
+    route: { slack: "#finance-approvals", email: cfo@acme.com }
+    approvers: [group:finance]
+    quorum: 2
+    owner_cannot_approve: true
+    response_fields: [{ name: po_number, label: PO number, required: true }]
+    timeout_hours: 4
+    remind_after: [30m, 2h]
+    escalate: [{ after: 1h, route: { slack: "#cfo-office" }, approvers: [U0CFO45678] }]
+    on_timeout: rejected
+  - name: everything-else
+    route: { email: ${ADA} }
+`;
+
 async function main(): Promise<void> {
-  const running = await startTestService({ LOOPPAUSE_DASHBOARD_ADMINS: ADA });
+  const dir = mkdtempSync(join(tmpdir(), 'lp-screenshots-'));
+  writeFileSync(join(dir, 'policy.yaml'), POLICY);
+  const running = await startTestService({ LOOPPAUSE_POLICY_FILE: join(dir, 'policy.yaml') });
+  // A key with an owner, as maker-checker needs; explain names them.
+  await running.store.createApiKey({
+    name: 'billing-bot',
+    hash: hashApiKey(newApiKey()),
+    created_at: new Date().toISOString(),
+    owner: 'sam@acme.com',
+  });
   const ask = (args: Record<string, unknown>) => running.service.request('agent-a', args);
   const done = await ask({
     action_description: 'Refund order #4411 ($1,250) to the customer’s card',
@@ -40,10 +80,12 @@ async function main(): Promise<void> {
     recipient_email: ADA,
     response_fields: [{ name: 'ticket', label: 'Change ticket', required: true }],
   });
+  // Asked later, due sooner: Waiting lists it first.
   await ask({
     action_description: 'Send the November invoice batch (312 e-mails)',
     action_details: { batch: 'inv-2026-11' },
     recipient_email: ADA,
+    timeout_hours: 4,
   });
   await running.service.cancel('agent-a', {
     pause_id: (
@@ -67,8 +109,28 @@ async function main(): Promise<void> {
   await page.screenshot({ path: 'docs/images/dashboard-waiting.png', fullPage: false });
   await page.goto(`${running.url}/dashboard/history`);
   await page.screenshot({ path: 'docs/images/dashboard-history.png', fullPage: false });
+  await page.goto(`${running.url}/dashboard/pauses/${done.pause_id}`);
+  await page.screenshot({ path: 'docs/images/dashboard-request.png', fullPage: true });
+  await page.goto(`${running.url}/dashboard/policy`);
+  await page.getByLabel('Agent (API key name)').fill('billing-bot');
+  await page.getByLabel('Action', { exact: true }).fill('Transfer $9,000 to ACME Corp');
+  await page.getByLabel('Details (JSON object of strings)').fill('{"invoice": "INV-2211"}');
+  await page.getByRole('button', { name: 'Explain' }).click();
+  await page.getByRole('region', { name: 'Answer' }).locator('.headline').waitFor();
+  await page.screenshot({ path: 'docs/images/dashboard-policy.png', fullPage: true });
+
+  const phone = await browser.newContext({
+    viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 1,
+    isMobile: true,
+  });
+  await phone.addCookies(await context.cookies());
+  const small = await phone.newPage();
+  await small.goto(`${running.url}/dashboard/history`);
+  await small.screenshot({ path: 'docs/images/dashboard-history-phone.png', fullPage: false });
   await browser.close();
   await running.close();
+  rmSync(dir, { recursive: true, force: true });
 }
 
 main().then(
