@@ -125,6 +125,9 @@ function ruleEffect(
 
   if (rule.route === undefined && agentRouting !== 'allow') {
     errors.push(`${place}.route: is required with agent_routing: ${agentRouting} (only allow lets the agent choose)`);
+  } else if (rule.route === undefined && rule.on_timeout !== undefined && rule.on_timeout !== 'timed_out') {
+    // The agent must not pick where a request goes that the deadline decides: it could pick nobody.
+    errors.push(`${place}.route: is required with on_timeout: ${rule.on_timeout} (the rule decides at its deadline)`);
   }
   const errorsBefore = errors.length;
   const approvers = expand(rule.approvers, `${place}.approvers`);

@@ -79,6 +79,15 @@ describe('parsePolicy: defaults', () => {
     ]);
   });
 
+  it('refuses, even under allow, a rule without route that decides at its deadline (the agent would pick who hears of it)', () => {
+    for (const outcome of ['approved', 'rejected']) {
+      expect(errorsOf(`agent_routing: allow\nrules: [{ name: any, on_timeout: ${outcome} }]`)).toEqual([
+        `rules[0].route: is required with on_timeout: ${outcome} (the rule decides at its deadline)`,
+      ]);
+    }
+    expect(policyOf('agent_routing: allow\nrules: [{ name: any, on_timeout: timed_out }]').rules).toHaveLength(1);
+  });
+
   it('deduplicates approvers across groups and spellings of an e-mail', () => {
     const policy = policyOf(`
 groups:
