@@ -1,9 +1,11 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { newMemoryStores, persistentMemoryStores } from './memory-snapshot.js';
+import type { ReceiptRedemptions } from './ports/receipt-redemptions.js';
 import type { DashboardSessions } from './ports/sessions.js';
 import type { TaskStore } from './ports/tasks.js';
 import type { WebhookStore } from './ports/webhooks.js';
+import { RedisReceiptRedemptions } from './redis-receipt-redemptions.js';
 import { RedisSessionStore } from './redis-sessions.js';
 import { RedisStore } from './redis-store.js';
 import { RedisTaskStore } from './redis-tasks.js';
@@ -20,6 +22,8 @@ export interface Stores {
   webhooks: WebhookStore;
   /** Dashboard sign-in links and sessions. */
   sessions: DashboardSessions;
+  /** Redeemed decision receipts (single use). */
+  receipts: ReceiptRedemptions;
 }
 
 /** Where the embedded store keeps its state across restarts (development; see memory-snapshot.ts). */
@@ -43,5 +47,6 @@ export async function createStores(redis: Config['redis'], snapshot?: MemorySnap
     tasks: new RedisTaskStore(store.connection),
     webhooks: new RedisWebhookStore(store.connection),
     sessions: new RedisSessionStore(store.connection),
+    receipts: new RedisReceiptRedemptions(store.connection),
   };
 }

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Stores } from './factory.js';
+import { MemoryReceiptRedemptions, type MemoryReceiptRedemptionsState } from './memory-receipt-redemptions.js';
 import { MemorySessionStore, type MemorySessionsState } from './memory-sessions.js';
 import { MemoryStore, type MemoryStoreState } from './memory-store.js';
 import { MemoryTaskStore, type MemoryTasksState } from './memory-tasks.js';
@@ -33,6 +34,8 @@ export interface MemorySnapshot {
   tasks: MemoryTasksState;
   webhooks: MemoryWebhooksState;
   sessions: MemorySessionsState;
+  /** Absent in files written before receipts could be redeemed. */
+  receipts?: MemoryReceiptRedemptionsState;
 }
 
 export interface MemoryStores extends Stores {
@@ -40,6 +43,7 @@ export interface MemoryStores extends Stores {
   tasks: MemoryTaskStore;
   webhooks: MemoryWebhookStore;
   sessions: MemorySessionStore;
+  receipts: MemoryReceiptRedemptions;
 }
 
 export function newMemoryStores(): MemoryStores {
@@ -48,6 +52,7 @@ export function newMemoryStores(): MemoryStores {
     tasks: new MemoryTaskStore(),
     webhooks: new MemoryWebhookStore(),
     sessions: new MemorySessionStore(),
+    receipts: new MemoryReceiptRedemptions(),
   };
 }
 
@@ -59,6 +64,7 @@ export function snapshotOf(stores: MemoryStores, nowMs = Date.now()): MemorySnap
     tasks: stores.tasks.snapshot(),
     webhooks: stores.webhooks.snapshot(),
     sessions: stores.sessions.snapshot(),
+    receipts: stores.receipts.snapshot(),
   };
 }
 
@@ -70,6 +76,7 @@ export function restoreStores(snapshot: unknown): MemoryStores {
   stores.tasks.restore(valid.tasks);
   stores.webhooks.restore(valid.webhooks);
   stores.sessions.restore(valid.sessions);
+  if (valid.receipts) stores.receipts.restore(valid.receipts);
   return stores;
 }
 
@@ -178,6 +185,7 @@ export function persistentMemoryStores(
       tasks: saving(inner.tasks, changed),
       webhooks: saving(inner.webhooks, changed),
       sessions: saving(inner.sessions, changed),
+      receipts: saving(inner.receipts, changed),
     },
     loaded,
   };
@@ -281,4 +289,14 @@ const snapshotSchema = z.object({
     sessions: z.array(pair(z.string(), expiring)),
     latestNowMs: z.number().nullable(),
   }),
+  receipts: z
+    .object({
+      redeemed: z.array(
+        pair(
+          z.string(),
+          z.object({ value: z.object({ pause_id: z.string(), redeemed_at: z.number() }), until: z.number() }),
+        ),
+      ),
+    })
+    .optional(),
 });

@@ -94,3 +94,10 @@ export function redisSessionKeys(base: RedisKeys['base']) {
     session: (idHash: string) => `${base}dash:session:${idHash}`,
   };
 }
+
+/** Redeemed receipts, under the same hash tag, by the hash of their `jti`: each expires with its receipt. */
+export function redisReceiptKeys(base: RedisKeys['base']) {
+  return {
+    redeemed: (jti: string) => `${base}receipt:redeemed:${sha256(jti)}`,
+  };
+}
