@@ -17,6 +17,8 @@ export interface UnsignedDecision {
   action_digest: string;
   /** Human decisions: the approving votes in order; the last one decided an approval. */
   approvals?: Approval[];
+  /** The Ed25519 receipt (a compact JWS); inside the response, so the HMAC covers it. Absent on decisions signed before receipts. */
+  receipt?: string;
 }
 
 export interface SignedDecision extends UnsignedDecision {

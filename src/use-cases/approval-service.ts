@@ -2,6 +2,7 @@ import { LoopPauseError } from '../domain/errors.js';
 import type { Pause, PauseView } from '../domain/pause.js';
 import type { PolicyOutcome } from '../domain/policy/index.js';
 import type { Metrics } from '../metrics.js';
+import type { ReceiptSigner } from '../receipts/signer.js';
 import type { AuditLog } from '../store/ports/audit.js';
 import type { JobQueue } from '../store/ports/jobs.js';
 import type { PauseEvents } from '../store/ports/pause-events.js';
@@ -24,6 +25,8 @@ export interface ApprovalServiceOptions extends Omit<RecipientRules, 'slackEnabl
   /** Deliveries enqueue jobs; waiting checks watch pauses; timelines come from the audit log. */
   store: PauseStore & PauseEvents & Pick<JobQueue, 'enqueueJob'> & Pick<AuditLog, 'pauseTimeline'>;
   signingSecret: string;
+  /** Signs every decision's Ed25519 receipt (main.ts builds one). */
+  receipts?: ReceiptSigner | undefined;
   /** Whether a Slack surface is configured; without it `recipient_slack` alone is refused. */
   slackEnabled: boolean;
   emailFallbackAfterMs: number;
@@ -77,11 +80,18 @@ export class ApprovalService {
       },
       deliveries: this.deliveries,
       signingSecret: options.signingSecret,
+      receipts: options.receipts,
       policy: options.policy,
       ownerOf: options.ownerOf,
       onPolicyRefusal: options.onPolicyRefusal,
     };
-    this.decideDeps = { ...deps, signingSecret: options.signingSecret, identities: options.identities };
+    this.decideDeps = {
+      ...deps,
+      signingSecret: options.signingSecret,
+      receipts: options.receipts,
+      policy: options.policy,
+      identities: options.identities,
+    };
     this.waiting = new WaitingChecks(deps, options.maxWaitingPerKey ?? 100);
   }
 

@@ -4,14 +4,14 @@ import { LoopPauseError, notFound } from '../domain/errors.js';
 import { missingRequired, pickAnswers } from '../domain/fields.js';
 import { newNonce } from '../domain/ids.js';
 import type { Pause } from '../domain/pause.js';
-import { type SignedDecision, signDecision } from '../domain/signing.js';
+import type { SignedDecision } from '../domain/signing.js';
 import type { Decision, DecisionChannel } from '../domain/vocabulary.js';
+import { type DecisionPause, type SigningDeps, signDecision } from '../receipts/sign-decision.js';
 import type { UseCaseDeps } from './deps.js';
 import { askLinks, type IdentityDirectory } from './identity-links.js';
 import { loadPause } from './load-pause.js';
 
-export interface DecideDeps extends UseCaseDeps {
-  signingSecret: string;
+export interface DecideDeps extends UseCaseDeps, SigningDeps {
   /** Slack's links between accounts and addresses; absent when no Slack is wired in. */
   identities?: IdentityDirectory | undefined;
 }
@@ -87,9 +87,11 @@ export async function decideApproval(deps: DecideDeps, pauseId: string, input: D
     const earlier = pause.votes ?? [];
     const votes = [...earlier, vote];
     const closes = outcomeOf(votes, pause.plan?.quorum ?? 1) !== undefined;
+    // Signed (receipt included) before the atomic step, which keeps it only if this vote closes the pause.
+    const response = closes ? await signVotes(deps, pause, votes, nowMs) : undefined;
     const result = await deps.store.castVote(
       pauseId,
-      { vote, expectedVotes: earlier.length, ...(closes ? { response: signVotes(deps, pause, votes, nowMs) } : {}) },
+      { vote, expectedVotes: earlier.length, ...(response ? { response } : {}) },
       nowMs,
     );
     switch (result.outcome) {
@@ -109,9 +111,9 @@ export async function decideApproval(deps: DecideDeps, pauseId: string, input: D
 }
 
 /** The decision the last vote makes: signed, bound to the pause and action, with every approval in order. */
-function signVotes(deps: DecideDeps, pause: Pause, votes: readonly Vote[], nowMs: number): SignedDecision {
+function signVotes(deps: DecideDeps, pause: Pause, votes: readonly Vote[], nowMs: number): Promise<SignedDecision> {
   const last = votes.at(-1) as Vote;
-  return signDecision(deps.signingSecret, {
+  return signDecision(deps, pause, {
     decision: last.decision,
     comment: last.comment,
     fields: mergedFields(votes),
@@ -130,13 +132,13 @@ function signVotes(deps: DecideDeps, pause: Pause, votes: readonly Vote[], nowMs
  * human's decision, so agents verify it the same way, with channel `policy` and the rule as responder.
  */
 export function policyDecision(
-  deps: Pick<DecideDeps, 'signingSecret'>,
-  pause: Pick<Pause, 'pause_id' | 'action_digest'>,
+  deps: SigningDeps,
+  pause: DecisionPause,
   decision: Decision,
   rule: string,
   respondedAtMs: number,
-): SignedDecision {
-  return signDecision(deps.signingSecret, {
+): Promise<SignedDecision> {
+  return signDecision(deps, pause, {
     decision,
     comment: '',
     fields: {},
@@ -152,10 +154,7 @@ export function policyDecision(
 
 export async function decideByPolicy(deps: DecideDeps, pause: Pause, decision: Decision, rule: string): Promise<void> {
   const nowMs = deps.now();
-  const result = await deps.store.endByPolicy(
-    pause.pause_id,
-    policyDecision(deps, pause, decision, rule, nowMs),
-    nowMs,
-  );
+  const signed = await policyDecision(deps, pause, decision, rule, nowMs);
+  const result = await deps.store.endByPolicy(pause.pause_id, signed, nowMs);
   if (result.outcome === 'ended') deps.metrics?.pausesEnded.inc({ outcome: decision, channel: 'policy' });
 }

@@ -72,7 +72,7 @@ export async function requestApproval(
   if (gated?.kind === 'route') {
     pause.plan = { ...gated.plan, ...(owner === undefined ? {} : { excluded_owner: owner }) };
     if (gated.plan.on_timeout !== 'timed_out') {
-      pause.timeout_response = policyDecision(
+      pause.timeout_response = await policyDecision(
         deps,
         pause,
         gated.plan.on_timeout,
