@@ -169,7 +169,14 @@ describe('quorum votes racing across three replica processes on one Redis', () =
     expect(approvals).toEqual(
       votesIn
         .filter((v) => v.decision === 'approved')
-        .map((v) => ({ responder: v.responder, channel: v.channel, comment: v.comment, responded_at: v.responded_at })),
+        .map((v) => ({
+          responder: v.responder,
+          channel: v.channel,
+          comment: v.comment,
+          // Each approval carries its voter's own answers (none asked here).
+          fields: v.fields,
+          responded_at: v.responded_at,
+        })),
     );
 
     // The stored votes: each from a distinct human, as many as were counted before the end plus the deciding one.
