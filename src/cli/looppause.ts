@@ -6,6 +6,7 @@ import { keysCommand } from './keys.js';
 import { policyCommand } from './policy.js';
 import { serveCommand } from './serve.js';
 import { verifyCommand } from './verify.js';
+import { verifyReceiptCommand } from './verify-receipt.js';
 import { webhooksCommand } from './webhooks.js';
 
 const USAGE = `usage: looppause <command>
@@ -14,6 +15,9 @@ const USAGE = `usage: looppause <command>
   verify                        read a check_approval result on stdin and check its signature
                                 with LOOPPAUSE_SIGNING_SECRET (in development without it, the
                                 secret npm start keeps in .looppause/dev.json); exit 0 when valid
+  verify --receipt RECEIPT|- --jwks URL|FILE [--pause-id PSE] [--action-digest DIGEST]
+                                check a decision receipt offline against the service's public keys
+                                (GET /.well-known/jwks.json); exit 0 valid, 1 invalid saying why
   policy check FILE             validate a policy file and list its rules; exit 1 naming each problem
   policy explain [--file FILE] --agent NAME --action TEXT [--details JSON] [--request JSON] [--json]
                                 what a request would get: the rule it meets, its routing, or the
@@ -42,6 +46,7 @@ async function main(): Promise<number> {
     case 'keys':
       return keysCommand(loadConfig(), rest);
     case 'verify':
+      if (rest.some((arg) => arg === '--receipt' || arg.startsWith('--receipt='))) return verifyReceiptCommand(rest);
       return verifyCommand(loadConfig());
     case 'webhooks':
       return webhooksCommand(loadConfig(), rest);
