@@ -97,6 +97,10 @@ export function verifyReceipt(
   if (parts.length !== 3 || parts.some((p) => p === '' || !BASE64URL.test(p))) {
     return invalid('malformed', 'not a compact JWS (three base64url parts separated by dots)');
   }
+  // Only the one spelling of each part: spare bits in a last character would let one receipt be written many ways.
+  if (parts.some((p) => Buffer.from(p, 'base64url').toString('base64url') !== p)) {
+    return invalid('malformed', 'a part is not canonical base64url');
+  }
   const [encodedHeader, encodedPayload, encodedSignature] = parts as [string, string, string];
   const header = decodeJson(encodedHeader);
   if (!isObject(header)) return invalid('malformed', 'the header is not JSON');

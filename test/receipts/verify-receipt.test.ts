@@ -41,6 +41,11 @@ describe('verifyReceipt', () => {
     const tampered = Buffer.from(JSON.stringify({ ...claims, decision: 'rejected' })).toString('base64url');
     expect(why(`${h}.${tampered}.${s}`)).toBe('bad_signature');
     expect(why(`${h}.${p}.${s.slice(0, -4)}AAAA`)).toBe('bad_signature');
+    // The same bytes spelt another way (the last character's spare bits).
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const respelt = `${s.slice(0, -1)}${alphabet[alphabet.indexOf(s.at(-1) ?? 'A') ^ 1]}`;
+    expect(Buffer.from(respelt, 'base64url').equals(Buffer.from(s, 'base64url'))).toBe(true);
+    expect(why(`${h}.${p}.${respelt}`)).toBe('malformed');
     expect(why(signTestReceipt(current.privateKey, claims, { kid: current.jwk.kid, alg: 'HS256' }))).toBe(
       'unsupported',
     );
