@@ -8,6 +8,7 @@ import type { SlackStatus } from '../slack/connection.js';
 import type { StoreHealth } from '../store/ports/lifecycle.js';
 import type { RateLimits } from '../store/ports/rate-limits.js';
 import type { ApprovalService } from '../use-cases/approval-service.js';
+import type { RedeemReceiptDeps } from '../use-cases/redeem-receipt.js';
 import { type ApiKeyAuth, requireAdmin } from './auth.js';
 import { errorHandler, sendError } from './errors.js';
 import { hostGuard } from './host-guard.js';
@@ -17,6 +18,7 @@ import { healthRouter } from './routes/health.js';
 import { metricsRouter } from './routes/metrics.js';
 import { pausesRouter } from './routes/pauses.js';
 import { policyRouter } from './routes/policy.js';
+import { receiptsRouter } from './routes/receipts.js';
 
 export interface HttpAppOptions {
   service: ApprovalService;
@@ -40,6 +42,8 @@ export interface HttpAppOptions {
   /** Admin routers of other surfaces (webhooks), behind authentication, the admin check, JSON and the rate limit. */
   adminMounts?: ReadonlyArray<{ path: string; router: Router | RequestHandler }>;
   bodyLimit?: string;
+  /** `POST /v1/receipts/redeem`, when the service signs receipts. */
+  receipts?: RedeemReceiptDeps;
 }
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
@@ -103,6 +107,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   );
   app.use('/v1/pauses', authenticate, jsonOnly, json, limit, pausesRouter(service));
   app.use('/v1/policy', authenticate, requireAdmin, jsonOnly, json, limit, policyRouter(service));
+  if (options.receipts) app.use('/v1/receipts', authenticate, jsonOnly, json, limit, receiptsRouter(options.receipts));
   for (const mount of options.adminMounts ?? [])
     app.use(mount.path, authenticate, requireAdmin, jsonOnly, json, limit, mount.router);
   for (const mount of options.mounts ?? []) app.use(mount.path, mount.router);
