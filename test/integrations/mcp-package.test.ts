@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { expect, it } from 'vitest';
+import { runProcess } from '../helpers/cli.js';
 import { packAndInstall } from '../helpers/packed.js';
+import { signTestReceipt, testClaims, testReceiptKey } from '../helpers/receipt-keys.js';
 import { TEST_API_KEY } from '../helpers/service.js';
 import { describeStdioProxy } from './stdio-proxy.js';
 
@@ -27,6 +29,27 @@ describeStdioProxy(
       expect(pkg.files.filter((f) => /^dist\/(service|http|slack|email|store\/(?!unavailable\.js))/.test(f))).toEqual(
         [],
       );
+    });
+
+    it("exports verifyReceipt: an executor's app imports it by the package name and checks a receipt", async () => {
+      const key = testReceiptKey();
+      const claims = testClaims('pse_pkg');
+      const receipt = signTestReceipt(key.privateKey, claims, { kid: key.jwk.kid });
+      const script = `import { verifyReceipt } from '@looppause/mcp';
+        const [receipt, jwks] = process.argv.slice(1);
+        const ok = verifyReceipt(receipt, jwks, { pauseId: 'pse_pkg' });
+        const other = verifyReceipt(receipt, jwks, { pauseId: 'pse_other' });
+        process.stdout.write(JSON.stringify([ok.valid, other.valid, other.reason]));`;
+      const run = await runProcess(
+        process.execPath,
+        ['--input-type=module', '-e', script, receipt, JSON.stringify({ keys: [key.jwk] })],
+        {},
+        '',
+        proxy().pkg.appDir,
+      );
+      expect(run.stderr).toBe('');
+      expect(JSON.parse(run.stdout)).toEqual([true, false, 'wrong_pause']);
+      expect(proxy().pkg.files).toContain('dist/receipts/verify-receipt.js');
     });
 
     it('carries the same MIT licence as the repository', async () => {

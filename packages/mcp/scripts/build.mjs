@@ -31,16 +31,23 @@ const parsed = ts.parseJsonConfigFileContent(config, ts.sys, pkgDir, undefined, 
 if (parsed.errors.length > 0) fail(formatDiagnostics(parsed.errors));
 const rootDir = resolve(parsed.options.rootDir);
 const outDir = resolve(parsed.options.outDir);
-const [entrySource] = parsed.fileNames.map((f) => resolve(f));
+const [entrySource, ...librarySources] = parsed.fileNames.map((f) => resolve(f));
 const entry = resolve(outDir, pkg.bin['looppause-mcp'].replace(/^dist\//, ''));
 if (entry !== outputOf(entrySource)) fail(`bin ${pkg.bin['looppause-mcp']} is not the output of ${entrySource}`);
+// The package's exports (verifyReceipt) are entries too: each must be the output of a file tsconfig lists.
+const libraryEntries = librarySources.map(outputOf);
+for (const target of Object.values(pkg.exports ?? {})) {
+  if (!target.endsWith('.js')) continue;
+  if (!libraryEntries.includes(resolve(pkgDir, target)))
+    fail(`export ${target} is not the output of a file in tsconfig.json`);
+}
 
 /** Emitted JavaScript by output path: the whole program's, or each reached module's alone. */
 const emitted = typecheck ? emitProgram() : new Map();
 const packageName = (specifier) => specifier.split('/', specifier.startsWith('@') ? 2 : 1).join('/');
 
-// Walk the emitted JavaScript's imports from the bin: these are the modules that actually load.
-const reached = new Map([[entry, [relative(outDir, entry)]]]);
+// Walk the emitted JavaScript's imports from the bin and the exports: these are the modules that actually load.
+const reached = new Map([entry, ...libraryEntries].map((file) => [file, [relative(outDir, file)]]));
 for (const [file, chain] of reached) {
   if (!typecheck) emitted.set(file, transpile(sourceOf(file), chain));
   const text = emitted.get(file);
