@@ -1,6 +1,13 @@
+import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { isKeyName } from './domain/api-keys.js';
 import { HUMAN_RULE, isHumanId, SLACK_TARGET_PATTERN } from './domain/schemas.js';
+import {
+  parseReceiptPreviousKeys,
+  parseReceiptPrivateKey,
+  ReceiptKeyError,
+  type ReceiptPublicJwk,
+} from './receipts/keys.js';
 
 /** Environment → typed config. The only module that reads `process.env`. */
 
@@ -38,6 +45,22 @@ const emailList = optionalString
     message: 'must be comma-separated e-mail addresses, e.g. ada@example.com,bob@example.com',
   });
 
+/** Key material through one of the receipts parsers; a refusal is one issue on the variable, never the key. */
+function keyMaterial<T>(parse: (text: string) => T) {
+  return optionalString.transform((v, ctx): T | undefined => {
+    if (v === undefined) return undefined;
+    try {
+      return parse(v);
+    } catch (error) {
+      ctx.addIssue({
+        code: 'custom',
+        message: error instanceof ReceiptKeyError ? error.message : 'is not readable key material',
+      });
+      return z.NEVER;
+    }
+  });
+}
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -53,6 +76,14 @@ const envSchema = z.object({
     message: 'must be at least 32 characters',
   }),
   LOOPPAUSE_API_KEYS: optionalString,
+  LOOPPAUSE_RECEIPT_KEY: keyMaterial(parseReceiptPrivateKey),
+  LOOPPAUSE_RECEIPT_PREVIOUS_KEYS: keyMaterial(parseReceiptPreviousKeys),
+  LOOPPAUSE_RECEIPT_TTL_SECONDS: z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .int('must be a whole number of seconds')
+    .min(1, 'must be at least 1')
+    .max(366 * 24 * 3600)
+    .default(3600),
   LOOPPAUSE_DEV_STATE_DIR: z.string().default('.looppause'),
   LOOPPAUSE_MEMORY_SNAPSHOT: z
     .enum(['true', 'false', '1', '0', ''], { error: 'must be true or false' })
@@ -143,6 +174,11 @@ export interface Config {
   /** Unset in development until main generates one. */
   signingSecret?: string;
   apiKeys: ApiKeyConfig[];
+  /**
+   * Decision receipts (Ed25519). `key` is unset in development and test until main supplies one
+   * (kept in dev.json in development, a fresh one per start in test); required in production.
+   */
+  receipts: { key?: KeyObject; previous: ReceiptPublicJwk[]; ttlSeconds: number };
   devStateDir: string;
   /**
    * The embedded memory store keeps its state in `<devStateDir>/store.json` across restarts.
@@ -197,6 +233,11 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
     allowedHosts: [...allowedHosts],
     trustProxy: trustProxySetting(e.LOOPPAUSE_TRUST_PROXY),
     apiKeys,
+    receipts: {
+      previous: e.LOOPPAUSE_RECEIPT_PREVIOUS_KEYS ?? [],
+      ttlSeconds: e.LOOPPAUSE_RECEIPT_TTL_SECONDS,
+      ...(e.LOOPPAUSE_RECEIPT_KEY ? { key: e.LOOPPAUSE_RECEIPT_KEY } : {}),
+    },
     devStateDir: e.LOOPPAUSE_DEV_STATE_DIR,
     memorySnapshot: e.REDIS_URL === undefined && (e.LOOPPAUSE_MEMORY_SNAPSHOT ?? e.NODE_ENV === 'development'),
     email: {
@@ -236,6 +277,11 @@ function crossVariableErrors(env: Record<string, string | undefined>): string[] 
   const signing = given(env.SLACK_SIGNING_SECRET);
   if (env.NODE_ENV === 'production' && !given(env.LOOPPAUSE_SIGNING_SECRET)) {
     errors.push('LOOPPAUSE_SIGNING_SECRET: is required when NODE_ENV=production');
+  }
+  if (env.NODE_ENV === 'production' && !given(env.LOOPPAUSE_RECEIPT_KEY)) {
+    errors.push(
+      'LOOPPAUSE_RECEIPT_KEY: is required when NODE_ENV=production (an Ed25519 private key: a JWK, or a PKCS#8 PEM from `openssl genpkey -algorithm ed25519`)',
+    );
   }
   if (bot && !signing) errors.push('SLACK_SIGNING_SECRET: is required when SLACK_BOT_TOKEN is set');
   if (signing && !bot) errors.push('SLACK_BOT_TOKEN: is required when SLACK_SIGNING_SECRET is set');

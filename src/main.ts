@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { Express } from 'express';
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
@@ -16,6 +17,9 @@ import { currentRequestId } from './lib/request-context.js';
 import { within } from './lib/within.js';
 import { McpTasks } from './mcp/tasks.js';
 import { Metrics } from './metrics.js';
+import { JWKS_PATH, jwksRouter } from './receipts/jwks-route.js';
+import { generateReceiptKey, parseReceiptPrivateKey } from './receipts/keys.js';
+import { ReceiptSigner } from './receipts/signer.js';
 import { createSlack, type SlackAppOptions, type SlackParts } from './slack/app.js';
 import type { SlackStatus } from './slack/connection.js';
 import { createStores, type Stores } from './store/factory.js';
@@ -88,7 +92,13 @@ export async function startService(config: Config, options: StartOptions = {}): 
       dev.config.publicUrl === 'http://localhost:0'
         ? { ...dev.config, publicUrl: `http://localhost:${port}` }
         : dev.config;
-    built = build(final, dev.signingSecret, { logger, policy, stores, options });
+    const receipts = new ReceiptSigner({
+      privateKey: dev.receiptKey,
+      previous: final.receipts.previous,
+      issuer: final.publicUrl,
+      ttlSeconds: final.receipts.ttlSeconds,
+    });
+    built = build(final, dev.signingSecret, { logger, policy, stores, options, receipts });
     server.on('request', built.app);
     for (const surface of built.surfaces) await surface.start?.();
     built.runner.start();
@@ -127,9 +137,15 @@ interface Built {
 function build(
   config: Config,
   signingSecret: string,
-  parts: { logger: Logger; policy: PolicyFile | undefined; stores: Stores; options: StartOptions },
+  parts: {
+    logger: Logger;
+    policy: PolicyFile | undefined;
+    stores: Stores;
+    options: StartOptions;
+    receipts: ReceiptSigner;
+  },
 ): Built {
-  const { logger, policy, stores, options } = parts;
+  const { logger, policy, stores, options, receipts } = parts;
   const { store } = stores;
   const metrics = new Metrics({
     defaultMetrics: options.defaultMetrics ?? true,
@@ -144,6 +160,7 @@ function build(
   const service = new ApprovalService({
     store,
     signingSecret,
+    receipts,
     slackEnabled: slack !== undefined,
     emailFallbackAfterMs: config.email.fallbackAfterSeconds * 1000,
     ...(config.allowedEmailDomains ? { allowedEmailDomains: config.allowedEmailDomains } : {}),
@@ -180,7 +197,8 @@ function build(
     metrics,
     ...(slack ? { slackStatus: () => slack.connection.status() } : {}),
     ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
-    mounts: surfaces.flatMap((s) => s.mounts ?? []),
+    receipts: { redemptions: stores.receipts, jwks: () => receipts.jwks(), issuer: config.publicUrl, now: service.now },
+    mounts: [{ path: JWKS_PATH, router: jwksRouter(receipts) }, ...surfaces.flatMap((s) => s.mounts ?? [])],
     adminMounts: surfaces.flatMap((s) => s.adminMounts ?? []),
   });
   const stopRetention = startAuditRetention(store, config.auditRetentionDays, logger);
@@ -254,17 +272,32 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: Des
   return destination ? pino(options, destination) : pino(options);
 }
 
-/** In development a missing signing secret or API key comes from `.looppause/dev.json`. */
-function withDevDefaults(config: Config): { config: Config; signingSecret: string; devApiKey?: string } {
+/**
+ * In development a missing signing secret, API key or receipt key comes from `.looppause/dev.json`;
+ * in test a missing receipt key is a fresh one for this start.
+ */
+function withDevDefaults(config: Config): {
+  config: Config;
+  signingSecret: string;
+  receiptKey: KeyObject;
+  devApiKey?: string;
+} {
   const complete = config.signingSecret !== undefined && config.apiKeys.length > 0;
-  if (complete || config.env === 'production') {
-    // parseConfig requires the secret in production; there, keys may also be minted into Redis.
-    return { config, signingSecret: config.signingSecret ?? '' };
+  const givenKey = config.receipts.key;
+  if (config.env === 'production' || (complete && (givenKey !== undefined || config.env === 'test'))) {
+    // parseConfig requires the secret and the receipt key in production; there, keys may also be minted into Redis.
+    const receiptKey = givenKey ?? parseReceiptPrivateKey(generateReceiptKey());
+    return { config, signingSecret: config.signingSecret ?? '', receiptKey };
   }
   if (config.redis !== undefined && config.signingSecret === undefined) {
     // A secret from each replica's own dev.json would make their signatures and form keys disagree.
     throw new Error(
       'LOOPPAUSE_SIGNING_SECRET is required with REDIS_URL: every replica must sign with the same secret',
+    );
+  }
+  if (config.redis !== undefined && givenKey === undefined && config.env === 'development') {
+    throw new Error(
+      'LOOPPAUSE_RECEIPT_KEY is required with REDIS_URL: every replica must sign receipts with the same key',
     );
   }
   const dev = loadDevState(config.devStateDir);
@@ -275,6 +308,7 @@ function withDevDefaults(config: Config): { config: Config; signingSecret: strin
   return {
     config: { ...config, signingSecret, ...(needsKey ? { apiKeys: [{ name: 'dev', key: dev.apiKey }] } : {}) },
     signingSecret,
+    receiptKey: givenKey ?? parseReceiptPrivateKey(dev.receiptKey),
     ...(needsKey ? { devApiKey: dev.apiKey } : {}),
   };
 }

@@ -43,6 +43,7 @@ describe('config', () => {
     const result = parseConfig({ NODE_ENV: 'production', PORT: 'eighty', LOOPPAUSE_API_KEYS: 'nocolon' });
     expect(!result.ok && result.errors.map((e) => e.split(':')[0]).sort()).toEqual([
       'LOOPPAUSE_API_KEYS',
+      'LOOPPAUSE_RECEIPT_KEY',
       'LOOPPAUSE_SIGNING_SECRET',
       'PORT',
     ]);

@@ -22,8 +22,9 @@ export function parseReceiptPrivateKey(text: string): KeyObject {
   let key: KeyObject;
   try {
     if (trimmed.startsWith('{')) {
-      const jwk = JSON.parse(trimmed) as Record<string, unknown>;
-      if (typeof jwk.d !== 'string') throw new ReceiptKeyError('the JWK has no private part "d"');
+      const jwk = parseJson(trimmed, 'not JSON: expected an Ed25519 private JWK or a PKCS#8 PEM');
+      if (jwk === null || typeof jwk !== 'object') throw new ReceiptKeyError('expected an Ed25519 private JWK object');
+      if (typeof (jwk as { d?: unknown }).d !== 'string') throw new ReceiptKeyError('the JWK has no private part "d"');
       key = createPrivateKey({ key: jwk as never, format: 'jwk' });
     } else if (trimmed.startsWith('-----BEGIN PRIVATE KEY-----')) {
       key = createPrivateKey({ key: trimmed.replace(/\\n/g, '\n'), format: 'pem' });
@@ -42,12 +43,7 @@ export function parseReceiptPrivateKey(text: string): KeyObject {
 
 /** Public keys still accepted after a rotation: a JSON array of public JWKs, or a JWKS `{"keys": [...]}`. */
 export function parseReceiptPreviousKeys(text: string): ReceiptPublicJwk[] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new ReceiptKeyError('not JSON: expected an array of public JWKs or a JWKS {"keys": [...]}');
-  }
+  const parsed = parseJson(text, 'not JSON: expected an array of public JWKs or a JWKS {"keys": [...]}');
   const list =
     parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
       ? (parsed as { keys?: unknown }).keys
@@ -70,6 +66,15 @@ export function parseReceiptPreviousKeys(text: string): ReceiptPublicJwk[] {
     if (typeof jwk.kid === 'string' && jwk.kid !== '') published.kid = jwk.kid;
     return published;
   });
+}
+
+/** JSON.parse without its message, which quotes the text (key material). */
+function parseJson(text: string, refusal: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ReceiptKeyError(refusal);
+  }
 }
 
 /** The public half as a JWK, `kid` its RFC 7638 thumbprint. */

@@ -3,10 +3,13 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { type Config, parseConfig } from '../../src/config.js';
 import { type RunningService, type StartOptions, startService } from '../../src/main.js';
+import { generateReceiptKey } from '../../src/receipts/keys.js';
 
 export const TEST_API_KEY = 'test-key-0123456789abcdef';
 export const OTHER_API_KEY = 'other-key-0123456789abcdef';
 export const TEST_SIGNING_SECRET = 'test-signing-secret-0123456789abcdef-xyz';
+/** The receipt key (an Ed25519 private JWK) of every test service in this process, unless a test gives its own. */
+export const TEST_RECEIPT_KEY = generateReceiptKey();
 
 /** Inside the run's temporary folder (removed afterwards) when Vitest runs this; else the OS's. */
 const TEST_OUTBOX_DIR = join(process.env.LOOPPAUSE_TEST_TMP ?? tmpdir(), `looppause-test-outbox-${process.pid}`);
@@ -18,6 +21,7 @@ function testConfig(env: Record<string, string | undefined> = {}): Config {
     PORT: '0',
     HOST: '127.0.0.1',
     LOOPPAUSE_SIGNING_SECRET: TEST_SIGNING_SECRET,
+    LOOPPAUSE_RECEIPT_KEY: TEST_RECEIPT_KEY,
     LOOPPAUSE_API_KEYS: `agent-a:${TEST_API_KEY},agent-b:${OTHER_API_KEY}`,
     LOG_LEVEL: 'silent',
     // Suites and benchmarks make many calls a minute; the rate-limit test sets its own.
