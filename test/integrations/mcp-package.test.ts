@@ -24,7 +24,12 @@ describeStdioProxy(
         expect.arrayContaining(['dist/cli/looppause-mcp.js', 'README.md', 'LICENSE', 'smithery.yaml']),
       );
       expect(
-        pkg.files.filter((f) => !/^(dist\/.+\.js|package\.json|README\.md|LICENSE|smithery\.yaml)$/.test(f)),
+        pkg.files.filter(
+          (f) =>
+            !/^(dist\/.+\.js|dist\/receipts\/verify-receipt\.d\.ts|package\.json|README\.md|LICENSE|smithery\.yaml)$/.test(
+              f,
+            ),
+        ),
       ).toEqual([]);
       expect(pkg.files.filter((f) => /^dist\/(service|http|slack|email|store\/(?!unavailable\.js))/.test(f))).toEqual(
         [],
@@ -49,7 +54,9 @@ describeStdioProxy(
       );
       expect(run.stderr).toBe('');
       expect(JSON.parse(run.stdout)).toEqual([true, false, 'wrong_pause']);
-      expect(proxy().pkg.files).toContain('dist/receipts/verify-receipt.js');
+      expect(proxy().pkg.files).toEqual(
+        expect.arrayContaining(['dist/receipts/verify-receipt.js', 'dist/receipts/verify-receipt.d.ts']),
+      );
     });
 
     it('carries the same MIT licence as the repository', async () => {

@@ -36,7 +36,8 @@ const entry = resolve(outDir, pkg.bin['looppause-mcp'].replace(/^dist\//, ''));
 if (entry !== outputOf(entrySource)) fail(`bin ${pkg.bin['looppause-mcp']} is not the output of ${entrySource}`);
 // The package's exports (verifyReceipt) are entries too: each must be the output of a file tsconfig lists.
 const libraryEntries = librarySources.map(outputOf);
-for (const target of Object.values(pkg.exports ?? {})) {
+for (const entry of Object.values(pkg.exports ?? {})) {
+  const target = typeof entry === 'string' ? entry : entry.default;
   if (!target.endsWith('.js')) continue;
   if (!libraryEntries.includes(resolve(pkgDir, target)))
     fail(`export ${target} is not the output of a file in tsconfig.json`);
@@ -64,6 +65,20 @@ for (const [file, chain] of reached) {
       fail(`${chain.join(' → ')} imports ${specifier}, which is not a dependency of ${pkg.name}`);
     }
   }
+}
+
+// Each export's types, declared from its source alone (it imports node's types only): `types` in exports.
+for (const file of libraryEntries) {
+  const source = sourceOf(file);
+  const { outputText, diagnostics = [] } = ts.transpileDeclaration(readFileSync(source, 'utf8'), {
+    compilerOptions: { ...parsed.options, declaration: true, isolatedDeclarations: true },
+    fileName: source,
+    reportDiagnostics: true,
+  });
+  if (diagnostics.length > 0) fail(`\n${formatDiagnostics(diagnostics)}`);
+  const declaration = file.replace(/\.js$/, '.d.ts');
+  emitted.set(declaration, outputText);
+  reached.set(declaration, [relative(outDir, declaration)]);
 }
 
 // Only what changed is written, and only files no longer reached are removed: a rebuild from the same
