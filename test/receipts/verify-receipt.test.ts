@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import * as looppause from '../../src/index.js';
 import { verifyReceipt } from '../../src/receipts/verify-receipt.js';
 import { signTestReceipt, testClaims, testReceiptKey } from '../helpers/receipt-keys.js';
 
@@ -59,6 +60,11 @@ describe('verifyReceipt', () => {
     expect(why(good, { actionDigest: 'sha256:other' })).toBe('wrong_action');
     expect(why(good, { issuer: 'https://elsewhere.example' })).toBe('wrong_issuer');
     expect(verifyReceipt(good, 'not json')).toMatchObject({ valid: false, reason: 'malformed' });
+  });
+
+  it("is the looppause package's export too", () => {
+    expect(looppause.verifyReceipt).toBe(verifyReceipt);
+    expect(looppause.RECEIPT_TYPE).toBe('looppause-receipt+jwt');
   });
 
   it('never throws, whatever it is given', () => {
