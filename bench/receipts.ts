@@ -1,0 +1,103 @@
+// Receipts: µs per Ed25519 sign (jose CompactSign, KeyObject) and per verify (node:crypto), and
+// create → decide → check throughput with receipts and without, alternating, on the embedded store.
+import { createPublicKey, verify } from 'node:crypto';
+import { verifyDecision } from '../src/domain/signing.js';
+import { generateReceiptKey, parseReceiptPrivateKey } from '../src/receipts/keys.js';
+import { ReceiptSigner } from '../src/receipts/signer.js';
+import { MemoryStore } from '../src/store/memory-store.js';
+import { ApprovalService } from '../src/use-cases/approval-service.js';
+
+const SECRET = 'bench-signing-secret-0123456789abcdef-xyz';
+const SIGNS = Number(process.env.BENCH_SIGNS ?? 5000);
+const FLOW_MS = Number(process.env.BENCH_FLOW_MS ?? 1500);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+const receipts = new ReceiptSigner({
+  privateKey: parseReceiptPrivateKey(generateReceiptKey()),
+  issuer: 'http://localhost:3000',
+  ttlSeconds: 3600,
+});
+const facts = {
+  sub: 'pse_bench',
+  jti: 'nonce-bench',
+  iat: Math.floor(Date.now() / 1000),
+  decision: 'approved' as const,
+  action_digest: 'a'.repeat(64),
+  agent_id: 'bench',
+  approvers: ['ada@example.com', 'bob@example.com'],
+  policy_rule: 'refunds',
+  policy_digest: 'f'.repeat(64),
+};
+
+async function signing(): Promise<{ signUs: number; verifyUs: number }> {
+  for (let i = 0; i < 500; i++) await receipts.sign(facts);
+  const tokens: string[] = [];
+  let start = performance.now();
+  for (let i = 0; i < SIGNS; i++) tokens.push(await receipts.sign({ ...facts, jti: `n${i}` }));
+  const signUs = ((performance.now() - start) * 1000) / SIGNS;
+  const jwk = receipts.jwks().keys[0];
+  const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk?.x ?? '' }, format: 'jwk' });
+  start = performance.now();
+  for (const token of tokens) {
+    const [head, body, sig] = token.split('.');
+    const header = JSON.parse(Buffer.from(head ?? '', 'base64url').toString('utf8'));
+    if (header.kid !== jwk?.kid) throw new Error('kid');
+    if (!verify(null, Buffer.from(`${head}.${body}`), key, Buffer.from(sig ?? '', 'base64url'))) throw new Error('bad');
+    JSON.parse(Buffer.from(body ?? '', 'base64url').toString('utf8'));
+  }
+  const verifyUs = ((performance.now() - start) * 1000) / SIGNS;
+  return { signUs, verifyUs };
+}
+
+/** Sequential create → decide → check for `ms`; flows per second. */
+async function flows(withReceipts: boolean, ms: number): Promise<number> {
+  const store = new MemoryStore();
+  const service = new ApprovalService({
+    store,
+    signingSecret: SECRET,
+    ...(withReceipts ? { receipts } : {}),
+    slackEnabled: false,
+    emailFallbackAfterMs: 0,
+  });
+  const action = { action_description: 'Refund order #1042', action_details: { amount: '120 EUR' } };
+  let done = 0;
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    const { pause_id } = await service.request('bench', { ...action, recipient_email: 'fin@example.com' });
+    await service.decide(pause_id, {
+      decision: 'approved',
+      responder: 'fin@example.com',
+      channel: 'email',
+      identities: ['fin@example.com'],
+    });
+    const view = await service.check('bench', { pause_id });
+    if (!view.response || (withReceipts && !view.response.receipt)) throw new Error('no signed response');
+    if (!verifyDecision(SECRET, view.response).ok) throw new Error('bad HMAC');
+    done++;
+  }
+  await store.close?.();
+  return (done * 1000) / ms;
+}
+
+const { signUs, verifyUs } = await signing();
+process.stdout.write(
+  `receipt sign:   ${signUs.toFixed(1)} µs (jose CompactSign, Ed25519 KeyObject, ${SIGNS} receipts)\n`,
+);
+process.stdout.write(`receipt verify: ${verifyUs.toFixed(1)} µs (node:crypto verify, split + header + claims parse)\n`);
+await flows(true, 300);
+await flows(false, 300);
+const withR: number[] = [];
+const without: number[] = [];
+for (let round = 0; round < ROUNDS; round++) {
+  withR.push(await flows(true, FLOW_MS));
+  without.push(await flows(false, FLOW_MS));
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+const fmt = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(', ');
+process.stdout.write(
+  `create→decide→check with receipts:    ${median(withR).toFixed(0)} flows/s (runs ${fmt(withR)})\n`,
+);
+process.stdout.write(
+  `create→decide→check without receipts: ${median(without).toFixed(0)} flows/s (runs ${fmt(without)})\n`,
+);
+process.stdout.write(`cost: ${((1 - median(withR) / median(without)) * 100).toFixed(1)}% of the flow\n`);
