@@ -154,7 +154,14 @@ function build(
       deadLetters: () => stores.webhooks.deadLetterCount(),
     },
   });
-  const runner = new JobRunner({ store, metrics, logger, leaseMs: config.jobLeaseMs });
+  const runner = new JobRunner({
+    store,
+    metrics,
+    logger,
+    leaseMs: config.jobLeaseMs,
+    // The service is built below; the runner calls this only once started.
+    endAtDeadline: (pauseId, nowMs) => service.endAtDeadline(pauseId, nowMs),
+  });
   const auth = new ApiKeyAuth(config.apiKeys, store);
   const slack = config.slack ? createSlack(config.slack, logger, options.slack) : undefined;
   const service = new ApprovalService({

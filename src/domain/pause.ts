@@ -1,7 +1,7 @@
 import { type ApprovalPlan, approvalsOf, type Vote } from './approvals/index.js';
 import type { ApprovalRequest } from './schemas.js';
 import type { SignedDecision } from './signing.js';
-import { type PauseState, type PauseStatus, wireStatus } from './vocabulary.js';
+import { type Decision, type PauseState, type PauseStatus, wireStatus } from './vocabulary.js';
 
 /** What a surface knows about delivering one pause; stored per channel beside the pause. */
 export interface SlackDelivery {
@@ -63,7 +63,13 @@ export interface Pause {
   plan?: ApprovalPlan;
   /** Votes so far, in arrival order; the last one closed the pause when it is responded. */
   votes?: Vote[];
-  /** The policy's decision at the deadline (on_timeout: approved | rejected), signed when the pause was created. */
+  /**
+   * The policy's decision at the deadline (on_timeout: approved | rejected), unsigned: the runner's
+   * sweep signs it (dated the deadline) in the step that ends the pause, so nothing holds a valid
+   * signature for it before then.
+   */
+  timeout_decision?: TimeoutDecision;
+  /** The same, as earlier versions stored it: signed when the pause was created. Still honoured at the deadline. */
   timeout_response?: SignedDecision;
   delivery: Deliveries;
 }
@@ -88,16 +94,30 @@ export function policyDecidedNextStep(rule: string | undefined): string {
 const PENDING_HINT =
   'No decision yet. Do not act. Call check_approval again (wait_seconds up to 50) until the status changes.';
 
+/** What an `on_timeout: approved | rejected` rule decides at the deadline, before it is signed. */
+export interface TimeoutDecision {
+  decision: Decision;
+  /** The policy rule that decides: the signed decision's responder is `policy:<rule>`. */
+  rule: string;
+}
+
+/** True while the policy, not a timeout, ends this pause at its deadline. */
+export function decidesAtDeadline(pause: Pick<Pause, 'timeout_decision' | 'timeout_response'>): boolean {
+  return pause.timeout_decision !== undefined || pause.timeout_response !== undefined;
+}
+
 /**
- * A pending pause whose deadline has passed has ended, whether or not the store has noticed yet:
- * timed out, or responded when the policy decides at the deadline.
+ * A pending pause whose deadline has passed has timed out, whether or not the store has noticed yet.
+ * One the policy decides at its deadline stays pending until the runner's sweep (within a second of
+ * the deadline) signs that decision and ends the pause with it: a reader never sees `responded`
+ * without the signed decision the store holds, and no decision is signed before the deadline.
  */
 export function effectiveStatus(
-  pause: Pick<Pause, 'status' | 'expires_at' | 'timeout_response'>,
+  pause: Pick<Pause, 'status' | 'expires_at' | 'timeout_decision' | 'timeout_response'>,
   nowMs: number,
 ): PauseState {
-  if (pause.status === 'pending' && Date.parse(pause.expires_at) <= nowMs) {
-    return pause.timeout_response ? 'responded' : 'timed_out';
+  if (pause.status === 'pending' && Date.parse(pause.expires_at) <= nowMs && !decidesAtDeadline(pause)) {
+    return 'timed_out';
   }
   return pause.status;
 }
@@ -105,9 +125,7 @@ export function effectiveStatus(
 export function withEffectiveStatus(pause: Pause, nowMs: number): Pause {
   const status = effectiveStatus(pause, nowMs);
   if (status === pause.status) return pause;
-  const ended: Pause = { ...pause, status, ended_at: pause.expires_at };
-  if (status === 'responded' && pause.timeout_response) ended.response = pause.timeout_response;
-  return ended;
+  return { ...pause, status, ended_at: pause.expires_at };
 }
 
 export function expiresAt(createdMs: number, timeoutHours: number): number {

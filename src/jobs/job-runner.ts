@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { errorSummary } from '../domain/errors.js';
+import type { Decision } from '../domain/vocabulary.js';
 import type { Metrics } from '../metrics.js';
 import type { Job, JobQueue } from '../store/ports/jobs.js';
 import type { PauseStore, SweptPause } from '../store/ports/pauses.js';
@@ -36,12 +37,20 @@ export interface JobRunnerOptions {
   maxSleepMs?: number;
   now?: () => number;
   metrics?: Metrics;
+  /**
+   * Signs the decision a policy makes at the deadline and ends the pause with it, for each due pause
+   * the sweep left pending for that (`due_decision`); returns the decision when this call ended it.
+   * Without it such pauses stay pending.
+   */
+  endAtDeadline?: (pauseId: string, nowMs: number) => Promise<Decision | undefined>;
 }
 
 const SWEEP_BATCH = 500;
 /** Wake-ups this close together share one round: at hundreds of new jobs a second, each round claims a batch. */
 const COALESCE_MS = 5;
 const SWEEP_MAX_ROUNDS = 100;
+/** How soon a due pause whose decision could not be signed is tried again. */
+const UNSIGNED_RETRY_MS = 1000;
 /** Runs of a failing job before it is given up (with backoff, about 2 minutes in all). */
 export const DEFAULT_MAX_ATTEMPTS = 8;
 
@@ -61,6 +70,9 @@ export class JobRunner {
   private readonly maxSleepMs: number;
   private readonly now: () => number;
   private readonly metrics: Metrics | undefined;
+  private readonly endAtDeadline: JobRunnerOptions['endAtDeadline'];
+  /** The last sweep left a due pause pending for want of its signed decision. */
+  private unsignedLeft = false;
   private readonly active = new Set<Promise<void>>();
   /** Due jobs were left unclaimed for want of a slot: a finishing job starts the next round. */
   private backlog = false;
@@ -80,6 +92,7 @@ export class JobRunner {
     this.maxSleepMs = options.maxSleepMs ?? 10_000;
     this.now = options.now ?? Date.now;
     this.metrics = options.metrics;
+    this.endAtDeadline = options.endAtDeadline;
   }
 
   /** Several handlers may share a kind (e.g. every surface updates itself when a pause ends). */
@@ -156,18 +169,50 @@ export class JobRunner {
       // With a backlog, finishing jobs drive the next round; otherwise sleep until something is due.
       const next = this.backlog ? null : await this.store.nextWakeAt().catch(() => null);
       // Only ever earlier: a wake-up that arrived during the round keeps its timer.
-      const at = Math.min(next ?? Number.POSITIVE_INFINITY, this.now() + this.maxSleepMs);
+      let at = Math.min(next ?? Number.POSITIVE_INFINITY, this.now() + this.maxSleepMs);
+      // A due pause this replica could not sign for stays due: retry it in a second, not at once.
+      if (this.unsignedLeft) at = Math.max(at, this.now() + UNSIGNED_RETRY_MS);
       if (at < this.timerAt) this.sleepUntil(at);
     }
   }
 
   /** Sweeps in batches (each one atomic script) until nothing due is left, so a burst does not lag. */
   private async sweep(nowMs: number): Promise<void> {
+    this.unsignedLeft = false;
     for (let round = 0; round < SWEEP_MAX_ROUNDS; round++) {
       const ended = await this.store.sweepExpired(nowMs, SWEEP_BATCH);
-      this.countEnded(ended);
+      this.countEnded(await this.endDueDecisions(ended, nowMs));
       if (ended.length < SWEEP_BATCH) return;
     }
+  }
+
+  /**
+   * The pauses the sweep left for a signed decision at the deadline: each signed and ended here (one
+   * atomic step each, which a vote or another replica may have won). Returns what ended.
+   */
+  private async endDueDecisions(swept: readonly SweptPause[], nowMs: number): Promise<SweptPause[]> {
+    const ended: SweptPause[] = [];
+    for (const pause of swept) {
+      if (pause.outcome !== 'due_decision') {
+        ended.push(pause);
+        continue;
+      }
+      if (!this.endAtDeadline) {
+        this.unsignedLeft = true;
+        continue;
+      }
+      try {
+        const decision = await this.endAtDeadline(pause.pause_id, nowMs);
+        if (decision) ended.push({ pause_id: pause.pause_id, outcome: decision });
+      } catch (error) {
+        this.unsignedLeft = true;
+        this.logger.error(
+          { err: errorSummary(error), pause_id: pause.pause_id },
+          'could not end a pause at its deadline',
+        );
+      }
+    }
+    return ended;
   }
 
   /** A policy's decision at the deadline counts as that decision by the policy, not as a timeout. */

@@ -124,11 +124,26 @@ export class MemoryStore implements Store {
     });
   }
 
+  async endAtDeadline(pauseId: string, response: SignedDecision, nowMs: number): Promise<EndResult> {
+    const pause = this.pauses.get(pauseId);
+    if (!pause) return { outcome: 'not_found' };
+    if (pause.status !== 'pending' || !pause.timeout_decision || Date.parse(pause.expires_at) > nowMs) {
+      return { outcome: 'already_final', pause: structuredClone(pause) };
+    }
+    pause.response = structuredClone(response);
+    this.finish(pause, 'responded', pause.expires_at, nowMs, {
+      actor: response.responder,
+      data: { decision: response.decision, on_timeout: true },
+    });
+    return { outcome: 'ended', pause: structuredClone(pause) };
+  }
+
   async castVote(pauseId: string, ballot: Ballot, nowMs: number): Promise<VoteResult> {
     const pause = this.pauses.get(pauseId);
     if (!pause) return { outcome: 'not_found' };
     this.timeOutIfDue(pause, nowMs);
-    if (pause.status !== 'pending') return { outcome: 'already_final', pause: structuredClone(pause) };
+    if (pause.status !== 'pending' || this.awaitsDeadlineDecision(pause, nowMs))
+      return { outcome: 'already_final', pause: structuredClone(pause) };
     const votes = pause.votes ?? [];
     const voters = new Set(ballot.vote.voters.map(humanKey));
     if (votes.some((vote) => vote.voters.some((key) => voters.has(key)))) {
@@ -170,7 +185,11 @@ export class MemoryStore implements Store {
       const pause = this.pauses.get(pauseId);
       if (pause?.status !== 'pending') continue;
       this.timeOut(pause, nowMs);
-      ended.push({ pause_id: pauseId, outcome: pause.response?.decision ?? 'timed_out' });
+      if (pause.status === 'pending') {
+        // Still due: it leaves the index when the runner ends it with the signed decision.
+        this.expiries.set(pauseId, Date.parse(pause.expires_at));
+        ended.push({ pause_id: pauseId, outcome: 'due_decision' });
+      } else ended.push({ pause_id: pauseId, outcome: pause.response?.decision ?? 'timed_out' });
     }
     // Same retention as Redis gives finished pauses, so a long-running dev server stays small.
     for (const pauseId of this.purges.popDue(nowMs)) {
@@ -411,7 +430,9 @@ export class MemoryStore implements Store {
     const pause = this.pauses.get(pauseId);
     if (!pause) return { outcome: 'not_found' };
     this.timeOutIfDue(pause, nowMs);
-    if (pause.status !== 'pending') return { outcome: 'already_final', pause: structuredClone(pause) };
+    if (pause.status !== 'pending' || this.awaitsDeadlineDecision(pause, nowMs)) {
+      return { outcome: 'already_final', pause: structuredClone(pause) };
+    }
     apply(pause);
     this.finish(pause, pause.status, new Date(nowMs).toISOString(), nowMs, event);
     return { outcome: 'ended', pause: structuredClone(pause) };
@@ -421,9 +442,18 @@ export class MemoryStore implements Store {
     if (pause.status === 'pending' && Date.parse(pause.expires_at) <= nowMs) this.timeOut(pause, nowMs);
   }
 
-  /** Timed out, or the policy's decision at the deadline when the pause holds one. */
+  /** Past its deadline, left pending for the runner to sign and end with its policy's decision. */
+  private awaitsDeadlineDecision(pause: Pause, nowMs: number): boolean {
+    return pause.status === 'pending' && Date.parse(pause.expires_at) <= nowMs;
+  }
+
+  /**
+   * Timed out, or the policy's decision at the deadline an earlier version signed. One holding the
+   * unsigned decision (`timeout_decision`) stays pending: the runner signs it and calls endAtDeadline.
+   */
   private timeOut(pause: Pause, nowMs: number): void {
     const decided = pause.timeout_response;
+    if (!decided && pause.timeout_decision) return;
     if (!decided) {
       this.finish(pause, 'timed_out', pause.expires_at, nowMs, { actor: 'system', data: {} });
       return;

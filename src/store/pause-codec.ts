@@ -4,7 +4,7 @@ import { type PauseStatus, stateOf } from '../domain/vocabulary.js';
 
 /**
  * A pause in Redis is one hash: `rec` (the immutable part, JSON), `status`, and what changes, each
- * its own field: `votes`, `resp`, `reason`, `tresp` (the policy's timeout decision), `ended_ms`,
+ * its own field: `votes`, `resp`, `reason`, `tdec` (the policy's decision at the deadline, unsigned), `tresp` (the same, signed at creation by earlier versions), `ended_ms`,
  * `d:<delivery key>` (how each delivery went). The scripts also keep their bookkeeping there
  * (`exp`, `apk`, `steps`, `wk`, `nvotes`, `v:<identity>`), which a read ignores.
  */
@@ -44,6 +44,7 @@ export function pauseFromHash(pauseId: string, hash: Record<string, string>): Pa
   if (policy_rule !== undefined) pause.policy_rule = policy_rule;
   if (plan !== undefined) pause.plan = plan;
   if (hash.votes) pause.votes = JSON.parse(hash.votes);
+  if (hash.tdec) pause.timeout_decision = JSON.parse(hash.tdec);
   if (hash.tresp) pause.timeout_response = JSON.parse(hash.tresp);
   if (hash.resp) pause.response = JSON.parse(hash.resp);
   if (hash.reason) pause.cancel_reason = hash.reason;

@@ -24,6 +24,7 @@ import type { RedisContext } from './redis-connection.js';
 import { deciderHash, type RedisKeys } from './redis-keys.js';
 import { createScript } from './scripts/create.js';
 import { type EndInput, endScript } from './scripts/end.js';
+import { endAtDeadlineScript } from './scripts/end-at-deadline.js';
 import { setDeliveryScript } from './scripts/set-delivery.js';
 import { sweepScript } from './scripts/sweep.js';
 import { voteScript } from './scripts/vote.js';
@@ -107,6 +108,15 @@ export class RedisPauses implements PauseStore {
       ending: { status: 'responded', response },
       audit: { actor: response.responder, data: decidedData(response) },
     });
+  }
+
+  async endAtDeadline(pauseId: string, response: SignedDecision, nowMs: number): Promise<EndResult> {
+    const reply = await endAtDeadlineScript.run(this.context, { pauseId, response, nowMs });
+    this.audit.sealSoon();
+    if (!('hash' in reply)) return { outcome: reply.outcome };
+    const pause = pauseFromHash(pauseId, reply.hash);
+    if (!pause) return { outcome: 'not_found' };
+    return { outcome: reply.outcome, pause };
   }
 
   async castVote(pauseId: string, ballot: Ballot, nowMs: number): Promise<VoteResult> {

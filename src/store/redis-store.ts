@@ -82,6 +82,9 @@ export class RedisStore implements Store {
   endByPolicy(pauseId: string, response: SignedDecision, nowMs: number): Promise<EndResult> {
     return this.pauses.endByPolicy(pauseId, response, nowMs);
   }
+  endAtDeadline(pauseId: string, response: SignedDecision, nowMs: number): Promise<EndResult> {
+    return this.pauses.endAtDeadline(pauseId, response, nowMs);
+  }
   castVote(pauseId: string, ballot: Ballot, nowMs: number): Promise<VoteResult> {
     return this.pauses.castVote(pauseId, ballot, nowMs);
   }

@@ -1,6 +1,7 @@
 import { LoopPauseError } from '../domain/errors.js';
 import type { Pause, PauseView } from '../domain/pause.js';
 import type { PolicyOutcome } from '../domain/policy/index.js';
+import type { Decision } from '../domain/vocabulary.js';
 import type { Metrics } from '../metrics.js';
 import type { ReceiptSigner } from '../receipts/signer.js';
 import type { AuditLog } from '../store/ports/audit.js';
@@ -11,6 +12,7 @@ import { type CancelResult, cancelApproval } from './cancel.js';
 import { WaitingChecks } from './check.js';
 import { type DecideDeps, type DecideOutcome, type DecisionInput, decideApproval } from './decide.js';
 import { DeliveryPlan } from './deliveries.js';
+import { endAtDeadline } from './end-at-deadline.js';
 import { explainRequest, explainRuleOnly, type PolicyExplanation, parseExplainInput } from './explain-policy.js';
 import type { IdentityDirectory } from './identity-links.js';
 import { type ListQuery, listApprovals } from './list.js';
@@ -159,5 +161,10 @@ export class ApprovalService {
 
   decide(pauseId: string, input: DecisionInput): Promise<DecideOutcome> {
     return decideApproval(this.decideDeps, pauseId, input);
+  }
+
+  /** The runner's sweep found this pause due with its policy's decision unsigned: sign it and end the pause. */
+  endAtDeadline(pauseId: string, nowMs: number): Promise<Decision | undefined> {
+    return endAtDeadline({ store: this.store, signing: this.decideDeps }, pauseId, nowMs);
   }
 }

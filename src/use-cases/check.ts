@@ -1,4 +1,4 @@
-import { type PauseView, toView } from '../domain/pause.js';
+import { decidesAtDeadline, type PauseView, toView } from '../domain/pause.js';
 import { checkApprovalSchema } from '../domain/schemas.js';
 import { parseInput } from '../domain/validation.js';
 import type { PauseEvents, Watch } from '../store/ports/pause-events.js';
@@ -41,7 +41,11 @@ export class WaitingChecks {
         const remaining = deadline - nowMs;
         if (pause.status !== 'pending' || remaining <= 0 || this.stopped || signal?.aborted) return toView(pause);
         // Wake at the deadline of the pause too: a timeout is a change nobody publishes in time otherwise.
-        await watch.next(Math.min(remaining, Math.max(1, Date.parse(pause.expires_at) - nowMs + 5)));
+        // Past it, a pause the policy decides at its deadline stays pending until the runner's sweep
+        // signs that decision and ends it, which wakes the watch; re-read each second all the same.
+        const untilDeadline = Date.parse(pause.expires_at) - nowMs + 5;
+        const wakeIn = untilDeadline > 0 || !decidesAtDeadline(pause) ? Math.max(1, untilDeadline) : 1000;
+        await watch.next(Math.min(remaining, wakeIn));
       }
     } finally {
       this.deps.metrics?.waitingChecks.dec();

@@ -12,7 +12,7 @@ import { requestApprovalSchema, requestArgumentsSchema } from '../domain/schemas
 import { actionDigest } from '../domain/signing.js';
 import { parseInput } from '../domain/validation.js';
 import { type PauseStatus, wireStatus } from '../domain/vocabulary.js';
-import { type DecideDeps, decideByPolicy, policyDecision } from './decide.js';
+import { type DecideDeps, decideByPolicy } from './decide.js';
 import type { DeliveryPlan } from './deliveries.js';
 import { admitRequest, type PolicyRefusalSink, type PolicySource } from './policy-gate.js';
 import { checkRecipients, type RecipientRules } from './recipient-rules.js';
@@ -72,13 +72,8 @@ export async function requestApproval(
   if (gated?.kind === 'route') {
     pause.plan = { ...gated.plan, ...(owner === undefined ? {} : { excluded_owner: owner }) };
     if (gated.plan.on_timeout !== 'timed_out') {
-      pause.timeout_response = await policyDecision(
-        deps,
-        pause,
-        gated.plan.on_timeout,
-        gated.rule,
-        Date.parse(pause.expires_at),
-      );
+      // Unsigned: the runner's sweep signs it at the deadline, in the step that ends the pause.
+      pause.timeout_decision = { decision: gated.plan.on_timeout, rule: gated.rule };
     }
   }
   const { idempotency_key: key } = request;

@@ -63,6 +63,8 @@ describe('historyJsonLine', () => {
         },
       ],
     });
+    // The policy's decision at the deadline: unsigned as stored now, and pre-signed as the previous version stored it.
+    pause.timeout_decision = { decision: 'approved', rule: 'payments' };
     pause.timeout_response = responseFor(pause, 'approved', 'policy:payments');
     const line = JSON.parse(historyJsonLine(pause));
     expect(line).toMatchObject({
@@ -73,7 +75,16 @@ describe('historyJsonLine', () => {
     });
     expect(line.votes).toEqual([expect.objectContaining({ responder: 'bob@acme.com' })]);
     const text = JSON.stringify(line);
-    for (const secret of ['timeout_response', 'signature', 'excluded_owner', 'U0ADA0001', 'voters', 'U0BOB0001']) {
+    for (const secret of [
+      'timeout_response',
+      'timeout_decision',
+      'sha256=',
+      'signature',
+      'excluded_owner',
+      'U0ADA0001',
+      'voters',
+      'U0BOB0001',
+    ]) {
       expect(text).not.toContain(secret);
     }
   });

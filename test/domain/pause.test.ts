@@ -28,17 +28,22 @@ describe('pause state', () => {
     expect(expiresAt(1000, 168)).toBe(1000 + 168 * 3_600_000);
   });
 
-  it('ends at the deadline with the policy timeout decision when the pause holds one', () => {
-    const decision = { decision: 'rejected', channel: 'policy', responder: 'policy:r' } as unknown as Pause['response'];
-    const p = pause({ ...(decision ? { timeout_response: decision } : {}) });
-    const after = Date.parse('2026-01-01T01:00:00.000Z');
-    expect(effectiveStatus(p, after)).toBe('responded');
-    expect(withEffectiveStatus(p, after)).toMatchObject({
-      status: 'responded',
-      response: decision,
-      ended_at: p.expires_at,
+  it('stays pending past the deadline, until the sweep ends it, when the policy decides at the deadline', () => {
+    const unsigned = pause({ timeout_decision: { decision: 'rejected', rule: 'r' } });
+    const presigned = pause({
+      timeout_response: {
+        decision: 'rejected',
+        channel: 'policy',
+        responder: 'policy:r',
+      } as unknown as Pause['response'],
     });
-    expect(withEffectiveStatus(p, after - 1)).toBe(p);
+    const after = Date.parse('2026-01-01T01:00:00.000Z');
+    for (const p of [unsigned, presigned]) {
+      expect(effectiveStatus(p, after)).toBe('pending');
+      // Never responded without the signed decision the store holds once the pause has ended.
+      expect(withEffectiveStatus(p, after)).toBe(p);
+      expect(withEffectiveStatus(p, after).response).toBeUndefined();
+    }
   });
 
   it('shows agents the documented record and a hint while pending', () => {

@@ -1,8 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { notFound } from '../../src/domain/errors.js';
 import { newPauseId } from '../../src/domain/ids.js';
+import { verifyDecision } from '../../src/domain/signing.js';
 import { WaitingChecks } from '../../src/use-cases/check.js';
 import { decideApproval } from '../../src/use-cases/decide.js';
+import { endAtDeadline } from '../../src/use-cases/end-at-deadline.js';
+import { pauseAt } from '../helpers/pauses.js';
 import {
   decision,
   expectLoopPauseError,
@@ -11,6 +14,7 @@ import {
   newPause,
   T0,
   track,
+  UNIT_SIGNING_SECRET,
   useCaseWorld,
 } from '../helpers/use-cases.js';
 
@@ -113,6 +117,30 @@ describe('check_approval with wait_seconds', () => {
     await vi.advanceTimersByTimeAsync(1_000);
     expect(check.settled).toBe(true);
     expect((await check.promise).status).toBe('timed_out');
+  });
+
+  it('past the deadline of a pause the policy decides then, waits (without spinning) for the signed decision', async () => {
+    const { world, checks } = setup();
+    const pause = pauseAt(T0, { timeout_decision: { decision: 'approved', rule: 'small' } }, 36_000);
+    await world.store.createPause({ pause, jobs: [] });
+    const check = track(checks.check('agent-a', { pause_id: pause.pause_id, wait_seconds: 50 }));
+    await vi.advanceTimersByTimeAsync(36_010);
+    expect(check.settled).toBe(false);
+    const reads = vi.spyOn(world.store, 'getPause');
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(check.settled).toBe(false);
+    expect(reads.mock.calls.length).toBeLessThanOrEqual(3);
+    // The runner's sweep signs the decision and ends the pause: the wait answers at once, signed.
+    const ended = await endAtDeadline({ store: world.store, signing: world.decideDeps }, pause.pause_id, Date.now());
+    expect(ended).toBe('approved');
+    await settle();
+    expect(check.settled).toBe(true);
+    const view = await check.promise;
+    expect(view).toMatchObject({
+      status: 'responded',
+      response: { decision: 'approved', responded_at: pause.expires_at },
+    });
+    expect(verifyDecision(UNIT_SIGNING_SECRET, view.response, { pause_id: pause.pause_id }).ok).toBe(true);
   });
 
   it('returns the current status when the caller aborts (client went away)', async () => {

@@ -5,6 +5,7 @@ import { toView } from '../../src/domain/pause.js';
 import { parsePolicy } from '../../src/domain/policy/index.js';
 import { verifyDecision } from '../../src/domain/signing.js';
 import { decideApproval } from '../../src/use-cases/decide.js';
+import { endAtDeadline } from '../../src/use-cases/end-at-deadline.js';
 import type { IdentityDirectory } from '../../src/use-cases/identity-links.js';
 import { loadOwnPause } from '../../src/use-cases/load-pause.js';
 import { requestApproval } from '../../src/use-cases/request.js';
@@ -294,22 +295,31 @@ describe('decideApproval with a quorum of 2 of 5', () => {
     expect(done.response?.approvals?.map((a) => a.responder)).toEqual(['lead@example.com', 'dee@example.com']);
   });
 
-  it('on_timeout rejected: at the deadline the policy decides, signed, channel policy', async () => {
+  it('on_timeout rejected: at the deadline the policy decides, signed then, channel policy', async () => {
     const world = policyWorld();
     const id = await ask(world);
     expect((await decideApproval(world.decideDeps, id, decision('ada@example.com'))).outcome).toBe('counted');
     world.clock.advance(4 * HOUR - 1);
     expect(await view(world, id)).toMatchObject({ status: 'pending', approvals_received: 1, approvals_required: 2 });
     world.clock.advance(1);
+    // Past the deadline, before the sweep: still pending, with no decision to read, and too late for a vote.
+    const before = await view(world, id);
+    expect(before.status).toBe('pending');
+    expect(before.response).toBeUndefined();
+    expect((await decideApproval(world.decideDeps, id, decision('cy@example.com'))).outcome).toBe('already_final');
+    // The runner's sweep signs the policy's decision and ends the pause with it.
+    const swept = await world.store.sweepExpired(world.clock.now(), 100);
+    expect(swept).toEqual([{ pause_id: id, outcome: 'due_decision' }]);
+    expect(await endAtDeadline({ store: world.store, signing: world.decideDeps }, id, world.clock.now())).toBe(
+      'rejected',
+    );
     const done = await view(world, id);
     expect(done).toMatchObject({
       status: 'responded',
       response: { decision: 'rejected', channel: 'policy', responder: 'policy:payments', approvals: [] },
     });
+    expect(done.response?.responded_at).toBe(done.expires_at);
     expect(verifyDecision(UNIT_SIGNING_SECRET, done.response, { pause_id: id }).ok).toBe(true);
-    // The store agrees once its sweep runs, and a late vote changes nothing.
-    await world.store.sweepExpired(world.clock.now(), 100);
-    expect((await world.store.getPause(id))?.status).toBe('responded');
     expect((await decideApproval(world.decideDeps, id, decision('cy@example.com'))).outcome).toBe('already_final');
   });
 });

@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { type Pause, withEffectiveStatus } from '../../src/domain/pause.js';
 import { parsePolicy } from '../../src/domain/policy/index.js';
 import { verifyDecision } from '../../src/domain/signing.js';
 import { cancelApproval } from '../../src/use-cases/cancel.js';
+import { endAtDeadline } from '../../src/use-cases/end-at-deadline.js';
 import { requestApproval } from '../../src/use-cases/request.js';
 import { claimDue, requestArgs, T0, UNIT_SIGNING_SECRET, useCaseWorld } from '../helpers/use-cases.js';
 
 /**
  * request_approval under a multi-step policy rule: what is fixed on the pause (the plan, the key
- * owner, the signed timeout decision) and which step jobs are queued for when.
+ * owner, the unsigned timeout decision) and which step jobs are queued for when.
  */
 const POLICY = `
 groups:
@@ -67,23 +69,40 @@ describe('request_approval with a multi-step rule', () => {
     expect(await claimDue(w.store, T0 + 365 * 24 * 3_600_000)).toEqual([]);
   });
 
-  it('signs the policy timeout decision at creation: at the deadline the pause reads as rejected by the policy', async () => {
+  it('stores the policy timeout decision unsigned; at the deadline it is signed, dated the deadline, and ends the pause', async () => {
     const w = world();
     const { result } = await requestApproval(w.deps, 'ci-bot', TRANSFER);
-    const timeout = (await w.store.getPause(result.pause_id))?.timeout_response;
-    expect(timeout).toMatchObject({
-      decision: 'rejected',
-      channel: 'policy',
-      responder: 'policy:payments',
-      responded_at: result.expires_at,
-      approvals: [],
+    const stored = await w.store.getPause(result.pause_id);
+    expect(stored?.timeout_decision).toEqual({ decision: 'rejected', rule: 'payments' });
+    expect(stored?.timeout_response).toBeUndefined();
+    const raw = JSON.stringify(w.store.snapshot());
+    expect(raw).not.toContain('sha256=');
+    expect(raw).not.toContain('receipt');
+    // Past the deadline, before the sweep: still pending to every reader, never responded without a signature.
+    const deadline = Date.parse(result.expires_at);
+    expect(withEffectiveStatus(stored as Pause, deadline + 1).status).toBe('pending');
+
+    const swept = await w.store.sweepExpired(deadline, 10);
+    expect(swept).toEqual([{ pause_id: result.pause_id, outcome: 'due_decision' }]);
+    expect((await w.store.getPause(result.pause_id))?.status).toBe('pending');
+    const ended = await endAtDeadline({ store: w.store, signing: w.deps }, result.pause_id, deadline + 5);
+    expect(ended).toBe('rejected');
+    const pause = await w.store.getPause(result.pause_id);
+    expect(pause).toMatchObject({
+      status: 'responded',
+      ended_at: result.expires_at,
+      response: {
+        decision: 'rejected',
+        channel: 'policy',
+        responder: 'policy:payments',
+        responded_at: result.expires_at,
+        approvals: [],
+      },
     });
-    expect(verifyDecision(UNIT_SIGNING_SECRET, timeout, { pause_id: result.pause_id, action: TRANSFER })).toEqual({
-      ok: true,
-    });
-    const ended = await w.store.sweepExpired(Date.parse(result.expires_at), 10);
-    expect(ended).toEqual([{ pause_id: result.pause_id, outcome: 'rejected' }]);
-    expect(await w.store.getPause(result.pause_id)).toMatchObject({ status: 'responded', response: timeout });
+    expect(
+      verifyDecision(UNIT_SIGNING_SECRET, pause?.response, { pause_id: result.pause_id, action: TRANSFER }),
+    ).toEqual({ ok: true });
+    expect(await endAtDeadline({ store: w.store, signing: w.deps }, result.pause_id, deadline + 6)).toBeUndefined();
   });
 
   it('queues each reminder and escalation at its time, leaves out steps past the deadline, and drops them on cancel', async () => {
@@ -141,6 +160,7 @@ describe('request_approval with a multi-step rule', () => {
     const pause = await w.store.getPause(result.pause_id);
     expect(pause?.plan).toMatchObject({ quorum: 1, remind_after_ms: [], escalate: [], on_timeout: 'timed_out' });
     expect(pause?.timeout_response).toBeUndefined();
+    expect(pause?.timeout_decision).toBeUndefined();
     expect((await claimDue(w.store, T0 + 3_600_000)).map((job) => job.kind)).toEqual(['email.send']);
   });
 });

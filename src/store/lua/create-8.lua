@@ -12,7 +12,7 @@
   ARGV[1] pause id   ARGV[2] record json   ARGV[3] expires ms   ARGV[4] created ms
   ARGV[5] request digest, "" when no idempotency key is given   ARGV[6] idempotency key ttl ms
   ARGV[7] "1" when the pause goes to Slack   ARGV[8] pause key prefix   ARGV[9] index horizon ms
-  ARGV[10] wake channel   ARGV[11] the policy's signed timeout decision json, or ""
+  ARGV[10] wake channel   ARGV[11] the policy's decision at the deadline, unsigned ({decision, rule} json), or ""
   ARGV[12] ids of the reminder and escalation jobs (space-separated), dropped when the pause ends
   ARGV[13] key prefix (audit keys, the index of all pauses)   ARGV[14] audit actor   ARGV[15] audit data json
   ARGV[16] events channel   ARGV[17] hashes of its deciders (space-separated; waiting indexes)
@@ -34,7 +34,7 @@ if digest ~= '' then
   redis.call('SET', KEYS[2], pauseId .. ' ' .. digest, 'PX', ARGV[6])
 end
 redis.call('HSET', KEYS[1], 'rec', ARGV[2], 'status', 'pending', 'exp', ARGV[3], 'apk', KEYS[4])
-if ARGV[11] ~= '' then redis.call('HSET', KEYS[1], 'tresp', ARGV[11]) end
+if ARGV[11] ~= '' then redis.call('HSET', KEYS[1], 'tdec', ARGV[11]) end
 if ARGV[12] ~= '' then redis.call('HSET', KEYS[1], 'steps', ARGV[12]) end
 if ARGV[17] ~= '' then redis.call('HSET', KEYS[1], 'wk', ARGV[17]) end
 for decider in string.gmatch(ARGV[17], '%S+') do

@@ -1,6 +1,8 @@
 --[[
   Ends a pending pause exactly once: a policy decision (responded) or a cancel (expired). A pause
-  past its deadline is timed out instead (or takes the policy's timeout decision). Whatever the
+  past its deadline is timed out instead (or takes the policy's timeout decision an earlier version
+  signed); one whose policy decides at the deadline is left pending for the runner to sign and
+  end (end-at-deadline-5.lua), and this call is already_final: too late. Whatever the
   race, one call wins; the others see the winner. The audit entry is written in the same step.
   KEYS[1] pause hash   KEYS[2] expiry zset   KEYS[3] slack pending zset
   KEYS[4] job queue zset   KEYS[5] job data hash
@@ -20,6 +22,8 @@ local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return {'not_found'} end
 if status == 'pending' and tonumber(redis.call('HGET', KEYS[1], 'exp')) <= now then
   status = endPause(ctx, KEYS[1], pauseId, 'timed_out', now)
+  -- The policy decides at the deadline, which has passed: too late for this ending.
+  if status == 'pending' then status = 'due_decision' end
 end
 local outcome = 'already_final'
 if status == 'pending' then

@@ -4,7 +4,9 @@
   ARGV[1] now ms   ARGV[2] max   ARGV[3] retention ms   ARGV[4] events channel
   ARGV[5] pause key prefix (pause keys share the hash tag of KEYS)   ARGV[6] key prefix (audit keys)
   ARGV[7] pause.ended job id prefix   ARGV[8] pause.ended job kind
-  Returns flat pairs: each id ended, then `timed_out` or the decision its policy's on_timeout made.
+  Returns flat pairs: each id ended, then `timed_out` or the decision its policy's on_timeout made;
+  or, for a pause whose policy decides at the deadline and whose decision is not signed yet, the id
+  and `due_decision`: it stays pending (and due) for the runner to sign and end it.
 ]]
 -- @include audit
 -- @include end-pause
@@ -17,9 +19,13 @@ local ended = {}
 for _, pauseId in ipairs(due) do
   local pauseKey = ARGV[5] .. pauseId
   if redis.call('HGET', pauseKey, 'status') == 'pending' then
-    local _, decision = endPause(ctx, pauseKey, pauseId, 'timed_out', now)
+    local status, decision = endPause(ctx, pauseKey, pauseId, 'timed_out', now)
     table.insert(ended, pauseId)
-    table.insert(ended, decision or 'timed_out')
+    if status == 'pending' then
+      table.insert(ended, 'due_decision')
+    else
+      table.insert(ended, decision or 'timed_out')
+    end
   else
     redis.call('ZREM', KEYS[1], pauseId)
   end

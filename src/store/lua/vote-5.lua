@@ -32,6 +32,8 @@ local status = redis.call('HGET', pauseKey, 'status')
 if not status then return {'not_found'} end
 if status == 'pending' and tonumber(redis.call('HGET', pauseKey, 'exp')) <= now then
   status = endPause(ctx, pauseKey, pauseId, 'timed_out', now)
+  -- The policy decides at the deadline, which has passed: too late for this vote.
+  if status == 'pending' then return answer('already_final') end
 end
 if status ~= 'pending' then return answer('already_final') end
 for i = 17, #ARGV do

@@ -7,9 +7,14 @@ import type { Decision, PauseState } from '../../domain/vocabulary.js';
 import type { NewJob } from './jobs.js';
 
 /** A pause the sweep ended: `timed_out`, or the decision a policy's `on_timeout` made. */
+/**
+ * A due pause the sweep ended (`timed_out`, or the decision an earlier version signed at creation),
+ * or, `due_decision`, one left pending because its policy decides at the deadline: the runner signs
+ * that decision and ends the pause with `endAtDeadline`.
+ */
 export interface SweptPause {
   pause_id: string;
-  outcome: 'timed_out' | Decision;
+  outcome: 'timed_out' | Decision | 'due_decision';
 }
 
 export interface NewPause {
@@ -84,14 +89,20 @@ export interface Page<T> {
 /**
  * Pauses and their one-way trip out of pending. Every transition out of pending also queues that
  * pause's `pause.ended` job, drops its reminder and escalation jobs, and tells the pause's
- * watchers, in the same atomic step. A pause past its deadline with a `timeout_response` ends as
- * responded with it, else as timed out.
+ * watchers, in the same atomic step. A pause past its deadline ends as timed out; with a
+ * `timeout_response` (signed at creation by earlier versions) as responded with it; with a
+ * `timeout_decision` it stays pending, refusing votes and endings, until `endAtDeadline`.
  */
 export interface PauseStore {
   createPause(input: NewPause): Promise<CreateResult>;
   getPause(pauseId: string): Promise<Pause | null>;
   /** The policy ends it (a rule's `decide`): the pause ends with `response`, whatever votes it holds. */
   endByPolicy(pauseId: string, response: SignedDecision, nowMs: number): Promise<EndResult>;
+  /**
+   * The policy's decision at the deadline (`timeout_decision`), signed by the runner: ends the pause
+   * as responded with it, dated the deadline, only if it is still pending, due and holds one.
+   */
+  endAtDeadline(pauseId: string, response: SignedDecision, nowMs: number): Promise<EndResult>;
   /**
    * A human votes: recorded, checked against earlier voters (any shared identity is the same human),
    * and, with `ballot.response`, the pause ends — one atomic step. A counted vote queues a
@@ -101,8 +112,9 @@ export interface PauseStore {
   /** `actor`: who cancels, for the audit log (`key:<name>`). */
   cancel(pauseId: string, reason: string | undefined, nowMs: number, actor?: string): Promise<EndResult>;
   /**
-   * Ends due pending pauses, at most `max`: timed out, or the policy's decision at the deadline when
-   * the pause holds one. Returns each with how it ended. Also drops what retention let go.
+   * Ends due pending pauses, at most `max`: timed out, or the decision at the deadline an earlier
+   * version signed; one holding an unsigned `timeout_decision` stays pending, returned as
+   * `due_decision`. Returns each with how it ended. Also drops what retention let go.
    */
   sweepExpired(nowMs: number, max: number): Promise<SweptPause[]>;
   listPauses(query: ListQuery): Promise<Page<Pause>>;

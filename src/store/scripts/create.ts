@@ -40,7 +40,7 @@ export const createScript = defineScript({
       /* 8 */ k.pause(''),
       /* 9 */ INDEX_HORIZON_MS,
       /* 10 */ k.wake,
-      /* 11 */ pause.timeout_response ? JSON.stringify(pause.timeout_response) : '',
+      /* 11 */ pause.timeout_decision ? JSON.stringify(pause.timeout_decision) : '',
       /* 12 */ jobs
         .filter((job) => STEP_KINDS.has(job.kind))
         .map((job) => job.id)

@@ -146,12 +146,17 @@ export function auditConformance<S extends PauseStore & AuditLog>(factory: Store
     it('names the ending: cancelled by the agent, timed out, decided by the policy at the deadline', async () => {
       const cancelled = pauseAt(now);
       const timedOut = pauseAt(now, {}, 1000);
-      const policyTimeout = pauseAt(now, {}, 1000);
-      policyTimeout.timeout_response = responseFor(policyTimeout, 'rejected', 'policy:payments');
+      const policyTimeout = pauseAt(now, { timeout_decision: { decision: 'rejected', rule: 'payments' } }, 1000);
       const policyNow = pauseAt(now);
       for (const pause of [cancelled, timedOut, policyTimeout, policyNow]) await store.createPause({ pause, jobs: [] });
       await store.cancel(cancelled.pause_id, 'moot', now, 'key:agent-a');
       await store.sweepExpired(now + 1000, 10);
+      // The runner signs the policy's decision at the deadline and ends the pause with it.
+      await store.endAtDeadline(
+        policyTimeout.pause_id,
+        responseFor(policyTimeout, 'rejected', 'policy:payments'),
+        now + 1000,
+      );
       await store.endByPolicy(policyNow.pause_id, responseFor(policyNow, 'approved', 'policy:small'), now);
       const last = async (id: string) => {
         const timeline = await store.pauseTimeline(id);

@@ -1,6 +1,7 @@
 import type { Store } from '../../../src/store/store.js';
 import { apiKeysConformance } from './api-keys.js';
 import { auditConformance } from './audit.js';
+import { deadlineDecisionConformance } from './deadline-decision.js';
 import type { StoreFactory } from './factory.js';
 import { jobQueueConformance } from './jobs.js';
 import { lifecycleConformance } from './lifecycle.js';
@@ -15,6 +16,7 @@ import { pauseEventsConformance } from './watch.js';
 export function storeConformance(factory: StoreFactory<Store>): void {
   pauseStoreConformance(factory);
   votesConformance(factory);
+  deadlineDecisionConformance(factory);
   waitingConformance(factory);
   auditConformance(factory);
   jobQueueConformance(factory);

@@ -6,6 +6,7 @@ import type { PauseEvents } from '../../../src/store/ports/pause-events.js';
 import type { PauseStore } from '../../../src/store/ports/pauses.js';
 import { pauseAt, responseFor } from '../../helpers/pauses.js';
 import { freshStoreForEachTest, type StoreFactory } from './factory.js';
+import { createLegacyTimeoutPause } from './raw.js';
 
 const QUORUM_2: NonNullable<Pause['plan']> = { quorum: 2, remind_after_ms: [], escalate: [], on_timeout: 'timed_out' };
 
@@ -112,13 +113,16 @@ export function votesConformance<S extends PauseStore & JobQueue & PauseEvents>(
       expect(result).toEqual({ outcome: 'not_found' });
     });
 
-    it('at the deadline takes the policy’s signed timeout decision instead of timing out, on every path', async () => {
+    it('at the deadline takes the policy’s timeout decision the previous version signed instead of timing out, on every path', async () => {
+      // As the previous version stored it: signed at creation.
       const swept = pauseAt(now, {}, 1000);
       swept.timeout_response = responseFor(swept, 'rejected', 'policy:payments');
       const voted = pauseAt(now, {}, 1000);
       voted.timeout_response = responseFor(voted, 'approved', 'policy:payments');
       const plain = pauseAt(now, {}, 1000);
-      for (const pause of [swept, voted, plain]) await store.createPause({ pause, jobs: [] });
+      await createLegacyTimeoutPause(store, swept, swept.timeout_response);
+      await createLegacyTimeoutPause(store, voted, voted.timeout_response);
+      await store.createPause({ pause: plain, jobs: [] });
 
       const ended = await store.sweepExpired(now + 1000, 10);
       expect(ended.sort((a, b) => a.pause_id.localeCompare(b.pause_id))).toEqual(
@@ -142,10 +146,10 @@ export function votesConformance<S extends PauseStore & JobQueue & PauseEvents>(
       });
     });
 
-    it('a vote arriving after the deadline, before any sweep, ends the pause with the timeout decision', async () => {
+    it('a vote arriving after the deadline, before any sweep, ends the pause with the pre-signed timeout decision', async () => {
       const pause = pauseAt(now, {}, 1000);
       pause.timeout_response = responseFor(pause, 'rejected', 'policy:payments');
-      await store.createPause({ pause, jobs: [] });
+      await createLegacyTimeoutPause(store, pause, pause.timeout_response);
       const late = await store.castVote(
         pause.pause_id,
         { vote: vote(['a@acme.com']), expectedVotes: 0, response: responseFor(pause) },

@@ -2,7 +2,10 @@
 -- leaves the pending indexes (its agent's, its deciders' waiting indexes), drops its reminder and
 -- escalation jobs, queues the one `pause.ended` job (Slack update and friends), appends the audit
 -- entry, starts the retention clock and wakes every replica's waiting long-polls. A timeout
--- becomes the policy's decision when the pause holds one (`tresp`). Needs the audit include.
+-- becomes the policy's decision when the pause holds one signed by an earlier version (`tresp`).
+-- A pause holding the policy's unsigned decision (`tdec`) is not timed out: it stays pending and
+-- this returns 'pending', for the runner to sign the decision and end it (end-at-deadline-5.lua).
+-- Needs the audit include.
 -- `ctx`: expiry, slack, queue, data (keys), retention (ms), events (channel), base (key prefix),
 -- endedPrefix and endedKind (the `pause.ended` job's id prefix and kind, from jobs/job-kinds.ts).
 -- Returns the status it ended with and, for a timeout the policy decided, that decision.
@@ -10,6 +13,7 @@ local function endPause(ctx, pauseKey, pauseId, status, nowMs, actor, dataJson)
   local eventType, policyDecision
   if status == 'timed_out' then
     local timeoutResponse = redis.call('HGET', pauseKey, 'tresp')
+    if not timeoutResponse and redis.call('HEXISTS', pauseKey, 'tdec') == 1 then return 'pending' end
     if timeoutResponse then
       status = 'responded'
       redis.call('HSET', pauseKey, 'resp', timeoutResponse, 'ended_ms', redis.call('HGET', pauseKey, 'exp'))
