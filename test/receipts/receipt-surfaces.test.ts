@@ -10,6 +10,7 @@ import { webhookSurface } from '../../src/webhook/index.js';
 import { ENFORCEABLE_POLICY } from '../domain/policy/fixtures.js';
 import { eventually } from '../helpers/eventually.js';
 import { verifyIndependently } from '../helpers/independent-receipt.js';
+import { connectMcp, toolJson } from '../helpers/mcp-client.js';
 import { startTestService, TEST_API_KEY, TEST_SIGNING_SECRET } from '../helpers/service.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
@@ -91,6 +92,14 @@ describe('receipts on a running service', () => {
       approvers: ['ops@example.com'],
     });
     expect(verifyDecision(TEST_SIGNING_SECRET, response, { pause_id: pauseId, action: ACTION })).toEqual({ ok: true });
+    // MCP check_approval returns the same signed response, receipt included.
+    const client = await connectMcp(running.url, TEST_API_KEY);
+    try {
+      const viaMcp = toolJson(await client.callTool({ name: 'check_approval', arguments: { pause_id: pauseId } }));
+      expect((viaMcp.response as { receipt?: string }).receipt).toBe(response.receipt);
+    } finally {
+      await client.close();
+    }
   });
 
   it('the webhook pause.decided body carries the same receipt', async () => {
