@@ -4,7 +4,9 @@ import { redeemScript } from './scripts/redeem.js';
 
 /**
  * Redeemed receipts on Redis: one key per `jti`, set in one script (check and set together, so two
- * replicas racing on one receipt see one redeem it) and expiring at the receipt's `exp` (PXAT).
+ * replicas racing on one receipt see one redeem it) and expiring at the receipt's `exp` (PXAT), or a
+ * minute from Redis's own now if that is later, so a caller's clock behind Redis's cannot outlive
+ * the record; whether a record counts is judged by the receipt's expiry and the caller's `now`.
  */
 export class RedisReceiptRedemptions implements ReceiptRedemptions {
   constructor(private readonly context: RedisContext) {}
