@@ -37,6 +37,12 @@ const signedResponseOutput = z.object({
     )
     .optional()
     .describe('Human decisions: every approval in vote order (several when a quorum was required).'),
+  receipt: z
+    .string()
+    .optional()
+    .describe(
+      'Ed25519 receipt (compact JWS) anyone can verify with GET /.well-known/jwks.json; covered by signature. Absent on older decisions.',
+    ),
   signature: z
     .string()
     .describe('sha256=<hex HMAC> over the other fields, top-level keys sorted; verify before acting.'),
