@@ -95,6 +95,8 @@ describe('receipts on a running service', () => {
     // MCP check_approval returns the same signed response, receipt included.
     const client = await connectMcp(running.url, TEST_API_KEY);
     try {
+      // Listed first, so the SDK client checks the result against the published output schema.
+      await client.listTools();
       const viaMcp = toolJson(await client.callTool({ name: 'check_approval', arguments: { pause_id: pauseId } }));
       expect((viaMcp.response as { receipt?: string }).receipt).toBe(response.receipt);
     } finally {
