@@ -44,7 +44,7 @@ export function banner(running: RunningService): string {
   }
   lines.push(
     '',
-    'Claude Code — .mcp.json in your project (or: claude mcp add --transport http looppause URL --header "Authorization: Bearer KEY"):',
+    `Claude Code — .mcp.json in your project (or: claude mcp add --transport http looppause ${mcpUrl} --header "Authorization: Bearer ${key}"):`,
     indent(JSON.stringify({ mcpServers: { looppause: { type: 'http', url: mcpUrl, headers } } }, null, 2)),
     '',
     'Cursor — ~/.cursor/mcp.json:',

@@ -31,6 +31,10 @@ describe('the development API key', () => {
     try {
       expect(running.devApiKey).toMatch(/^lp_dev_/);
       expect(banner(running)).toContain(running.devApiKey);
+      // The claude mcp add line is ready to paste: the real URL and key, no placeholders.
+      expect(banner(running)).toContain(
+        `claude mcp add --transport http looppause ${running.config.publicUrl}/mcp --header "Authorization: Bearer ${running.devApiKey}"`,
+      );
       // How /metrics is exposed, said where the operator looks first.
       expect(banner(running)).toMatch(/Metrics .*\/metrics \(this machine only; set LOOPPAUSE_METRICS_TOKEN/);
       expect(await listStatus(running.url, running.devApiKey ?? '')).toBe(200);
