@@ -195,6 +195,7 @@ function build(
   const app = createHttpApp({
     service,
     mcpTasks: new McpTasks(stores.tasks, service, service.now),
+    policyRoutes: policy !== undefined,
     store,
     auth,
     logger,
@@ -309,11 +310,16 @@ function withDevDefaults(config: Config): {
   }
   const dev = loadDevState(config.devStateDir);
   // A key minted on the fly is for the embedded store only: with Redis, keys are created on purpose.
+  // It is the local operator's own key, so it may use the admin endpoints too (policy explain, webhooks).
   const needsKey = config.apiKeys.length === 0 && config.redis === undefined;
   // In the config too: surfaces derive their own keys from it (the e-mail form key).
   const signingSecret = config.signingSecret ?? dev.signingSecret;
   return {
-    config: { ...config, signingSecret, ...(needsKey ? { apiKeys: [{ name: 'dev', key: dev.apiKey }] } : {}) },
+    config: {
+      ...config,
+      signingSecret,
+      ...(needsKey ? { apiKeys: [{ name: 'dev', key: dev.apiKey, admin: true }] } : {}),
+    },
     signingSecret,
     receiptKey: givenKey ?? parseReceiptPrivateKey(dev.receiptKey),
     ...(needsKey ? { devApiKey: dev.apiKey } : {}),

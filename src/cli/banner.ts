@@ -33,7 +33,11 @@ export function banner(running: RunningService): string {
     );
   }
   if (running.devApiKey) {
-    lines.push('', `Development API key (kept in ${config.devStateDir}/dev.json):`, `  ${running.devApiKey}`);
+    lines.push(
+      '',
+      `Development API key, an admin key (kept in ${config.devStateDir}/dev.json; also for /v1/policy/explain and /v1/webhooks):`,
+      `  ${running.devApiKey}`,
+    );
   } else if (config.apiKeys.length === 0) {
     lines.push(
       '',

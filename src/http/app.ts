@@ -24,6 +24,8 @@ export interface HttpAppOptions {
   service: ApprovalService;
   /** MCP tasks on /mcp (records in the store, so any replica answers tasks/*). */
   mcpTasks?: McpTasks;
+  /** An operator policy routes requests (request_approval's description says so). */
+  policyRoutes?: boolean;
   /** For readiness and the per-key rate limit. */
   store: StoreHealth & RateLimits;
   auth: ApiKeyAuth;
@@ -103,7 +105,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
     refuseBatches,
     limit,
     requireObjectArguments,
-    mcpRouter({ service, tasks: options.mcpTasks, logger }),
+    mcpRouter({ service, tasks: options.mcpTasks, policyRoutes: options.policyRoutes ?? false, logger }),
   );
   app.use('/v1/pauses', authenticate, jsonOnly, json, limit, pausesRouter(service));
   app.use('/v1/policy', authenticate, requireAdmin, jsonOnly, json, limit, policyRouter(service));

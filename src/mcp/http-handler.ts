@@ -10,6 +10,8 @@ export interface McpRouterOptions {
   service: ApprovalService;
   /** MCP tasks over this service's pauses; without them /mcp declares no `tasks` capability. */
   tasks?: McpTasks | undefined;
+  /** An operator policy routes requests: request_approval's description says so. */
+  policyRoutes?: boolean;
   logger: Logger;
 }
 
@@ -17,7 +19,7 @@ export interface McpRouterOptions {
  * POST /mcp, stateless Streamable HTTP: a fresh server and transport per request, no session map,
  * so any replica answers any request. JSON responses (no SSE stream) keep per-request cost low.
  */
-export function mcpRouter({ service, tasks, logger }: McpRouterOptions): Router {
+export function mcpRouter({ service, tasks, policyRoutes = false, logger }: McpRouterOptions): Router {
   const router = Router();
   const onUnexpected = (error: unknown) => logger.error({ err: errorSummary(error) }, 'MCP tool failed');
 
@@ -27,6 +29,7 @@ export function mcpRouter({ service, tasks, logger }: McpRouterOptions): Router 
       (tool, args, signal) => tool.run({ service, agentId, signal }, args),
       onUnexpected,
       tasks?.forAgent(agentId),
+      { policyRoutes },
     );
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     res.on('close', () => {

@@ -19,10 +19,12 @@ import { tools } from './tools/index.js';
 /** Runs one tool; the HTTP server calls the service, the stdio proxy calls the REST API. */
 export type ToolCaller = (tool: Tool, args: unknown, signal: AbortSignal) => Promise<object>;
 
-const listed = { tools: tools.map(listEntry) };
-/** With tasks on: the same list, request_approval marked as runnable as a task. */
-const listedWithTasks = {
-  tools: tools.map(listEntryWithTasks),
+/** tools/list, computed once: with tasks on, request_approval is marked as runnable as a task; under a policy, its description says the policy routes. */
+const listings = {
+  plain: { tools: tools.map((t) => listEntry(t)) },
+  tasks: { tools: tools.map((t) => listEntryWithTasks(t)) },
+  plainUnderPolicy: { tools: tools.map((t) => listEntry(t, true)) },
+  tasksUnderPolicy: { tools: tools.map((t) => listEntryWithTasks(t, true)) },
 };
 const byName = new Map(tools.map((t) => [t.name, t]));
 
@@ -55,13 +57,25 @@ const jsonSchemaValidator = new AjvJsonSchemaValidator();
  * `tasks` (the caller's, bound to its API key) the server also speaks MCP tasks; without, it is
  * exactly the server it was before tasks.
  */
-export function createMcpServer(call: ToolCaller, onUnexpected: (error: unknown) => void, tasks?: AgentTasks): Server {
+export function createMcpServer(
+  call: ToolCaller,
+  onUnexpected: (error: unknown) => void,
+  tasks?: AgentTasks,
+  options: { policyRoutes?: boolean } = {},
+): Server {
+  const listing = options.policyRoutes
+    ? tasks
+      ? listings.tasksUnderPolicy
+      : listings.plainUnderPolicy
+    : tasks
+      ? listings.tasks
+      : listings.plain;
   const server = new Server(SERVER_INFO, {
     capabilities: tasks ? { tools: {}, tasks: TASKS_CAPABILITY } : { tools: {} },
     instructions: INSTRUCTIONS,
     jsonSchemaValidator,
   });
-  server.setRequestHandler(ListToolsRequestSchema, () => (tasks ? listedWithTasks : listed));
+  server.setRequestHandler(ListToolsRequestSchema, () => listing);
   if (tasks) registerTaskHandlers(server, tasks, onUnexpected);
   server.setRequestHandler(
     CallToolRequestSchema,

@@ -12,6 +12,8 @@ export interface Tool {
   name: string;
   title: string;
   description: string;
+  /** Said instead where an operator policy routes requests, so agents do not invent recipients. */
+  descriptionUnderPolicy?: string;
   inputSchema: z.ZodType;
   outputSchema: z.ZodType;
   annotations: ToolAnnotations;
@@ -29,8 +31,8 @@ type JsonObjectSchema = { type: 'object'; [key: string]: unknown };
  * The tools/list entry when the server speaks MCP tasks: `execution.taskSupport`, and an output
  * schema that also admits the task's result (clients such as the SDK's check tasks/result against it).
  */
-export function listEntryWithTasks(tool: Tool) {
-  const entry = listEntry(tool);
+export function listEntryWithTasks(tool: Tool, underPolicy = false) {
+  const entry = listEntry(tool, underPolicy);
   if (!tool.taskSupport) return entry;
   const outputSchema = tool.taskResultSchema
     ? jsonSchema(z.union([tool.outputSchema, tool.taskResultSchema]), 'output')
@@ -39,11 +41,11 @@ export function listEntryWithTasks(tool: Tool) {
 }
 
 /** The tools/list entry, computed once per process rather than once per request. */
-export function listEntry(tool: Tool) {
+export function listEntry(tool: Tool, underPolicy = false) {
   return {
     name: tool.name,
     title: tool.title,
-    description: tool.description,
+    description: underPolicy && tool.descriptionUnderPolicy ? tool.descriptionUnderPolicy : tool.description,
     inputSchema: jsonSchema(tool.inputSchema, 'input'),
     outputSchema: jsonSchema(tool.outputSchema, 'output'),
     annotations: tool.annotations,

@@ -38,6 +38,13 @@ describe('the development API key', () => {
       // How /metrics is exposed, said where the operator looks first.
       expect(banner(running)).toMatch(/Metrics .*\/metrics \(this machine only; set LOOPPAUSE_METRICS_TOKEN/);
       expect(await listStatus(running.url, running.devApiKey ?? '')).toBe(200);
+      // The local operator's key is an admin key: explain answers it (404: no policy file), not 403.
+      const explain = await fetch(`${running.url}/v1/policy/explain`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${running.devApiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ agent: 'dev', action: 'Deploy' }),
+      });
+      expect(explain.status).toBe(404);
       // Kept across restarts, and in the config surfaces read (the e-mail form key derives from it).
       const saved = JSON.parse(readFileSync(join(devStateDir, 'dev.json'), 'utf8')) as { signingSecret: string };
       expect(running.config.signingSecret).toBe(saved.signingSecret);

@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -110,6 +112,20 @@ describe('an agent under a policy cannot make the policy approve for it', () => 
       { numRuns: 40 },
     );
     expect((await running.store.listPauses({ agentId: 'agent1', limit: 100 })).items).toHaveLength(before);
+  });
+
+  it('tells MCP agents that the operator policy routes, instead of asking them for recipients', async () => {
+    const client = new Client({ name: 'probe', version: '1' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${running.url}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${OWNED_KEY}` } },
+      }),
+    );
+    const { tools } = await client.listTools();
+    const description = tools.find((tool) => tool.name === 'request_approval')?.description ?? '';
+    expect(description).toContain('operator policy decides who is asked');
+    expect(description).not.toContain('Give at least one of recipient_slack or recipient_email');
+    await client.close();
   });
 
   it('still takes the rule as written: pending for the humans, four hours to decide', async () => {
