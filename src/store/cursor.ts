@@ -1,3 +1,5 @@
+import type { Pause } from '../domain/pause.js';
+
 /** Opaque list cursors: newest-first order by (created_ms, pause_id). */
 export interface CursorPosition {
   score: number;
@@ -27,4 +29,18 @@ export function newestFirstUnion(lists: readonly (readonly CursorPosition[])[]):
   const byId = new Map<string, CursorPosition>();
   for (const list of lists) for (const position of list) byId.set(position.id, position);
   return [...byId.values()].sort((a, b) => (isAfter(b.score, b.id, a) ? -1 : 1));
+}
+
+/**
+ * One page from up to `limit + 1` pauses read newest first: the first `limit`, and a cursor past
+ * the last of them when there was one more.
+ */
+export function pageOf(items: Pause[], limit: number): { items: Pause[]; next_cursor: string | null } {
+  const page = items.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    items: page,
+    next_cursor:
+      items.length > limit && last ? encodeCursor({ score: Date.parse(last.created_at), id: last.pause_id }) : null,
+  };
 }

@@ -8,7 +8,7 @@ import type { SignedDecision } from '../domain/signing.js';
 import type { PauseState } from '../domain/vocabulary.js';
 import { JobKind, jobId, STEP_KINDS, votedJobId } from '../jobs/job-kinds.js';
 import { CreationOrder } from './creation-order.js';
-import { type CursorPosition, decodeCursor, encodeCursor, newestFirstUnion } from './cursor.js';
+import { type CursorPosition, decodeCursor, encodeCursor, newestFirstUnion, pageOf } from './cursor.js';
 import { DueIndex, type DueIndexState } from './due-index.js';
 import { MemoryApiKeys } from './memory-api-keys.js';
 import { MemoryAudit, type MemoryAuditState } from './memory-audit.js';
@@ -234,15 +234,7 @@ export class MemoryStore implements Store {
       const pause = this.pauses.get(id);
       return pause ? [structuredClone(pause)] : [];
     });
-    const page = items.slice(0, query.limit);
-    const last = page.at(-1);
-    return {
-      items: page,
-      next_cursor:
-        items.length > query.limit && last
-          ? encodeCursor({ score: Date.parse(last.created_at), id: last.pause_id })
-          : null,
-    };
+    return pageOf(items, query.limit);
   }
 
   async setDelivery<K extends keyof Deliveries>(

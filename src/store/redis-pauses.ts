@@ -3,7 +3,7 @@ import { cancelledData, decidedData } from '../domain/audit/events.js';
 import { matchesHistory } from '../domain/history.js';
 import type { Deliveries, Pause } from '../domain/pause.js';
 import type { SignedDecision } from '../domain/signing.js';
-import { type CursorPosition, decodeCursor, encodeCursor, isAfter, newestFirstUnion } from './cursor.js';
+import { type CursorPosition, decodeCursor, encodeCursor, isAfter, newestFirstUnion, pageOf } from './cursor.js';
 import { type PauseRecord, pauseFromHash } from './pause-codec.js';
 import type {
   Ballot,
@@ -171,15 +171,7 @@ export class RedisPauses implements PauseStore {
       max = String(after?.score);
       if (read < count) break;
     }
-    const page = items.slice(0, query.limit);
-    const last = page.at(-1);
-    return {
-      items: page,
-      next_cursor:
-        items.length > query.limit && last
-          ? encodeCursor({ score: Date.parse(last.created_at), id: last.pause_id })
-          : null,
-    };
+    return pageOf(items, query.limit);
   }
 
   async listAllPauses(query: HistoryQuery): Promise<Page<Pause>> {
