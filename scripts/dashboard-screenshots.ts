@@ -7,36 +7,13 @@ import { join } from 'node:path';
 import { secretHash } from '../src/dashboard/security.js';
 import { hashApiKey, newApiKey } from '../src/domain/api-keys.js';
 import { newSecretToken } from '../src/domain/ids.js';
+import { demoPolicy } from '../test/domain/policy/fixtures.js';
 import { launchChromium } from '../test/helpers/browser.js';
 import { startTestService } from '../test/helpers/service.js';
 
 const ADA = 'ada@example.com';
 
-const POLICY = `groups:
-  finance: [sarah@acme.com, cfo@acme.com]
-admins: [${ADA}]
-agent_routing: restrict
-rules:
-  - name: small-refunds
-    when:
-      agents: [support-bot]
-      action: "Refund *"
-      if: 'has(details.amount) && double(details.amount) <= 50.0'
-    decide: approved
-  - name: payments
-    when: { action: "Transfer *" }
-    route: { slack: "#finance-approvals", email: cfo@acme.com }
-    approvers: [group:finance]
-    quorum: 2
-    owner_cannot_approve: true
-    response_fields: [{ name: po_number, label: PO number, required: true }]
-    timeout_hours: 4
-    remind_after: [30m, 2h]
-    escalate: [{ after: 1h, route: { slack: "#cfo-office" }, approvers: [U0CFO45678] }]
-    on_timeout: rejected
-  - name: everything-else
-    route: { email: ${ADA} }
-`;
+const POLICY = demoPolicy(ADA);
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'lp-screenshots-'));

@@ -8,38 +8,13 @@ import { secretHash } from '../../src/dashboard/security.js';
 import { hashApiKey, newApiKey } from '../../src/domain/api-keys.js';
 import { newSecretToken } from '../../src/domain/ids.js';
 import type { RunningService } from '../../src/main.js';
+import { demoPolicy } from '../domain/policy/fixtures.js';
 import { launchChromium } from '../helpers/browser.js';
 import { startTestService, TEST_API_KEY } from '../helpers/service.js';
 
 const LEAD = 'lead@acme.com';
 
-/** The README's example policy, with an admin and a catch-all that routes the rest to the lead. */
-const POLICY = `
-groups:
-  finance: [sarah@acme.com, cfo@acme.com]
-admins: [${LEAD}]
-agent_routing: restrict
-rules:
-  - name: small-refunds
-    when:
-      agents: [support-bot]
-      action: "Refund *"
-      if: 'double(details.amount) <= 50.0'
-    decide: approved
-  - name: payments
-    when: { action: "Transfer *" }
-    route: { slack: "#finance-approvals", email: cfo@acme.com }
-    approvers: [group:finance]
-    quorum: 2
-    owner_cannot_approve: true
-    response_fields: [{ name: po_number, label: PO number, required: true }]
-    timeout_hours: 4
-    remind_after: [30m, 2h]
-    escalate: [{ after: 1h, route: { slack: "#cfo-office" }, approvers: [U0CFO45678] }]
-    on_timeout: rejected
-  - name: everything-else
-    route: { email: ${LEAD} }
-`;
+const POLICY = demoPolicy(LEAD);
 
 /** Zero serious or critical axe violations on the page as it stands. */
 async function expectAccessible(page: Page): Promise<void> {

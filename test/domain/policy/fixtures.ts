@@ -42,3 +42,36 @@ rules:
     response_fields: [{ name: po_number, label: PO number, required: true }]
     timeout_hours: 4
 `;
+
+/**
+ * The README's example policy as a demo: `admin` may use the admin pages, refunds guard their
+ * optional amount, and a catch-all routes everything else to the admin. The dashboard's browser
+ * test and the README screenshots run on it.
+ */
+export function demoPolicy(admin: string): string {
+  return `groups:
+  finance: [sarah@acme.com, cfo@acme.com]
+admins: [${admin}]
+agent_routing: restrict
+rules:
+  - name: small-refunds
+    when:
+      agents: [support-bot]
+      action: "Refund *"
+      if: 'has(details.amount) && double(details.amount) <= 50.0'
+    decide: approved
+  - name: payments
+    when: { action: "Transfer *" }
+    route: { slack: "#finance-approvals", email: cfo@acme.com }
+    approvers: [group:finance]
+    quorum: 2
+    owner_cannot_approve: true
+    response_fields: [{ name: po_number, label: PO number, required: true }]
+    timeout_hours: 4
+    remind_after: [30m, 2h]
+    escalate: [{ after: 1h, route: { slack: "#cfo-office" }, approvers: [U0CFO45678] }]
+    on_timeout: rejected
+  - name: everything-else
+    route: { email: ${admin} }
+`;
+}
