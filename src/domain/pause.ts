@@ -1,6 +1,7 @@
 import { type ApprovalPlan, approvalsOf, type Vote } from './approvals/index.js';
 import type { ApprovalRequest } from './schemas.js';
 import type { SignedDecision } from './signing.js';
+import type { ToolCallRecord } from './tool-calls.js';
 import { type Decision, type PauseState, type PauseStatus, wireStatus } from './vocabulary.js';
 
 /** What a surface knows about delivering one pause; stored per channel beside the pause. */
@@ -71,6 +72,11 @@ export interface Pause {
   timeout_decision?: TimeoutDecision;
   /** The same, as earlier versions stored it: signed when the pause was created. Still honoured at the deadline. */
   timeout_response?: SignedDecision;
+  /**
+   * A tool call a hook or the gateway asked about (`POST /v1/tool-calls`): the exact call the
+   * decision binds to (`action_digest` is its digest). `request` holds its readable summary.
+   */
+  tool_call?: ToolCallRecord;
   delivery: Deliveries;
 }
 

@@ -17,6 +17,11 @@ export interface UnsignedDecision {
   action_digest: string;
   /** Human decisions: the approving votes in order; the last one decided an approval. */
   approvals?: Approval[];
+  /**
+   * Tool calls approved "for this session": until when the same call in the same session passes
+   * without asking (ISO time). Absent otherwise.
+   */
+  remember_until?: string;
   /** The Ed25519 receipt (a compact JWS); inside the response, so the HMAC covers it. Absent on decisions signed before receipts. */
   receipt?: string;
 }

@@ -30,6 +30,11 @@ export interface DecisionInput {
    * identities: the human is linked to the people the pause names through Slack (judgeVote).
    */
   identities: string[];
+  /**
+   * "Approve for this session", on a tool call whose rule sets `remember`: the same call in the
+   * same session then passes until the window lapses. Ignored elsewhere, and on a rejection.
+   */
+  remember?: boolean;
 }
 
 /**

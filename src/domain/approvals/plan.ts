@@ -20,4 +20,9 @@ export interface ApprovalPlan {
   remind_after_ms: number[];
   escalate: EscalationStep[];
   on_timeout: OnTimeout;
+  /**
+   * Tool calls: how long "Approve for this session" lets the same call (session, tool, input)
+   * through without asking again; absent when the rule sets no `remember`.
+   */
+  remember_ms?: number;
 }
