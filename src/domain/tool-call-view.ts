@@ -7,7 +7,8 @@ const MAX_TITLE_CHARS = 300;
 /** One line: `Run \`git push --force\` (Bash)`, `Edit src/app.ts (Edit)`, `github: create_issue (MCP)`. */
 export function toolCallTitle(call: Pick<ToolCall, 'tool' | 'input'>): string {
   const input = call.input;
-  const text = (key: string): string | undefined => (typeof input[key] === 'string' ? (input[key] as string) : undefined);
+  const text = (key: string): string | undefined =>
+    typeof input[key] === 'string' ? (input[key] as string) : undefined;
   const mcp = /^mcp__([^_]+(?:_[^_]+)*)__(.+)$/.exec(call.tool);
   let title: string;
   if (mcp) title = `${mcp[1]}: ${mcp[2]} (MCP)`;
