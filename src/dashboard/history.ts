@@ -119,6 +119,7 @@ const CSV_COLUMNS = [
   'comment',
   'policy_rule',
   'ended_at',
+  'receipt',
 ] as const;
 
 /**
@@ -150,14 +151,16 @@ export function historyCsvRow(pause: Pause): string {
     comment: r?.comment ?? '',
     policy_rule: pause.policy_rule ?? '',
     ended_at: pause.ended_at ?? '',
+    receipt: r?.receipt ?? '',
   };
   return `${CSV_COLUMNS.map((c) => csvCell(cells[c])).join(',')}\r\n`;
 }
 
 /**
- * One pause as a JSON line: the pause view agents get (with the signed response as it was sent),
- * the request, and the votes by who cast them. Built from an allowlist: the policy's timeout
- * decision, signed in advance, never leaves the store before it is the outcome.
+ * One pause as a JSON line: the pause view agents get (with the signed response as it was sent,
+ * its receipt included), the request, and the votes by who cast them. Built from an allowlist: the
+ * policy's timeout decision is stored unsigned and signed only when the deadline passes, and
+ * neither it nor a pre-signed one that an earlier version stored ever leaves the store here.
  */
 export function historyJsonLine(pause: Pause): string {
   const votes = (pause.votes ?? []).map(({ voters: _voters, ...vote }) => vote);

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { hasVoted, identityCheck, voteNoticeText, voterKeys } from '../../domain/approvals/index.js';
 import { PAUSE_ID_PATTERN } from '../../domain/ids.js';
 import type { Pause } from '../../domain/pause.js';
+import { JWKS_PATH } from '../../receipts/jwks-route.js';
 import type { AuditLog } from '../../store/ports/audit.js';
 import { mayDecideOnWeb, maySee, type Viewer } from '../access.js';
 import { channelWords } from '../views/parts.js';
@@ -12,6 +13,8 @@ export interface PauseView {
   /** Undefined when the audit log could not be read. */
   timeline: TimelineEntry[] | undefined;
   nowMs: number;
+  /** Where the receipt's public keys are published: `PUBLIC_URL/.well-known/jwks.json`. */
+  jwksUrl: string;
   /** The viewer may vote on it here: show the form. */
   decidable: boolean;
   /** Why a viewer who may decide it gets no form: they voted already, or maker-checker. */
@@ -30,7 +33,7 @@ export async function loadVisiblePause(
 
 /** A request's page: the pause, its audit timeline, and whether (or why not) this viewer gets the form. */
 export async function presentPause(
-  deps: { store: Pick<AuditLog, 'pauseTimeline'>; now: () => number; logger: Logger },
+  deps: { store: Pick<AuditLog, 'pauseTimeline'>; now: () => number; logger: Logger; publicUrl: string },
   pause: Pause,
   viewer: Viewer,
 ): Promise<PauseView> {
@@ -41,6 +44,7 @@ export async function presentPause(
     pause,
     timeline: await timelineOf(deps, pause),
     nowMs,
+    jwksUrl: `${deps.publicUrl}${JWKS_PATH}`,
     decidable: canDecide && !standing,
     ...(standing ? { standing } : {}),
   };

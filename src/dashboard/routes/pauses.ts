@@ -36,7 +36,7 @@ export function registerPauses(router: Router, deps: RouteDeps): void {
   ) => {
     const signed = signedOf(res);
     const { decidable, ...view } = await presentPause(
-      { store: deps.store, now: service.now, logger },
+      { store: deps.store, now: service.now, logger, publicUrl: deps.config.publicUrl },
       pause,
       signed.viewer,
     );

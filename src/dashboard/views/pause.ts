@@ -1,5 +1,6 @@
 import type { Pause } from '../../domain/pause.js';
-import { html } from '../../web/html.js';
+import { JWKS_PATH } from '../../receipts/jwks-route.js';
+import { html, type Safe } from '../../web/html.js';
 import { formatRelative, formatUtc } from '../../web/text.js';
 import { type Chrome, type Flash, layout, notice } from './layout.js';
 import { channelWords, type DecideForm, decideForm, detailsTable, progressText, statusBadge } from './parts.js';
@@ -29,6 +30,8 @@ export function pausePage(
     form?: DecideForm;
     standing?: string;
     flash?: Flash;
+    /** Where the receipt's public keys are published (`PUBLIC_URL/.well-known/jwks.json`); the path alone when not given. */
+    jwksUrl?: string;
   },
 ): string {
   const { pause } = input;
@@ -92,9 +95,20 @@ ${
 }
 ${
   pause.response
-    ? html`<section class="card"><h2>Signed response</h2><p class="meta">What the agent received: ${pause.response.decision} by ${pause.response.responder} via ${channelWords(pause.response.channel)}, signed (<code>${pause.response.signature.slice(0, 19)}…</code>); verify it with the signing secret (see the README).</p><details class="raw"><summary>The signed decision (JSON)</summary><pre tabindex="0">${JSON.stringify(pause.response, null, 2)}</pre></details></section>`
+    ? html`<section class="card"><h2>Signed response</h2><p class="meta">What the agent received: ${pause.response.decision} by ${pause.response.responder} via ${channelWords(pause.response.channel)}, signed (<code>${pause.response.signature.slice(0, 19)}…</code>); verify it with the signing secret (see the README).</p>${receiptPart(pause.response.receipt, input.jwksUrl ?? JWKS_PATH)}<details class="raw"><summary>The signed decision (JSON)</summary><pre tabindex="0">${JSON.stringify(pause.response, null, 2)}</pre></details></section>`
     : ''
 }
 <section class="card"><h2>Audit timeline</h2>${timeline}</section></div>`;
   return layout({ ...chrome, live: `pause:${pause.pause_id}` }, 'Request', body);
+}
+
+/**
+ * The decision's Ed25519 receipt, for whoever must check it without the signing secret: the token
+ * in a block to copy, and the offline `looppause verify` line that checks it against the public keys.
+ * A decision stored before receipts existed has none, and the page says so.
+ */
+function receiptPart(receipt: string | undefined, jwksUrl: string): Safe {
+  if (receipt === undefined)
+    return html`<p class="muted">No receipt: this decision was signed before the service issued receipts.</p>`;
+  return html`<h3>Receipt</h3><p>An Ed25519 receipt (a compact JWS): anyone can verify it offline against the public keys at <a href="${jwksUrl}"><code>${jwksUrl}</code></a>, without the signing secret.</p><pre class="receipt" tabindex="0"><code id="receipt">${receipt}</code></pre><p>Verify it:</p><pre class="receipt" tabindex="0"><code id="receipt-verify">looppause verify --receipt ${receipt} --jwks ${jwksUrl}</code></pre>`;
 }
