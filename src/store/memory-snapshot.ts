@@ -247,6 +247,8 @@ const snapshotSchema = z.object({
     pauses: z.array(pause),
     idempotency: z.array(pair(z.string(), z.object({ pauseId: z.string(), requestDigest: z.string() }))),
     idempotencyKeyOf: z.array(pair(z.string(), z.string())),
+    joins: z.array(pair(z.string(), z.string())).optional(),
+    joinKeyOf: z.array(pair(z.string(), z.string())).optional(),
     jobs: z.object({ jobs: z.array(job), queue: dueIndex }),
     stepJobs: z.array(pair(z.string(), z.array(z.string()))),
     tokens: z.array(pair(z.string(), z.object({ token: z.looseObject({}), expiresAtMs: z.number() }))),

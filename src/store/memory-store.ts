@@ -58,6 +58,9 @@ export class MemoryStore implements Store {
   private readonly pauses = new Map<string, Pause>();
   private readonly idempotency = new Map<string, { pauseId: string; requestDigest: string }>();
   private readonly idempotencyKeyOf = new Map<string, string>();
+  /** Tool calls: a join key (agent, session, tool, input) and the pause asking about it. */
+  private readonly joins = new Map<string, string>();
+  private readonly joinKeyOf = new Map<string, string>();
   private readonly jobs = new MemoryJobs();
   /** Per pause: its reminder and escalation jobs, dropped when it ends. */
   private readonly stepJobs = new Map<string, string[]>();
@@ -76,19 +79,42 @@ export class MemoryStore implements Store {
 
   // PauseStore (ports/pauses.ts)
 
-  async createPause({ pause, idempotency, jobs }: NewPause): Promise<CreateResult> {
-    if (idempotency !== undefined) {
-      const key = `${pause.agent_id}\n${sha256Hex(idempotency.key)}`;
-      const held = this.idempotency.get(key);
+  async createPause({ pause, idempotency, jobs, join }: NewPause): Promise<CreateResult> {
+    const idempotencyKey = idempotency && `${pause.agent_id}\n${sha256Hex(idempotency.key)}`;
+    const holdKey = (pauseId: string) => {
+      if (!idempotency || idempotencyKey === undefined) return;
+      this.idempotency.set(idempotencyKey, { pauseId, requestDigest: idempotency.requestDigest });
+      this.idempotencyKeyOf.set(pauseId, idempotencyKey);
+    };
+    if (idempotency && idempotencyKey !== undefined) {
+      const held = this.idempotency.get(idempotencyKey);
       const heldPause = held ? this.pauses.get(held.pauseId) : undefined;
       if (held && heldPause) {
         return held.requestDigest === idempotency.requestDigest
           ? { outcome: 'existing', pause: structuredClone(heldPause) }
           : { outcome: 'conflict', pauseId: held.pauseId };
       }
-      this.idempotency.set(key, { pauseId: pause.pause_id, requestDigest: idempotency.requestDigest });
-      this.idempotencyKeyOf.set(pause.pause_id, key);
     }
+    const createdMs = Date.parse(pause.created_at);
+    if (join !== undefined) {
+      const joinKey = `${pause.agent_id}\n${sha256Hex(join.key)}`;
+      const joined = this.joins.get(joinKey);
+      const joinedPause = joined === undefined ? undefined : this.pauses.get(joined);
+      if (joinedPause?.status === 'pending' && Date.parse(joinedPause.expires_at) > createdMs) {
+        holdKey(joinedPause.pause_id);
+        return { outcome: 'existing', pause: structuredClone(joinedPause) };
+      }
+      const until = joinedPause?.response?.remember_until;
+      if (joinedPause?.status === 'responded' && joinedPause.response?.decision === 'approved' && until) {
+        if (until > pause.created_at) {
+          this.audit.append('tool.remembered', joinedPause.pause_id, join.audit.actor, join.audit.data, createdMs);
+          return { outcome: 'remembered', pause: structuredClone(joinedPause) };
+        }
+      }
+      this.joins.set(joinKey, pause.pause_id);
+      this.joinKeyOf.set(pause.pause_id, joinKey);
+    }
+    holdKey(pause.pause_id);
     this.pauses.set(pause.pause_id, structuredClone(pause));
     this.order.add(Date.parse(pause.created_at), pause.pause_id);
     for (const decider of decidersOf(pause)) {
@@ -104,7 +130,6 @@ export class MemoryStore implements Store {
     for (const job of jobs) this.jobs.add(job);
     const steps = jobs.filter((job) => STEP_KINDS.has(job.kind)).map((job) => job.id);
     if (steps.length > 0) this.stepJobs.set(pause.pause_id, steps);
-    const createdMs = Date.parse(pause.created_at);
     this.audit.append('pause.created', pause.pause_id, agentActor(pause.agent_id), createdData(pause), createdMs);
     this.jobs.wake(expiresMs);
     this.watchers.notify({ pause_id: pause.pause_id, status: 'pending' });
@@ -200,6 +225,9 @@ export class MemoryStore implements Store {
       const key = this.idempotencyKeyOf.get(pauseId);
       if (key !== undefined && this.idempotency.get(key)?.pauseId === pauseId) this.idempotency.delete(key);
       this.idempotencyKeyOf.delete(pauseId);
+      const joinKey = this.joinKeyOf.get(pauseId);
+      if (joinKey !== undefined && this.joins.get(joinKey) === pauseId) this.joins.delete(joinKey);
+      this.joinKeyOf.delete(pauseId);
     }
     for (const hash of this.tokenExpiries.popDue(nowMs)) this.tokens.delete(hash);
     return ended;
@@ -361,6 +389,8 @@ export class MemoryStore implements Store {
       pauses: [...this.pauses.values()],
       idempotency: [...this.idempotency],
       idempotencyKeyOf: [...this.idempotencyKeyOf],
+      joins: [...this.joins],
+      joinKeyOf: [...this.joinKeyOf],
       jobs: this.jobs.snapshot(),
       stepJobs: [...this.stepJobs],
       tokens: [...this.tokens],
@@ -381,6 +411,8 @@ export class MemoryStore implements Store {
     for (const pause of s.pauses) this.pauses.set(pause.pause_id, pause);
     for (const [key, held] of s.idempotency) this.idempotency.set(key, held);
     for (const [pauseId, key] of s.idempotencyKeyOf) this.idempotencyKeyOf.set(pauseId, key);
+    for (const [key, pauseId] of s.joins ?? []) this.joins.set(key, pauseId);
+    for (const [pauseId, key] of s.joinKeyOf ?? []) this.joinKeyOf.set(pauseId, key);
     this.jobs.restore(s.jobs);
     for (const [pauseId, ids] of s.stepJobs) this.stepJobs.set(pauseId, ids);
     for (const [hash, entry] of s.tokens) this.tokens.set(hash, entry);
@@ -486,6 +518,9 @@ export interface MemoryStoreState {
   pauses: Pause[];
   idempotency: [string, { pauseId: string; requestDigest: string }][];
   idempotencyKeyOf: [string, string][];
+  /** Absent in snapshots written before tool calls. */
+  joins?: [string, string][];
+  joinKeyOf?: [string, string][];
   jobs: { jobs: Job[]; queue: DueIndexState<string> };
   stepJobs: [string, string[]][];
   tokens: [string, { token: DecisionToken; expiresAtMs: number }][];

@@ -1,5 +1,6 @@
 import type { Pause } from '../domain/pause.js';
 import { actionDigest } from '../domain/signing.js';
+import { toolCallDigest } from '../domain/tool-calls.js';
 import { type PauseStatus, stateOf } from '../domain/vocabulary.js';
 
 /**
@@ -13,7 +14,10 @@ import { type PauseStatus, stateOf } from '../domain/vocabulary.js';
  * What `rec` holds: the immutable part of a pause, compact. The id is the key's and the digest is
  * recomputed from the request on read (both derivable), which keeps a pending pause under 2 KB.
  */
-export type PauseRecord = Pick<Pause, 'agent_id' | 'created_at' | 'expires_at' | 'request' | 'policy_rule' | 'plan'>;
+export type PauseRecord = Pick<
+  Pause,
+  'agent_id' | 'created_at' | 'expires_at' | 'request' | 'policy_rule' | 'plan' | 'tool_call'
+>;
 
 export function pauseRecord(pause: Pause): PauseRecord {
   return {
@@ -23,13 +27,16 @@ export function pauseRecord(pause: Pause): PauseRecord {
     request: pause.request,
     ...(pause.policy_rule === undefined ? {} : { policy_rule: pause.policy_rule }),
     ...(pause.plan === undefined ? {} : { plan: pause.plan }),
+    ...(pause.tool_call === undefined ? {} : { tool_call: pause.tool_call }),
   };
 }
 
 /** The pause a hash holds; null for a pause that is gone (or a key that never was one). */
 export function pauseFromHash(pauseId: string, hash: Record<string, string>): Pause | null {
   if (!hash.rec || !hash.status) return null;
-  const { agent_id, created_at, expires_at, request, policy_rule, plan } = JSON.parse(hash.rec) as PauseRecord;
+  const { agent_id, created_at, expires_at, request, policy_rule, plan, tool_call } = JSON.parse(
+    hash.rec,
+  ) as PauseRecord;
   const pause: Pause = {
     pause_id: pauseId,
     agent_id,
@@ -38,9 +45,11 @@ export function pauseFromHash(pauseId: string, hash: Record<string, string>): Pa
     created_at,
     expires_at,
     request,
-    action_digest: actionDigest(request),
+    // A tool call's decision binds to the call itself, not to its readable summary.
+    action_digest: tool_call === undefined ? actionDigest(request) : toolCallDigest(tool_call),
     delivery: {},
   };
+  if (tool_call !== undefined) pause.tool_call = tool_call;
   if (policy_rule !== undefined) pause.policy_rule = policy_rule;
   if (plan !== undefined) pause.plan = plan;
   if (hash.votes) pause.votes = JSON.parse(hash.votes);

@@ -11,9 +11,11 @@ export function redisKeys(prefix: string) {
   const base = `{${prefix}}:`;
   return {
     base,
-    /** A pause's hash (pause-codec.ts). Scripts build it from `pause('')`: create-8.lua (an idempotency key's pause), sweep-4.lua. */
+    /** A pause's hash (pause-codec.ts). Scripts build it from `pause('')`: create-9.lua (an idempotency or join key's pause), sweep-4.lua. */
     pause: (pauseId: string) => `${base}pause:${pauseId}`,
     idempotency: (agentId: string, key: string) => `${base}idem:${sha256(agentId)}:${sha256(key)}`,
+    /** A tool call's session, tool and input: the pause that asks about it (create-9.lua). */
+    toolJoin: (agentId: string, key: string) => `${base}join:${sha256(agentId)}:${sha256(key)}`,
     agentAll: (agentId: string) => `${base}agent:${sha256(agentId)}:all`,
     agentPending: (agentId: string) => `${base}agent:${sha256(agentId)}:pending`,
     /** Pending pauses by deadline: the sweeper pops due ones, no scan of every pause. */

@@ -81,19 +81,15 @@ export class RedisPauses implements PauseStore {
     await this.redis.set(k.waitingIndexed, '1');
   }
 
-  async createPause({ pause, idempotency, jobs }: NewPause): Promise<CreateResult> {
-    const { outcome, pauseId } = await createScript.run(this.context, {
-      pause,
-      jobs,
-      ...(idempotency ? { idempotency } : {}),
-    });
+  async createPause(input: NewPause): Promise<CreateResult> {
+    const { outcome, pauseId } = await createScript.run(this.context, input);
     this.audit.sealSoon();
-    if (outcome === 'created') return { outcome, pause };
+    if (outcome === 'created') return { outcome, pause: input.pause };
     if (outcome === 'conflict') return { outcome, pauseId };
     const existing = await this.getPause(pauseId);
     // Purged between the script and this read: as good as a conflict-free retry of a gone pause.
-    if (!existing) return this.createPause({ pause, jobs, ...(idempotency ? { idempotency } : {}) });
-    return { outcome: 'existing', pause: existing };
+    if (!existing) return this.createPause(input);
+    return { outcome, pause: existing };
   }
 
   async getPause(pauseId: string): Promise<Pause | null> {

@@ -10,6 +10,7 @@ export const AUDIT_EVENT_TYPES = [
   'pause.policy_decided',
   'pause.timed_out',
   'pause.cancelled',
+  'tool.remembered',
   'key.created',
   'key.revoked',
   'dashboard.signed_in',

@@ -23,6 +23,14 @@ export interface NewPause {
   idempotency?: { key: string; requestDigest: string };
   /** Enqueued atomically with the pause: nothing is half-written. */
   jobs: NewJob[];
+  /**
+   * Tool calls: per agent, a pending pause already holding `key` (the session, tool and input) is
+   * returned instead (`existing`), so the same call asked twice is one question. Once that pause
+   * is approved "for this session" (its response's `remember_until` still ahead) the answer is
+   * `remembered`, with a `tool.remembered` audit entry on it written in the same step. Any other
+   * ended pause frees the key. Checked after `idempotency`.
+   */
+  join?: { key: string; audit: { actor: string; data: Record<string, unknown> } };
 }
 
 /**
@@ -32,6 +40,7 @@ export interface NewPause {
 export type CreateResult =
   | { outcome: 'created'; pause: Pause }
   | { outcome: 'existing'; pause: Pause }
+  | { outcome: 'remembered'; pause: Pause }
   | { outcome: 'conflict'; pauseId: string };
 
 /** `ended`: this call made the transition. `already_final`: another outcome won first. */

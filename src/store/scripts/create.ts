@@ -8,13 +8,13 @@ import { INDEX_HORIZON_MS, type NewPause, RETENTION_MS } from '../ports/pauses.j
 import { deciderHash } from '../redis-keys.js';
 
 /** A new pause, or the pause that already holds its idempotency key. */
-export type CreateReply = { outcome: 'created' | 'existing' | 'conflict'; pauseId: string };
+export type CreateReply = { outcome: 'created' | 'existing' | 'conflict' | 'remembered'; pauseId: string };
 
-/** lua/create-8.lua: a pending pause with its indexes, first jobs, audit entry and events, in one step. */
+/** lua/create-9.lua: a pending pause with its indexes, first jobs, audit entry and events, in one step. */
 export const createScript = defineScript({
   name: 'create',
-  numKeys: 8,
-  keys: (k, { pause, idempotency }: NewPause) =>
+  numKeys: 9,
+  keys: (k, { pause, idempotency, join }: NewPause) =>
     [
       k.pause(pause.pause_id),
       // Without a key the script never reads KEYS[2]; the pause's own key stands in (same slot).
@@ -25,8 +25,10 @@ export const createScript = defineScript({
       k.slackPending,
       k.jobQueue,
       k.jobData,
+      // Without a join key the script never reads KEYS[9] either.
+      join === undefined ? k.pause(pause.pause_id) : k.toolJoin(pause.agent_id, join.key),
     ] as const,
-  args: (k, { pause, idempotency, jobs }: NewPause) => {
+  args: (k, { pause, idempotency, jobs, join }: NewPause) => {
     const expiresMs = Date.parse(pause.expires_at);
     const createdMs = Date.parse(pause.created_at);
     return [
@@ -50,11 +52,17 @@ export const createScript = defineScript({
       /* 15 */ JSON.stringify(createdData(pause)),
       /* 16 */ k.events,
       /* 17 */ decidersOf(pause).map(deciderHash).join(' '),
-      /* 18.. */ ...jobs.flatMap((job) => [job.id, encodeJob(job), job.run_at]),
+      // Past the deadline the key is free anyway; a remembered approval keeps it for its window.
+      /* 18 */ join === undefined ? '' : expiresMs - createdMs + (pause.plan?.remember_ms ?? 0) + 60_000,
+      /* 19 */ pause.created_at,
+      /* 20 */ join?.audit.actor ?? '',
+      /* 21 */ join === undefined ? '' : JSON.stringify(join.audit.data),
+      /* 22.. */ ...jobs.flatMap((job) => [job.id, encodeJob(job), job.run_at]),
     ];
   },
   reply: (raw): CreateReply => {
     const [outcome, pauseId] = raw as [number, string];
-    return { outcome: outcome === 1 ? 'created' : outcome === 2 ? 'conflict' : 'existing', pauseId };
+    const outcomes = ['existing', 'created', 'conflict', 'remembered'] as const;
+    return { outcome: outcomes[outcome] ?? 'existing', pauseId };
   },
 });

@@ -8,6 +8,7 @@ import { lifecycleConformance } from './lifecycle.js';
 import { pauseStoreConformance } from './pauses.js';
 import { rateLimitsConformance } from './rate-limits.js';
 import { decisionTokensConformance } from './tokens.js';
+import { toolCallJoinConformance } from './tool-call-joins.js';
 import { votesConformance } from './votes.js';
 import { waitingConformance } from './waiting.js';
 import { pauseEventsConformance } from './watch.js';
@@ -25,4 +26,5 @@ export function storeConformance(factory: StoreFactory<Store>): void {
   apiKeysConformance(factory);
   rateLimitsConformance(factory);
   lifecycleConformance(factory);
+  toolCallJoinConformance(factory);
 }

@@ -5,7 +5,11 @@
   longer exist, so it stays bounded without a list ever running. The pause joins the waiting index
   of each of its deciders (kept in `wk`, so its ending leaves them). A new pause is a pause event
   (`<id> pending`), as its later changes are.
-  KEYS[1] pause hash            KEYS[5] expiry zset
+  A tool call also gives a join key (its session, tool and input): a pending pause that holds it is
+  the answer (the idempotency key, if any, then points at it too); one approved for the session
+  whose `remember_until` is still ahead is answered as remembered, with a `tool.remembered` audit
+  entry on it; any other frees the key for the new pause.
+  KEYS[1] pause hash            KEYS[5] expiry zset      KEYS[9] join key
   KEYS[2] idempotency key       KEYS[6] slack pending zset
   KEYS[3] agent all zset        KEYS[7] job queue zset
   KEYS[4] agent pending zset    KEYS[8] job data hash
@@ -16,8 +20,11 @@
   ARGV[12] ids of the reminder and escalation jobs (space-separated), dropped when the pause ends
   ARGV[13] key prefix (audit keys, the index of all pauses)   ARGV[14] audit actor   ARGV[15] audit data json
   ARGV[16] events channel   ARGV[17] hashes of its deciders (space-separated; waiting indexes)
-  ARGV[18..] job triples: id, json, run at ms
-  Returns {1, pause id} when created, {0, existing id} for the same request, {2, existing id} for a conflict.
+  ARGV[18] join key ttl ms, "" without a join key   ARGV[19] now, ISO 8601 (compared with remember_until)
+  ARGV[20] audit actor of a remembered call   ARGV[21] its audit data json
+  ARGV[22..] job triples: id, json, run at ms
+  Returns {1, pause id} when created, {0, existing id} for the same request (or a pending join),
+  {2, existing id} for a conflict, {3, existing id} when a remembered approval answers.
 ]]
 -- @include audit
 
@@ -31,8 +38,29 @@ if digest ~= '' then
       return {2, heldId}
     end
   end
-  redis.call('SET', KEYS[2], pauseId .. ' ' .. digest, 'PX', ARGV[6])
 end
+if ARGV[18] ~= '' then
+  local joined = redis.call('GET', KEYS[9])
+  if joined then
+    local f = redis.call('HMGET', ARGV[8] .. joined, 'status', 'exp', 'resp')
+    if f[1] == 'pending' and tonumber(f[2]) > tonumber(ARGV[4]) then
+      if digest ~= '' then redis.call('SET', KEYS[2], joined .. ' ' .. digest, 'PX', ARGV[6]) end
+      return {0, joined}
+    end
+    if f[1] == 'responded' and f[3] then
+      local ok, resp = pcall(cjson.decode, f[3])
+      -- ISO 8601 times of one format compare as strings.
+      if ok and type(resp) == 'table' and resp.decision == 'approved' and type(resp.remember_until) == 'string'
+        and resp.remember_until > ARGV[19] then
+        -- No TTL given: the ended pause's timeline keeps the one it has.
+        auditAppend(ARGV[13], tonumber(ARGV[4]), 'tool.remembered', joined, ARGV[20], ARGV[21], nil)
+        return {3, joined}
+      end
+    end
+  end
+  redis.call('SET', KEYS[9], pauseId, 'PX', ARGV[18])
+end
+if digest ~= '' then redis.call('SET', KEYS[2], pauseId .. ' ' .. digest, 'PX', ARGV[6]) end
 redis.call('HSET', KEYS[1], 'rec', ARGV[2], 'status', 'pending', 'exp', ARGV[3], 'apk', KEYS[4])
 if ARGV[11] ~= '' then redis.call('HSET', KEYS[1], 'tdec', ARGV[11]) end
 if ARGV[12] ~= '' then redis.call('HSET', KEYS[1], 'steps', ARGV[12]) end
@@ -46,7 +74,7 @@ redis.call('ZADD', KEYS[4], ARGV[4], pauseId)
 redis.call('ZADD', KEYS[5], ARGV[3], pauseId)
 if ARGV[7] == '1' then redis.call('ZADD', KEYS[6], ARGV[4], pauseId) end
 local wakeAt = tonumber(ARGV[3])
-for i = 18, #ARGV, 3 do
+for i = 22, #ARGV, 3 do
   if redis.call('HSETNX', KEYS[8], ARGV[i], ARGV[i + 1]) == 1 then
     redis.call('ZADD', KEYS[7], ARGV[i + 2], ARGV[i])
     wakeAt = math.min(wakeAt, tonumber(ARGV[i + 2]))
