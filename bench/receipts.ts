@@ -1,16 +1,22 @@
 // Receipts: µs per Ed25519 sign (jose CompactSign, KeyObject) and per verify (node:crypto), and
-// create → decide → check throughput with receipts and without, alternating, on the embedded store.
+// create → decide → check throughput with receipts and without, alternating, on the embedded memory
+// store and on Redis (a redis-server started here on a free port, killed by pid at the end).
+// Talks only to 127.0.0.1 and stops by itself.
 import { createPublicKey, verify } from 'node:crypto';
 import { verifyDecision } from '../src/domain/signing.js';
 import { generateReceiptKey, parseReceiptPrivateKey } from '../src/receipts/keys.js';
 import { ReceiptSigner } from '../src/receipts/signer.js';
 import { MemoryStore } from '../src/store/memory-store.js';
+import { RedisStore } from '../src/store/redis-store.js';
 import { ApprovalService } from '../src/use-cases/approval-service.js';
+import { randomPrefix, startRedis } from '../test/helpers/redis-server.js';
 
 const SECRET = 'bench-signing-secret-0123456789abcdef-xyz';
 const SIGNS = Number(process.env.BENCH_SIGNS ?? 5000);
 const FLOW_MS = Number(process.env.BENCH_FLOW_MS ?? 1500);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** The test helper's redis-server writes its AOF with `appendfsync always`; `everysec` is Redis's own default. */
+const REDIS_FSYNC = process.env.BENCH_REDIS_APPENDFSYNC ?? 'always';
 
 const receipts = new ReceiptSigner({
   privateKey: parseReceiptPrivateKey(generateReceiptKey()),
@@ -49,9 +55,19 @@ async function signing(): Promise<{ signUs: number; verifyUs: number }> {
   return { signUs, verifyUs };
 }
 
-/** Sequential create → decide → check for `ms`; flows per second. */
-async function flows(withReceipts: boolean, ms: number): Promise<number> {
-  const store = new MemoryStore();
+type StoreKind = 'memory' | 'redis';
+
+/** A fresh store of `kind`: a new memory store, or a new key prefix on the bench's Redis. */
+async function openStore(kind: StoreKind, redisUrl: string): Promise<MemoryStore | RedisStore> {
+  if (kind === 'memory') return new MemoryStore();
+  const store = new RedisStore({ url: redisUrl, prefix: randomPrefix() });
+  await store.connect();
+  return store;
+}
+
+/** Sequential create → decide → check for `ms` on a fresh store of `kind`; flows per second. */
+async function flows(kind: StoreKind, redisUrl: string, withReceipts: boolean, ms: number): Promise<number> {
+  const store = await openStore(kind, redisUrl);
   const service = new ApprovalService({
     store,
     signingSecret: SECRET,
@@ -75,7 +91,7 @@ async function flows(withReceipts: boolean, ms: number): Promise<number> {
     if (!verifyDecision(SECRET, view.response).ok) throw new Error('bad HMAC');
     done++;
   }
-  await store.close?.();
+  await store.close();
   return (done * 1000) / ms;
 }
 
@@ -84,20 +100,29 @@ process.stdout.write(
   `receipt sign:   ${signUs.toFixed(1)} µs (jose CompactSign, Ed25519 CryptoKey imported once, ${SIGNS} receipts)\n`,
 );
 process.stdout.write(`receipt verify: ${verifyUs.toFixed(1)} µs (node:crypto verify, split + header + claims parse)\n`);
-await flows(true, 300);
-await flows(false, 300);
-const withR: number[] = [];
-const without: number[] = [];
-for (let round = 0; round < ROUNDS; round++) {
-  withR.push(await flows(true, FLOW_MS));
-  without.push(await flows(false, FLOW_MS));
-}
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 const fmt = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(', ');
-process.stdout.write(
-  `create→decide→check with receipts:    ${median(withR).toFixed(0)} flows/s (runs ${fmt(withR)})\n`,
-);
-process.stdout.write(
-  `create→decide→check without receipts: ${median(without).toFixed(0)} flows/s (runs ${fmt(without)})\n`,
-);
-process.stdout.write(`cost: ${((1 - median(withR) / median(without)) * 100).toFixed(1)}% of the flow\n`);
+const redis = await startRedis({ extraArgs: ['--appendfsync', REDIS_FSYNC] });
+try {
+  for (const kind of ['memory', 'redis'] as const) {
+    const label = kind === 'memory' ? 'memory store' : `Redis store (AOF, appendfsync ${REDIS_FSYNC})`;
+    await flows(kind, redis.url, true, 300);
+    await flows(kind, redis.url, false, 300);
+    const withR: number[] = [];
+    const without: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      withR.push(await flows(kind, redis.url, true, FLOW_MS));
+      without.push(await flows(kind, redis.url, false, FLOW_MS));
+    }
+    process.stdout.write(`${label}:\n`);
+    process.stdout.write(
+      `  create→decide→check with receipts:    ${median(withR).toFixed(0)} flows/s (runs ${fmt(withR)})\n`,
+    );
+    process.stdout.write(
+      `  create→decide→check without receipts: ${median(without).toFixed(0)} flows/s (runs ${fmt(without)})\n`,
+    );
+    process.stdout.write(`  cost: ${((1 - median(withR) / median(without)) * 100).toFixed(1)}% of the flow\n`);
+  }
+} finally {
+  await redis.stop();
+}
