@@ -16,6 +16,8 @@ export interface SlackDeps {
   /** Who may see and decide which request in Slack. */
   audience: SlackAudience;
   logger: Logger;
+  /** PUBLIC_URL: messages link to the request's page when Slack's limits cut a tool call's input. */
+  publicUrl?: string;
   /** `/looppause login`: one-time dashboard links, when the dashboard is wired. */
   dashboardLinks?: Pick<SignInLinks, 'issue'>;
 }

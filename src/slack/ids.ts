@@ -3,6 +3,8 @@ export const ActionId = {
   approve: 'looppause_approve',
   reject: 'looppause_reject',
   approveWithComment: 'looppause_approve_comment',
+  /** "Approve for this session" on a tool call whose rule sets `remember`; value is the pause id. */
+  approveForSession: 'looppause_approve_session',
   /** "More" under the /looppause list; value is the next cursor. */
   listMore: 'looppause_list_more',
   /** "More" on the App Home tab; value is the next cursor. */
@@ -27,6 +29,8 @@ export const fieldBlockId = (name: string) => `${ModalIds.fieldBlockPrefix}${nam
 export interface ModalMetadata {
   pause_id: string;
   decision: 'approved' | 'rejected';
+  /** "Approve for this session": the approval also lets the same tool call through for the rule's window. */
+  remember?: true;
   /** Where the click happened, for ephemeral replies after the modal closes. */
   channel?: string;
 }

@@ -11,7 +11,7 @@ import { registerListeners } from './listeners/index.js';
 import { SlackChannelMembership } from './membership.js';
 
 /** The Slack surface; off unless SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are set (then main builds `slack`). */
-export const slackSurface: SurfaceFactory = ({ service, store, runner, dashboard, slack }) => {
+export const slackSurface: SurfaceFactory = ({ config, service, store, runner, dashboard, slack }) => {
   if (!slack) return undefined;
   const { app, client, jobClient, lookupClient, receiver, identity, logger: log } = slack;
   const audience = new SlackAudience(identity, new SlackChannelMembership(lookupClient, log), service.now);
@@ -22,6 +22,7 @@ export const slackSurface: SurfaceFactory = ({ service, store, runner, dashboard
     identity,
     audience,
     logger: log,
+    publicUrl: config.publicUrl,
     dashboardLinks: dashboard.links,
   };
   registerListeners(app, deps);

@@ -1,4 +1,5 @@
 import type { Pause } from '../../domain/pause.js';
+import { rememberWindow } from '../../domain/tool-call-view.js';
 import { ActionId } from '../ids.js';
 import { cut, escapeAndCut, LIMITS, mrkdwn, plain, slackDate } from './escape.js';
 import type { Button, KnownBlock } from './types.js';
@@ -13,16 +14,23 @@ export function button(actionId: string, text: string, value: string, style?: 'p
   };
 }
 
-/** Approve (primary), Reject (danger) and Approve with comment; every value is the pause id only. */
+/**
+ * Approve (primary), Reject (danger), Approve for this session (a tool call whose rule sets
+ * `remember`) and Approve with comment; every value is the pause id only.
+ */
 export function decisionButtons(pause: Pause, blockId?: string): KnownBlock {
   const id = pause.pause_id;
   const fields = pause.request.response_fields ?? [];
+  const remember = pause.plan?.remember_ms;
   return {
     type: 'actions',
     ...(blockId ? { block_id: blockId } : {}),
     elements: [
       button(ActionId.approve, fields.length > 0 ? 'Approve…' : 'Approve', id, 'primary'),
       button(ActionId.reject, 'Reject…', id, 'danger'),
+      ...(remember === undefined
+        ? []
+        : [button(ActionId.approveForSession, `Approve for this session (${rememberWindow(remember)})`, id)]),
       ...(fields.length > 0 ? [] : [button(ActionId.approveWithComment, 'Approve with comment…', id)]),
     ],
   };

@@ -8,9 +8,15 @@ import type { KnownBlock, ModalView } from './types.js';
  * The decision modal: a summary, the response fields (required ones enforced when approving)
  * and a comment box, always there. `private_metadata` carries the pause id and the decision.
  */
-export function decisionModal(pause: Pause, decision: ModalMetadata['decision'], channel?: string): ModalView {
+export function decisionModal(
+  pause: Pause,
+  decision: ModalMetadata['decision'],
+  channel?: string,
+  remember = false,
+): ModalView {
   const approving = decision === 'approved';
   const metadata: ModalMetadata = { pause_id: pause.pause_id, decision, ...(channel ? { channel } : {}) };
+  if (remember) metadata.remember = true;
   const blocks: KnownBlock[] = [
     { type: 'section', text: plain(pause.request.action_description, 1000) },
     askerContext(pause),
@@ -37,7 +43,10 @@ export function decisionModal(pause: Pause, decision: ModalMetadata['decision'],
     type: 'modal',
     callback_id: CallbackId.decision,
     private_metadata: JSON.stringify(metadata).slice(0, LIMITS.privateMetadata),
-    title: { type: 'plain_text', text: approving ? 'Approve request' : 'Reject request' },
+    title: {
+      type: 'plain_text',
+      text: remember ? 'Approve for session' : approving ? 'Approve request' : 'Reject request',
+    },
     submit: { type: 'plain_text', text: approving ? 'Approve' : 'Reject' },
     close: { type: 'plain_text', text: 'Cancel' },
     blocks: blocks.slice(0, LIMITS.modalBlocks),
@@ -53,6 +62,7 @@ export function parseModalMetadata(raw: string): ModalMetadata | undefined {
       pause_id: value.pause_id,
       decision: value.decision,
       ...(typeof value.channel === 'string' ? { channel: value.channel } : {}),
+      ...(value.remember === true && value.decision === 'approved' ? { remember: true as const } : {}),
     };
   } catch {
     return undefined;

@@ -1,7 +1,8 @@
 import type { Pause } from '../../domain/pause.js';
-import { agentHeader, askerContext, descriptionBlock, detailBlocks, notificationText } from './common.js';
+import { agentHeader, notificationText } from './common.js';
 import { escapeAndCut, LIMITS, mrkdwn, plain, slackDate, who } from './escape.js';
 import { progressText } from './progress.js';
+import { type MessageLinks, requestBlocks } from './request.js';
 import type { KnownBlock, SlackMessage } from './types.js';
 
 const CHANNEL_NAMES: Record<string, string> = { slack: 'Slack', email: 'e-mail', web: 'the web page' };
@@ -11,7 +12,11 @@ function outcomeLine(pause: Pause): string {
   const { response } = pause;
   if (pause.status === 'responded' && response) {
     const verb = response.decision === 'approved' ? ':white_check_mark: *Approved*' : ':x: *Rejected*';
-    return `${verb} by ${who(response.responder)} via ${CHANNEL_NAMES[response.channel] ?? response.channel} · ${slackDate(response.responded_at)}`;
+    const session =
+      response.decision === 'approved' && response.remember_until !== undefined
+        ? ` · *for this session* until ${slackDate(response.remember_until)}`
+        : '';
+    return `${verb} by ${who(response.responder)} via ${CHANNEL_NAMES[response.channel] ?? response.channel} · ${slackDate(response.responded_at)}${session}`;
   }
   if (pause.status === 'timed_out') {
     return `:hourglass: *Timed out* · no decision before ${slackDate(pause.expires_at)}`;
@@ -23,7 +28,7 @@ function outcomeLine(pause: Pause): string {
 }
 
 /** The message once the pause has ended: the request, the outcome, who, when, comment; no buttons. */
-export function outcomeMessage(pause: Pause): SlackMessage {
+export function outcomeMessage(pause: Pause, links: MessageLinks = {}): SlackMessage {
   const tail: KnownBlock[] = [{ type: 'section', text: mrkdwn(outcomeLine(pause)) }];
   // Quorum: every approval that was given, in order (the outcome line names the deciding vote).
   const progress = progressText(pause);
@@ -50,9 +55,7 @@ export function outcomeMessage(pause: Pause): SlackMessage {
   const fixed = 3 + tail.length; // header, description, asker
   const blocks: KnownBlock[] = [
     agentHeader(`${headerPrefix(pause)}: `, pause),
-    descriptionBlock(pause),
-    ...detailBlocks(pause.request.action_details, LIMITS.blocks - fixed),
-    askerContext(pause),
+    ...requestBlocks(pause, LIMITS.blocks - fixed, links),
     ...tail,
   ];
   return { text: notificationText(headerPrefix(pause), pause), blocks: blocks.slice(0, LIMITS.blocks) };

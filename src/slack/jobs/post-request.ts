@@ -17,7 +17,7 @@ export function finalPostError(error: unknown, attempts: number): string | undef
 
 /** Posts the request message, with its buttons, to `target`: where Slack put it, or a throw. */
 export async function postRequestMessage(deps: SlackDeps, pause: Pause, target: string): Promise<PostedMessage> {
-  const message = requestMessage(pause, deps.service.now());
+  const message = requestMessage(pause, deps.service.now(), { publicUrl: deps.publicUrl });
   const result = await deps.client.chat.postMessage({
     channel: target,
     text: message.text,

@@ -44,7 +44,8 @@ export async function showLatest(deps: SlackDeps, first: Pause): Promise<void> {
     const nowMs = deps.service.now();
     const state = shownState(pause, nowMs);
     if (state === shown) return;
-    const message = pause.status === 'pending' ? requestMessage(pause, nowMs) : outcomeMessage(pause);
+    const links = { publicUrl: deps.publicUrl };
+    const message = pause.status === 'pending' ? requestMessage(pause, nowMs, links) : outcomeMessage(pause, links);
     for (const where of postedMessages(pause)) await updateOne(deps, pause, where, message);
     shown = state;
     pause = await deps.service.get(pause.pause_id);

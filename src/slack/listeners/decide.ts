@@ -6,7 +6,7 @@ import type { SlackDeps } from '../deps.js';
 import { slackErrorSummary } from '../errors.js';
 import { replyPrivately } from './reply.js';
 
-export type ClickMode = 'approve' | 'reject' | 'approve_with_comment';
+export type ClickMode = 'approve' | 'reject' | 'approve_with_comment' | 'approve_session';
 
 export interface Click {
   pauseId: string;
@@ -16,6 +16,8 @@ export interface Click {
 }
 
 const GONE_TEXT = 'This request no longer exists (finished requests are kept for 7 days).';
+const NO_SESSION_TEXT =
+  'This request cannot be approved for the session (its policy rule does not allow it). Nothing changed: use Approve.';
 
 type ReplyTarget = { user: string; channel: string | undefined };
 
@@ -49,14 +51,18 @@ export async function handleClick(deps: SlackDeps, click: Click, mode: ClickMode
   const pause = await pauseToActOn(deps, click.pauseId, target);
   if (!pause) return;
   if (pause.status !== 'pending') return replyPrivately(client, logger, target, alreadyFinalText(pause));
+  const remember = mode === 'approve_session';
+  // Only a rule that sets `remember` offers the button: a stale or forged click decides nothing.
+  if (remember && pause.plan?.remember_ms === undefined) return replyPrivately(client, logger, target, NO_SESSION_TEXT);
 
-  const wantsModal = mode !== 'approve' || (pause.request.response_fields ?? []).length > 0;
+  const quick = mode === 'approve' || remember;
+  const wantsModal = !quick || (pause.request.response_fields ?? []).length > 0;
   if (wantsModal) {
     if (!click.triggerId) return;
     try {
       await client.views.open({
         trigger_id: click.triggerId,
-        view: decisionModal(pause, mode === 'reject' ? 'rejected' : 'approved', click.channel),
+        view: decisionModal(pause, mode === 'reject' ? 'rejected' : 'approved', click.channel, remember),
       });
     } catch (error) {
       logger.warn({ pause_id: pause.pause_id, err: slackErrorSummary(error) }, 'views.open failed');
@@ -64,7 +70,13 @@ export async function handleClick(deps: SlackDeps, click: Click, mode: ClickMode
     }
     return;
   }
-  await decideFromSlack(deps, { ...click, decision: 'approved', comment: '', fields: {} });
+  await decideFromSlack(deps, {
+    ...click,
+    decision: 'approved',
+    comment: '',
+    fields: {},
+    ...(remember ? { remember: true } : {}),
+  });
 }
 
 export interface SlackDecision {
@@ -74,6 +86,8 @@ export interface SlackDecision {
   decision: 'approved' | 'rejected';
   comment: string;
   fields: Record<string, string>;
+  /** "Approve for this session" (an approval only). */
+  remember?: boolean;
 }
 
 /**
@@ -94,6 +108,7 @@ export async function decideFromSlack(deps: SlackDeps, input: SlackDecision): Pr
       responder: email ?? input.userId,
       channel: 'slack',
       identities: ids,
+      ...(input.remember === true && input.decision === 'approved' ? { remember: true } : {}),
     });
   } catch (error) {
     if (error instanceof LoopPauseError && error.code === 'not_found') {

@@ -57,6 +57,7 @@ export function registerDecisionSubmission(app: App, deps: SlackDeps): void {
       decision: meta.decision,
       comment,
       fields,
+      ...(meta.remember ? { remember: true } : {}),
     });
   });
 }
