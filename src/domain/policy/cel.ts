@@ -5,14 +5,16 @@ import { compilePattern, MAX_MATCH_WORK, matchWork } from './regex.js';
 export { CEL_TIME_BUDGET_MS } from './meter.js';
 
 /**
- * CEL conditions (`when.if`) over {agent, action, details}, and the budget they run under.
+ * CEL conditions (`when.if`) over {agent, action, details} (request rules) or {agent, tool, input, cwd, session_id}
+ * (tool-call rules), and the budget they run under.
  *
  * The budget is enforced while a condition runs, not after (meter.ts): every step of the evaluation passes through
  * it, so a run that takes too long, too many steps or makes too large a value is stopped where it is. Around that:
  * - at load, the expression's shape: ≤ CEL_MAX_SOURCE_CHARS characters, cel-js parse limits (CEL_LIMITS), at most
  *   CEL_MAX_MACRO_NESTING nested comprehensions/binds, and `matches` only with a literal pattern (an agent-supplied
  *   pattern would let the agent choose it) that RE2 compiles within the pattern limits (regex.ts);
- * - at evaluation, the input's size (CEL_INPUT_LIMITS, the request validation's own limits);
+ * - at evaluation, the input's size (CEL_INPUT_LIMITS, the request validation's own limits; for a tool call, its
+ *   input's canonical JSON size and depth, the tool-call engine's own limits);
  * - the cel-js functions whose cost is not linear in their arguments are replaced, under their own names, by metered
  *   ones: `matches` runs on RE2 (linear-time: no catastrophic backtracking) and is refused before it runs when
  *   the pattern's size times the text's length is over MAX_MATCH_WORK; `join` refuses a result over the value limit
@@ -21,7 +23,6 @@ export { CEL_TIME_BUDGET_MS } from './meter.js';
  *   function form `matches(s, re)` are the same function.
  */
 
-const CEL_VARIABLES = ['agent', 'action', 'details'] as const;
 const CEL_MAX_SOURCE_CHARS = 2000;
 const CEL_MAX_MACRO_NESTING = 2;
 const CEL_LIMITS = {
@@ -37,6 +38,9 @@ export const CEL_INPUT_LIMITS = {
   detailEntries: 50,
   detailKeyChars: 150,
   detailValueChars: 2000,
+  toolChars: 200,
+  cwdChars: 4096,
+  sessionChars: 200,
 } as const;
 /** Longer than any duration cel-js accepts ("-2562047h47m16.854775807s" is 25). */
 const MAX_DURATION_CHARS = 32;
@@ -60,44 +64,82 @@ const PUBLIC_NAMES = new Map([...METERED_METHODS, ...METERED_FUNCTIONS].map(([na
 const plainDuration = new Environment().registerVariable('text', 'string').parse('duration(text)');
 plainDuration.check();
 
-let evaluator: unknown;
+/** Which variables a condition sees: a request rule's, or a tool-call rule's (`when.tool`). */
+export type ConditionKind = 'request' | 'tool';
 
-const environment = new Environment({ limits: CEL_LIMITS })
-  .registerVariable('agent', 'string')
-  .registerVariable('action', 'string')
-  .registerVariable('details', 'map<string, string>')
-  .registerFunction('string.looppause_matches(string): bool', (text: string, source: string) => matches(text, source))
-  .registerFunction('looppause_matches(string, string): bool', (text: string, source: string) => matches(text, source))
-  .registerFunction('string.looppause_lastIndexOf(string): int', (text: string, search: string) =>
-    BigInt(lastIndexOf(text, search, text.length)),
-  )
-  .registerFunction('string.looppause_lastIndexOf(string, int): int', (text: string, search: string, from: bigint) => {
-    if (search === '') return from;
-    const at = Number(from);
-    if (at < 0 || at >= text.length) {
-      throw new EvaluationError('string.lastIndexOf(search, fromIndex): fromIndex out of range');
-    }
-    return BigInt(lastIndexOf(text, search, at));
-  })
-  .registerFunction('list<string>.looppause_join(): string', (list: readonly unknown[]) =>
-    join(list, '', 'string.join()'),
-  )
-  .registerFunction('list<string>.looppause_join(string): string', (list: readonly unknown[], separator: string) =>
-    join(list, separator, 'string.join(separator)'),
-  )
-  .registerFunction('looppause_duration(string): google.protobuf.Duration', (text: string) => {
-    if (text.length > MAX_DURATION_CHARS) {
-      throw new EvaluationError(`Invalid duration string: longer than ${MAX_DURATION_CHARS} characters`);
-    }
-    return plainDuration({ text });
-  })
-  // cel-js calls a function with its evaluator as `this`: how the meter finds the evaluator to wrap.
-  .registerFunction('looppause_evaluator(): bool', function (this: unknown) {
-    evaluator = this;
-    return true;
-  });
-environment.evaluate('looppause_evaluator()');
-meterEvaluator(evaluator);
+const DECLARED: Record<ConditionKind, readonly (readonly [name: string, type: string])[]> = {
+  request: [
+    ['agent', 'string'],
+    ['action', 'string'],
+    ['details', 'map<string, string>'],
+  ],
+  // The tool input is JSON: a map whose values are strings, doubles, bools, null, lists and maps.
+  tool: [
+    ['agent', 'string'],
+    ['tool', 'string'],
+    ['input', 'map<string, dyn>'],
+    ['cwd', 'string'],
+    ['session_id', 'string'],
+  ],
+};
+const NAMES: Record<ConditionKind, readonly string[]> = {
+  request: DECLARED.request.map(([name]) => name),
+  tool: DECLARED.tool.map(([name]) => name),
+};
+
+/**
+ * One environment per kind of rule, each with the metered functions and its own evaluator metered: a condition that
+ * names a variable of the other kind does not type-check, so it is refused at load.
+ */
+function createEnvironment(kind: ConditionKind): Environment {
+  let evaluator: unknown;
+  const environment = new Environment({ limits: CEL_LIMITS });
+  for (const [name, type] of DECLARED[kind]) environment.registerVariable(name, type);
+  environment
+    .registerFunction('string.looppause_matches(string): bool', (text: string, source: string) => matches(text, source))
+    .registerFunction('looppause_matches(string, string): bool', (text: string, source: string) =>
+      matches(text, source),
+    )
+    .registerFunction('string.looppause_lastIndexOf(string): int', (text: string, search: string) =>
+      BigInt(lastIndexOf(text, search, text.length)),
+    )
+    .registerFunction(
+      'string.looppause_lastIndexOf(string, int): int',
+      (text: string, search: string, from: bigint) => {
+        if (search === '') return from;
+        const at = Number(from);
+        if (at < 0 || at >= text.length) {
+          throw new EvaluationError('string.lastIndexOf(search, fromIndex): fromIndex out of range');
+        }
+        return BigInt(lastIndexOf(text, search, at));
+      },
+    )
+    .registerFunction('list<string>.looppause_join(): string', (list: readonly unknown[]) =>
+      join(list, '', 'string.join()'),
+    )
+    .registerFunction('list<string>.looppause_join(string): string', (list: readonly unknown[], separator: string) =>
+      join(list, separator, 'string.join(separator)'),
+    )
+    .registerFunction('looppause_duration(string): google.protobuf.Duration', (text: string) => {
+      if (text.length > MAX_DURATION_CHARS) {
+        throw new EvaluationError(`Invalid duration string: longer than ${MAX_DURATION_CHARS} characters`);
+      }
+      return plainDuration({ text });
+    })
+    // cel-js calls a function with its evaluator as `this`: how the meter finds the evaluator to wrap.
+    .registerFunction('looppause_evaluator(): bool', function (this: unknown) {
+      evaluator = this;
+      return true;
+    });
+  environment.evaluate('looppause_evaluator()');
+  meterEvaluator(evaluator);
+  return environment;
+}
+
+const environments: Record<ConditionKind, Environment> = {
+  request: createEnvironment('request'),
+  tool: createEnvironment('tool'),
+};
 
 function matches(text: string, source: string): boolean {
   const compiled = compilePattern(source);
@@ -147,11 +189,23 @@ function join(list: readonly unknown[], separator: string, name: string): string
   return list.join(separator);
 }
 
-export interface CelVariables {
+/** What a request rule's condition sees. */
+export interface RequestCelVariables {
   agent: string;
   action: string;
   details: Record<string, string>;
 }
+
+/** What a tool-call rule's condition sees; `cwd` and `session_id` are '' when the call has none. */
+export interface ToolCelVariables {
+  agent: string;
+  tool: string;
+  input: Record<string, unknown>;
+  cwd: string;
+  session_id: string;
+}
+
+export type CelVariables = RequestCelVariables | ToolCelVariables;
 
 /**
  * A compiled condition. It runs under `budget` (the request's, shared by its conditions), or under a budget of its
@@ -163,14 +217,14 @@ export type CompileResult = { ok: true; condition: CelCondition } | { ok: false;
 
 const defaultNow = () => performance.now();
 
-/** `rule` names the rule in a refused pattern's error. */
-export function compileCondition(source: string, rule?: string): CompileResult {
+/** `rule` names the rule in a refused pattern's error; `kind` says which variables the condition sees. */
+export function compileCondition(source: string, rule?: string, kind: ConditionKind = 'request'): CompileResult {
   if (source.length > CEL_MAX_SOURCE_CHARS) {
     return { ok: false, error: `must be at most ${CEL_MAX_SOURCE_CHARS} characters` };
   }
-  let compiled: ReturnType<typeof environment.parse>;
+  let compiled: ReturnType<Environment['parse']>;
   try {
-    compiled = environment.parse(source);
+    compiled = environments[kind].parse(source);
   } catch (error) {
     return { ok: false, error: `does not compile: ${celMessage(error)}` };
   }
@@ -183,9 +237,7 @@ export function compileCondition(source: string, rule?: string): CompileResult {
       const unknown = /^Unknown variable: (\S+)/.exec(message);
       return {
         ok: false,
-        error: unknown
-          ? `unknown variable ${unknown[1]} (only ${CEL_VARIABLES.join(', ')} are declared)`
-          : `does not compile: ${message}`,
+        error: unknown ? unknownVariable(unknown[1] as string, kind) : `does not compile: ${message}`,
       };
     }
     const type = String(checked.type);
@@ -197,6 +249,19 @@ export function compileCondition(source: string, rule?: string): CompileResult {
   const program = compiled as (variables: CelVariables) => unknown;
   const condition: CelCondition = (variables, budget = new CelBudget(defaultNow)) => budget.run(program, variables);
   return { ok: true, condition };
+}
+
+/** A variable the rule's kind does not declare; a variable of the other kind says where it belongs. */
+function unknownVariable(name: string, kind: ConditionKind): string {
+  const other: ConditionKind = kind === 'tool' ? 'request' : 'tool';
+  if (NAMES[other].includes(name)) {
+    return kind === 'tool'
+      ? `unknown variable ${name}: a tool-call rule (when.tool) sees ${NAMES.tool.join(', ')}; action and details are request_approval's`
+      : `unknown variable ${name}: tool, input, cwd and session_id are for tool-call rules (when.tool); this rule sees ${NAMES.request.join(', ')}`;
+  }
+  return kind === 'tool'
+    ? `unknown variable ${name} (only ${NAMES.tool.join(', ')} are declared in a tool-call rule)`
+    : `unknown variable ${name} (only ${NAMES.request.join(', ')} are declared)`;
 }
 
 /** Why a run's value cannot judge the request, for the refusal; null for a boolean. */

@@ -1,9 +1,12 @@
-/** Operator policy: parse a policy file, match a request to its rule, apply the agent's own routing. */
+/**
+ * Operator policy: parse a policy file, match a request or a tool call to its rule, apply the agent's own routing
+ * (requests only).
+ */
 
 export { CEL_TIME_BUDGET_MS } from './cel.js';
 export { formatDuration } from './duration.js';
 export { type ParsePolicyResult, parsePolicy } from './load.js';
-export { type EvaluateOptions, evaluatePolicy } from './match.js';
+export { type EvaluateOptions, evaluatePolicy, evaluateToolCallPolicy } from './match.js';
 export {
   type AgentChoices,
   type AgentRoutingContext,
@@ -26,4 +29,7 @@ export {
   type Route,
   type RouteOutcome,
   type RoutingPlan,
+  type ToolCallDefault,
+  type ToolCallPolicyInput,
+  type ToolCallPolicyOutcome,
 } from './types.js';

@@ -91,16 +91,18 @@ function build(document: PolicyDocument, text: string): ParsePolicyResult {
     if (first === undefined) firstIndexByName.set(rule.name, index);
     else errors.push(`${place}.name: duplicates rules[${first}] ("${rule.name}")`);
 
+    const forTools = rule.when?.tool !== undefined;
     const compiled: PolicyRule = {
       index,
       name: rule.name,
       when: { ...rule.when },
       effect: ruleEffect(rule, place, agentRouting, expand, errors),
     };
+    if (rule.when?.tool !== undefined) compiled.toolMatcher = compileGlob(rule.when.tool);
     if (rule.when?.agents) compiled.agentMatchers = rule.when.agents.map(compileGlob);
     if (rule.when?.action !== undefined) compiled.actionMatcher = compileGlob(rule.when.action);
     if (rule.when?.if !== undefined) {
-      const result = compileCondition(rule.when.if, rule.name);
+      const result = compileCondition(rule.when.if, rule.name, forTools ? 'tool' : 'request');
       if (result.ok) compiled.condition = result.condition;
       else errors.push(`${place}.when.if: ${result.error}`);
     }
@@ -110,7 +112,14 @@ function build(document: PolicyDocument, text: string): ParsePolicyResult {
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
-    policy: { digest: sha256Hex(text), agentRouting, groups, admins: document.admins ?? [], rules },
+    policy: {
+      digest: sha256Hex(text),
+      agentRouting,
+      toolCallsDefault: document.tool_calls_default ?? 'ask',
+      groups,
+      admins: document.admins ?? [],
+      rules,
+    },
   };
 }
 
@@ -123,7 +132,14 @@ function ruleEffect(
 ): RuleEffect {
   if (rule.decide !== undefined) return { kind: 'decide', decision: rule.decide };
 
-  if (rule.route === undefined && agentRouting !== 'allow') {
+  if (rule.when?.tool !== undefined) {
+    // agent_routing is about request_approval's recipients: a hook names none, so the rule must.
+    if (rule.route === undefined) {
+      errors.push(
+        `${place}.route: is required for a tool-call rule (when.tool) that does not decide: a hook names no recipients`,
+      );
+    }
+  } else if (rule.route === undefined && agentRouting !== 'allow') {
     errors.push(`${place}.route: is required with agent_routing: ${agentRouting} (only allow lets the agent choose)`);
   } else if (rule.route === undefined && rule.on_timeout !== undefined && rule.on_timeout !== 'timed_out') {
     // The agent must not pick where a request goes that the deadline decides: it could pick nobody.
@@ -173,5 +189,6 @@ function ruleEffect(
     remindAfterMs: rule.remind_after ?? [],
     escalate,
     onTimeout: rule.on_timeout ?? 'timed_out',
+    ...(rule.remember !== undefined ? { rememberMs: rule.remember } : {}),
   };
 }

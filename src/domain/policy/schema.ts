@@ -14,6 +14,10 @@ import { parseDurationMs } from './duration.js';
 export const AGENT_ROUTING_MODES = ['allow', 'restrict', 'deny'] as const;
 export const ON_TIMEOUT_OUTCOMES = ['timed_out', 'rejected', 'approved'] as const;
 export const POLICY_DECISIONS = ['approved', 'rejected'] as const;
+/** What a tool call no rule matches gets: let it run, let the agent ask its own user, or refuse it. */
+export const TOOL_CALL_DEFAULTS = ['allow', 'ask', 'deny'] as const;
+/** The longest "Approve for this session" a rule may offer. */
+export const MAX_REMEMBER_MS = 7 * 86_400_000;
 export const GROUP_PREFIX = 'group:';
 export const MAX_APPROVERS = 50;
 /** The keys that route a request to humans; none of them may sit next to `decide`. */
@@ -27,6 +31,7 @@ const ROUTING_KEYS = [
   'remind_after',
   'escalate',
   'on_timeout',
+  'remember',
 ] as const;
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -74,7 +79,14 @@ const escalationStepSchema = z
   })
   .refine((s) => s.route !== undefined || s.approvers !== undefined, 'must give route and/or approvers');
 
+const rememberSchema = durationSchema.pipe(
+  z
+    .number()
+    .max(MAX_REMEMBER_MS, 'must be at most 7 days (7d): a session is approved for a working day or so, not for good'),
+);
+
 const whenSchema = z.strictObject({
+  tool: z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(200).optional(),
   agents: z
     .array(z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(200), { error: 'must be a list' })
     .min(1, 'must not be empty when given')
@@ -110,12 +122,31 @@ export const ruleSchema = z
     remind_after: z.array(durationSchema, { error: 'must be a list' }).min(1).max(10).optional(),
     escalate: z.array(escalationStepSchema, { error: 'must be a list' }).min(1).max(10).optional(),
     on_timeout: z.enum(ON_TIMEOUT_OUTCOMES, { error: 'must be timed_out, rejected or approved' }).optional(),
+    remember: rememberSchema.optional(),
   })
   .superRefine((rule, ctx) => {
-    if (rule.decide === undefined) return;
-    for (const key of ROUTING_KEYS) {
-      if (rule[key] !== undefined)
-        ctx.addIssue({ code: 'custom', path: [key], message: 'cannot be combined with decide' });
+    const forTools = rule.when?.tool !== undefined;
+    if (forTools && rule.when?.action !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['when', 'action'],
+        message:
+          'cannot be combined with when.tool: a tool call has no action_description (match its input with when.if)',
+      });
+    }
+    if (rule.decide !== undefined) {
+      for (const key of ROUTING_KEYS) {
+        if (rule[key] !== undefined)
+          ctx.addIssue({ code: 'custom', path: [key], message: 'cannot be combined with decide' });
+      }
+      return;
+    }
+    if (!forTools && rule.remember !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['remember'],
+        message: 'is only for tool-call rules (when.tool): it lets the same call in the same session through again',
+      });
     }
   });
 
@@ -130,6 +161,7 @@ export const policyDocumentSchema = z.strictObject(
       .optional(),
     admins: z.array(emailSchema, { error: 'must be a list' }).max(100).optional(),
     agent_routing: z.enum(AGENT_ROUTING_MODES, { error: 'must be allow, restrict or deny' }).optional(),
+    tool_calls_default: z.enum(TOOL_CALL_DEFAULTS, { error: 'must be allow, ask or deny' }).optional(),
     rules: z
       .array(ruleSchema, { error: (issue) => (issue.input === undefined ? 'is required' : 'must be a list of rules') })
       .min(1, 'must have at least one rule')
@@ -143,3 +175,4 @@ export type RuleDocument = z.output<typeof ruleSchema>;
 export type AgentRoutingMode = (typeof AGENT_ROUTING_MODES)[number];
 export type OnTimeout = (typeof ON_TIMEOUT_OUTCOMES)[number];
 export type PolicyDecision = (typeof POLICY_DECISIONS)[number];
+export type ToolCallDefault = (typeof TOOL_CALL_DEFAULTS)[number];

@@ -1,9 +1,9 @@
 import type { ResponseField } from '../schemas.js';
 import type { CelCondition } from './cel.js';
 import type { GlobMatcher } from './glob.js';
-import type { AgentRoutingMode, OnTimeout, PolicyDecision } from './schema.js';
+import type { AgentRoutingMode, OnTimeout, PolicyDecision, ToolCallDefault } from './schema.js';
 
-export type { AgentRoutingMode, OnTimeout, PolicyDecision };
+export type { AgentRoutingMode, OnTimeout, PolicyDecision, ToolCallDefault };
 
 export interface Route {
   slack?: string;
@@ -30,6 +30,11 @@ export interface RoutingPlan {
   remindAfterMs: number[];
   escalate: EscalationStep[];
   onTimeout: OnTimeout;
+  /**
+   * Tool-call rules only: how long "Approve for this session" lets the same call (session, tool,
+   * input) through without asking again; absent when the rule sets no `remember`.
+   */
+  rememberMs?: number;
 }
 
 export type RuleEffect = { kind: 'decide'; decision: PolicyDecision } | ({ kind: 'route' } & RoutingPlan);
@@ -38,7 +43,12 @@ export interface PolicyRule {
   index: number;
   name: string;
   /** The rule's conditions as written, for `policy check` / `explain`. */
-  when: { agents?: string[]; action?: string; if?: string };
+  when: { tool?: string; agents?: string[]; action?: string; if?: string };
+  /**
+   * Present exactly when the rule has `when.tool`: such a rule judges only tool calls, and a rule
+   * without it only request_approval requests.
+   */
+  toolMatcher?: GlobMatcher;
   agentMatchers?: GlobMatcher[];
   actionMatcher?: GlobMatcher;
   condition?: CelCondition;
@@ -49,6 +59,8 @@ export interface Policy {
   /** sha256 hex of the source text. */
   digest: string;
   agentRouting: AgentRoutingMode;
+  /** What a tool call no rule matches gets (`ask`: the agent's own local prompt). */
+  toolCallsDefault: ToolCallDefault;
   /** Members deduplicated. */
   groups: Record<string, string[]>;
   admins: string[];
@@ -70,6 +82,27 @@ export type PolicyOutcome =
   | { kind: 'decide'; rule: string; decision: PolicyDecision }
   | RouteOutcome
   | { kind: 'no_match' };
+
+/** A tool call as the policy judges it: the hook's tool, its input, and who sends it from where. */
+export interface ToolCallPolicyInput {
+  /** The API key's name. */
+  agent: string;
+  /** The tool name: `Bash`, `Edit`, `mcp__github__create_issue`. */
+  tool: string;
+  /** The tool input object, as JSON. */
+  input: Record<string, unknown>;
+  cwd?: string;
+  session_id?: string;
+}
+
+/**
+ * What the policy makes of a tool call: a rule decides at once, a rule routes it to humans, or no
+ * rule matches and `tool_calls_default` answers.
+ */
+export type ToolCallPolicyOutcome =
+  | { kind: 'decide'; rule: string; decision: PolicyDecision }
+  | RouteOutcome
+  | { kind: 'default'; decision: ToolCallDefault };
 
 /** A request the policy cannot judge (a CEL runtime error, a non-boolean result, an over-budget input or run). */
 export class PolicyError extends Error {
