@@ -84,6 +84,13 @@ const envSchema = z.object({
     .min(1, 'must be at least 1')
     .max(366 * 24 * 3600)
     .default(3600),
+  // Below Claude Code's 600 s hook timeout, so the hook answers before the agent gives up on it.
+  LOOPPAUSE_HOOK_WAIT_SECONDS: z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .int('must be a whole number of seconds')
+    .min(1, 'must be at least 1')
+    .max(590, 'must be at most 590 (Claude Code gives a hook 600 s)')
+    .default(540),
   LOOPPAUSE_DEV_STATE_DIR: z.string().default('.looppause'),
   LOOPPAUSE_MEMORY_SNAPSHOT: z
     .enum(['true', 'false', '1', '0', ''], { error: 'must be true or false' })
@@ -207,6 +214,8 @@ export interface Config {
   auditRetentionDays: number;
   /** Webhook endpoints may be on loopback and private addresses (local receivers); off: refused at registration and delivery. */
   webhookAllowPrivate: boolean;
+  /** The longest a tool call (a hook) waits for a human; a tool-call pause without its own timeout lives as long. */
+  hookWaitSeconds: number;
   logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -252,6 +261,7 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
     jobLeaseMs: (e.LOOPPAUSE_JOB_LEASE_SECONDS ?? e.LOOPPAUSE_TASK_LEASE_SECONDS ?? 60) * 1000,
     auditRetentionDays: e.LOOPPAUSE_AUDIT_RETENTION_DAYS,
     webhookAllowPrivate: e.LOOPPAUSE_WEBHOOK_ALLOW_PRIVATE,
+    hookWaitSeconds: e.LOOPPAUSE_HOOK_WAIT_SECONDS,
     logLevel: e.LOG_LEVEL,
   };
   if (e.LOOPPAUSE_ALLOWED_EMAIL_DOMAINS) config.allowedEmailDomains = e.LOOPPAUSE_ALLOWED_EMAIL_DOMAINS;
@@ -361,7 +371,7 @@ const proxySchema = z.object({
     .refine((v) => /^https?:\/\/[^\s]+$/.test(v), 'must be an http(s) URL'),
 });
 
-function parseProxyConfig(env: Record<string, string | undefined>): ConfigResult<ProxyConfig> {
+export function parseProxyConfig(env: Record<string, string | undefined>): ConfigResult<ProxyConfig> {
   const parsed = proxySchema.safeParse(env);
   if (!parsed.success)
     return { ok: false, errors: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) };

@@ -179,6 +179,7 @@ function build(
     onPolicyRefusal: (refusal) => logger.info({ policy_refusal: refusal }, 'policy refused a request'),
     // One human is one identity on every surface: voters are linked through Slack's directory.
     identities: slack?.identity,
+    hookWaitSeconds: config.hookWaitSeconds,
   });
   const mail = createMailTransport(config.email, logger.child({ component: 'mail' }), {
     onWritten: devOutboxLinks(config, options.devLinkLogger),
@@ -206,6 +207,7 @@ function build(
     ...(slack ? { slackStatus: () => slack.connection.status() } : {}),
     ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
     receipts: { redemptions: stores.receipts, jwks: () => receipts.jwks(), issuer: config.publicUrl, now: service.now },
+    hookWaitSeconds: config.hookWaitSeconds,
     mounts: [{ path: JWKS_PATH, router: jwksRouter(receipts) }, ...surfaces.flatMap((s) => s.mounts ?? [])],
     adminMounts: surfaces.flatMap((s) => s.adminMounts ?? []),
   });

@@ -19,6 +19,7 @@ import { metricsRouter } from './routes/metrics.js';
 import { pausesRouter } from './routes/pauses.js';
 import { policyRouter } from './routes/policy.js';
 import { receiptsRouter } from './routes/receipts.js';
+import { toolCallsRouter } from './routes/tool-calls.js';
 
 export interface HttpAppOptions {
   service: ApprovalService;
@@ -46,6 +47,8 @@ export interface HttpAppOptions {
   bodyLimit?: string;
   /** `POST /v1/receipts/redeem`, when the service signs receipts. */
   receipts?: RedeemReceiptDeps;
+  /** The longest a tool call waits for a human (LOOPPAUSE_HOOK_WAIT_SECONDS); 540 when not given. */
+  hookWaitSeconds?: number;
 }
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
@@ -108,6 +111,14 @@ export function createHttpApp(options: HttpAppOptions): Express {
     mcpRouter({ service, tasks: options.mcpTasks, policyRoutes: options.policyRoutes ?? false, logger }),
   );
   app.use('/v1/pauses', authenticate, jsonOnly, json, limit, pausesRouter(service));
+  app.use(
+    '/v1/tool-calls',
+    authenticate,
+    jsonOnly,
+    json,
+    limit,
+    toolCallsRouter(service, options.hookWaitSeconds ?? 540),
+  );
   app.use('/v1/policy', authenticate, requireAdmin, jsonOnly, json, limit, policyRouter(service));
   if (options.receipts) app.use('/v1/receipts', authenticate, jsonOnly, json, limit, receiptsRouter(options.receipts));
   for (const mount of options.adminMounts ?? [])

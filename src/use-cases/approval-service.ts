@@ -1,6 +1,7 @@
 import { LoopPauseError } from '../domain/errors.js';
 import type { Pause, PauseView } from '../domain/pause.js';
 import type { PolicyOutcome } from '../domain/policy/index.js';
+import type { ToolCallAnswer } from '../domain/tool-calls.js';
 import type { Decision } from '../domain/vocabulary.js';
 import type { Metrics } from '../metrics.js';
 import type { ReceiptSigner } from '../receipts/signer.js';
@@ -15,6 +16,7 @@ import { DeliveryPlan } from './deliveries.js';
 import { endAtDeadline } from './end-at-deadline.js';
 import { explainRequest, explainRuleOnly, type PolicyExplanation, parseExplainInput } from './explain-policy.js';
 import type { IdentityDirectory } from './identity-links.js';
+import { type JudgeOptions, type JudgeToolCallDeps, judgeToolCall } from './judge-tool-call.js';
 import { type ListQuery, listApprovals } from './list.js';
 import { loadPause } from './load-pause.js';
 import { PauseEventOutbox } from './pause-event-outbox.js';
@@ -47,6 +49,8 @@ export interface ApprovalServiceOptions extends Omit<RecipientRules, 'slackEnabl
    * Without one, a vote links only the Slack id and e-mail its surface gave.
    */
   identities?: IdentityDirectory | undefined;
+  /** The longest a tool call waits for a human (LOOPPAUSE_HOOK_WAIT_SECONDS); 540 when not given. */
+  hookWaitSeconds?: number;
 }
 
 /**
@@ -62,6 +66,7 @@ export class ApprovalService {
   private readonly requestDeps: RequestDeps;
   private readonly decideDeps: DecideDeps;
   private readonly waiting: WaitingChecks;
+  private readonly toolCallDeps: JudgeToolCallDeps;
 
   constructor(options: ApprovalServiceOptions) {
     this.now = options.now ?? Date.now;
@@ -95,6 +100,17 @@ export class ApprovalService {
       identities: options.identities,
     };
     this.waiting = new WaitingChecks(deps, options.maxWaitingPerKey ?? 100);
+    this.toolCallDeps = {
+      ...this.requestDeps,
+      identities: options.identities,
+      hookWaitSeconds: options.hookWaitSeconds ?? 540,
+      hold: (agentId, pauseId, waitMs, signal) => this.waiting.hold(agentId, pauseId, waitMs, signal),
+    };
+  }
+
+  /** A tool call an agent is about to run (`POST /v1/tool-calls` and the hooks): allow, deny, ask or pending. */
+  toolCall(agentId: string, body: unknown, options: JudgeOptions): Promise<ToolCallAnswer> {
+    return judgeToolCall(this.toolCallDeps, agentId, body, options);
   }
 
   async request(agentId: string, args: unknown): Promise<RequestResult> {

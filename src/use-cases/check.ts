@@ -1,4 +1,4 @@
-import { decidesAtDeadline, type PauseView, toView } from '../domain/pause.js';
+import { decidesAtDeadline, type Pause, type PauseView, toView } from '../domain/pause.js';
 import { checkApprovalSchema } from '../domain/schemas.js';
 import { parseInput } from '../domain/validation.js';
 import type { PauseEvents, Watch } from '../store/ports/pause-events.js';
@@ -24,10 +24,17 @@ export class WaitingChecks {
 
   async check(agentId: string, args: unknown, signal?: AbortSignal): Promise<PauseView> {
     const { pause_id: pauseId, wait_seconds: waitSeconds } = parseInput(checkApprovalSchema, args);
+    return toView(await this.hold(agentId, pauseId, waitSeconds * 1000, signal));
+  }
+
+  /**
+   * The agent's own pause once it is no longer pending, or as it is after `waitMs` (at once past
+   * the agent's limit of waits). check_approval and the tool-call hooks wait here.
+   */
+  async hold(agentId: string, pauseId: string, waitMs: number, signal?: AbortSignal): Promise<Pause> {
     const waiting = this.byAgent.get(agentId) ?? 0;
-    if (waitSeconds === 0 || waiting >= this.maxPerAgent)
-      return toView(await loadOwnPause(this.deps, agentId, pauseId));
-    const deadline = this.deps.now() + waitSeconds * 1000;
+    if (waitMs <= 0 || waiting >= this.maxPerAgent) return loadOwnPause(this.deps, agentId, pauseId);
+    const deadline = this.deps.now() + waitMs;
     const watch = this.deps.store.watch(pauseId);
     const onAbort = () => watch.close();
     this.open.add(watch);
@@ -39,7 +46,7 @@ export class WaitingChecks {
         const pause = await loadOwnPause(this.deps, agentId, pauseId);
         const nowMs = this.deps.now();
         const remaining = deadline - nowMs;
-        if (pause.status !== 'pending' || remaining <= 0 || this.stopped || signal?.aborted) return toView(pause);
+        if (pause.status !== 'pending' || remaining <= 0 || this.stopped || signal?.aborted) return pause;
         // Wake at the deadline of the pause too: a timeout is a change nobody publishes in time otherwise.
         // Past it, a pause the policy decides at its deadline stays pending until the runner's sweep
         // signs that decision and ends it, which wakes the watch; re-read each second all the same.

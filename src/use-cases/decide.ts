@@ -93,7 +93,8 @@ export async function decideApproval(deps: DecideDeps, pauseId: string, input: D
     const votes = [...earlier, vote];
     const closes = outcomeOf(votes, pause.plan?.quorum ?? 1) !== undefined;
     // Signed (receipt included) before the atomic step, which keeps it only if this vote closes the pause.
-    const response = closes ? await signVotes(deps, pause, votes, nowMs) : undefined;
+    const remember = input.remember === true && input.decision === 'approved' ? pause.plan?.remember_ms : undefined;
+    const response = closes ? await signVotes(deps, pause, votes, nowMs, remember) : undefined;
     const result = await deps.store.castVote(
       pauseId,
       { vote, expectedVotes: earlier.length, ...(response ? { response } : {}) },
@@ -116,7 +117,13 @@ export async function decideApproval(deps: DecideDeps, pauseId: string, input: D
 }
 
 /** The decision the last vote makes: signed, bound to the pause and action, with every approval in order. */
-function signVotes(deps: DecideDeps, pause: Pause, votes: readonly Vote[], nowMs: number): Promise<SignedDecision> {
+function signVotes(
+  deps: DecideDeps,
+  pause: Pause,
+  votes: readonly Vote[],
+  nowMs: number,
+  rememberMs: number | undefined,
+): Promise<SignedDecision> {
   const last = votes.at(-1) as Vote;
   return signDecision(deps, pause, {
     decision: last.decision,
@@ -129,6 +136,7 @@ function signVotes(deps: DecideDeps, pause: Pause, votes: readonly Vote[], nowMs
     pause_id: pause.pause_id,
     action_digest: pause.action_digest,
     approvals: approvalsOf(votes),
+    ...(rememberMs === undefined ? {} : { remember_until: new Date(nowMs + rememberMs).toISOString() }),
   });
 }
 

@@ -1,0 +1,301 @@
+import type { ApprovalPlan } from '../domain/approvals/index.js';
+import { agentActor } from '../domain/audit/events.js';
+import { LoopPauseError } from '../domain/errors.js';
+import { sha256Hex } from '../domain/hash.js';
+import { newPauseId } from '../domain/ids.js';
+import type { Pause } from '../domain/pause.js';
+import {
+  evaluateToolCallPolicy,
+  PolicyError,
+  type RouteOutcome,
+  type ToolCallPolicyOutcome,
+} from '../domain/policy/index.js';
+import type { ApprovalRequest } from '../domain/schemas.js';
+import { toolCallTitle } from '../domain/tool-call-view.js';
+import {
+  canonicalJson,
+  MAX_TOOL_INPUT_BYTES,
+  MAX_TOOL_INPUT_DEPTH,
+  type ToolCall,
+  type ToolCallAnswer,
+  type ToolCallRecord,
+  type ToolCallSource,
+  toolCallDigest,
+  toolCallSchema,
+} from '../domain/tool-calls.js';
+import { parseInput } from '../domain/validation.js';
+import { type DecideDeps, decideByPolicy } from './decide.js';
+import type { DeliveryPlan } from './deliveries.js';
+import type { PolicyRefusalSink, PolicySource } from './policy-gate.js';
+
+export interface JudgeToolCallDeps extends DecideDeps {
+  deliveries: DeliveryPlan;
+  policy?: PolicySource | undefined;
+  ownerOf?: ((agentId: string) => Promise<string | undefined>) | undefined;
+  onPolicyRefusal?: PolicyRefusalSink | undefined;
+  /** The longest a call may wait for a human (LOOPPAUSE_HOOK_WAIT_SECONDS); also how long a pause lives when its rule gives no timeout. */
+  hookWaitSeconds: number;
+  /** Holds until the agent's pause is no longer pending, or `waitMs` passed (WaitingChecks.hold). */
+  hold: (agentId: string, pauseId: string, waitMs: number, signal?: AbortSignal) => Promise<Pause>;
+}
+
+export interface JudgeOptions {
+  /** Which adapter sent the call (shown to the approver). */
+  source: ToolCallSource;
+  /** How long to wait for a human before answering `pending`; capped at the hook wait. */
+  waitSeconds: number;
+  /** Aborts the wait (the client went away). */
+  signal?: AbortSignal | undefined;
+}
+
+/** A detail shown to approvers is cut here; the whole call stays on the pause. */
+const MAX_DETAIL_CHARS = 500;
+/** Past the wait, the pause's own deadline may still be this close: wait for the policy's decision at it. */
+const DEADLINE_GRACE_MS = 2_500;
+
+/**
+ * `POST /v1/tool-calls`, and every hook behind it: what the operator's policy makes of a tool call
+ * an agent is about to run. No policy, or no rule for it, answers `tool_calls_default` (`ask`: the
+ * agent's own prompt). A rule that decides is signed like any policy decision; one that routes asks
+ * humans and waits. The same `tool_use_id` is one pause; the same session, tool and input join a
+ * pending one, and an approval "for this session" answers them until it lapses. Anything that
+ * cannot be judged is a deny, never an allow.
+ */
+export async function judgeToolCall(
+  deps: JudgeToolCallDeps,
+  agentId: string,
+  body: unknown,
+  options: JudgeOptions,
+): Promise<ToolCallAnswer> {
+  const call = parseInput(toolCallSchema, body);
+  const size = inputSize(call);
+  if (size > MAX_TOOL_INPUT_BYTES) {
+    return {
+      decision: 'deny',
+      reason: `input: the tool input is ${size} bytes of JSON; LoopPause stores at most ${MAX_TOOL_INPUT_BYTES}, so it cannot be asked about`,
+    };
+  }
+  const policy = deps.policy?.current();
+  let outcome: ToolCallPolicyOutcome;
+  try {
+    outcome = policy
+      ? evaluateToolCallPolicy(policy, {
+          agent: agentId,
+          tool: call.tool,
+          input: call.input,
+          ...(call.cwd === undefined ? {} : { cwd: call.cwd }),
+          ...(call.session_id === undefined ? {} : { session_id: call.session_id }),
+        })
+      : { kind: 'default', decision: 'ask' };
+  } catch (error) {
+    if (!(error instanceof PolicyError)) throw error;
+    deps.onPolicyRefusal?.({
+      agent: agentId,
+      ...(error.rule ? { rule: error.rule.name } : {}),
+      field: 'policy',
+      reason: error.message,
+    });
+    return {
+      decision: 'deny',
+      reason:
+        "the operator's policy could not judge this tool call (an operator finds the reason in the LoopPause log)",
+    };
+  }
+  if (outcome.kind === 'default') {
+    return { decision: outcome.decision, reason: defaultReason(outcome.decision, policy !== undefined) };
+  }
+
+  const owner = outcome.kind === 'route' && outcome.ownerCannotApprove ? await deps.ownerOf?.(agentId) : undefined;
+  if (outcome.kind === 'route' && outcome.ownerCannotApprove && owner === undefined) {
+    return {
+      decision: 'deny',
+      policy_rule: outcome.rule,
+      reason:
+        "the operator's policy does not let a key's owner approve their own agent's calls here, and this API key has no owner",
+    };
+  }
+  const record: ToolCallRecord = { ...call, source: options.source };
+  const pause = toolCallPause(deps, agentId, record, outcome, owner);
+  const stored = await deps.store.createPause({
+    pause,
+    jobs: outcome.kind === 'decide' ? [] : deps.deliveries.initialJobs(pause, Date.parse(pause.created_at)),
+    ...(call.tool_use_id === undefined
+      ? {}
+      : { idempotency: { key: `tool_use_id:${call.tool_use_id}`, requestDigest: pause.action_digest } }),
+    join: {
+      key: joinKey(call),
+      audit: {
+        actor: agentActor(agentId),
+        data: {
+          tool: call.tool,
+          action_digest: pause.action_digest,
+          ...(call.session_id === undefined ? {} : { session_id: call.session_id }),
+          ...(call.tool_use_id === undefined ? {} : { tool_use_id: call.tool_use_id }),
+        },
+      },
+    },
+  });
+  if (stored.outcome === 'conflict') {
+    return {
+      decision: 'deny',
+      pause_id: stored.pauseId,
+      reason: `tool_use_id: already used for another call (${stored.pauseId}); a new call needs a new id`,
+    };
+  }
+  if (stored.outcome === 'remembered') {
+    const by = stored.pause.response?.responder ?? 'a human';
+    return answerOf(stored.pause, `approved for this session by ${by} until ${stored.pause.response?.remember_until}`);
+  }
+  if (stored.outcome === 'created') {
+    deps.metrics?.pausesCreated.inc({ recipients: recipientsLabel(pause) });
+    if (outcome.kind === 'decide') await decideByPolicy(deps, pause, outcome.decision, outcome.rule);
+  }
+  const waitMs = Math.min(Math.max(options.waitSeconds, 0), deps.hookWaitSeconds) * 1000;
+  const pauseId = stored.pause.pause_id;
+  let current = await deps.hold(agentId, pauseId, waitMs, options.signal);
+  if (current.status === 'pending' && waitMs > 0 && !options.signal?.aborted) {
+    // The deadline falls just past the wait: the policy's decision at it (or the timeout) is a second away.
+    const untilDeadline = Date.parse(current.expires_at) - deps.now();
+    if (untilDeadline <= DEADLINE_GRACE_MS) {
+      current = await deps.hold(agentId, pauseId, untilDeadline + DEADLINE_GRACE_MS, options.signal);
+    }
+  }
+  return answerOf(current);
+}
+
+/** The answer a pause gives: its signed decision, its end, or that it is still waiting. */
+export function answerOf(pause: Pause, reason?: string): ToolCallAnswer {
+  const base = {
+    pause_id: pause.pause_id,
+    ...(pause.policy_rule === undefined ? {} : { policy_rule: pause.policy_rule }),
+  };
+  const response = pause.response;
+  switch (pause.status) {
+    case 'pending':
+      return {
+        ...base,
+        decision: 'pending',
+        reason: `waiting for a human (pause ${pause.pause_id}); the same call again joins it`,
+      };
+    case 'responded': {
+      if (!response) return { ...base, decision: 'deny', reason: 'the decision could not be read' };
+      const approved = response.decision === 'approved';
+      const who = response.channel === 'policy' ? `the operator's policy (${response.responder})` : response.responder;
+      const said = response.comment ? `: ${response.comment}` : '';
+      return {
+        ...base,
+        decision: approved ? 'allow' : 'deny',
+        reason: reason ?? `${approved ? 'approved' : 'rejected'} by ${who}${said}`,
+        response,
+      };
+    }
+    case 'timed_out':
+      return { ...base, decision: 'deny', reason: `nobody decided in time (pause ${pause.pause_id} timed out)` };
+    case 'cancelled':
+      return {
+        ...base,
+        decision: 'deny',
+        reason: `the request was cancelled${pause.cancel_reason ? `: ${pause.cancel_reason}` : ''}`,
+      };
+  }
+}
+
+function defaultReason(decision: 'allow' | 'ask' | 'deny', withPolicy: boolean): string {
+  if (!withPolicy) return 'no operator policy is in force: the agent asks its user as usual';
+  if (decision === 'allow') return "no rule of the operator's policy matches this call; tool_calls_default allows it";
+  if (decision === 'deny') return "no rule of the operator's policy matches this call; tool_calls_default denies it";
+  return "no rule of the operator's policy matches this call: the agent asks its user as usual";
+}
+
+/** The canonical input's size in bytes; nesting too deep to store is refused like bad input. */
+function inputSize(call: ToolCall): number {
+  try {
+    return Buffer.byteLength(canonicalJson(call.input));
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new LoopPauseError(
+      'invalid_argument',
+      `input: nested deeper than ${MAX_TOOL_INPUT_DEPTH} levels; LoopPause cannot judge it`,
+      'input',
+    );
+  }
+}
+
+/** One question per session, tool and input (without a session: per agent). */
+function joinKey(call: ToolCall): string {
+  return sha256Hex(`${call.session_id ?? ''}\n${toolCallDigest(call)}`);
+}
+
+function toolCallPause(
+  deps: Pick<JudgeToolCallDeps, 'now' | 'hookWaitSeconds'>,
+  agentId: string,
+  call: ToolCallRecord,
+  outcome: Exclude<ToolCallPolicyOutcome, { kind: 'default' }>,
+  owner: string | undefined,
+): Pause {
+  const nowMs = deps.now();
+  const timeoutHours = (outcome.kind === 'route' && outcome.timeoutHours) || deps.hookWaitSeconds / 3600;
+  const pause: Pause = {
+    pause_id: newPauseId(),
+    agent_id: agentId,
+    status: 'pending',
+    created_at: new Date(nowMs).toISOString(),
+    expires_at: new Date(nowMs + Math.round(timeoutHours * 3_600_000)).toISOString(),
+    request: toolCallRequest(call, outcome, timeoutHours),
+    action_digest: toolCallDigest(call),
+    tool_call: call,
+    delivery: {},
+    policy_rule: outcome.rule,
+  };
+  if (outcome.kind === 'route') {
+    pause.plan = { ...planOf(outcome), ...(owner === undefined ? {} : { excluded_owner: owner }) };
+    if (outcome.onTimeout !== 'timed_out') {
+      // Unsigned: the runner signs it at the deadline, in the step that ends the pause.
+      pause.timeout_decision = { decision: outcome.onTimeout, rule: outcome.rule };
+    }
+  }
+  return pause;
+}
+
+/** What approvers read: the call's title, and the agent's context as details. */
+function toolCallRequest(
+  call: ToolCallRecord,
+  outcome: Exclude<ToolCallPolicyOutcome, { kind: 'default' }>,
+  timeoutHours: number,
+): ApprovalRequest {
+  const cut = (text: string) => (text.length > MAX_DETAIL_CHARS ? `${text.slice(0, MAX_DETAIL_CHARS - 1)}…` : text);
+  const details: Record<string, string> = { tool: cut(call.tool), source: call.source };
+  if (call.cwd !== undefined) details.cwd = cut(call.cwd);
+  if (call.session_id !== undefined) details.session = cut(call.session_id);
+  const request: ApprovalRequest = {
+    action_description: toolCallTitle(call),
+    action_details: details,
+    timeout_hours: timeoutHours,
+  } as ApprovalRequest;
+  if (outcome.kind === 'route') {
+    if (outcome.route?.slack !== undefined) request.recipient_slack = outcome.route.slack;
+    if (outcome.route?.email !== undefined) request.recipient_email = outcome.route.email;
+    if (outcome.approvers.length > 0) request.approvers = outcome.approvers;
+    if (outcome.responseFields.length > 0) request.response_fields = outcome.responseFields;
+  }
+  return request;
+}
+
+function planOf(outcome: RouteOutcome & { rememberMs?: number }): ApprovalPlan {
+  return {
+    quorum: outcome.quorum,
+    remind_after_ms: outcome.remindAfterMs,
+    escalate: outcome.escalate.map((step) => ({
+      after_ms: step.afterMs,
+      ...(step.route ? { route: step.route } : {}),
+      approvers: step.approvers,
+    })),
+    on_timeout: outcome.onTimeout,
+    ...(outcome.rememberMs === undefined ? {} : { remember_ms: outcome.rememberMs }),
+  };
+}
+
+function recipientsLabel(pause: Pause): string {
+  const { recipient_slack: slack, recipient_email: email } = pause.request;
+  return slack && email ? 'slack+email' : slack ? 'slack' : email ? 'email' : 'none';
+}
