@@ -1,0 +1,88 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningService } from '../../src/main.js';
+import { startTestService, TEST_API_KEY } from '../helpers/service.js';
+
+// Every Bash call needs a human unless it is exactly `ls`; everything else is denied.
+const POLICY = `
+tool_calls_default: deny
+rules:
+  - name: ls
+    when: { tool: Bash, if: 'has(input.command) && input.command == "ls"' }
+    decide: approved
+  - name: bash
+    when: { tool: Bash }
+    route: { email: ops@example.com }
+`;
+
+describe('POST /v1/tool-calls under arbitrary input', () => {
+  let svc: RunningService;
+  const tmp = mkdtempSync(join(process.env.LOOPPAUSE_TEST_TMP ?? tmpdir(), 'tool-fuzz-'));
+  beforeAll(async () => {
+    const path = join(tmp, 'policy.yaml');
+    writeFileSync(path, POLICY);
+    svc = await startTestService({ LOOPPAUSE_POLICY_FILE: path, LOOPPAUSE_RATE_LIMIT_PER_MINUTE: '0' });
+  });
+  afterAll(async () => {
+    await svc?.close();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  async function post(body: string) {
+    const res = await fetch(`${svc.url}/v1/tool-calls`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
+      body,
+    });
+    return { status: res.status, json: (await res.json()) as { decision?: string; pause_id?: string } };
+  }
+
+  it('arbitrary bodies are answered 200 or 4xx, never 5xx', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.jsonValue(), fc.record({ tool: fc.string(), input: fc.jsonValue() })),
+        async (body) => {
+          const { status } = await post(JSON.stringify(body));
+          expect([200, 400]).toContain(status);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('a Bash input other than exactly {command: "ls"} is never allowed without a human', async () => {
+    const input = fc.dictionary(
+      fc.oneof(fc.constant('command'), fc.string({ maxLength: 10 })),
+      fc.oneof(fc.constant('ls'), fc.string(), fc.jsonValue()),
+      { maxKeys: 4 },
+    );
+    await fc.assert(
+      fc.asyncProperty(input, fc.option(fc.string({ minLength: 1, maxLength: 20 })), async (toolInput, session) => {
+        const { status, json } = await post(
+          JSON.stringify({ tool: 'Bash', input: toolInput, ...(session ? { session_id: session } : {}) }),
+        );
+        expect(status).toBe(200);
+        if (toolInput.command === 'ls') expect(json.decision).toBe('allow');
+        else expect(json.decision).toBe('pending');
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('another tool name, however odd, is what tool_calls_default says', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ minLength: 1, maxLength: 200 }).filter((t) => t !== 'Bash'),
+        fc.jsonValue(),
+        async (tool, value) => {
+          const { json } = await post(JSON.stringify({ tool, input: { value } }));
+          expect(json.decision).toBe('deny');
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});
