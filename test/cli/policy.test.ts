@@ -2,18 +2,21 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXAMPLE_POLICY } from '../domain/policy/fixtures.js';
+import { EXAMPLE_POLICY, TOOL_CALL_POLICY } from '../domain/policy/fixtures.js';
 import { runCli } from '../helpers/cli.js';
 
 describe('looppause policy', () => {
   let dir: string;
   let good: string;
   let broken: string;
+  let tools: string;
   beforeAll(() => {
     dir = mkdtempSync(join(process.env.LOOPPAUSE_TEST_TMP ?? tmpdir(), 'policy-cli-'));
     good = join(dir, 'good.yaml');
     broken = join(dir, 'broken.yaml');
+    tools = join(dir, 'tools.yaml');
     writeFileSync(good, EXAMPLE_POLICY);
+    writeFileSync(tools, TOOL_CALL_POLICY.replace('tool_calls_default: ask', 'tool_calls_default: deny'));
     writeFileSync(
       broken,
       EXAMPLE_POLICY.replace('[group:finance]', '[group:finanse]').replace('quorum: 2', 'quorum: 0'),
@@ -109,5 +112,76 @@ describe('looppause policy', () => {
     expect(json.stdout).not.toMatch(/"[a-z]+[A-Z]\w*":/);
     const badRequest = await runCli([...args, '--request', '[1]'], env);
     expect(badRequest.code).toBe(2);
+  });
+
+  it('check: prints tool_calls_default, each rule’s tool glob and remember', async () => {
+    const ok = await runCli(['policy', 'check', tools]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('valid, 7 rules, agent_routing restrict, tool_calls_default deny');
+    expect(ok.stdout).toContain('rules[1] read-only: tool "Read" → decide approved');
+    expect(ok.stdout).toMatch(
+      /rules\[3\] pushes: tool "Bash"; if input\.command\.startsWith.* → route \(remember 1h\)/,
+    );
+    expect(ok.stdout).toContain('rules[4] github-writes: tool "mcp__github__*"; agents ci-* → route\n');
+    const refused = join(dir, 'refused.yaml');
+    writeFileSync(refused, 'rules:\n  - name: t\n    when: { tool: Bash, action: "Run *" }\n    decide: approved\n');
+    const bad = await runCli(['policy', 'check', refused]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('rules[0].when.action: cannot be combined with when.tool');
+  });
+
+  it('explain --tool: the tool rule, the default, or the refusal; usage errors exit 2', async () => {
+    const explain = (...args: string[]) => runCli(['policy', 'explain', '--file', tools, ...args]);
+    const push = await explain(
+      '--agent',
+      'laptop',
+      '--tool',
+      'Bash',
+      '--input',
+      '{"command":"git push origin main"}',
+      '--cwd',
+      '/repo',
+      '--session',
+      's-1',
+    );
+    expect(push.code).toBe(0);
+    expect(push.stdout).toContain('tool call Bash: rule pushes: routed to humans');
+    expect(push.stdout).toContain('  route: slack #deploys\n');
+    expect(push.stdout).toContain('  approvers: lead@acme.com, U0LEAD0001\n');
+    expect(push.stdout).toContain('  timeout_hours: 1, on_timeout: rejected (the hook answers deny)');
+    expect(push.stdout).toContain('  remember: 1h ("Approve for this session"');
+    const read = await explain('--agent', 'laptop', '--tool', 'Read', '--input', '{"file_path":"/etc/hosts"}');
+    expect(read.stdout).toMatch(
+      /^tool call Read: rule read-only: decided approved by policy \(the hook answers allow;/,
+    );
+    const other = await explain('--agent', 'laptop', '--tool', 'Write');
+    expect(other).toMatchObject({ code: 0 });
+    expect(other.stdout).toBe(
+      'tool call Write: no tool-call rule matches: tool_calls_default deny (the hook answers deny)\n',
+    );
+    const json = await explain('--tool', 'Bash', '--input', '{"command":"terraform apply"}', '--json');
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      verdict: 'route',
+      tool: 'Bash',
+      rule: 'pushes',
+      remember: '1h',
+      note: expect.stringContaining('no agent given'),
+    });
+    const unjudged = await explain('--agent', 'laptop', '--tool', 'Bash', '--input', '{"cmd":"ls"}');
+    expect(unjudged.code).toBe(1);
+    expect(unjudged.stdout).toMatch(
+      /^tool call Bash: refused \(field policy, rule pushes\): rules\[3\] \(pushes\)\.if: /,
+    );
+    for (const args of [
+      ['--tool', 'Bash', '--input', '[1]'],
+      ['--tool', 'Bash', '--input', 'not json'],
+      ['--tool', 'Bash', '--action', 'x'],
+      ['--agent', 'ci', '--action', 'x', '--input', '{}'],
+      ['--tool', '', '--input', '{}'],
+    ]) {
+      const usage = await explain(...args);
+      expect(usage.code, args.join(' ')).toBe(2);
+      expect(usage.stderr, args.join(' ')).toMatch(/^looppause policy explain: /);
+    }
   });
 });

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyDecision } from '../../src/domain/signing.js';
 import type { RunningService } from '../../src/main.js';
-import { ENFORCEABLE_POLICY } from '../domain/policy/fixtures.js';
+import { ENFORCEABLE_POLICY, TOOL_CALL_POLICY } from '../domain/policy/fixtures.js';
 import { eventually } from '../helpers/eventually.js';
 import { startTestService, TEST_API_KEY, TEST_SIGNING_SECRET } from '../helpers/service.js';
 
@@ -330,6 +330,139 @@ describe("policy explain says what a real request gets: maker-checker and the ag
       ADMIN_KEY,
     );
     expect(misplaced).toMatchObject({ status: 400, json: { error: { field: 'request' } } });
+  });
+});
+
+describe('POST /v1/policy/explain for a tool call: the tool rules, tool_calls_default and remember', () => {
+  let dir: string;
+  let running: RunningService;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(process.env.LOOPPAUSE_TEST_TMP ?? tmpdir(), 'policy-tools-'));
+    writeFileSync(join(dir, 'policy.yaml'), TOOL_CALL_POLICY);
+    running = await startTestService({
+      LOOPPAUSE_POLICY_FILE: join(dir, 'policy.yaml'),
+      LOOPPAUSE_API_KEYS: `ci-main:${OWNED_KEY}:ann@acme.com,ops:${ADMIN_KEY}::admin`,
+    });
+  });
+  afterAll(async () => {
+    await running?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const explain = async (body: unknown, key = ADMIN_KEY) => {
+    const res = await fetch(`${running.url}/v1/policy/explain`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    return { status: res.status, json: (await res.json()) as Record<string, unknown> & { error?: { field?: string } } };
+  };
+
+  it('answers which rule matches, with the routing, timers and remember, or the default', async () => {
+    const push = await explain({
+      agent: 'laptop',
+      tool: 'Bash',
+      input: { command: 'git push --force origin main' },
+      cwd: '/repo',
+      session_id: 's-1',
+    });
+    expect(push).toEqual({
+      status: 200,
+      json: {
+        verdict: 'route',
+        tool: 'Bash',
+        rule: 'pushes',
+        answer: 'pending',
+        route: { slack: '#deploys' },
+        approvers: ['lead@acme.com', 'U0LEAD0001'],
+        quorum: 1,
+        owner_cannot_approve: false,
+        response_fields: [],
+        timeout_hours: 1,
+        remind_after: [],
+        escalate: [],
+        on_timeout: 'rejected',
+        on_timeout_answer: 'deny',
+        remember: '1h',
+      },
+    });
+    expect(
+      (await explain({ agent: 'ci-main', tool: 'mcp__github__create_issue', input: { title: 'x' } })).json,
+    ).toMatchObject({
+      verdict: 'route',
+      rule: 'github-writes',
+      route: { email: 'ops@acme.com' },
+    });
+    expect((await explain({ agent: 'laptop', tool: 'Grep', input: { pattern: 'x' } })).json).toEqual({
+      verdict: 'decide',
+      tool: 'Grep',
+      rule: 'grep',
+      decision: 'approved',
+      answer: 'allow',
+    });
+    expect((await explain({ agent: 'laptop', tool: 'Write', input: {} })).json).toEqual({
+      verdict: 'default',
+      tool: 'Write',
+      decision: 'ask',
+      answer: 'ask',
+    });
+    // A request to the same service still meets only the request rules.
+    expect((await explain({ agent: 'laptop', action: 'Refund 5 EUR' })).json).toMatchObject({
+      verdict: 'route',
+      rule: 'refunds',
+    });
+  });
+
+  it('a call the policy cannot judge is a refusal (200), a malformed body a 400 naming the field, others 403', async () => {
+    expect(await explain({ agent: 'laptop', tool: 'Bash', input: { cmd: 'ls' } })).toMatchObject({
+      status: 200,
+      json: { verdict: 'refused', tool: 'Bash', rule: 'pushes', field: 'policy' },
+    });
+    let deep: unknown = 'x';
+    for (let i = 0; i < 40; i++) deep = { d: deep };
+    expect(await explain({ agent: 'laptop', tool: 'Bash', input: deep })).toMatchObject({
+      status: 200,
+      json: { verdict: 'refused', field: 'policy', reason: expect.stringContaining('32 levels') },
+    });
+    for (const [body, field] of [
+      [{ tool: 'Bash' }, 'input'],
+      [{ tool: 'Bash', input: 'git push' }, 'input'],
+      [{ tool: 'Bash', input: {}, details: {} }, 'details'],
+      [{ tool: 'x'.repeat(201), input: {} }, 'tool'],
+    ] as const) {
+      const res = await explain(body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.json.error?.field, JSON.stringify(body)).toBe(field);
+    }
+    expect((await explain({ tool: 'Bash', input: {} }, OWNED_KEY)).status).toBe(403);
+  });
+
+  it('fuzz: random tool-call bodies never give a 5xx or a stack trace', async () => {
+    const body = fc.record(
+      {
+        agent: fc.oneof(fc.string(), fc.constantFrom('ci-main', 'laptop')),
+        tool: fc.oneof(fc.string(), fc.constantFrom('Bash', 'Read', 'mcp__github__x')),
+        input: fc.oneof(
+          fc.dictionary(fc.oneof(fc.constantFrom('command', '__proto__'), fc.string()), fc.jsonValue({ maxDepth: 4 })),
+          fc.jsonValue(),
+        ),
+        cwd: fc.jsonValue({ maxDepth: 1 }),
+        session_id: fc.string(),
+      },
+      { requiredKeys: ['tool'] },
+    );
+    await fc.assert(
+      fc.asyncProperty(body, async (payload) => {
+        const res = await fetch(`${running.url}/v1/policy/explain`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
+          body: JSON.stringify(payload),
+        });
+        expect(res.status).toBeLessThan(500);
+        expect(await res.text()).not.toMatch(/\n\s+at .+:\d+:\d+/);
+      }),
+      { numRuns: 150 },
+    );
   });
 });
 

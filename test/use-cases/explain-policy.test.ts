@@ -5,7 +5,7 @@ import { type AgentRoutingMode, type Policy, parsePolicy } from '../../src/domai
 import { explainRequest, type PolicyExplanation, parseExplainInput } from '../../src/use-cases/explain-policy.js';
 import type { RecipientRules } from '../../src/use-cases/recipient-rules.js';
 import { requestApproval } from '../../src/use-cases/request.js';
-import { EXAMPLE_POLICY } from '../domain/policy/fixtures.js';
+import { EXAMPLE_POLICY, TOOL_CALL_POLICY } from '../domain/policy/fixtures.js';
 import { useCaseWorld } from '../helpers/use-cases.js';
 
 function policyOf(yaml: string): Policy {
@@ -247,5 +247,117 @@ describe('explain says what request_approval does (property, over the memory sto
       ),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('explainRequest for a tool call: the tool rules, tool_calls_default, remember', () => {
+  const policy = policyOf(TOOL_CALL_POLICY);
+  const explain = (args: object, owner: ReturnType<typeof known> = known(undefined)) =>
+    explainRequest(policy, parseExplainInput(args), { recipients: SLACK_AND_EMAIL, owner });
+
+  it('a routed call: the rule’s route, approvers, timers and remember; no agent routing', () => {
+    const explained = explain({
+      agent: 'laptop',
+      tool: 'Bash',
+      input: { command: 'git push --force origin main' },
+      cwd: '/repo',
+      session_id: 's-1',
+    });
+    expect(explained).toEqual({
+      verdict: 'route',
+      tool: 'Bash',
+      rule: 'pushes',
+      answer: 'pending',
+      route: { slack: '#deploys' },
+      approvers: ['lead@acme.com', 'U0LEAD0001'],
+      quorum: 1,
+      owner_cannot_approve: false,
+      response_fields: [],
+      timeout_hours: 1,
+      remind_after: [],
+      escalate: [],
+      on_timeout: 'rejected',
+      on_timeout_answer: 'deny',
+      remember: '1h',
+    });
+    expect(keysOf(explained).filter((k) => /[A-Z]/.test(k))).toEqual([]);
+  });
+
+  it('decided at once, the default, and a condition that cannot judge the call', () => {
+    expect(explain({ agent: 'laptop', tool: 'Read', input: { file_path: '/a' } })).toEqual({
+      verdict: 'decide',
+      tool: 'Read',
+      rule: 'read-only',
+      decision: 'approved',
+      answer: 'allow',
+    });
+    expect(explain({ agent: 'laptop', tool: 'Bash', input: { command: 'rm -rf /' } })).toMatchObject({
+      verdict: 'decide',
+      rule: 'no-rm',
+      answer: 'deny',
+    });
+    expect(explain({ agent: 'laptop', tool: 'Write', input: { file_path: 'Refund *' } })).toEqual({
+      verdict: 'default',
+      tool: 'Write',
+      decision: 'ask',
+      answer: 'ask',
+    });
+    expect(explain({ agent: 'laptop', tool: 'Bash', input: {} })).toEqual({
+      verdict: 'refused',
+      tool: 'Bash',
+      rule: 'pushes',
+      field: 'policy',
+      reason: expect.stringMatching(/^rules\[3\] \(pushes\)\.if: No such key: command/),
+    });
+  });
+
+  it('without an agent: judged for "", and says so; the agent globs then do not match', () => {
+    const explained = explain({ tool: 'mcp__github__create_issue', input: { title: 'x' } });
+    expect(explained).toMatchObject({ verdict: 'default', note: expect.stringContaining('no agent given') });
+    expect(explain({ agent: 'ci-main', tool: 'mcp__github__create_issue', input: {} })).toMatchObject({
+      verdict: 'route',
+      rule: 'github-writes',
+    });
+  });
+
+  it('owner_cannot_approve: the key’s owner, or a note where it is not known', () => {
+    const owned = policyOf(
+      'rules:\n  - name: t\n    when: { tool: "*" }\n    route: { email: a@b.co }\n    owner_cannot_approve: true\n',
+    );
+    const args = parseExplainInput({ agent: 'ci', tool: 'Bash', input: {} });
+    expect(explainRequest(owned, args, { recipients: SLACK_AND_EMAIL, owner: known('ann@acme.com') })).toMatchObject({
+      owner_cannot_approve: true,
+      excluded_owner: 'ann@acme.com',
+    });
+    const unknown = explainRequest(owned, args, {
+      recipients: SLACK_AND_EMAIL,
+      owner: { known: false, why: 'not configured' },
+    });
+    expect(unknown).not.toHaveProperty('excluded_owner');
+    expect(unknown).toMatchObject({
+      note: expect.stringContaining('the owner of ci is not known here (not configured)'),
+    });
+  });
+
+  it('parses a tool call by its own rules: strict, the field named', () => {
+    const fieldOf = (args: unknown) => {
+      try {
+        parseExplainInput(args);
+      } catch (error) {
+        if (error instanceof LoopPauseError) return error.field;
+        throw error;
+      }
+      return 'parsed';
+    };
+    expect(fieldOf({ tool: 'Bash', input: {} })).toBe('parsed');
+    expect(fieldOf({ tool: 'Bash' })).toBe('input');
+    expect(fieldOf({ tool: 'Bash', input: [] })).toBe('input');
+    expect(fieldOf({ tool: '', input: {} })).toBe('tool');
+    expect(fieldOf({ tool: 'Bash', input: {}, action: 'x' })).toBe('action');
+    expect(fieldOf({ tool: 'Bash', input: {}, tool_use_id: 'x' })).toBe('tool_use_id');
+    expect(fieldOf({ tool: 'Bash', input: {}, agent: '' })).toBe('agent');
+    expect(fieldOf({ tool: 'Bash', input: {}, cwd: 7 })).toBe('cwd');
+    // A body without `tool` is a request, as before.
+    expect(fieldOf({ agent: 'ci' })).toBe('action');
   });
 });

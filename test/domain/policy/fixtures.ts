@@ -75,3 +75,39 @@ rules:
     route: { email: ${admin} }
 `;
 }
+
+/**
+ * Tool-call rules beside request rules: git push and terraform apply need a human (with "Approve for this
+ * session"), Read and Grep pass, `rm -rf /` is refused, GitHub MCP writes from CI go to ops, the rest asks locally.
+ */
+export const TOOL_CALL_POLICY = `
+tool_calls_default: ask
+rules:
+  - name: refunds
+    when: { action: "Refund *" }
+    route: { email: finance@acme.com }
+  - name: read-only
+    when: { tool: "Read" }
+    decide: approved
+  - name: grep
+    when: { tool: "Gr?p" }
+    decide: approved
+  - name: pushes
+    when:
+      tool: Bash
+      if: 'input.command.startsWith("git push") || input.command.contains("terraform apply")'
+    route: { slack: "#deploys" }
+    approvers: [lead@acme.com, U0LEAD0001]
+    quorum: 1
+    timeout_hours: 1
+    on_timeout: rejected
+    remember: 1h
+  - name: github-writes
+    when: { tool: "mcp__github__*", agents: [ci-*] }
+    route: { email: ops@acme.com }
+  - name: no-rm
+    when: { tool: Bash, if: 'input.command.matches("^rm -rf /")' }
+    decide: rejected
+  - name: anything
+    route: { email: ops@acme.com }
+`;

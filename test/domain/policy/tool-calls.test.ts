@@ -11,6 +11,7 @@ import {
   type ToolCallPolicyOutcome,
 } from '../../../src/domain/policy/index.js';
 import { MAX_TOOL_INPUT_BYTES, MAX_TOOL_INPUT_DEPTH } from '../../../src/domain/tool-calls.js';
+import { TOOL_CALL_POLICY } from './fixtures.js';
 
 function errorsOf(yaml: string): string[] {
   const result = parsePolicy(yaml);
@@ -41,42 +42,9 @@ function policyErrorOf(run: () => unknown): PolicyError {
   throw new Error('expected a PolicyError');
 }
 
-/** The sample policy of the README: git push and terraform apply need a human, Read/Grep pass, the rest asks. */
-const SAMPLE = `
-tool_calls_default: ask
-rules:
-  - name: refunds
-    when: { action: "Refund *" }
-    route: { email: finance@acme.com }
-  - name: read-only
-    when: { tool: "Read" }
-    decide: approved
-  - name: grep
-    when: { tool: "Gr?p" }
-    decide: approved
-  - name: pushes
-    when:
-      tool: Bash
-      if: 'input.command.startsWith("git push") || input.command.contains("terraform apply")'
-    route: { slack: "#deploys" }
-    approvers: [lead@acme.com, U0LEAD0001]
-    quorum: 1
-    timeout_hours: 1
-    on_timeout: rejected
-    remember: 1h
-  - name: github-writes
-    when: { tool: "mcp__github__*", agents: [ci-*] }
-    route: { email: ops@acme.com }
-  - name: no-rm
-    when: { tool: Bash, if: 'input.command.matches("^rm -rf /")' }
-    decide: rejected
-  - name: anything
-    route: { email: ops@acme.com }
-`;
-
 describe('parsePolicy: tool-call rules', () => {
   it('loads when.tool, remember (in ms) and tool_calls_default; ask is the default', () => {
-    const policy = policyOf(SAMPLE);
+    const policy = policyOf(TOOL_CALL_POLICY);
     expect(policy.toolCallsDefault).toBe('ask');
     const pushes = policy.rules[3];
     expect(pushes?.when).toEqual({ tool: 'Bash', if: expect.any(String) });
@@ -204,7 +172,7 @@ describe('parsePolicy: tool-call rules', () => {
 });
 
 describe('evaluateToolCallPolicy', () => {
-  const policy = policyOf(SAMPLE);
+  const policy = policyOf(TOOL_CALL_POLICY);
   const evaluate = (over: Partial<ToolCallPolicyInput> = {}) => evaluateToolCallPolicy(policy, call(over));
 
   it('matches the tool name by glob, rules in file order, first match wins', () => {
