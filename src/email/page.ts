@@ -1,7 +1,9 @@
 import type { Pause } from '../domain/pause.js';
-import { MAX_TEXT } from '../web/decide-form.js';
+import { rememberWindow, toolCallView } from '../domain/tool-call-view.js';
+import { APPROVE_FOR_SESSION, MAX_TEXT } from '../web/decide-form.js';
 import { html, lines, raw, type Safe } from '../web/html.js';
 import { formatRelative, formatUtc } from '../web/text.js';
+import { toolCallBody, toolCallFacts } from '../web/tool-call-html.js';
 import { approvalProgress } from './template.js';
 
 /** The decision page's HTML. Pure: every value that is not markup built here is escaped by `html`. */
@@ -41,7 +43,7 @@ td{word-break:break-word}
 label{display:block;font-weight:600;margin:16px 0 4px}
 textarea,input[type=text]{width:100%;padding:8px;border:1px solid #d4d4d8;border-radius:6px;font:inherit}
 textarea{min-height:90px}
-.buttons{display:flex;gap:12px;margin-top:20px}
+.buttons{display:flex;flex-wrap:wrap;gap:12px;margin-top:20px}
 button{border:0;border-radius:6px;padding:12px 28px;font:inherit;font-weight:700;color:#fff;cursor:pointer}
 .approve{background:#15803d}.reject{background:#b91c1c}
 .chosen{outline:3px solid #111;outline-offset:2px}
@@ -52,6 +54,12 @@ button{border:0;border-radius:6px;padding:12px 28px;font:inherit;font-weight:700
 .req{color:#b91c1c}
 blockquote{margin:8px 0 0;padding:8px 12px;border-left:3px solid #d4d4d8;color:#333;white-space:pre-wrap;word-break:break-word}
 footer{color:#a1a1aa;font-size:12px;text-align:center;margin:12px 0}
+code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.92em;word-break:break-word}
+.tool-label{margin:0 0 4px;font-size:14px;color:#555}
+.tool-pre{margin:0 0 16px;padding:10px;background:#fafafa;border:1px solid #e4e4e7;border-radius:6px;font-size:13px;white-space:pre-wrap;word-break:break-word}
+.tool-del,.tool-ins,.tool-hunk,.tool-ctx{display:block}
+.tool-del{background:#fef2f2;color:#991b1b}.tool-ins{background:#f0fdf4;color:#166534}.tool-hunk{color:#1e3a8a}
+.session{background:#166534}
 `;
 
 function pageShell(nonce: string, title: string, body: Safe): string {
@@ -62,16 +70,19 @@ function pageShell(nonce: string, title: string, body: Safe): string {
 <body><main>${body}<footer>LoopPause</footer></main></body></html>`.value;
 }
 
+/** The request: for a tool call the whole call (this page is where the e-mail and Slack send for what they cut). */
 function requestSummary(pause: Pause, nowMs: number): Safe {
   const { request } = pause;
-  const rows = Object.entries(request.action_details).map(
+  const view = pause.tool_call ? toolCallView(pause.tool_call, pause.agent_id) : undefined;
+  const rows = (view ? toolCallFacts(view) : Object.entries(request.action_details)).map(
     ([k, v]) => html`<tr><th scope="row">${k}</th><td>${lines(v)}</td></tr>`,
   );
   const table = rows.length > 0 ? html`<table>${rows}</table>` : '';
   const rule = pause.policy_rule === undefined ? '' : html` · policy rule <strong>${pause.policy_rule}</strong>`;
   const by = html`<p class="meta">Requested by <strong>${pause.agent_id}</strong>${rule}</p>`;
   const expires = html`<p class="meta">Expires ${formatUtc(pause.expires_at)} (${formatRelative(pause.expires_at, nowMs)})</p>`;
-  return html`<h1>${lines(request.action_description)}</h1>${table}${by}${expires}`;
+  const call = view ? toolCallBody(view, 'classes') : '';
+  return html`<h1>${lines(request.action_description)}</h1>${call}${table}${by}${expires}`;
 }
 
 /** Approve / Reject, a comment box and the response fields. Posts to itself. */
@@ -94,13 +105,24 @@ export function formPage(input: FormPageInput): string {
       chosen === choice ? ' chosen' : ''
     }">${choice === 'approved' ? 'Approve' : 'Reject'}</button>`;
   const order: Choice[] = chosen === 'rejected' ? ['rejected', 'approved'] : ['approved', 'rejected'];
+  const remember = pause.plan?.remember_ms;
+  // "Approve for this session" sits right after Approve, wherever Approve is.
+  const session =
+    remember === undefined
+      ? ''
+      : html`<button type="submit" name="decision" value="${APPROVE_FOR_SESSION}" class="approve session">Approve for this session (${rememberWindow(remember)})</button>`;
+  const buttons = order.map((choice) => (choice === 'approved' ? html`${button(choice)}${session}` : button(choice)));
+  const sessionNote =
+    remember === undefined
+      ? ''
+      : html`<p class="note">For this session: the same call in the same session then runs without asking for ${rememberWindow(remember)}.</p>`;
   const hint = chosen
     ? html`<p class="meta">You chose <strong>${chosen === 'approved' ? 'Approve' : 'Reject'}</strong>. Add a comment if you like, then confirm below.</p>`
     : '';
   const formKey = html`<input type="hidden" name="form_key" value="${input.formKey}">`;
   const commentLabel = html`<label for="comment">Comment <span class="meta">(optional, the agent sees it)</span></label>`;
   const comment = html`${commentLabel}<textarea id="comment" name="comment" maxlength="${MAX_TEXT}">${values?.comment ?? ''}</textarea>`;
-  const form = html`<form method="post" autocomplete="off">${errors}${formKey}${fieldInputs}${comment}<div class="buttons">${order.map(button)}</div></form>`;
+  const form = html`<form method="post" autocomplete="off">${errors}${formKey}${fieldInputs}${comment}<div class="buttons">${buttons}</div>${sessionNote}</form>`;
   const note = html`<p class="note">Deciding as ${input.recipient}. Nothing is decided until you press a button.</p>`;
   const summary = requestSummary(pause, input.nowMs);
   const body = html`<div class="card"><p class="eyebrow">Approval needed</p>${summary}${progressLine(pause)}${hint}${form}${note}</div>`;

@@ -8,7 +8,7 @@ import type { ResponseField } from '../domain/schemas.js';
 import { nonceOf, pageHeaders } from '../http/page-headers.js';
 import type { DecisionTokens } from '../store/ports/decision-tokens.js';
 import type { ApprovalService } from '../use-cases/approval-service.js';
-import { decideFormSchema, MAX_TEXT } from '../web/decide-form.js';
+import { chosenDecision, decideFormSchema, MAX_TEXT, NO_SESSION_ERROR } from '../web/decide-form.js';
 import { errorPage } from '../web/error-page.js';
 import { sameOrigin } from '../web/same-origin.js';
 import { type Choice, decidedPage, endedPage, type FormValues, formPage, messagePage, standingPage } from './page.js';
@@ -123,16 +123,25 @@ export function decideRouter(deps: DecideRouterDeps): Router {
       const fields: Record<string, string> = Object.create(null);
       for (const f of responseFields) fields[f.name] = form[`field_${f.name}`] ?? '';
       const values: FormValues = { comment: form.comment, fields };
+      const { decision, remember } = chosenDecision(form.decision);
+      // Only a rule that sets `remember` offers the choice: a forged or stale post decides nothing.
+      if (remember && pause.plan?.remember_ms === undefined) {
+        return rerender(400, [`Decision: ${NO_SESSION_ERROR}`], values);
+      }
 
       const result = await service.decide(pause.pause_id, {
-        decision: form.decision,
+        decision,
         comment: form.comment.trim(),
         fields,
         responder: recipient,
         channel: 'email',
         identities: [recipient],
+        ...(remember ? { remember: true } : {}),
       });
-      logger.info({ pause_id: pause.pause_id, outcome: result.outcome, decision: form.decision }, 'e-mail decision');
+      logger.info(
+        { pause_id: pause.pause_id, outcome: result.outcome, decision, ...(remember ? { remember } : {}) },
+        'e-mail decision',
+      );
       switch (result.outcome) {
         case 'decided':
           return html(res, 200, decidedPage(nonce, result.pause));
@@ -165,7 +174,7 @@ export function decideRouter(deps: DecideRouterDeps): Router {
           const missing = result.fields.map(
             (name) => `${fieldName(`field_${name}`, responseFields)}: is required to approve`,
           );
-          return rerender(422, missing, values, form.decision);
+          return rerender(422, missing, values, decision);
         }
       }
     }),

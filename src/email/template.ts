@@ -1,11 +1,16 @@
 import { approvalsOf } from '../domain/approvals/index.js';
 import type { Pause } from '../domain/pause.js';
+import { rememberWindow, toolCallView } from '../domain/tool-call-view.js';
 import { html, lines, raw, type Safe } from '../web/html.js';
 import { formatRelative, formatUtc, oneLine, stripControls } from '../web/text.js';
+import { toolCallBody, toolCallFacts, toolCallText } from '../web/tool-call-html.js';
 
 /** What the request e-mail needs besides the pause: where its links go, and "now" for the relative expiry. */
 export interface RequestEmailInput {
-  pause: Pick<Pause, 'pause_id' | 'agent_id' | 'expires_at' | 'request' | 'policy_rule' | 'plan' | 'votes'>;
+  pause: Pick<
+    Pause,
+    'pause_id' | 'agent_id' | 'expires_at' | 'request' | 'policy_rule' | 'plan' | 'votes' | 'tool_call'
+  >;
   /** The decision page for this recipient: `…/decide/<token>`. */
   decideUrl: string;
   nowMs: number;
@@ -49,6 +54,8 @@ export interface RenderedEmail {
 }
 
 const SUBJECT_MAX = 90;
+/** Characters of a tool call's command, diff or JSON in the e-mail; the decision page shows it all. */
+const TOOL_TEXT_BUDGET = 4000;
 
 /** The request e-mail: the same facts as the Slack message, every agent-supplied string escaped (by `html`). Pure. */
 export function renderRequestEmail({ pause, decideUrl, nowMs, kind = 'request' }: RequestEmailInput): RenderedEmail {
@@ -59,8 +66,16 @@ export function renderRequestEmail({ pause, decideUrl, nowMs, kind = 'request' }
   const approveUrl = `${decideUrl}?decision=approved`;
   const rejectUrl = `${decideUrl}?decision=rejected`;
   const expiry = `${formatUtc(pause.expires_at)} (${formatRelative(pause.expires_at, nowMs)})`;
-  const details = Object.entries(request.action_details);
+  const call = pause.tool_call ? toolCallView(pause.tool_call, pause.agent_id, { text: TOOL_TEXT_BUDGET }) : undefined;
+  // A tool call's facts (tool, agent, session, directory, source) stand for the details.
+  const details = call ? toolCallFacts(call) : Object.entries(request.action_details);
   const fields = request.response_fields ?? [];
+  const cutNote = call?.cut ? 'Cut for e-mail: the full input is on the decision page.' : undefined;
+  const remember = pause.plan?.remember_ms;
+  const sessionNote =
+    remember === undefined
+      ? undefined
+      : `The decision page also offers "Approve for this session": the same call in the same session then runs without asking for ${rememberWindow(remember)}.`;
 
   const text = [
     opening.line,
@@ -68,6 +83,7 @@ export function renderRequestEmail({ pause, decideUrl, nowMs, kind = 'request' }
     'What it wants to do:',
     quoted(request.action_description),
     '',
+    ...(call ? [...toolCallText(call), ...(cutNote ? [`${cutNote} ${decideUrl}`] : []), ''] : []),
     ...(details.length > 0
       ? ['Details:', ...details.map(([k, v]) => `  ${oneLine(k, 150)}: ${oneLine(v, 2000)}`), '']
       : []),
@@ -87,6 +103,7 @@ export function renderRequestEmail({ pause, decideUrl, nowMs, kind = 'request' }
     `Reject:  ${rejectUrl}`,
     '',
     'Each link opens a page where you confirm (and may add a comment); nothing is decided until you do.',
+    ...(sessionNote ? [sessionNote] : []),
     'Do not forward this e-mail: its links let whoever has them decide.',
     '',
     `Request ${pause.pause_id}, sent by LoopPause.`,
@@ -102,6 +119,14 @@ export function renderRequestEmail({ pause, decideUrl, nowMs, kind = 'request' }
     details.length > 0
       ? html`<tr><td style="padding:0 24px 16px 24px;"><table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;">${detailRows}</table></td></tr>`
       : '';
+  const toolCallRow = call
+    ? html`<tr><td style="${font}padding:0 24px 8px 24px;font-size:13px;color:#111111;">${toolCallBody(call, 'inline')}${
+        cutNote
+          ? html`<p style="margin:0 0 8px 0;font-size:13px;color:#555555;">${cutNote} <a href="${decideUrl}" target="_blank" style="color:#1d4ed8;">Open it</a></p>`
+          : ''
+      }</td></tr>
+`
+    : '';
   const fieldsNote =
     fields.length > 0
       ? html`<tr><td style="${font}padding:0 24px 16px 24px;font-size:13px;color:#555555;">You will be asked for: ${fields.map(
@@ -126,12 +151,12 @@ export function renderRequestEmail({ pause, decideUrl, nowMs, kind = 'request' }
 <table role="presentation" width="600" cellpadding="0" cellspacing="0" border="0" style="max-width:600px;width:100%;background-color:#ffffff;border:1px solid #e4e4e7;border-radius:8px;">
 <tr><td style="${font}padding:20px 24px 4px 24px;font-size:12px;color:#71717a;text-transform:uppercase;letter-spacing:1px;">${opening.eyebrow}</td></tr>
 <tr><td style="${font}padding:4px 24px 16px 24px;font-size:17px;line-height:24px;color:#111111;font-weight:bold;word-break:break-word;">${lines(request.action_description)}</td></tr>
-${detailsTable}
+${toolCallRow}${detailsTable}
 <tr><td style="${font}padding:0 24px 4px 24px;font-size:13px;color:#555555;">Requested by <strong style="color:#111111;">${pause.agent_id}</strong>${rule}</td></tr>
 <tr><td style="${font}padding:0 24px 16px 24px;font-size:13px;color:#555555;">Expires ${expiry}</td></tr>
 ${progressRow}${fieldsNote}
 <tr><td style="padding:8px 24px 20px 24px;"><table role="presentation" cellpadding="0" cellspacing="0" border="0"><tr>${button(approveUrl, 'Approve', '#15803d')}<td width="12" style="width:12px;">&nbsp;</td>${button(rejectUrl, 'Reject', '#b91c1c')}</tr></table></td></tr>
-<tr><td style="${font}padding:0 24px 20px 24px;font-size:12px;line-height:18px;color:#71717a;">Each button opens a page where you confirm and may add a comment; nothing is decided until you do. Do not forward this e-mail: its links let whoever has them decide.</td></tr>
+<tr><td style="${font}padding:0 24px 20px 24px;font-size:12px;line-height:18px;color:#71717a;">Each button opens a page where you confirm and may add a comment; nothing is decided until you do.${sessionNote ? ` ${sessionNote}` : ''} Do not forward this e-mail: its links let whoever has them decide.</td></tr>
 </table>
 <table role="presentation" width="600" cellpadding="0" cellspacing="0" border="0" style="max-width:600px;width:100%;"><tr><td style="${font}padding:12px 24px;font-size:11px;color:#a1a1aa;text-align:center;">Request ${pause.pause_id} · sent by LoopPause</td></tr></table>
 </td></tr></table>
