@@ -82,6 +82,39 @@ rules:
     ]);
   });
 
+  it('tool-call rules: the tool glob, remember and tool_calls_default, as written and as loaded', async () => {
+    const text = `tool_calls_default: deny
+rules:
+  - name: pushes
+    when: { tool: Bash, if: 'input.command.startsWith("git push")' }
+    route: { slack: "#deploys" }
+    timeout_hours: 1
+    remember: 90m
+  - name: reads
+    when: { tool: "mcp__github__get_*" }
+    decide: approved
+`;
+    const expected = [
+      'pushes: tool Bash if input.command.startsWith("git push") → #deploys · anyone it reaches · 1 h, then times out · approve for this session: 90m',
+      'reads: tool mcp__github__get_* → approved at once',
+    ];
+    expect(rulesFromDocument(parse(text))?.map(ruleSummary)).toEqual(expected);
+    expect(loaded(text).rules.map((r) => ruleSummary(ruleFromModel(r)))).toEqual(expected);
+    const file = join(dir, 'tools.yaml');
+    writeFileSync(file, text);
+    const view = await presentPolicy({ current: () => loaded(text) }, file);
+    expect(view).toMatchObject({ toolCallsDefault: 'deny', toolCallsDefaultText: expect.stringContaining('refused') });
+    expect(view?.rules[0]).toMatchObject({ when: { tool: 'Bash' }, route: { remember: '90m' } });
+    const page = policyPage({ nonce: 'n' }, { csrf: 't', ...(view ? { policy: view } : {}) });
+    expect(page).toContain('<dt>Tool calls by default</dt><dd><strong>deny</strong>');
+    expect(page).toContain('<span class="k">tool</span> <code>mcp__github__get_*</code>');
+    expect(page).toContain('<span class="k">approve for this session</span> 90m');
+    expect(explainAnswer({ verdict: 'default', tool: 'Bash', decision: 'ask', answer: 'ask' }, view)).toMatchObject({
+      tone: 'ok',
+      headline: 'No tool-call rule matches: the tool-call default, ask.',
+    });
+  });
+
   it('shows the YAML and the rules as written while the file is the policy in force; the loaded rules once it is not', async () => {
     const file = join(dir, 'policy.yaml');
     writeFileSync(file, README_POLICY);

@@ -11,6 +11,7 @@ import {
   type PolicyDecision,
   type PolicyRule,
   type Route,
+  type ToolCallDefault,
 } from '../../domain/policy/index.js';
 import { GROUP_PREFIX } from '../../domain/policy/schema.js';
 import { DEFAULT_TIMEOUT_HOURS, type ResponseField } from '../../domain/schemas.js';
@@ -25,7 +26,7 @@ import type { ExplainAnswer, PolicyView, RuleRow, WhoPart } from '../views/polic
 /** A rule as the file says it: what the page and its one-line summary are made of. */
 export interface WrittenRule {
   name: string;
-  when: { agents?: string[]; action?: string; if?: string };
+  when: { tool?: string; agents?: string[]; action?: string; if?: string };
   decide?: PolicyDecision;
   route?: Route;
   /** As written: people, and groups as `group:NAME`. */
@@ -38,6 +39,8 @@ export interface WrittenRule {
   remindAfter: string[];
   escalate: { after: string; route?: Route; approvers: string[] }[];
   onTimeout: OnTimeout;
+  /** Tool-call rules: "Approve for this session", in the file's own words (`1h`). */
+  remember?: string;
 }
 
 /** The policy in force, for its page; undefined when none is. `file` is LOOPPAUSE_POLICY_FILE, read for its YAML. */
@@ -53,6 +56,8 @@ export async function presentPolicy(
     digest: p.digest,
     agentRouting: p.agentRouting,
     agentRoutingText: AGENT_ROUTING_TEXT[p.agentRouting],
+    toolCallsDefault: p.toolCallsDefault,
+    toolCallsDefaultText: TOOL_CALLS_DEFAULT_TEXT[p.toolCallsDefault],
     admins: p.admins,
     groups: Object.entries(p.groups).map(([name, members]) => ({ name, members })),
     rules: written.map((rule, i) => ruleRow(rule, i, p)),
@@ -71,6 +76,12 @@ const AGENT_ROUTING_TEXT: Record<AgentRoutingMode, string> = {
   allow: 'agents name recipients and approvers where a rule gives none',
   restrict: 'agents may only narrow what a rule gives',
   deny: 'agents may not name recipients or approvers',
+};
+
+const TOOL_CALLS_DEFAULT_TEXT: Record<ToolCallDefault, string> = {
+  allow: 'a tool call no rule matches runs without asking',
+  ask: 'a tool call no rule matches is left to the agent’s own prompt',
+  deny: 'a tool call no rule matches is refused',
 };
 
 /** The file's text, when it is still exactly the policy in force (same digest), and its rules as written. */
@@ -108,6 +119,7 @@ export function rulesFromDocument(doc: unknown): WrittenRule[] | undefined {
     const rule: WrittenRule = {
       name: r.name,
       when: {
+        ...(typeof when.tool === 'string' ? { tool: when.tool } : {}),
         ...(strings(when.agents) ? { agents: strings(when.agents) } : {}),
         ...(typeof when.action === 'string' ? { action: when.action } : {}),
         ...(typeof when.if === 'string' ? { if: when.if } : {}),
@@ -130,6 +142,7 @@ export function rulesFromDocument(doc: unknown): WrittenRule[] | undefined {
     const route = routeOf(r.route);
     if (route) rule.route = route;
     if (typeof r.timeout_hours === 'number') rule.timeoutHours = r.timeout_hours;
+    if (r.remember !== undefined && rule.decide === undefined) rule.remember = durationWords(r.remember);
     out.push(rule);
   }
   return out;
@@ -167,6 +180,7 @@ export function ruleFromModel(rule: PolicyRule): WrittenRule {
       approvers: step.approvers,
     })),
     onTimeout: e.onTimeout,
+    ...(e.rememberMs !== undefined ? { remember: formatDuration(e.rememberMs) } : {}),
   };
 }
 
@@ -193,6 +207,7 @@ function ruleRow(rule: WrittenRule, index: number, policy: Pick<Policy, 'groups'
         after: step.after,
         to: [...(step.route ? routeWords(step.route) : []), ...who(step.approvers).map((w) => w.text)],
       })),
+      ...(rule.remember !== undefined ? { remember: rule.remember } : {}),
     },
   };
 }
@@ -203,6 +218,7 @@ function ruleRow(rule: WrittenRule, index: number, policy: Pick<Policy, 'groups'
  */
 export function ruleSummary(rule: WrittenRule): string {
   const when = [
+    rule.when.tool !== undefined ? `tool ${rule.when.tool}` : undefined,
     rule.when.action,
     rule.when.agents ? `by ${rule.when.agents.join(', ')}` : undefined,
     rule.when.if !== undefined ? `if ${rule.when.if}` : undefined,
@@ -218,6 +234,7 @@ export function ruleSummary(rule: WrittenRule): string {
     rule.responseFields.length > 0 ? `asks ${rule.responseFields.map(fieldWords).join(', ')}` : undefined,
     timeoutWords(rule),
     rule.remindAfter.length > 0 ? `reminders ${rule.remindAfter.join(', ')}` : undefined,
+    rule.remember !== undefined ? `approve for this session: ${rule.remember}` : undefined,
     ...rule.escalate.map(
       (step) =>
         `after ${step.after} also ${[...(step.route ? routeWords(step.route) : []), plain(step.approvers)].filter((s) => s !== '').join(', ')}`,
@@ -357,6 +374,14 @@ export function explainAnswer(
               ? 'Refused: the policy cannot judge this request.'
               : `Refused: ${field} is not allowed.`;
       return { tone: 'refused', headline, lines: [...(reason ? [`${field}: ${reason}`] : []), told(field)] };
+    }
+    case 'default': {
+      const decision = o.decision === 'allow' || o.decision === 'deny' ? o.decision : 'ask';
+      return {
+        tone: decision === 'deny' ? 'refused' : 'ok',
+        headline: `No tool-call rule matches: the tool-call default, ${decision}.`,
+        lines: [TOOL_CALLS_DEFAULT_TEXT[decision]],
+      };
     }
     case 'decide': {
       const decision = o.decision === 'rejected' ? 'rejected' : 'approved';

@@ -1,4 +1,4 @@
-import type { AgentRoutingMode, PolicyDecision } from '../../domain/policy/index.js';
+import type { AgentRoutingMode, PolicyDecision, ToolCallDefault } from '../../domain/policy/index.js';
 import { html, type Safe } from '../../web/html.js';
 import { type Chrome, layout } from './layout.js';
 
@@ -14,7 +14,7 @@ export interface RuleRow {
   /** 1-based: first match wins. */
   position: number;
   name: string;
-  when: { agents?: string[]; action?: string; if?: string };
+  when: { tool?: string; agents?: string[]; action?: string; if?: string };
   /** The whole rule on one line, e.g. `payments: Transfer * → cfo@acme.com · 2 of finance · 4 h, then rejected`. */
   summary: string;
   decide?: PolicyDecision;
@@ -29,6 +29,8 @@ export interface RuleRow {
     timeout: string;
     reminders: string[];
     escalations: { after: string; to: string[] }[];
+    /** Tool-call rules: how long "Approve for this session" lasts (`1h`). */
+    remember?: string;
   };
 }
 
@@ -36,6 +38,8 @@ export interface PolicyView {
   digest: string;
   agentRouting: AgentRoutingMode;
   agentRoutingText: string;
+  toolCallsDefault: ToolCallDefault;
+  toolCallsDefaultText: string;
   admins: string[];
   groups: { name: string; members: string[] }[];
   rules: RuleRow[];
@@ -76,11 +80,13 @@ function codeList(items: string[]): Safe[] {
 
 function ruleRow(r: RuleRow): Safe {
   const when = [
+    r.when.tool !== undefined ? html`<div><span class="k">tool</span> <code>${r.when.tool}</code></div>` : '',
     r.when.action !== undefined ? html`<div><span class="k">action</span> <code>${r.when.action}</code></div>` : '',
     r.when.agents ? html`<div><span class="k">agents</span> ${codeList(r.when.agents)}</div>` : '',
     r.when.if !== undefined ? html`<div><span class="k">if</span> <code>${r.when.if}</code></div>` : '',
   ];
-  const anyRequest = r.when.action === undefined && !r.when.agents && r.when.if === undefined;
+  const anyRequest =
+    r.when.tool === undefined && r.when.action === undefined && !r.when.agents && r.when.if === undefined;
   const route = r.route;
   const then = r.decide
     ? html`<span class="badge ${r.decide}">${r.decide} at once</span><div class="meta">signed by the policy</div>`
@@ -99,7 +105,11 @@ function ruleRow(r: RuleRow): Safe {
         route.reminders.length > 0
           ? html`<div><span class="k">reminders</span> ${route.reminders.join(', ')}</div>`
           : ''
-      }${route.escalations.map((s) => html`<div><span class="k">after ${s.after}</span> also ${codeList(s.to)}</div>`)}`
+      }${route.escalations.map((s) => html`<div><span class="k">after ${s.after}</span> also ${codeList(s.to)}</div>`)}${
+        route.remember !== undefined
+          ? html`<div><span class="k">approve for this session</span> ${route.remember}</div>`
+          : ''
+      }`
     : html`<span class="muted">—</span>`;
   return html`<tr id="rule-${r.position}"><th scope="row" class="title" data-label="Rule"><span class="muted">${r.position}.</span> ${r.name}</th>
 <td data-label="When">${anyRequest ? html`<span class="muted">any request</span>` : when}</td><td data-label="Then">${then}</td>
@@ -147,6 +157,7 @@ export function policyPage(
   const body = html`<h1>Policy</h1>
 <section class="card" aria-label="The policy in force"><dl class="facts">
 <dt>Agent routing</dt><dd><strong>${p.agentRouting}</strong> — ${p.agentRoutingText}</dd>
+<dt>Tool calls by default</dt><dd><strong>${p.toolCallsDefault}</strong> — ${p.toolCallsDefaultText}</dd>
 <dt>Admins</dt><dd>${p.admins.join(', ') || '—'}</dd>
 <dt>Digest</dt><dd><code class="digest">${p.digest}</code></dd>
 </dl>
@@ -158,7 +169,7 @@ ${
     : ''
 }</section>
 <section class="card" aria-labelledby="rules-h"><h2 id="rules-h">Rules</h2>
-<p class="meta">Checked top to bottom: the first rule a request matches decides what happens; a request no rule matches is refused.</p>
+<p class="meta">Checked top to bottom: the first rule a request matches decides what happens; a request no rule matches is refused. Rules with a tool judge only coding agents’ tool calls (a call no such rule matches gets the tool-call default); the others only requests.</p>
 <table class="rules stack"><thead><tr><th scope="col">Rule</th><th scope="col">When</th><th scope="col">Then</th><th scope="col">Approvers</th><th scope="col">Deadline</th></tr></thead>
 <tbody>${p.rules.map(ruleRow)}</tbody></table>
 ${
