@@ -48,7 +48,7 @@ input[type=text],input[type=email],input[type=date],input[type=search],select{he
 textarea{min-height:70px}
 form.decide textarea{min-height:48px}
 button,.button{display:inline-block;white-space:nowrap;border:0;border-radius:6px;padding:9px 18px;font:inherit;font-weight:700;color:#fff;background:var(--accent);cursor:pointer;text-decoration:none}
-button.approve{background:var(--ok)}button.reject{background:var(--bad)}button.quiet,.button.quiet{background:#3f3f46}
+button.approve{background:var(--ok)}button.approve.session{background:#166534}button.reject{background:var(--bad)}button.quiet,.button.quiet{background:#3f3f46}
 .button.secondary{background:#fff;color:var(--fg);border:1px solid #a1a1aa;font-weight:600}
 .buttons{display:flex;flex-wrap:wrap;gap:10px;margin-top:12px}
 .buttons.tight{margin-top:0;gap:6px}
@@ -67,6 +67,10 @@ label.check input{flex:none}
 .notice.ok{border-color:#bbf7d0;background:#f0fdf4;color:#14532d}
 .secret{font-family:ui-monospace,Menlo,Consolas,monospace;background:#18181b;color:#fef08a;padding:10px;border-radius:6px;word-break:break-all}
 pre{white-space:pre-wrap;word-break:break-word;background:#fafafa;border:1px solid var(--line);border-radius:6px;padding:10px;font-size:13px}
+.tool-label{margin:0 0 4px;font-size:14px;color:var(--muted)}
+.tool-pre{margin:0 0 12px}
+.tool-del,.tool-ins,.tool-hunk,.tool-ctx{display:block}
+.tool-del{background:#fef2f2;color:#991b1b}.tool-ins{background:#f0fdf4;color:#166534}.tool-hunk{color:#1e3a8a}
 ol.timeline{list-style:none;padding:0;margin:0}
 ol.timeline li{border-left:3px solid var(--line);padding:4px 0 10px 12px;font-size:14px}
 ol.timeline time{font-weight:600;font-variant-numeric:tabular-nums}

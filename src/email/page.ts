@@ -53,7 +53,7 @@ button{border:0;border-radius:6px;padding:12px 28px;font:inherit;font-weight:700
 .outcome{font-size:17px;margin:0 0 12px}
 .req{color:#b91c1c}
 blockquote{margin:8px 0 0;padding:8px 12px;border-left:3px solid #d4d4d8;color:#333;white-space:pre-wrap;word-break:break-word}
-footer{color:#a1a1aa;font-size:12px;text-align:center;margin:12px 0}
+footer{color:#52525b;font-size:12px;text-align:center;margin:12px 0}
 code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.92em;word-break:break-word}
 .tool-label{margin:0 0 4px;font-size:14px;color:#555}
 .tool-pre{margin:0 0 16px;padding:10px;background:#fafafa;border:1px solid #e4e4e7;border-radius:6px;font-size:13px;white-space:pre-wrap;word-break:break-word}

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { hasVoted, identityCheck, voteNoticeText, voterKeys } from '../../domain/approvals/index.js';
 import { PAUSE_ID_PATTERN } from '../../domain/ids.js';
 import type { Pause } from '../../domain/pause.js';
+import { type ToolCallView, toolCallView } from '../../domain/tool-call-view.js';
 import { JWKS_PATH } from '../../receipts/jwks-route.js';
 import type { AuditLog } from '../../store/ports/audit.js';
 import { mayDecideOnWeb, maySee, type Viewer } from '../access.js';
@@ -19,6 +20,8 @@ export interface PauseView {
   decidable: boolean;
   /** Why a viewer who may decide it gets no form: they voted already, or maker-checker. */
   standing?: string;
+  /** A tool-call pause: the call in full (this page is where Slack and the e-mail send for what they cut). */
+  toolCall?: ToolCallView;
 }
 
 /** The pause behind `/pauses/:id`, when it exists and this viewer may see it. */
@@ -47,6 +50,7 @@ export async function presentPause(
     jwksUrl: `${deps.publicUrl}${JWKS_PATH}`,
     decidable: canDecide && !standing,
     ...(standing ? { standing } : {}),
+    ...(pause.tool_call ? { toolCall: toolCallView(pause.tool_call, pause.agent_id) } : {}),
   };
 }
 
@@ -178,6 +182,10 @@ function describe(
       };
     case 'pause.policy_decided':
       return { what: `${text(data.decision) ?? 'decided'} by ${actor.replace(/^policy:/, 'policy rule ')}` };
+    case 'tool.remembered':
+      return { what: 'the same call ran again without asking (approved for this session)' };
+    case 'tool.forwarded':
+      return { what: 'forwarded to the MCP server' };
     case 'pause.timed_out':
       return { what: 'timed out: nobody decided in time' };
     case 'pause.cancelled':

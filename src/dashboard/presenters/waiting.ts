@@ -1,5 +1,6 @@
 import { approvalsOf, currentApprovers } from '../../domain/approvals/index.js';
 import type { Pause } from '../../domain/pause.js';
+import { toolCallView } from '../../domain/tool-call-view.js';
 import type { PauseStore } from '../../store/ports/pauses.js';
 import type { Viewer } from '../access.js';
 import type { CursorSeal } from '../cursor-seal.js';
@@ -23,6 +24,9 @@ export function bySoonestDeadline<T extends { pause: Pick<Pause, 'expires_at'>; 
   const deadline = (item: T) => Date.parse(item.pause.expires_at);
   return [...items].sort((a, b) => Number(a.open) - Number(b.open) || deadline(a) - deadline(b));
 }
+
+/** Characters of a tool call's command, diff or JSON on the Waiting list (its page shows them all). */
+const WAITING_TEXT_BUDGET = 1500;
 
 /**
  * The Waiting for me page's read: one page of what this viewer may decide (from the sealed
@@ -48,6 +52,9 @@ export async function presentWaiting(
       ...(approvers ? { approvers } : {}),
       ...(open ? { open } : {}),
       ...(standing ? { standing } : {}),
+      ...(pause.tool_call
+        ? { toolCall: toolCallView(pause.tool_call, pause.agent_id, { text: WAITING_TEXT_BUDGET }) }
+        : {}),
     };
   });
   return {

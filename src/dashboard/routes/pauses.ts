@@ -2,7 +2,7 @@ import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { voteNoticeText } from '../../domain/approvals/index.js';
 import type { Pause } from '../../domain/pause.js';
-import { decideFormSchema } from '../../web/decide-form.js';
+import { chosenDecision, decideFormSchema, NO_SESSION_ERROR } from '../../web/decide-form.js';
 import { mayDecideOnWeb } from '../access.js';
 import type { RouteDeps } from '../deps.js';
 import { chrome, flashOf, sendMessage, sendPage } from '../pages.js';
@@ -86,13 +86,19 @@ export function registerPauses(router: Router, deps: RouteDeps): void {
     }
     const answers: Record<string, string> = Object.create(null);
     for (const f of fields) answers[f.name] = parsed.data[`field_${f.name}`] ?? '';
+    const { decision, remember } = chosenDecision(parsed.data.decision);
+    // Only a rule that sets `remember` offers the choice: a forged or stale post decides nothing.
+    if (remember && pause.plan?.remember_ms === undefined) {
+      return renderPause(res, 400, pause, { errors: [`decision: ${NO_SESSION_ERROR}`] });
+    }
     const result = await service.decide(pause.pause_id, {
-      decision: parsed.data.decision,
+      decision,
       comment: parsed.data.comment.trim(),
       fields: { ...answers },
       responder: viewer.email,
       channel: 'web',
       identities: viewer.identities,
+      ...(remember ? { remember: true } : {}),
     });
     logger.info({ pause_id: pause.pause_id, outcome: result.outcome, by: viewer.email }, 'dashboard decision');
     const back = parsed.data.back === 'waiting' ? '/dashboard/waiting' : `/dashboard/pauses/${pause.pause_id}`;

@@ -1,8 +1,10 @@
 import { approvalsOf } from '../../domain/approvals/index.js';
 import type { Pause } from '../../domain/pause.js';
+import { rememberWindow, type ToolCallView } from '../../domain/tool-call-view.js';
 import { STATE_LABEL } from '../../domain/vocabulary.js';
-import { MAX_TEXT } from '../../web/decide-form.js';
+import { APPROVE_FOR_SESSION, MAX_TEXT } from '../../web/decide-form.js';
 import { html, type Safe } from '../../web/html.js';
+import { toolCallBody, toolCallFacts } from '../../web/tool-call-html.js';
 
 /** Pieces of a pause that the Waiting, History and request pages share. */
 
@@ -39,6 +41,18 @@ export function detailsTable(pause: Pause): Safe {
   )}</tbody></table>`;
 }
 
+/**
+ * A tool call: the command, diff or arguments, then who asks and where. `cutNote`: what to say when
+ * the view was cut (a list shows a shortened view and links the request's page).
+ */
+export function toolCallPanel(view: ToolCallView, cutNote?: Safe): Safe {
+  return html`<div class="tool-call">${toolCallBody(view, 'classes')}${
+    view.cut && cutNote ? html`<p class="meta">${cutNote}</p>` : ''
+  }<table class="details kv agent"><caption>The tool call</caption><tbody>${toolCallFacts(view).map(
+    ([k, v]) => html`<tr><th scope="row">${k}</th><td>${v}</td></tr>`,
+  )}</tbody></table></div>`;
+}
+
 export interface DecideForm {
   csrf: string;
   values?: { comment: string; fields: Record<string, string> };
@@ -60,5 +74,14 @@ ${fields.map(
 <label for="${id('comment')}">Comment <span class="muted">(optional; the agent sees it)</span></label>
 <textarea id="${id('comment')}" name="comment" maxlength="${MAX_TEXT}">${form.values?.comment ?? ''}</textarea>
 <div class="buttons"><button type="submit" name="decision" value="approved" class="approve">Approve</button>
-<button type="submit" name="decision" value="rejected" class="reject">Reject</button></div></form>`;
+${
+  pause.plan?.remember_ms === undefined
+    ? ''
+    : html`<button type="submit" name="decision" value="${APPROVE_FOR_SESSION}" class="approve session">Approve for this session (${rememberWindow(pause.plan.remember_ms)})</button>
+`
+}<button type="submit" name="decision" value="rejected" class="reject">Reject</button></div>${
+    pause.plan?.remember_ms === undefined
+      ? ''
+      : html`<p class="meta">For this session: the same call in the same session then runs without asking until the window lapses.</p>`
+  }</form>`;
 }

@@ -1,9 +1,18 @@
 import type { Pause } from '../../domain/pause.js';
+import type { ToolCallView } from '../../domain/tool-call-view.js';
 import { JWKS_PATH } from '../../receipts/jwks-route.js';
 import { html, type Safe } from '../../web/html.js';
 import { formatRelative, formatUtc } from '../../web/text.js';
 import { type Chrome, type Flash, layout, notice } from './layout.js';
-import { channelWords, type DecideForm, decideForm, detailsTable, progressText, statusBadge } from './parts.js';
+import {
+  channelWords,
+  type DecideForm,
+  decideForm,
+  detailsTable,
+  progressText,
+  statusBadge,
+  toolCallPanel,
+} from './parts.js';
 
 /** One audit entry as the timeline reads it: when (UTC), what happened and who did it, in words. */
 export interface TimelineEntry {
@@ -32,6 +41,8 @@ export function pausePage(
     flash?: Flash;
     /** Where the receipt's public keys are published (`PUBLIC_URL/.well-known/jwks.json`); the path alone when not given. */
     jwksUrl?: string;
+    /** A tool-call pause: the whole call (nothing cut), shown in place of the agent's details. */
+    toolCall?: ToolCallView;
   },
 ): string {
   const { pause } = input;
@@ -58,7 +69,7 @@ export function pausePage(
 ${notice(input.flash)}
 <div id="live"><section class="card"><h1>${r.action_description}</h1>
 <p>${statusBadge(pause)}${progress ? html` <span class="progress">${progress}</span>` : ''}</p>
-${detailsTable(pause)}
+${input.toolCall ? toolCallPanel(input.toolCall) : detailsTable(pause)}
 <table class="details kv about"><caption>The request</caption><tbody>
 <tr><th scope="row">Pause</th><td><code>${pause.pause_id}</code></td></tr>
 <tr><th scope="row">Agent</th><td>${pause.agent_id}</td></tr>

@@ -1,8 +1,9 @@
 import type { Pause } from '../../domain/pause.js';
+import type { ToolCallView } from '../../domain/tool-call-view.js';
 import { html } from '../../web/html.js';
 import { formatRelative, formatUtc } from '../../web/text.js';
 import { type Chrome, type Flash, layout, notice } from './layout.js';
-import { decideForm, detailsTable } from './parts.js';
+import { decideForm, detailsTable, toolCallPanel } from './parts.js';
 
 export interface WaitingItem {
   pause: Pause;
@@ -14,6 +15,8 @@ export interface WaitingItem {
   standing?: string;
   /** The viewer may decide it as an admin, not because it names them. */
   open?: boolean;
+  /** A tool-call pause: the call, shortened for the list (the request's page has it whole). */
+  toolCall?: ToolCallView;
 }
 
 export function waitingPage(
@@ -29,7 +32,7 @@ export function waitingPage(
   },
 ): string {
   const firstOpen = input.items.findIndex((item) => item.open);
-  const cards = input.items.map(({ pause, standing, approvals, approvers }, i) => {
+  const cards = input.items.map(({ pause, standing, approvals, approvers, toolCall }, i) => {
     const r = pause.request;
     const sentTo = [
       r.recipient_email ? html`${r.recipient_email} <span class="muted">(e-mail)</span>` : '',
@@ -38,7 +41,14 @@ export function waitingPage(
     return html`${i === firstOpen ? html`<h2 class="section">Any admin may decide these</h2>` : ''}<section class="card" aria-labelledby="h-${pause.pause_id}">
 <h2 id="h-${pause.pause_id}"><a href="/dashboard/pauses/${pause.pause_id}">${r.action_description}</a></h2>
 <p class="deadline">Expires <strong>${formatRelative(pause.expires_at, input.nowMs)}</strong> · <time datetime="${pause.expires_at}">${formatUtc(pause.expires_at)}</time></p>
-${detailsTable(pause)}
+${
+  toolCall
+    ? toolCallPanel(
+        toolCall,
+        html`Shortened here: the full input is on <a href="/dashboard/pauses/${pause.pause_id}">the request’s page</a>.`,
+      )
+    : detailsTable(pause)
+}
 <dl class="facts">
 <dt>Requested by</dt><dd><strong>${pause.agent_id}</strong>${pause.policy_rule === undefined ? '' : html` · rule <strong>${pause.policy_rule}</strong>`}</dd>
 <dt>Sent to</dt><dd>${sentTo.length > 0 ? sentTo.map((part, n) => html`${n > 0 ? ' · ' : ''}${part}`) : '—'}</dd>
