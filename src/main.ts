@@ -208,6 +208,10 @@ function build(
     ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
     receipts: { redemptions: stores.receipts, jwks: () => receipts.jwks(), issuer: config.publicUrl, now: service.now },
     hookWaitSeconds: config.hookWaitSeconds,
+    hooks: {
+      toolCall: (agent, body, opts) => service.toolCall(agent, body, opts),
+      maxWaitSeconds: config.hookWaitSeconds,
+    },
     mounts: [{ path: JWKS_PATH, router: jwksRouter(receipts) }, ...surfaces.flatMap((s) => s.mounts ?? [])],
     adminMounts: surfaces.flatMap((s) => s.adminMounts ?? []),
   });

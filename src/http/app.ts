@@ -15,6 +15,7 @@ import { hostGuard } from './host-guard.js';
 import { rateLimit } from './rate-limit.js';
 import { requestLog } from './request-log.js';
 import { healthRouter } from './routes/health.js';
+import { answerHookFailures, type HooksOptions, hooksRouter } from './routes/hooks.js';
 import { metricsRouter } from './routes/metrics.js';
 import { pausesRouter } from './routes/pauses.js';
 import { policyRouter } from './routes/policy.js';
@@ -49,6 +50,8 @@ export interface HttpAppOptions {
   receipts?: RedeemReceiptDeps;
   /** The longest a tool call waits for a human (LOOPPAUSE_HOOK_WAIT_SECONDS); 540 when not given. */
   hookWaitSeconds?: number;
+  /** `POST /v1/hooks/claude-code` and `/v1/hooks/cursor`: coding agents' hooks, answered by the tool-call engine. */
+  hooks?: HooksOptions;
 }
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
@@ -92,6 +95,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.set('trust proxy', options.trustProxy);
   app.use(requestLog(logger, options.metrics));
   app.use(healthRouter(store, { slack: options.slackStatus }));
+  if (options.hooks) app.use('/v1/hooks', answerHookFailures);
   app.use(hostGuard(options.allowedHosts));
   if (options.metrics) app.use(metricsRouter(options.metrics, options.metricsToken));
 
@@ -121,6 +125,8 @@ export function createHttpApp(options: HttpAppOptions): Express {
   );
   app.use('/v1/policy', authenticate, requireAdmin, jsonOnly, json, limit, policyRouter(service));
   if (options.receipts) app.use('/v1/receipts', authenticate, jsonOnly, json, limit, receiptsRouter(options.receipts));
+  // Hooks read their own body (any content type, a larger limit) and answer every failure as a deny.
+  if (options.hooks) app.use('/v1/hooks', hooksRouter({ ...options.hooks, authenticate, limit, logger }));
   for (const mount of options.adminMounts ?? [])
     app.use(mount.path, authenticate, requireAdmin, jsonOnly, json, limit, mount.router);
   for (const mount of options.mounts ?? []) app.use(mount.path, mount.router);
