@@ -193,7 +193,11 @@ export function decidedPage(nonce: string, pause: Pause): string {
     ? html`<p class="meta">Your comment:</p><blockquote>${response.comment}</blockquote>`
     : '';
   const at = formatUtc(response?.responded_at ?? new Date().toISOString());
-  const outcome = html`<p class="outcome">You ${verb} this request. The agent has been told.</p>`;
+  const session =
+    verb === 'approved' && response?.remember_until !== undefined
+      ? html` for this session: the same call runs without asking until ${formatUtc(response.remember_until)}`
+      : '';
+  const outcome = html`<p class="outcome">You ${verb} this request${session}. The agent has been told.</p>`;
   const body = html`<div class="card"><p class="eyebrow">Done</p>${outcome}<h1>${lines(pause.request.action_description)}</h1>${comment}<p class="note">Recorded at ${at}. You can close this page.</p></div>`;
   return pageShell(nonce, verb === 'approved' ? 'Approved' : 'Rejected', body);
 }
