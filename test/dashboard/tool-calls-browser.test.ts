@@ -1,12 +1,12 @@
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '../../src/main.js';
 import { launchChromium } from '../helpers/browser.js';
 import { eventually } from '../helpers/eventually.js';
 import { startTestService } from '../helpers/service.js';
 import { TestSmtp } from '../helpers/smtp.js';
-import { createToolCallPause } from '../helpers/tool-call-pauses.js';
+import { createToolCallPause, expectRememberedFor } from '../helpers/tool-call-pauses.js';
 
 const USER = 'ada@example.com';
 
@@ -100,22 +100,14 @@ describe('tool calls in a real browser: the dashboard and the e-mail decision pa
     await facts.getByRole('cell', { name: 'Claude Code hook' }).waitFor();
     await expectAccessible(page);
 
-    const decide = vi.spyOn(running.service, 'decide');
-    try {
-      await page.getByRole('button', { name: 'Approve for this session (1 h)' }).click();
-      await page.getByRole('heading', { name: 'Signed response' }).waitFor();
-      expect(decide).toHaveBeenCalledWith(
-        pause.pause_id,
-        expect.objectContaining({ decision: 'approved', remember: true, channel: 'web', responder: USER }),
-      );
-    } finally {
-      decide.mockRestore();
-    }
+    await page.getByRole('button', { name: 'Approve for this session (1 h)' }).click();
+    await page.getByRole('heading', { name: 'Signed response' }).waitFor();
     const decided = await eventually(async () => {
       const p = await running.service.get(pause.pause_id);
       return p?.status === 'responded' ? p : undefined;
     });
-    expect(decided.response).toMatchObject({ decision: 'approved', channel: 'web' });
+    expect(decided.response).toMatchObject({ decision: 'approved', channel: 'web', responder: USER });
+    expectRememberedFor(decided.response);
     expect(problems).toEqual([]);
     await page.close();
   }, 90_000);
@@ -141,17 +133,9 @@ describe('tool calls in a real browser: the dashboard and the e-mail decision pa
     await page.getByRole('cell', { name: 'MCP gateway' }).waitFor();
     await expectAccessible(page);
 
-    const decide = vi.spyOn(running.service, 'decide');
-    try {
-      await page.getByRole('button', { name: 'Approve for this session (1 h)' }).click();
-      await page.getByText('You approved this request').waitFor();
-      expect(decide).toHaveBeenCalledWith(
-        pause.pause_id,
-        expect.objectContaining({ decision: 'approved', remember: true, channel: 'email' }),
-      );
-    } finally {
-      decide.mockRestore();
-    }
+    await page.getByRole('button', { name: 'Approve for this session (1 h)' }).click();
+    await page.getByText('You approved this request for this session').waitFor();
+    expectRememberedFor((await running.service.get(pause.pause_id))?.response);
     expect(problems).toEqual([]);
     await page.close();
   }, 60_000);

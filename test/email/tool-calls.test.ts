@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '../../src/main.js';
 import { formKeyIn, postDecision } from '../helpers/email.js';
 import { startTestService } from '../helpers/service.js';
 import { decideLink, TestSmtp } from '../helpers/smtp.js';
-import { createToolCallPause } from '../helpers/tool-call-pauses.js';
+import { createToolCallPause, expectRememberedFor } from '../helpers/tool-call-pauses.js';
 
 const TO = 'ops@example.com';
 const HOSTILE = 'rm -rf "$HOME" && echo </pre><script>alert(1)</script> `id`';
@@ -53,24 +53,16 @@ describe('a tool call by e-mail (real SMTP) and on the decision page', () => {
     expect(page).toContain('name="decision" value="approved_for_session"');
     expect(page).toContain('Approve for this session (1 h)');
 
-    const decide = vi.spyOn(running.service, 'decide');
-    try {
-      const res = await postDecision(link, {
-        form_key: formKeyIn(page),
-        decision: 'approved_for_session',
-        comment: '',
-      });
-      expect(res.status).toBe(200);
-      expect(await res.text()).toContain('You approved this request');
-      expect(decide).toHaveBeenCalledWith(
-        pause.pause_id,
-        expect.objectContaining({ decision: 'approved', remember: true, channel: 'email', responder: TO }),
-      );
-    } finally {
-      decide.mockRestore();
-    }
+    const res = await postDecision(link, {
+      form_key: formKeyIn(page),
+      decision: 'approved_for_session',
+      comment: '',
+    });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('You approved this request');
     const decided = await running.service.get(pause.pause_id);
-    expect(decided?.response).toMatchObject({ decision: 'approved', channel: 'email' });
+    expect(decided?.response).toMatchObject({ decision: 'approved', channel: 'email', responder: TO });
+    expectRememberedFor(decided?.response);
   });
 
   it('a long Write is cut in the e-mail with a pointer to the page, which shows it whole; no session choice without remember', async () => {

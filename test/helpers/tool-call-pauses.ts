@@ -1,7 +1,9 @@
+import { expect } from 'vitest';
 import type { ApprovalPlan } from '../../src/domain/approvals/plan.js';
 import { newPauseId } from '../../src/domain/ids.js';
 import type { Pause } from '../../src/domain/pause.js';
 import type { ApprovalRequest } from '../../src/domain/schemas.js';
+import type { SignedDecision } from '../../src/domain/signing.js';
 import { toolCallTitle } from '../../src/domain/tool-call-view.js';
 import { type ToolCallRecord, toolCallDigest } from '../../src/domain/tool-calls.js';
 import type { RunningService } from '../../src/main.js';
@@ -50,4 +52,13 @@ export async function createToolCallPause(
   const stored = await running.store.createPause({ pause, jobs: running.service.deliveries.initialJobs(pause, nowMs) });
   if (stored.outcome !== 'created') throw new Error(`createPause answered ${stored.outcome}`);
   return stored.pause;
+}
+
+/** The signed decision approves the call for this session: until its time plus the rule's window. */
+export function expectRememberedFor(
+  response: SignedDecision | undefined,
+  windowMs = REMEMBER_PLAN.remember_ms ?? 0,
+): void {
+  expect(response?.decision).toBe('approved');
+  expect(response?.remember_until).toBe(new Date(Date.parse(response?.responded_at ?? '') + windowMs).toISOString());
 }
