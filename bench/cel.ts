@@ -5,7 +5,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { evaluatePolicy, PolicyError, type PolicyInput, parsePolicy } from '../src/domain/policy/index.js';
+import {
+  evaluatePolicy,
+  evaluateToolCallPolicy,
+  PolicyError,
+  type PolicyInput,
+  parsePolicy,
+  type ToolCallPolicyInput,
+} from '../src/domain/policy/index.js';
 import { closedLoop, percentile } from './load.js';
 
 const TIMEOUT_MS = Number(process.env.BENCH_CEL_TIMEOUT_MS ?? 60_000);
@@ -18,7 +25,9 @@ interface Case {
   name: string;
   /** One rule's condition, or several rules' (all evaluated, since each is false or over budget). */
   conditions: string[];
-  input: () => PolicyInput;
+  /** A request's input, or (`tool: true`) a tool call's, judged by tool-call rules. */
+  input: () => PolicyInput | ToolCallPolicyInput;
+  tool?: true;
 }
 
 const REVIEW = '^([A-Za-z0-9]+ ?)*$';
@@ -166,11 +175,65 @@ const CASES: Case[] = [
     conditions: Array.from({ length: 100 }, (_, i) => `action.split("").all(x, action.split("").all(y, x != "${i}"))`),
     input: action(as(3000)),
   },
+  // Tool calls: the largest input the engine passes on (64 KiB of canonical JSON, 32 levels deep).
+  {
+    name: 'tool input: nested loops over a list of 30 K numbers (900M iterations)',
+    conditions: ['input.list.all(x, input.list.all(y, x != -1.0))'],
+    input: toolCall({ list: Array.from({ length: 30_000 }, () => 0) }),
+    tool: true,
+  },
+  {
+    name: 'tool input: matches() over a 64 KB command',
+    conditions: [`input.command.matches(${quote(REVIEW)})`],
+    input: toolCall({ command: `${as(65_000)}!` }),
+    tool: true,
+  },
+  {
+    name: 'tool input: the largest program over a 64 KB command',
+    conditions: [`input.command.matches(${quote(LARGEST)})`],
+    input: toolCall({ command: `${as(65_000)}!` }),
+    tool: true,
+  },
+  {
+    name: 'tool input: equality of two equal 30 KB maps in 1M iterations',
+    conditions: ['input.a.all(k, input.a.all(j, input.a == input.b))'],
+    input: toolCall({ a: wideMap('a'), b: wideMap('a') }),
+    tool: true,
+  },
+  {
+    name: 'tool input: 32 levels deep, has() 21 levels down in a loop',
+    conditions: [`input.list.all(x, has(input${'.d'.repeat(20)}.d))`],
+    input: toolCall({ list: Array.from({ length: 20_000 }, () => 0), ...deep(31) }),
+    tool: true,
+  },
+  {
+    name: 'tool input: 100 rules, each a loop over 30 K elements',
+    conditions: Array.from({ length: 100 }, (_, i) => `input.list.exists(x, x == ${i + 1}.5)`),
+    input: toolCall({ list: Array.from({ length: 30_000 }, () => 0) }),
+    tool: true,
+  },
 ];
 
-function policyOf(conditions: string[]): string {
+function toolCall(input: Record<string, unknown>): () => ToolCallPolicyInput {
+  return () => ({ agent: 'laptop', tool: 'Bash', input });
+}
+
+/** A map of 1000 entries, about 30 KB as JSON. */
+function wideMap(prefix: string): Record<string, string> {
+  return Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`${prefix}${i}`, 'v'.repeat(20)]));
+}
+
+/** `{d: {d: … "x"}}`, `levels` maps deep. */
+function deep(levels: number): { d: unknown } {
+  let value: unknown = 'x';
+  for (let i = 0; i < levels; i++) value = { d: value };
+  return value as { d: unknown };
+}
+
+function policyOf(conditions: string[], tool = false): string {
+  const glob = tool ? ', tool: "*"' : '';
   const rules = conditions.map(
-    (condition, i) => `  - name: r${i}\n    decide: approved\n    when: { if: ${JSON.stringify(condition)} }`,
+    (condition, i) => `  - name: r${i}\n    decide: approved\n    when: { if: ${JSON.stringify(condition)}${glob} }`,
   );
   return `rules:\n${rules.join('\n')}\n`;
 }
@@ -180,7 +243,7 @@ function runCase(index: number): void {
   const c = CASES[index];
   if (c === undefined) throw new Error(`no case ${index}`);
   const loadStarted = performance.now();
-  const parsed = parsePolicy(policyOf(c.conditions));
+  const parsed = parsePolicy(policyOf(c.conditions, c.tool === true));
   const loadMs = performance.now() - loadStarted;
   if (!parsed.ok) {
     out(JSON.stringify({ ms: loadMs, outcome: `refused at load: ${parsed.errors[0]}` }));
@@ -192,7 +255,9 @@ function runCase(index: number): void {
   for (let run = 0; run < REPEATS && (run === 0 || worst < 1000); run++) {
     const started = performance.now();
     try {
-      outcome = evaluatePolicy(parsed.policy, input).kind;
+      outcome = c.tool
+        ? evaluateToolCallPolicy(parsed.policy, input as ToolCallPolicyInput).kind
+        : evaluatePolicy(parsed.policy, input as PolicyInput).kind;
     } catch (error) {
       if (!(error instanceof PolicyError)) throw error;
       outcome = `refused: ${error.message}`;
