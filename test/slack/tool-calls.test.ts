@@ -69,6 +69,7 @@ describe('a tool call in Slack (memory store, fake Slack Web API)', () => {
       (c) => c.method === 'chat.update' && JSON.stringify(c.body).includes('Approved'),
     );
     expect(actionIds(update?.body.blocks)).toEqual([]);
+    expect(JSON.stringify(update?.body.blocks)).toContain('*for this session* until <!date^');
     expect(mrkdwn(update as SlackCall).some((t) => t.startsWith('```\necho'))).toBe(true);
   });
 
