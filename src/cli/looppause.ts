@@ -2,6 +2,7 @@
 import { loadConfig } from '../config.js';
 import { VERSION } from '../version.js';
 import { auditCommand } from './audit.js';
+import { hookCommand } from './hook.js';
 import { keysCommand } from './keys.js';
 import { policyCommand } from './policy.js';
 import { serveCommand } from './serve.js';
@@ -22,6 +23,9 @@ const USAGE = `usage: looppause <command>
   policy explain [--file FILE] --agent NAME --action TEXT [--details JSON] [--request JSON] [--json]
                                 what a request would get: the rule it meets, its routing, or the
                                 refusal; FILE defaults to LOOPPAUSE_POLICY_FILE
+  hook claude-code|cursor       a coding agent's command hook: reads its hook input on stdin, asks the
+                                service (LOOPPAUSE_API_URL, LOOPPAUSE_API_KEY) and prints the answer;
+                                any failure prints a deny (and exits 2 for Claude Code), never an allow
   --version, -v                 print the version
 
 These need REDIS_URL (the embedded memory store lives inside the server process):
@@ -52,6 +56,8 @@ async function main(): Promise<number> {
       return webhooksCommand(loadConfig(), rest);
     case 'policy':
       return policyCommand(rest, () => loadConfig());
+    case 'hook':
+      return hookCommand(rest);
     case '--version':
     case '-v':
     case 'version':
