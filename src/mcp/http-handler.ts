@@ -1,8 +1,9 @@
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { type Request, type RequestHandler, type Response, Router } from 'express';
+import { type RequestHandler, Router } from 'express';
 import type { Logger } from 'pino';
 import { errorSummary } from '../domain/errors.js';
 import type { ApprovalService } from '../use-cases/approval-service.js';
+import { isLegacyEra, mcpEraHandler } from './eras.js';
+import { createModernMcpServer } from './modern-server.js';
 import { createMcpServer, toolError } from './server.js';
 import type { McpTasks } from './tasks.js';
 
@@ -16,29 +17,34 @@ export interface McpRouterOptions {
 }
 
 /**
- * POST /mcp, stateless Streamable HTTP: a fresh server and transport per request, no session map,
- * so any replica answers any request. JSON responses (no SSE stream) keep per-request cost low.
+ * POST /mcp, stateless, in both protocol eras (2025-11-25 and 2026-07-28, see eras.ts): a fresh
+ * server per request, no session map, so any replica answers any request. JSON responses (no SSE
+ * stream) keep per-request cost low.
  */
 export function mcpRouter({ service, tasks, policyRoutes = false, logger }: McpRouterOptions): Router {
   const router = Router();
   const onUnexpected = (error: unknown) => logger.error({ err: errorSummary(error) }, 'MCP tool failed');
 
-  router.post('/', async (req: Request, res: Response) => {
-    const agentId = res.locals.agentId as string;
-    const server = createMcpServer(
-      (tool, args, signal) => tool.run({ service, agentId, signal }, args),
-      onUnexpected,
-      tasks?.forAgent(agentId),
-      { policyRoutes },
-    );
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-    res.on('close', () => {
-      void transport.close();
-      void server.close();
-    });
-    await server.connect(transport);
-    await transport.handleRequest(req, res, req.body);
-  });
+  router.post(
+    '/',
+    mcpEraHandler({
+      legacy: (agentId) =>
+        createMcpServer(
+          (tool, args, signal) => tool.run({ service, agentId, signal }, args),
+          onUnexpected,
+          tasks?.forAgent(agentId),
+          { policyRoutes },
+        ),
+      modern: (agentId) =>
+        createModernMcpServer(
+          (tool, args, signal) => tool.run({ service, agentId, signal }, args),
+          onUnexpected,
+          tasks?.forAgent(agentId),
+          { policyRoutes },
+        ),
+      onError: (error) => logger.debug({ err: errorSummary(error) }, 'MCP 2026-07-28 request refused'),
+    }),
+  );
 
   return router;
 }
@@ -80,6 +86,11 @@ export const refuseBatches: RequestHandler = (req, res, next) => {
  * with its validation dump as an internal error. Answer as any other bad argument: a tool error.
  */
 export const requireObjectArguments: RequestHandler = (req, res, next) => {
+  // 2026-07-28 requests are checked by the 2.x server, which answers in that era's shapes.
+  if (!isLegacyEra(req)) {
+    next();
+    return;
+  }
   const body = req.body as
     | { method?: unknown; id?: unknown; params?: { name?: unknown; arguments?: unknown; task?: unknown } }
     | undefined;

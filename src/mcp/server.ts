@@ -41,7 +41,7 @@ const CancelTask = z.object({ method: z.literal('tasks/cancel'), params: anyPara
 
 const SERVER_INFO = { name: 'looppause', version: VERSION };
 
-const INSTRUCTIONS =
+export const INSTRUCTIONS =
   'LoopPause lets you ask a human before an action you cannot undo. Call request_approval, then ' +
   'check_approval (with wait_seconds) until a human decides. Never act on "pending", "rejected", ' +
   '"timed_out" or "expired".';

@@ -114,6 +114,22 @@ export class AgentTasks {
 
   /** After request_approval created (or, with an idempotency key, found) the pause. */
   async create(pauseId: string): Promise<CreateTaskResult> {
+    const { record, pause } = await this.createRecord(pauseId);
+    return {
+      task: taskOf(record, pause),
+      _meta: {
+        'io.modelcontextprotocol/model-immediate-response':
+          `Approval requested (pause ${pauseId}). Do not perform the action until this task completes ` +
+          'with response.decision "approved".',
+      },
+    };
+  }
+
+  /**
+   * The record is in the store before this returns, so a tasks/get on any replica finds it at once.
+   * The same record serves both protocol eras: only the wire shape differs.
+   */
+  private async createRecord(pauseId: string): Promise<{ record: TaskRecord; pause: Pause }> {
     const pause = await this.pauses.get(pauseId);
     if (!pause || pause.agent_id !== this.agentId)
       throw new JsonRpcError(ErrorCode.InternalError, 'the pause vanished as its task was created');
@@ -125,13 +141,59 @@ export class AgentTasks {
     };
     // Kept as long as the pause may be: its deadline plus the retention of finished pauses.
     await this.store.createTask(record, Date.parse(pause.expires_at) + RETENTION_MS);
+    return { record, pause };
+  }
+
+  // The tasks extension (io.modelcontextprotocol/tasks) of MCP 2026-07-28: the task's fields at the
+  // top level of the result, tasks/get carries the final result itself (there is no tasks/result or
+  // tasks/list), and tasks/update and tasks/cancel answer with an empty acknowledgement.
+
+  /** request_approval's answer as a task: `resultType: "task"` and the task's fields. */
+  async createTask(pauseId: string): Promise<ExtensionTask & { resultType: 'task' }> {
+    const { record, pause } = await this.createRecord(pauseId);
+    return { resultType: 'task', ...extensionTaskOf(record, pause) };
+  }
+
+  /** tasks/get: the task as the pause stands now, with check_approval's object as its result once it ended. */
+  async getTask(params: unknown): Promise<DetailedExtensionTask> {
+    const { record, pause } = await this.load(parseParams(taskIdParams, params).taskId);
+    const task = extensionTaskOf(record, pause);
+    if (pause.status === 'pending') return task;
+    if (pause.status === 'cancelled') return task;
+    const view = await this.pauses.check(this.agentId, { pause_id: record.pause_id, wait_seconds: 0 });
+    return { ...task, result: this.toolResult(view) };
+  }
+
+  /**
+   * tasks/update: an approval never asks the client for input (the human answers in Slack, by
+   * e-mail or on the web page), so there is nothing outstanding and every response is ignored.
+   * A task that is not this key's is "not found", as for tasks/get. (The SDK takes `inputResponses`
+   * out of the params before this runs.)
+   */
+  async updateTask(params: unknown): Promise<Record<string, never>> {
+    const { taskId } = parseParams(taskIdParams, params);
+    await this.load(taskId);
+    return {};
+  }
+
+  /** tasks/cancel: withdraws a pending approval; a task that already ended is acknowledged and left as it is. */
+  async cancelTask(params: unknown): Promise<Record<string, never>> {
+    const { taskId } = parseParams(taskIdParams, params);
+    const { record, pause } = await this.load(taskId);
+    if (pause.status === 'pending')
+      await this.pauses.cancel(this.agentId, {
+        pause_id: record.pause_id,
+        reason: 'Withdrawn by the agent (tasks/cancel).',
+      });
+    return {};
+  }
+
+  /** check_approval's object as the tool result; a request that timed out is a tool error, as in tasks/result. */
+  private toolResult(view: PauseView): CallToolResult {
     return {
-      task: taskOf(record, pause),
-      _meta: {
-        'io.modelcontextprotocol/model-immediate-response':
-          `Approval requested (pause ${pauseId}). Do not perform the action until this task completes ` +
-          'with response.decision "approved".',
-      },
+      content: [{ type: 'text', text: JSON.stringify(view) }],
+      structuredContent: view as unknown as Record<string, unknown>,
+      ...(stateOf(view.status) === 'timed_out' ? { isError: true } : {}),
     };
   }
 
@@ -243,5 +305,44 @@ export function taskOf(record: TaskRecord, pause: Pause): Task {
     lastUpdatedAt: ended && Date.parse(ended) > created ? ended : record.created_at,
     pollInterval: TASK_POLL_INTERVAL_MS,
     statusMessage: STATUS_MESSAGE[pause.status](pause),
+  };
+}
+
+/**
+ * A task of the tasks extension (MCP 2026-07-28). Its status follows the pause as in 2025-11-25
+ * tasks, with one difference the extension requires: `failed` is only for a JSON-RPC error, so a
+ * request that timed out is `completed` with check_approval's object as a tool error
+ * (`isError: true`), the very result tasks/result gives for it in 2025-11-25.
+ */
+export interface ExtensionTask {
+  taskId: string;
+  status: 'working' | 'completed' | 'cancelled';
+  statusMessage: string;
+  createdAt: string;
+  lastUpdatedAt: string;
+  ttlMs: number;
+  pollIntervalMs: number;
+}
+
+/** tasks/get's answer: a task that ended carries the tool's result (a cancelled one carries none). */
+export type DetailedExtensionTask = ExtensionTask & { result?: CallToolResult };
+
+export const EXTENSION_TASK_STATUS: Record<PauseState, ExtensionTask['status']> = {
+  pending: 'working',
+  responded: 'completed',
+  timed_out: 'completed',
+  cancelled: 'cancelled',
+};
+
+export function extensionTaskOf(record: TaskRecord, pause: Pause): ExtensionTask {
+  const task = taskOf(record, pause);
+  return {
+    taskId: task.taskId,
+    status: EXTENSION_TASK_STATUS[pause.status],
+    statusMessage: task.statusMessage ?? STATUS_MESSAGE[pause.status](pause),
+    createdAt: task.createdAt,
+    lastUpdatedAt: task.lastUpdatedAt,
+    ttlMs: task.ttl ?? 0,
+    pollIntervalMs: task.pollInterval ?? TASK_POLL_INTERVAL_MS,
   };
 }

@@ -10,6 +10,6 @@ export const cancelApprovalTool: Tool = {
     'Use it when the action is no longer needed. Cancelling a request that already ended changes nothing.',
   inputSchema: cancelApprovalSchema,
   outputSchema: cancelApprovalOutput,
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
   run: ({ service, agentId }, args) => service.cancel(agentId, args),
 };
