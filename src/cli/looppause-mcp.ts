@@ -1,14 +1,15 @@
 #!/usr/bin/env node
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { loadProxyConfig } from '../config.js';
 import { errorSummary } from '../domain/errors.js';
-import { createMcpServer } from '../mcp/server.js';
+import { createModernMcpServer } from '../mcp/modern-server.js';
 import { hookCommand } from './hook.js';
 import { restToolCaller } from './rest-caller.js';
 
 /**
  * `looppause-mcp`: LoopPause's tools over stdio for hosts that start MCP servers with npx.
- * stdout carries only the protocol; anything worth saying goes to stderr.
+ * stdout carries only the protocol; anything worth saying goes to stderr. It speaks the era its
+ * client opens with: `initialize` (2025-11-25) or `server/discover` (2026-07-28).
  * `looppause-mcp hook claude-code|cursor` is the command hook of `looppause hook` instead.
  */
 if (process.argv[2] === 'hook') {
@@ -20,8 +21,10 @@ if (process.argv[2] === 'hook') {
   process.on('uncaughtException', (error) => log(`unexpected error: ${errorSummary(error)}`));
   process.on('unhandledRejection', (error) => log(`unexpected rejection: ${errorSummary(error)}`));
 
-  const server = createMcpServer(restToolCaller(config), (error) => log(`tool failed: ${errorSummary(error)}`));
-  const transport = new StdioServerTransport();
-  transport.onclose = () => process.exit(0);
-  await server.connect(transport);
+  const call = restToolCaller(config);
+  serveStdio(() => createModernMcpServer(call, (error) => log(`tool failed: ${errorSummary(error)}`)), {
+    onerror: (error) => log(`protocol error: ${errorSummary(error)}`),
+  });
+  // The host closing stdin ends the session: exit even while a keep-alive connection to the service stays open.
+  process.stdin.on('close', () => process.exit(0));
 }

@@ -69,10 +69,12 @@ describeStdioProxy(
       expect(await repoFile('smithery.yaml')).toContain("args: ['-y', '@looppause/mcp']");
     });
 
-    it("depends on the SDK and zod only: none of the server's stack is installed", () => {
+    it("depends on the SDKs and zod only: none of the server's stack is installed", () => {
       const { installed } = proxy().pkg;
+      // The 1.x SDK and the 2.x server package (which serves stdio in both protocol eras).
       expect(Object.keys(installed['node_modules/@looppause/mcp']?.dependencies ?? {}).sort()).toEqual([
         '@modelcontextprotocol/sdk',
+        '@modelcontextprotocol/server',
         'zod',
       ]);
       const names = Object.keys(installed).map((path) => path.slice(path.lastIndexOf('node_modules/') + 13));
