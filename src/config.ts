@@ -124,6 +124,13 @@ const envSchema = z.object({
         'must be comma-separated #channel names, channel ids (C…/G…) or user ids (U…/W…), e.g. #approvals,C0123ABCD',
     }),
   LOOPPAUSE_POLICY_FILE: optionalString,
+  LOOPPAUSE_GATEWAY_FILE: optionalString,
+  LOOPPAUSE_GATEWAY_WAIT_SECONDS: z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .int('must be a whole number of seconds')
+    .min(1, 'must be at least 1')
+    .max(3600, 'must be at most 3600')
+    .default(300),
   LOOPPAUSE_DASHBOARD_USERS: emailList,
   LOOPPAUSE_DASHBOARD_ADMINS: emailList,
   LOOPPAUSE_MAX_WAITING_PER_KEY: z.coerce.number().int().min(0).max(100_000).default(100),
@@ -200,6 +207,13 @@ export interface Config {
   allowedSlackChannels?: string[];
   /** The operator's policy (YAML); unset: agents name recipients within the allow-lists. */
   policyFile?: string;
+  /**
+   * The MCP servers LoopPause fronts (LOOPPAUSE_GATEWAY_FILE), with the environment its `${VAR}`
+   * references are read from (a lookup, not a copy: a config printed never shows the environment).
+   */
+  gateway?: { file: string; env: (name: string) => string | undefined };
+  /** How long a gateway call waits for a human before answering "approval pending". */
+  gatewayWaitSeconds: number;
   /** Waiting `check_approval` calls one API key may hold on one replica; past it a call answers at once. */
   maxWaitingPerKey: number;
   /** Without a policy file: who may sign in to /dashboard, and who of them is an admin (lower case). */
@@ -262,12 +276,17 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
     auditRetentionDays: e.LOOPPAUSE_AUDIT_RETENTION_DAYS,
     webhookAllowPrivate: e.LOOPPAUSE_WEBHOOK_ALLOW_PRIVATE,
     hookWaitSeconds: e.LOOPPAUSE_HOOK_WAIT_SECONDS,
+    gatewayWaitSeconds: e.LOOPPAUSE_GATEWAY_WAIT_SECONDS,
     logLevel: e.LOG_LEVEL,
   };
   if (e.LOOPPAUSE_ALLOWED_EMAIL_DOMAINS) config.allowedEmailDomains = e.LOOPPAUSE_ALLOWED_EMAIL_DOMAINS;
   if (e.LOOPPAUSE_ALLOWED_SLACK_CHANNELS) config.allowedSlackChannels = e.LOOPPAUSE_ALLOWED_SLACK_CHANNELS;
   if (e.LOOPPAUSE_METRICS_TOKEN) config.metricsToken = e.LOOPPAUSE_METRICS_TOKEN;
   if (e.LOOPPAUSE_POLICY_FILE) config.policyFile = e.LOOPPAUSE_POLICY_FILE;
+  if (e.LOOPPAUSE_GATEWAY_FILE) {
+    const snapshot = { ...env };
+    config.gateway = { file: e.LOOPPAUSE_GATEWAY_FILE, env: (name) => snapshot[name] };
+  }
   if (e.REDIS_URL) config.redis = { url: e.REDIS_URL, prefix: e.LOOPPAUSE_REDIS_PREFIX };
   if (e.LOOPPAUSE_SIGNING_SECRET) config.signingSecret = e.LOOPPAUSE_SIGNING_SECRET;
   if (e.SLACK_BOT_TOKEN && e.SLACK_SIGNING_SECRET) {

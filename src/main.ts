@@ -3,10 +3,13 @@ import { createServer, type Server } from 'node:http';
 import type { Express } from 'express';
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
 import { PolicyFile } from './adapters/policy-file.js';
+import { WatchedFile } from './adapters/watched-file.js';
 import type { Config } from './config.js';
 import { type DashboardWiring, dashboardWiring } from './dashboard/wiring.js';
 import { devOutboxLinks } from './email/dev-links.js';
 import { createMailTransport, type MailTransport } from './email/transport.js';
+import { Gateway, gatewayFileKind } from './gateway/gateway.js';
+import { gatewayRouter } from './gateway/router.js';
 import { createHttpApp } from './http/app.js';
 import { ApiKeyAuth } from './http/auth.js';
 import { redactSecretPaths } from './http/secret-paths.js';
@@ -77,6 +80,13 @@ export async function startService(config: Config, options: StartOptions = {}): 
   const dev = withDevSignIn(withDevDefaults(config));
   // A broken policy file stops start-up, before anything is served.
   const policy = dev.config.policyFile ? new PolicyFile(dev.config.policyFile, logger) : undefined;
+  // So does a broken gateway file.
+  const gateway = dev.config.gateway
+    ? new Gateway(
+        new WatchedFile(dev.config.gateway.file, gatewayFileKind(dev.config.gateway.env), logger),
+        logger.child({ component: 'gateway' }),
+      )
+    : undefined;
   const stores = await createStores(
     dev.config.redis,
     dev.config.memorySnapshot ? { file: snapshotFile(dev.config.devStateDir), logger } : undefined,
@@ -98,11 +108,12 @@ export async function startService(config: Config, options: StartOptions = {}): 
       issuer: final.publicUrl,
       ttlSeconds: final.receipts.ttlSeconds,
     });
-    built = build(final, dev.signingSecret, { logger, policy, stores, options, receipts });
+    built = build(final, dev.signingSecret, { logger, policy, gateway, stores, options, receipts });
     server.on('request', built.app);
     for (const surface of built.surfaces) await surface.start?.();
     built.runner.start();
     policy?.watch();
+    gateway?.watch();
     // Slack is reached in the background and never stops start-up; the banner waits a moment for the first answer.
     if (built.slack) await within(SLACK_FIRST_ANSWER_MS, built.slack.connection.start());
     const link = dev.devAdmin ? await built.dashboard.links.issue(dev.devAdmin) : undefined;
@@ -111,10 +122,14 @@ export async function startService(config: Config, options: StartOptions = {}): 
   } catch (error) {
     server.close();
     policy?.close();
+    await gateway?.close();
     await store.close();
     throw error;
   }
 }
+
+/** A gateway call's pause without a rule timeout lives an hour: calls again re-attach to it meanwhile. */
+const GATEWAY_PAUSE_SECONDS = 3600;
 
 /** How long start-up waits for Slack's first answer (the banner says "connecting" after that). */
 const SLACK_FIRST_ANSWER_MS = 3000;
@@ -131,6 +146,7 @@ interface Built {
   stopRetention: () => void;
   logger: Logger;
   policy: PolicyFile | undefined;
+  gateway: Gateway | undefined;
   store: Store;
 }
 
@@ -140,12 +156,13 @@ function build(
   parts: {
     logger: Logger;
     policy: PolicyFile | undefined;
+    gateway: Gateway | undefined;
     stores: Stores;
     options: StartOptions;
     receipts: ReceiptSigner;
   },
 ): Built {
-  const { logger, policy, stores, options, receipts } = parts;
+  const { logger, policy, gateway, stores, options, receipts } = parts;
   const { store } = stores;
   const metrics = new Metrics({
     defaultMetrics: options.defaultMetrics ?? true,
@@ -208,6 +225,21 @@ function build(
     ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
     receipts: { redemptions: stores.receipts, jwks: () => receipts.jwks(), issuer: config.publicUrl, now: service.now },
     hookWaitSeconds: config.hookWaitSeconds,
+    ...(gateway
+      ? {
+          gateway: gatewayRouter({
+            gateway,
+            logger: logger.child({ component: 'gateway' }),
+            calls: {
+              service,
+              audit: store,
+              waitSeconds: config.gatewayWaitSeconds,
+              lifetimeSeconds: GATEWAY_PAUSE_SECONDS,
+              now: service.now,
+            },
+          }),
+        }
+      : {}),
     hooks: {
       toolCall: (agent, body, opts) => service.toolCall(agent, body, opts),
       maxWaitSeconds: config.hookWaitSeconds,
@@ -216,7 +248,21 @@ function build(
     adminMounts: surfaces.flatMap((s) => s.adminMounts ?? []),
   });
   const stopRetention = startAuditRetention(store, config.auditRetentionDays, logger);
-  return { slack, service, runner, metrics, dashboard, surfaces, app, mail, stopRetention, logger, policy, store };
+  return {
+    slack,
+    service,
+    runner,
+    metrics,
+    dashboard,
+    surfaces,
+    app,
+    mail,
+    stopRetention,
+    logger,
+    policy,
+    gateway,
+    store,
+  };
 }
 
 function running(
@@ -254,6 +300,7 @@ function running(
         server.closeAllConnections();
         built.mail.close();
         policy?.close();
+        await built.gateway?.close();
         built.stopRetention();
         await store.close();
       })();

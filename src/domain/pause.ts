@@ -77,6 +77,11 @@ export interface Pause {
    * decision binds to (`action_digest` is its digest). `request` holds its readable summary.
    */
   tool_call?: ToolCallRecord;
+  /**
+   * Tool calls: who acted on the approval (a hook that answered allow, the gateway that forwarded
+   * the call). An approval is acted on once; an identical call after that asks again.
+   */
+  approval_claim?: string;
   delivery: Deliveries;
 }
 

@@ -48,6 +48,8 @@ export interface HttpAppOptions {
   bodyLimit?: string;
   /** `POST /v1/receipts/redeem`, when the service signs receipts. */
   receipts?: RedeemReceiptDeps;
+  /** `POST /mcp/gateway/<name>`: the MCP servers of LOOPPAUSE_GATEWAY_FILE behind the policy (gateway/router.ts). */
+  gateway?: Router;
   /** The longest a tool call waits for a human (LOOPPAUSE_HOOK_WAIT_SECONDS); 540 when not given. */
   hookWaitSeconds?: number;
   /** `POST /v1/hooks/claude-code` and `/v1/hooks/cursor`: coding agents' hooks, answered by the tool-call engine. */
@@ -103,6 +105,20 @@ export function createHttpApp(options: HttpAppOptions): Express {
   // Authenticate before parsing: an anonymous body is never read.
   const authenticate = auth.middleware();
   const limit = rateLimit(store, options.rateLimitPerMinute, logger);
+  // Before /mcp, whose middleware would otherwise run (and count) for these paths too.
+  if (options.gateway) {
+    app.use(
+      '/mcp/gateway',
+      mcpMethodGuard,
+      authenticate,
+      jsonOnly,
+      json,
+      refuseBatches,
+      limit,
+      requireObjectArguments,
+      options.gateway,
+    );
+  }
   app.use(
     '/mcp',
     mcpMethodGuard,

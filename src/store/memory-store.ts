@@ -28,6 +28,7 @@ import type { Job, NewJob } from './ports/jobs.js';
 import type { PauseEvent, Watch } from './ports/pause-events.js';
 import {
   type Ballot,
+  type ClaimOutcome,
   type CreateResult,
   type DeliveryAudit,
   type EndResult,
@@ -104,12 +105,16 @@ export class MemoryStore implements Store {
         holdKey(joinedPause.pause_id);
         return { outcome: 'existing', pause: structuredClone(joinedPause) };
       }
+      const approved = joinedPause?.status === 'responded' && joinedPause.response?.decision === 'approved';
       const until = joinedPause?.response?.remember_until;
-      if (joinedPause?.status === 'responded' && joinedPause.response?.decision === 'approved' && until) {
-        if (until > pause.created_at) {
-          this.audit.append('tool.remembered', joinedPause.pause_id, join.audit.actor, join.audit.data, createdMs);
-          return { outcome: 'remembered', pause: structuredClone(joinedPause) };
-        }
+      if (joinedPause && approved && until !== undefined && until > pause.created_at) {
+        this.audit.append('tool.remembered', joinedPause.pause_id, join.audit.actor, join.audit.data, createdMs);
+        return { outcome: 'remembered', pause: structuredClone(joinedPause) };
+      }
+      // A session approval past its window is spent, claimed or not.
+      if (joinedPause && approved && until === undefined && joinedPause.approval_claim === undefined) {
+        holdKey(joinedPause.pause_id);
+        return { outcome: 'existing', pause: structuredClone(joinedPause) };
       }
       this.joins.set(joinKey, pause.pause_id);
       this.joinKeyOf.set(pause.pause_id, joinKey);
@@ -202,6 +207,14 @@ export class MemoryStore implements Store {
       pause.status = 'cancelled';
       if (reason !== undefined) pause.cancel_reason = reason;
     });
+  }
+
+  async claimApproval(pauseId: string, claimant: string): Promise<ClaimOutcome> {
+    const pause = this.pauses.get(pauseId);
+    if (pause?.status !== 'responded' || pause.response?.decision !== 'approved') return 'not_approved';
+    if (pause.approval_claim !== undefined && pause.approval_claim !== claimant) return 'used';
+    pause.approval_claim = claimant;
+    return 'claimed';
   }
 
   async sweepExpired(nowMs: number, max: number): Promise<SweptPause[]> {

@@ -6,7 +6,7 @@ import { type PauseStatus, stateOf } from '../domain/vocabulary.js';
 /**
  * A pause in Redis is one hash: `rec` (the immutable part, JSON), `status`, and what changes, each
  * its own field: `votes`, `resp`, `reason`, `tdec` (the policy's decision at the deadline, unsigned), `tresp` (the same, signed at creation by earlier versions), `ended_ms`,
- * `d:<delivery key>` (how each delivery went). The scripts also keep their bookkeeping there
+ * `used` (who acted on a tool call's approval), `d:<delivery key>` (how each delivery went). The scripts also keep their bookkeeping there
  * (`exp`, `apk`, `steps`, `wk`, `nvotes`, `v:<identity>`), which a read ignores.
  */
 
@@ -57,6 +57,7 @@ export function pauseFromHash(pauseId: string, hash: Record<string, string>): Pa
   if (hash.tresp) pause.timeout_response = JSON.parse(hash.tresp);
   if (hash.resp) pause.response = JSON.parse(hash.resp);
   if (hash.reason) pause.cancel_reason = hash.reason;
+  if (hash.used) pause.approval_claim = hash.used;
   if (pause.status === 'timed_out') pause.ended_at = pause.expires_at;
   else if (hash.ended_ms) pause.ended_at = new Date(Number(hash.ended_ms)).toISOString();
   for (const [field, value] of Object.entries(hash)) {

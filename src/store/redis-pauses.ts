@@ -7,6 +7,7 @@ import { type CursorPosition, decodeCursor, encodeCursor, isAfter, newestFirstUn
 import { type PauseRecord, pauseFromHash } from './pause-codec.js';
 import type {
   Ballot,
+  ClaimOutcome,
   CreateResult,
   DeliveryAudit,
   EndResult,
@@ -22,6 +23,7 @@ import type {
 import type { RedisAuditLog } from './redis-audit.js';
 import type { RedisContext } from './redis-connection.js';
 import { deciderHash, type RedisKeys } from './redis-keys.js';
+import { claimApprovalScript } from './scripts/claim-approval.js';
 import { createScript } from './scripts/create.js';
 import { type EndInput, endScript } from './scripts/end.js';
 import { endAtDeadlineScript } from './scripts/end-at-deadline.js';
@@ -122,6 +124,10 @@ export class RedisPauses implements PauseStore {
     const pause = pauseFromHash(pauseId, reply.hash);
     if (!pause) return { outcome: 'not_found' };
     return { outcome: reply.outcome, pause };
+  }
+
+  claimApproval(pauseId: string, claimant: string): Promise<ClaimOutcome> {
+    return claimApprovalScript.run(this.context, { pauseId, claimant });
   }
 
   cancel(pauseId: string, reason: string | undefined, nowMs: number, actor = 'system'): Promise<EndResult> {

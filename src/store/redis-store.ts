@@ -8,6 +8,7 @@ import type { Job, NewJob } from './ports/jobs.js';
 import type { PauseEvent, Watch } from './ports/pause-events.js';
 import type {
   Ballot,
+  ClaimOutcome,
   CreateResult,
   DeliveryAudit,
   EndResult,
@@ -87,6 +88,10 @@ export class RedisStore implements Store {
   }
   castVote(pauseId: string, ballot: Ballot, nowMs: number): Promise<VoteResult> {
     return this.pauses.castVote(pauseId, ballot, nowMs);
+  }
+
+  claimApproval(pauseId: string, claimant: string): Promise<ClaimOutcome> {
+    return this.pauses.claimApproval(pauseId, claimant);
   }
   cancel(pauseId: string, reason: string | undefined, nowMs: number, actor?: string): Promise<EndResult> {
     return this.pauses.cancel(pauseId, reason, nowMs, actor);

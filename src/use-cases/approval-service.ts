@@ -16,7 +16,7 @@ import { DeliveryPlan } from './deliveries.js';
 import { endAtDeadline } from './end-at-deadline.js';
 import { explainRequest, explainRuleOnly, type PolicyExplanation, parseExplainInput } from './explain-policy.js';
 import type { IdentityDirectory } from './identity-links.js';
-import { type JudgeOptions, type JudgeToolCallDeps, judgeToolCall } from './judge-tool-call.js';
+import { answerOf, claimAnswer, type JudgeOptions, type JudgeToolCallDeps, judgeToolCall } from './judge-tool-call.js';
 import { type ListQuery, listApprovals } from './list.js';
 import { loadPause } from './load-pause.js';
 import { PauseEventOutbox } from './pause-event-outbox.js';
@@ -111,6 +111,16 @@ export class ApprovalService {
   /** A tool call an agent is about to run (`POST /v1/tool-calls` and the hooks): allow, deny, ask or pending. */
   toolCall(agentId: string, body: unknown, options: JudgeOptions): Promise<ToolCallAnswer> {
     return judgeToolCall(this.toolCallDeps, agentId, body, options);
+  }
+
+  /** `claimant` acts on this answer's approval, if it is one: once (an identical call's claim makes it a deny). */
+  claimToolCall(answer: ToolCallAnswer, claimant: string): Promise<ToolCallAnswer> {
+    return claimAnswer(this.store, answer, claimant);
+  }
+
+  /** A pending tool call's answer once its pause is no longer pending, or as it is after `waitMs`. */
+  async awaitToolCall(agentId: string, pauseId: string, waitMs: number, signal?: AbortSignal): Promise<ToolCallAnswer> {
+    return answerOf(await this.waiting.hold(agentId, pauseId, waitMs, signal));
   }
 
   async request(agentId: string, args: unknown): Promise<RequestResult> {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { ApprovalPlan } from '../domain/approvals/index.js';
 import { agentActor } from '../domain/audit/events.js';
 import { LoopPauseError } from '../domain/errors.js';
@@ -46,6 +47,18 @@ export interface JudgeOptions {
   waitSeconds: number;
   /** Aborts the wait (the client went away). */
   signal?: AbortSignal | undefined;
+  /**
+   * The MCP gateway asks: without a matching rule, a tool the upstream marks read-only passes and
+   * any other is routed by the policy's `gateway_default_route`, or refused (not tool_calls_default).
+   * Its calls wait up to `maxWaitSeconds` and their pauses, without a rule timeout, live
+   * `lifetimeSeconds` (an identical call re-attaches while one does).
+   */
+  gateway?: { readOnly: boolean; maxWaitSeconds: number; lifetimeSeconds: number } | undefined;
+  /**
+   * Who acts on an approval this call gets (claimApproval): the same claimant again keeps it.
+   * Defaults to the tool_use_id, else one of its own for this call.
+   */
+  claimant?: string | undefined;
 }
 
 /** A detail shown to approvers is cut here; the whole call stays on the pause. */
@@ -101,6 +114,18 @@ export async function judgeToolCall(
         "the operator's policy could not judge this tool call (an operator finds the reason in the LoopPause log)",
     };
   }
+  if (outcome.kind === 'default' && options.gateway) {
+    if (options.gateway.readOnly) return { decision: 'allow', reason: 'no rule matches; the tool is read-only' };
+    const route = policy?.gatewayDefaultRoute;
+    if (route === undefined) {
+      return {
+        decision: 'deny',
+        reason:
+          "no rule of the operator's policy lets this tool through the gateway, and gateway_default_route is not set",
+      };
+    }
+    outcome = gatewayDefaultOutcome(route);
+  }
   if (outcome.kind === 'default') {
     return { decision: outcome.decision, reason: defaultReason(outcome.decision, policy !== undefined) };
   }
@@ -115,7 +140,8 @@ export async function judgeToolCall(
     };
   }
   const record: ToolCallRecord = { ...call, source: options.source };
-  const pause = toolCallPause(deps, agentId, record, outcome, owner);
+  const lifetimeSeconds = options.gateway?.lifetimeSeconds ?? deps.hookWaitSeconds;
+  const pause = toolCallPause(deps, agentId, record, outcome, owner, lifetimeSeconds);
   const stored = await deps.store.createPause({
     pause,
     jobs: outcome.kind === 'decide' ? [] : deps.deliveries.initialJobs(pause, Date.parse(pause.created_at)),
@@ -143,6 +169,7 @@ export async function judgeToolCall(
     };
   }
   if (stored.outcome === 'remembered') {
+    // Not claimed: a session approval covers every identical call until it lapses.
     const by = stored.pause.response?.responder ?? 'a human';
     return answerOf(stored.pause, `approved for this session by ${by} until ${stored.pause.response?.remember_until}`);
   }
@@ -150,7 +177,8 @@ export async function judgeToolCall(
     deps.metrics?.pausesCreated.inc({ recipients: recipientsLabel(pause) });
     if (outcome.kind === 'decide') await decideByPolicy(deps, pause, outcome.decision, outcome.rule);
   }
-  const waitMs = Math.min(Math.max(options.waitSeconds, 0), deps.hookWaitSeconds) * 1000;
+  const maxWait = options.gateway?.maxWaitSeconds ?? deps.hookWaitSeconds;
+  const waitMs = Math.min(Math.max(options.waitSeconds, 0), maxWait) * 1000;
   const pauseId = stored.pause.pause_id;
   let current = await deps.hold(agentId, pauseId, waitMs, options.signal);
   if (current.status === 'pending' && waitMs > 0 && !options.signal?.aborted) {
@@ -160,7 +188,30 @@ export async function judgeToolCall(
       current = await deps.hold(agentId, pauseId, untilDeadline + DEADLINE_GRACE_MS, options.signal);
     }
   }
-  return answerOf(current);
+  const claimant =
+    options.claimant ?? (call.tool_use_id === undefined ? randomUUID() : `tool_use_id:${call.tool_use_id}`);
+  return claimAnswer(deps.store, answerOf(current), claimant);
+}
+
+/**
+ * An approval is acted on once: the caller about to act claims it. Another identical call that
+ * already did makes this one a deny (it asks again when run again); a session approval
+ * (`remember_until`) is not claimed, it covers every identical call until it lapses.
+ */
+export async function claimAnswer(
+  store: Pick<JudgeToolCallDeps['store'], 'claimApproval'>,
+  answer: ToolCallAnswer,
+  claimant: string,
+): Promise<ToolCallAnswer> {
+  if (answer.decision !== 'allow' || answer.pause_id === undefined || answer.response === undefined) return answer;
+  const claimed = await store.claimApproval(answer.pause_id, claimant);
+  if (claimed === 'claimed') return answer;
+  const { response: _response, ...rest } = answer;
+  return {
+    ...rest,
+    decision: 'deny',
+    reason: `the approval of pause ${answer.pause_id} was already used by an identical call; run it again to ask again`,
+  };
 }
 
 /** The answer a pause gives: its signed decision, its end, or that it is still waiting. */
@@ -226,15 +277,32 @@ function joinKey(call: ToolCall): string {
   return sha256Hex(`${call.session_id ?? ''}\n${toolCallDigest(call)}`);
 }
 
+/** The policy's `gateway_default_route`, as a rule of its own name: one human from that route decides. */
+function gatewayDefaultOutcome(route: RouteOutcome['route'] & object): RouteOutcome {
+  return {
+    kind: 'route',
+    rule: 'gateway_default_route',
+    route,
+    approvers: [],
+    quorum: 1,
+    ownerCannotApprove: false,
+    responseFields: [],
+    remindAfterMs: [],
+    escalate: [],
+    onTimeout: 'timed_out',
+  };
+}
+
 function toolCallPause(
-  deps: Pick<JudgeToolCallDeps, 'now' | 'hookWaitSeconds'>,
+  deps: Pick<JudgeToolCallDeps, 'now'>,
   agentId: string,
   call: ToolCallRecord,
   outcome: Exclude<ToolCallPolicyOutcome, { kind: 'default' }>,
   owner: string | undefined,
+  lifetimeSeconds: number,
 ): Pause {
   const nowMs = deps.now();
-  const timeoutHours = (outcome.kind === 'route' && outcome.timeoutHours) || deps.hookWaitSeconds / 3600;
+  const timeoutHours = (outcome.kind === 'route' && outcome.timeoutHours) || lifetimeSeconds / 3600;
   const pause: Pause = {
     pause_id: newPauseId(),
     agent_id: agentId,

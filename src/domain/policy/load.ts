@@ -116,6 +116,7 @@ function build(document: PolicyDocument, text: string): ParsePolicyResult {
       digest: sha256Hex(text),
       agentRouting,
       toolCallsDefault: document.tool_calls_default ?? 'ask',
+      ...(document.gateway_default_route ? { gatewayDefaultRoute: document.gateway_default_route } : {}),
       groups,
       admins: document.admins ?? [],
       rules,

@@ -162,6 +162,7 @@ export const policyDocumentSchema = z.strictObject(
     admins: z.array(emailSchema, { error: 'must be a list' }).max(100).optional(),
     agent_routing: z.enum(AGENT_ROUTING_MODES, { error: 'must be allow, restrict or deny' }).optional(),
     tool_calls_default: z.enum(TOOL_CALL_DEFAULTS, { error: 'must be allow, ask or deny' }).optional(),
+    gateway_default_route: routeSchema.optional(),
     rules: z
       .array(ruleSchema, { error: (issue) => (issue.input === undefined ? 'is required' : 'must be a list of rules') })
       .min(1, 'must have at least one rule')

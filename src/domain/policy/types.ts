@@ -61,6 +61,11 @@ export interface Policy {
   agentRouting: AgentRoutingMode;
   /** What a tool call no rule matches gets (`ask`: the agent's own local prompt). */
   toolCallsDefault: ToolCallDefault;
+  /**
+   * Where the MCP gateway asks about a tool no rule matches and its upstream does not mark
+   * read-only; without it such a tool is refused.
+   */
+  gatewayDefaultRoute?: Route;
   /** Members deduplicated. */
   groups: Record<string, string[]>;
   admins: string[];

@@ -6,9 +6,10 @@
   of each of its deciders (kept in `wk`, so its ending leaves them). A new pause is a pause event
   (`<id> pending`), as its later changes are.
   A tool call also gives a join key (its session, tool and input): a pending pause that holds it is
-  the answer (the idempotency key, if any, then points at it too); one approved for the session
-  whose `remember_until` is still ahead is answered as remembered, with a `tool.remembered` audit
-  entry on it; any other frees the key for the new pause.
+  the answer (the idempotency key, if any, then points at it too), and so is an approval nobody has
+  acted on yet (no `used`: claim-approval-1.lua); one approved for the session whose
+  `remember_until` is still ahead is answered as remembered, with a `tool.remembered` audit entry on
+  it; any other frees the key for the new pause.
   KEYS[1] pause hash            KEYS[5] expiry zset      KEYS[9] join key
   KEYS[2] idempotency key       KEYS[6] slack pending zset
   KEYS[3] agent all zset        KEYS[7] job queue zset
@@ -42,20 +43,25 @@ end
 if ARGV[18] ~= '' then
   local joined = redis.call('GET', KEYS[9])
   if joined then
-    local f = redis.call('HMGET', ARGV[8] .. joined, 'status', 'exp', 'resp')
-    if f[1] == 'pending' and tonumber(f[2]) > tonumber(ARGV[4]) then
-      if digest ~= '' then redis.call('SET', KEYS[2], joined .. ' ' .. digest, 'PX', ARGV[6]) end
-      return {0, joined}
-    end
+    local f = redis.call('HMGET', ARGV[8] .. joined, 'status', 'exp', 'resp', 'used')
+    local pendingThere = f[1] == 'pending' and tonumber(f[2]) > tonumber(ARGV[4])
+    local approved, remembered, windowed = false, false, false
     if f[1] == 'responded' and f[3] then
       local ok, resp = pcall(cjson.decode, f[3])
+      approved = ok and type(resp) == 'table' and resp.decision == 'approved'
       -- ISO 8601 times of one format compare as strings.
-      if ok and type(resp) == 'table' and resp.decision == 'approved' and type(resp.remember_until) == 'string'
-        and resp.remember_until > ARGV[19] then
-        -- No TTL given: the ended pause's timeline keeps the one it has.
-        auditAppend(ARGV[13], tonumber(ARGV[4]), 'tool.remembered', joined, ARGV[20], ARGV[21], nil)
-        return {3, joined}
-      end
+      windowed = approved and type(resp.remember_until) == 'string'
+      remembered = windowed and resp.remember_until > ARGV[19]
+    end
+    if remembered then
+      -- No TTL given: the ended pause's timeline keeps the one it has.
+      auditAppend(ARGV[13], tonumber(ARGV[4]), 'tool.remembered', joined, ARGV[20], ARGV[21], nil)
+      return {3, joined}
+    end
+    -- A session approval past its window is spent, claimed or not.
+    if pendingThere or (approved and not windowed and not f[4]) then
+      if digest ~= '' then redis.call('SET', KEYS[2], joined .. ' ' .. digest, 'PX', ARGV[6]) end
+      return {0, joined}
     end
   end
   redis.call('SET', KEYS[9], pauseId, 'PX', ARGV[18])

@@ -11,6 +11,7 @@ export const AUDIT_EVENT_TYPES = [
   'pause.timed_out',
   'pause.cancelled',
   'tool.remembered',
+  'tool.forwarded',
   'key.created',
   'key.revoked',
   'dashboard.signed_in',

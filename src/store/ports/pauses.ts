@@ -43,6 +43,8 @@ export type CreateResult =
   | { outcome: 'remembered'; pause: Pause }
   | { outcome: 'conflict'; pauseId: string };
 
+export type ClaimOutcome = 'claimed' | 'used' | 'not_approved';
+
 /** `ended`: this call made the transition. `already_final`: another outcome won first. */
 export type EndResult =
   | { outcome: 'ended'; pause: Pause }
@@ -118,6 +120,12 @@ export interface PauseStore {
    * `pause.voted` job and tells watchers, as an ending does.
    */
   castVote(pauseId: string, ballot: Ballot, nowMs: number): Promise<VoteResult>;
+  /**
+   * Tool calls: `claimant` acts on the pause's approval — once. `claimed` when it is the first (or
+   * the same claimant again), `used` when another acted on it, `not_approved` unless the pause
+   * ended approved.
+   */
+  claimApproval(pauseId: string, claimant: string): Promise<ClaimOutcome>;
   /** `actor`: who cancels, for the audit log (`key:<name>`). */
   cancel(pauseId: string, reason: string | undefined, nowMs: number, actor?: string): Promise<EndResult>;
   /**

@@ -86,14 +86,43 @@ export function toolCallJoinConformance(factory: StoreFactory<Store>): void {
       expect(retry.outcome === 'existing' && retry.pause.pause_id).toBe(first.pause_id);
     });
 
-    it('once the pause ends without a remembered approval, the same call asks again', async () => {
+    it('an approval nobody acted on is joined; once claimed, or when the pause ends otherwise, the same call asks again', async () => {
       const first = toolPause(now);
       await store.createPause({ pause: first, jobs: [], join: { key: JOIN, audit: AUDIT } });
       await store.endByPolicy(first.pause_id, approval(first, now + 5), now + 5);
-      const again = toolPause(now + 10);
+      const late = await store.createPause({ pause: toolPause(now + 10), jobs: [], join: { key: JOIN, audit: AUDIT } });
+      expect(late.outcome === 'existing' && late.pause.pause_id).toBe(first.pause_id);
+      expect(await store.claimApproval(first.pause_id, 'hook-1')).toBe('claimed');
+      expect((await store.getPause(first.pause_id))?.approval_claim).toBe('hook-1');
+      const again = toolPause(now + 20);
       expect((await store.createPause({ pause: again, jobs: [], join: { key: JOIN, audit: AUDIT } })).outcome).toBe(
         'created',
       );
+      await store.cancel(again.pause_id, 'gone', now + 30);
+      const third = toolPause(now + 40);
+      expect((await store.createPause({ pause: third, jobs: [], join: { key: JOIN, audit: AUDIT } })).outcome).toBe(
+        'created',
+      );
+    });
+
+    it('an approval is claimed once: the same claimant keeps it, another is told it is used; only approvals', async () => {
+      const pause = toolPause(now);
+      await store.createPause({ pause, jobs: [] });
+      expect(await store.claimApproval(pause.pause_id, 'a')).toBe('not_approved');
+      await store.endByPolicy(pause.pause_id, approval(pause, now + 5), now + 5);
+      const racing = await Promise.all(['a', 'b', 'c', 'd'].map((who) => store.claimApproval(pause.pause_id, who)));
+      expect(racing.filter((r) => r === 'claimed')).toHaveLength(1);
+      const winner = ['a', 'b', 'c', 'd'][racing.indexOf('claimed')] as string;
+      expect(await store.claimApproval(pause.pause_id, winner)).toBe('claimed');
+      const rejected = toolPause(now);
+      await store.createPause({ pause: rejected, jobs: [] });
+      await store.endByPolicy(
+        rejected.pause_id,
+        { ...approval(rejected, now + 5), decision: 'rejected' as const },
+        now + 5,
+      );
+      expect(await store.claimApproval(rejected.pause_id, 'a')).toBe('not_approved');
+      expect(await store.claimApproval('pse_nope', 'a')).toBe('not_approved');
     });
 
     it('a pause past its deadline (not yet swept) is not joined', async () => {

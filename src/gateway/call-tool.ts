@@ -1,0 +1,147 @@
+import { randomUUID } from 'node:crypto';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { agentActor } from '../domain/audit/events.js';
+import { LoopPauseError } from '../domain/errors.js';
+import { sha256Hex } from '../domain/hash.js';
+import { type ToolCallAnswer, toolCallDigest } from '../domain/tool-calls.js';
+import { toolError } from '../mcp/server.js';
+import type { AuditLog } from '../store/ports/audit.js';
+import type { ApprovalService } from '../use-cases/approval-service.js';
+import { type Upstream, UpstreamError } from './upstream.js';
+
+export interface GatewayCallDeps {
+  service: Pick<ApprovalService, 'toolCall' | 'awaitToolCall' | 'claimToolCall'>;
+  audit: Pick<AuditLog, 'appendAudit'>;
+  /** LOOPPAUSE_GATEWAY_WAIT_SECONDS: how long one call waits for a human. */
+  waitSeconds: number;
+  /** How long a gateway pause lives without a rule timeout (calls again re-attach meanwhile). */
+  lifetimeSeconds: number;
+  now: () => number;
+}
+
+export interface GatewayCallOptions {
+  signal?: AbortSignal | undefined;
+  /** Told every PROGRESS_EVERY_MS while a human is asked (notifications/progress, when the client asked). */
+  progress?: ((message: string, elapsedSeconds: number) => Promise<void>) | undefined;
+}
+
+const PROGRESS_EVERY_MS = 10_000;
+
+/**
+ * tools/call through the gateway: judged as the tool call `mcp__<server>__<tool>` by the operator's
+ * policy, held while a human decides, and forwarded with exactly the arguments that were judged,
+ * at most once per approval. Rejected, timed out or refused: a tool error, and the upstream is not
+ * called.
+ */
+export async function callThroughGateway(
+  deps: GatewayCallDeps,
+  agentId: string,
+  upstream: Upstream,
+  name: string,
+  args: Record<string, unknown>,
+  options: GatewayCallOptions = {},
+): Promise<CallToolResult> {
+  let tool: Awaited<ReturnType<Upstream['tool']>>;
+  try {
+    tool = await upstream.tool(name);
+  } catch (error) {
+    if (error instanceof UpstreamError) return toolError(error.message, 'unavailable');
+    throw error;
+  }
+  if (!tool) return toolError(`no tool ${JSON.stringify(name.slice(0, 128))} on this server (see tools/list)`);
+  const qualified = `mcp__${upstream.name}__${name}`;
+  // This call acts on the approval it gets, once; no other call can use it after.
+  const claimant = `gateway:${randomUUID()}`;
+  const call = { tool: qualified, input: args };
+  let answer: ToolCallAnswer;
+  try {
+    answer = await deps.service.toolCall(agentId, call, {
+      source: 'gateway',
+      waitSeconds: 0,
+      signal: options.signal,
+      claimant,
+      gateway: { readOnly: tool.readOnly, maxWaitSeconds: deps.waitSeconds, lifetimeSeconds: deps.lifetimeSeconds },
+    });
+  } catch (error) {
+    if (error instanceof LoopPauseError) return toolError(error.message, error.code);
+    throw error;
+  }
+  const started = deps.now();
+  const deadline = started + deps.waitSeconds * 1000;
+  while (answer.decision === 'pending' && answer.pause_id !== undefined && !options.signal?.aborted) {
+    const left = deadline - deps.now();
+    if (left <= 0) break;
+    await options.progress?.(
+      `waiting for a human (pause ${answer.pause_id})`,
+      Math.round((deps.now() - started) / 1000),
+    );
+    answer = await deps.service.awaitToolCall(
+      agentId,
+      answer.pause_id,
+      Math.min(left, PROGRESS_EVERY_MS),
+      options.signal,
+    );
+  }
+  switch (answer.decision) {
+    case 'pending':
+      return toolError(`approval pending (pause ${answer.pause_id}): call again to keep waiting`, 'pending');
+    case 'deny':
+    case 'ask':
+      return toolError(answer.reason ?? 'not allowed', 'denied');
+    case 'allow': {
+      const claimed = await deps.service.claimToolCall(answer, claimant);
+      if (claimed.decision !== 'allow') return toolError(claimed.reason ?? 'not allowed', 'conflict');
+      return forward(deps, agentId, upstream, name, call, claimed, options.signal);
+    }
+  }
+}
+
+async function forward(
+  deps: GatewayCallDeps,
+  agentId: string,
+  upstream: Upstream,
+  name: string,
+  call: { tool: string; input: Record<string, unknown> },
+  answer: ToolCallAnswer,
+  signal: AbortSignal | undefined,
+): Promise<CallToolResult> {
+  const { response, pause_id: pauseId } = answer;
+  // An approval binds to these arguments exactly.
+  if (pauseId !== undefined && response?.action_digest !== toolCallDigest(call)) {
+    return toolError('the approval does not match this call', 'denied');
+  }
+  try {
+    const result = await upstream.callTool(name, call.input, signal);
+    if (pauseId !== undefined) {
+      await deps.audit.appendAudit(
+        {
+          type: 'tool.forwarded',
+          pause_id: pauseId,
+          actor: agentActor(agentId),
+          data: {
+            tool: call.tool,
+            result_sha256: sha256Hex(JSON.stringify(result)),
+            is_error: result.isError === true,
+          },
+        },
+        deps.now(),
+      );
+    }
+    return result;
+  } catch (error) {
+    if (!(error instanceof UpstreamError)) throw error;
+    if (pauseId !== undefined) {
+      // The approval is used up either way: whatever the upstream did, it is never sent twice.
+      await deps.audit.appendAudit(
+        {
+          type: 'tool.forwarded',
+          pause_id: pauseId,
+          actor: agentActor(agentId),
+          data: { tool: call.tool, failed: error.message },
+        },
+        deps.now(),
+      );
+    }
+    return toolError(`${error.message}; the call was not retried`, 'unavailable');
+  }
+}

@@ -1,0 +1,87 @@
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { type Request, type Response, Router } from 'express';
+import type { Logger } from 'pino';
+import { errorSummary } from '../domain/errors.js';
+import { VERSION } from '../version.js';
+import { callThroughGateway, type GatewayCallDeps } from './call-tool.js';
+import type { Gateway } from './gateway.js';
+import { UpstreamError } from './upstream.js';
+
+export interface GatewayRouterOptions {
+  gateway: Gateway;
+  calls: GatewayCallDeps;
+  logger: Logger;
+}
+
+/**
+ * `POST /mcp/gateway/<name>`: the upstream server `<name>` behind LoopPause, stateless Streamable
+ * HTTP (a server and transport per request), under the same API keys as /mcp. tools/list passes
+ * the upstream's tools on; tools/call goes through the operator's policy first (call-tool.ts).
+ * A call that may wait for a human answers as an SSE stream, so it can carry progress.
+ */
+export function gatewayRouter({ gateway, calls, logger }: GatewayRouterOptions): Router {
+  const router = Router();
+
+  router.post('/:name', async (req: Request, res: Response) => {
+    const upstream = gateway.upstream(String(req.params.name));
+    if (!upstream) {
+      res.status(404).json({
+        jsonrpc: '2.0',
+        id: (req.body as { id?: unknown } | undefined)?.id ?? null,
+        error: {
+          code: -32601,
+          message: `no gateway server named ${JSON.stringify(String(req.params.name).slice(0, 40))}`,
+        },
+      });
+      return;
+    }
+    const agentId = res.locals.agentId as string;
+    const server = new Server(
+      { name: `looppause-gateway-${upstream.name}`, version: VERSION },
+      { capabilities: { tools: {} } },
+    );
+    server.setRequestHandler(ListToolsRequestSchema, async () => {
+      try {
+        return { tools: await upstream.listTools() };
+      } catch (error) {
+        if (error instanceof UpstreamError) throw new McpError(ErrorCode.InternalError, error.message);
+        throw error;
+      }
+    });
+    server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+      const token = request.params._meta?.progressToken;
+      try {
+        return await callThroughGateway(calls, agentId, upstream, request.params.name, request.params.arguments ?? {}, {
+          signal: extra.signal,
+          ...(token === undefined
+            ? {}
+            : {
+                progress: (message: string, elapsed: number) =>
+                  extra.sendNotification({
+                    method: 'notifications/progress',
+                    params: { progressToken: token, progress: elapsed, message },
+                  }),
+              }),
+        });
+      } catch (error) {
+        logger.error({ err: errorSummary(error), upstream: upstream.name }, 'gateway call failed');
+        throw new McpError(ErrorCode.InternalError, 'the gateway could not complete this call');
+      }
+    });
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      // JSON for quick answers; a tools/call may wait for a human and tell the client meanwhile.
+      enableJsonResponse: (req.body as { method?: unknown } | undefined)?.method !== 'tools/call',
+    });
+    res.on('close', () => {
+      void transport.close();
+      void server.close();
+    });
+    await server.connect(transport);
+    await transport.handleRequest(req, res, req.body);
+  });
+
+  return router;
+}
