@@ -68,6 +68,20 @@ export const toolCallSchema = z.strictObject({
 });
 
 /**
+ * `POST /v1/tool-calls` also takes `gateway` from a gateway that fronts an MCP server (the local
+ * one in @looppause/mcp): the call is then judged as the server-side gateway judges it (a tool its
+ * upstream marks read-only passes without a rule; any other needs gateway_default_route).
+ */
+export const toolCallRequestSchema = toolCallSchema.extend({
+  gateway: z
+    .strictObject(
+      { read_only: z.boolean({ error: 'must be true or false (the tool annotation readOnlyHint)' }) },
+      { error: 'must be an object: {"read_only": true|false}' },
+    )
+    .optional(),
+});
+
+/**
  * The canonical JSON of a value: object keys sorted at every depth, no whitespace. Two inputs that
  * differ only in key order are the same call; any other difference is another call.
  */

@@ -22,7 +22,7 @@ import {
   type ToolCallRecord,
   type ToolCallSource,
   toolCallDigest,
-  toolCallSchema,
+  toolCallRequestSchema,
 } from '../domain/tool-calls.js';
 import { parseInput } from '../domain/validation.js';
 import { type DecideDeps, decideByPolicy } from './decide.js';
@@ -80,7 +80,18 @@ export async function judgeToolCall(
   body: unknown,
   options: JudgeOptions,
 ): Promise<ToolCallAnswer> {
-  const call = parseInput(toolCallSchema, body);
+  const { gateway: viaGateway, ...call } = parseInput(toolCallRequestSchema, body);
+  if (viaGateway && !options.gateway) {
+    options = {
+      ...options,
+      source: 'gateway',
+      gateway: {
+        readOnly: viaGateway.read_only,
+        maxWaitSeconds: deps.hookWaitSeconds,
+        lifetimeSeconds: deps.hookWaitSeconds,
+      },
+    };
+  }
   const size = inputSize(call);
   if (size > MAX_TOOL_INPUT_BYTES) {
     return {

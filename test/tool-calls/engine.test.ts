@@ -224,6 +224,20 @@ describe('POST /v1/tool-calls', () => {
     expect(await pauseCount(running)).toBe(0);
   });
 
+  it('a gateway asking (gateway.read_only): read-only passes without a rule, anything else needs gateway_default_route', async () => {
+    const running = await start();
+    const read = await toolCall(running, { tool: 'mcp__local__list', input: {}, gateway: { read_only: true } });
+    expect(read.body.decision).toBe('allow');
+    const write = await toolCall(running, { tool: 'mcp__local__write', input: {}, gateway: { read_only: false } });
+    expect(write.body.decision).toBe('deny');
+    expect(write.body.reason).toContain('gateway_default_route');
+    // Not tool_calls_default (ask) either way.
+    expect((await toolCall(running, { tool: 'mcp__local__write', input: {} })).body.decision).toBe('ask');
+    const bad = await toolCall(running, { tool: 'x', input: {}, gateway: { read_only: 'yes' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error?.message).toContain('gateway.read_only');
+  });
+
   it('bad input is a 400 naming the field, and changes nothing', async () => {
     const running = await start();
     for (const [body, field] of [
