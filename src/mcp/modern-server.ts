@@ -7,6 +7,7 @@ import {
   Server,
   type ServerContext,
 } from '@modelcontextprotocol/server';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import { z } from 'zod';
 import { LoopPauseError } from '../domain/errors.js';
 import { storeOutage } from '../store/unavailable.js';
@@ -36,6 +37,9 @@ export interface ModernServerOptions {
   name?: string;
 }
 
+/** One validator for every per-request server, as for the 2025-11-25 server: the SDK would build one per Server. */
+const jsonSchemaValidator = new AjvJsonSchemaValidator();
+
 // The tasks extension's requests. Params are taken as they come and checked by AgentTasks, which
 // names the field, rather than failing here with a validation dump.
 const anyParams = { params: z.unknown() };
@@ -61,6 +65,7 @@ export function createModernMcpServer(
     {
       capabilities: tasks ? { tools: {}, extensions: { [TASKS_EXTENSION]: {} } } : { tools: {} },
       instructions: INSTRUCTIONS,
+      jsonSchemaValidator,
       cacheHints: { 'tools/list': LIST_CACHE_HINT, 'server/discover': LIST_CACHE_HINT },
     },
   );
@@ -105,9 +110,16 @@ export function createModernMcpServer(
   return server;
 }
 
+/** tools/list, computed once per tool set (JSON Schema from zod is far too costly per request). */
+const listings = new WeakMap<readonly Tool[], Map<boolean, { tools: ReturnType<typeof listEntry>[] }>>();
+
 /** tools/list without `execution.taskSupport`: in 2026-07-28 the server decides per call, from the client's capabilities. */
 function listingOf(tools: readonly Tool[], policyRoutes: boolean) {
-  return { tools: tools.map((t) => listEntry(t, policyRoutes)) };
+  const byPolicy = listings.get(tools) ?? new Map();
+  listings.set(tools, byPolicy);
+  const listing = byPolicy.get(policyRoutes) ?? { tools: tools.map((t) => listEntry(t, policyRoutes)) };
+  byPolicy.set(policyRoutes, listing);
+  return listing;
 }
 
 function declaresTasks(ctx: ServerContext): boolean {
