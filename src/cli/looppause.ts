@@ -1,14 +1,9 @@
 #!/usr/bin/env node
-import { loadConfig } from '../config.js';
 import { VERSION } from '../version.js';
-import { auditCommand } from './audit.js';
-import { hookCommand } from './hook.js';
-import { keysCommand } from './keys.js';
-import { policyCommand } from './policy.js';
-import { serveCommand } from './serve.js';
-import { verifyCommand } from './verify.js';
-import { verifyReceiptCommand } from './verify-receipt.js';
-import { webhooksCommand } from './webhooks.js';
+
+// Each command loads only what it needs: `hook` runs before every tool call an agent makes, and
+// must not pay for loading the whole server first.
+const config = async () => (await import('../config.js')).loadConfig();
 
 const USAGE = `usage: looppause <command>
 
@@ -46,25 +41,28 @@ const [command, ...rest] = process.argv.slice(2);
 async function main(): Promise<number> {
   switch (command) {
     case 'serve':
-      return serveCommand(loadConfig());
+      return (await import('./serve.js')).serveCommand(await config());
     case 'keys':
-      return keysCommand(loadConfig(), rest);
+      return (await import('./keys.js')).keysCommand(await config(), rest);
     case 'verify':
-      if (rest.some((arg) => arg === '--receipt' || arg.startsWith('--receipt='))) return verifyReceiptCommand(rest);
-      return verifyCommand(loadConfig());
+      if (rest.some((arg) => arg === '--receipt' || arg.startsWith('--receipt=')))
+        return (await import('./verify-receipt.js')).verifyReceiptCommand(rest);
+      return (await import('./verify.js')).verifyCommand(await config());
     case 'webhooks':
-      return webhooksCommand(loadConfig(), rest);
-    case 'policy':
-      return policyCommand(rest, () => loadConfig());
+      return (await import('./webhooks.js')).webhooksCommand(await config(), rest);
+    case 'policy': {
+      const { loadConfig } = await import('../config.js');
+      return (await import('./policy.js')).policyCommand(rest, () => loadConfig());
+    }
     case 'hook':
-      return hookCommand(rest);
+      return (await import('./hook.js')).hookCommand(rest);
     case '--version':
     case '-v':
     case 'version':
       process.stdout.write(`${VERSION}\n`);
       return 0;
     case 'audit':
-      return auditCommand(loadConfig(), rest);
+      return (await import('./audit.js')).auditCommand(await config(), rest);
     case undefined:
     case 'help':
     case '--help':
