@@ -213,6 +213,7 @@ rules:
   - { name: r, decide: approved, when: { if: 'details.all(a, details.all(b, details[a] + details[b] != "x"))' } }
 `);
     const details = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, 'v'.repeat(2000)]));
-    expect(evaluatePolicy(policy, input({ details })).kind).toBe('decide');
+    // A still clock: the step and size budgets are what this holds to, not how busy the machine is.
+    expect(evaluatePolicy(policy, input({ details }), { now: () => 0 }).kind).toBe('decide');
   });
 });
