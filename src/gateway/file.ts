@@ -39,7 +39,8 @@ const gatewaySchema = z.strictObject(
       .refine((s) => Object.keys(s).length > 0, 'must name at least one server')
       .refine((s) => Object.keys(s).length <= MAX_SERVERS, `must name at most ${MAX_SERVERS} servers`),
   },
-  { error: 'must be a mapping with servers:' },
+  // Only for a file that is not a mapping: an unknown key keeps zod's message, which names it.
+  { error: (issue) => (issue.code === 'invalid_type' ? 'must be a mapping with servers:' : undefined) },
 );
 
 export interface HttpUpstream {

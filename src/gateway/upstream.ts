@@ -2,8 +2,9 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { type CallToolResult, type Tool, ToolSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import { VERSION } from '../version.js';
 import type { UpstreamConfig } from './file.js';
 
@@ -23,6 +24,13 @@ const MAX_SCHEMA_BYTES = 64 * 1024;
 /** A result larger than this is refused, not passed on: the agent gets a tool error saying so. */
 export const MAX_RESULT_BYTES = 4 * 1024 * 1024;
 const TOOLS_TTL_MS = 30_000;
+/** The soonest an unknown tool name makes the list be read again. */
+const TOOLS_REREAD_MS = 2_000;
+/** A tools/list answer before its tools are checked: each entry is judged alone by checkTool. */
+const looseToolList = z.looseObject({
+  tools: z.array(z.unknown()),
+  nextCursor: z.string().optional(),
+});
 const CALL_TIMEOUT_MS = 120_000;
 const LIST_TIMEOUT_MS = 30_000;
 
@@ -60,8 +68,10 @@ export class Upstream {
 
   /** One tool by name, re-reading the list once if it is not there (the upstream may have added it). */
   async tool(name: string): Promise<GatewayTool | undefined> {
-    const known = (await this.toolTable()).byName.get(name);
-    if (known) return known;
+    const table = await this.toolTable();
+    const known = table.byName.get(name);
+    // A list read moments ago is not read again: unknown names cannot make every call a tools/list upstream.
+    if (known || this.now() - table.at < TOOLS_REREAD_MS) return known;
     this.tools = undefined;
     return (await this.toolTable()).byName.get(name);
   }
@@ -95,11 +105,16 @@ export class Upstream {
   private async toolTable(): Promise<NonNullable<Upstream['tools']>> {
     if (this.tools && this.now() - this.tools.at < TOOLS_TTL_MS) return this.tools;
     const client = await this.connect();
-    const seen: Tool[] = [];
+    const seen: unknown[] = [];
     let cursor: string | undefined;
     try {
       for (let page = 0; page < MAX_PAGES; page++) {
-        const listed = await client.listTools(cursor === undefined ? {} : { cursor }, { timeout: LIST_TIMEOUT_MS });
+        // Read loosely, checked one by one below: one bad entry must not hide the upstream's other tools.
+        const listed = await client.request(
+          { method: 'tools/list', params: cursor === undefined ? {} : { cursor } },
+          looseToolList,
+          { timeout: LIST_TIMEOUT_MS },
+        );
         seen.push(...listed.tools);
         cursor = listed.nextCursor;
         if (cursor === undefined || seen.length >= MAX_TOOLS) break;
@@ -175,7 +190,8 @@ function checkTool(raw: unknown): GatewayTool | undefined {
     typeof output === 'object' &&
     output !== null &&
     output.type === 'object' &&
-    Buffer.byteLength(JSON.stringify(output)) <= MAX_SCHEMA_BYTES;
+    Buffer.byteLength(JSON.stringify(output)) <= MAX_SCHEMA_BYTES &&
+    ToolSchema.shape.outputSchema.safeParse(output).success;
   const hints = typeof tool.annotations === 'object' && tool.annotations !== null ? tool.annotations : {};
   const annotations: Record<string, unknown> = {};
   for (const hint of ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const) {
@@ -192,6 +208,8 @@ function checkTool(raw: unknown): GatewayTool | undefined {
     ...(keepOutput ? { outputSchema: output as Tool['outputSchema'] } : {}),
     ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
   };
+  // What the agent's own MCP client will accept: one entry it cannot read would fail its whole list.
+  if (!ToolSchema.safeParse(checked).success) return undefined;
   return { tool: checked, readOnly: annotations.readOnlyHint === true };
 }
 

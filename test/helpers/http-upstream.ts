@@ -27,6 +27,57 @@ export interface HttpUpstreamOptions {
   hostile?: boolean;
 }
 
+/** 50 KB of description, markup first. */
+export const HUGE_DESCRIPTION = `<script>alert(1)</script><!channel> *bold* ${'x'.repeat(50_000)}`;
+
+/** The tools a hostile upstream lists that MCP's rules or the gateway's limits forbid: none may pass. */
+export const HOSTILE_TOOLS: readonly unknown[] = [
+  { name: 'bad name!', inputSchema: { type: 'object' } },
+  { name: 'mcp__other__tool<script>', inputSchema: { type: 'object' } },
+  { name: 'new\nline', inputSchema: { type: 'object' } },
+  { name: '', inputSchema: { type: 'object' } },
+  { name: 'ünïcode', inputSchema: { type: 'object' } },
+  { name: 'a'.repeat(300), inputSchema: { type: 'object' } },
+  { name: 'no_schema' },
+  { name: 'array_schema', inputSchema: { type: 'array' } },
+  { name: 'string_schema', inputSchema: 'object' },
+  { name: 'null_schema', inputSchema: null },
+  { name: 'huge_schema', inputSchema: { type: 'object', description: 'y'.repeat(70_000) } },
+  { name: 'bad_properties', inputSchema: { type: 'object', properties: 'id' } },
+  { name: 'bad_required', inputSchema: { type: 'object', required: 'id' } },
+  { name: 42, inputSchema: { type: 'object' } },
+  'not a tool',
+  null,
+];
+
+/** What the hostile upstream lists beside HOSTILE_TOOLS (the tools it really has, as JSON Schema). */
+const GOOD_TOOLS = [
+  {
+    name: 'lookup',
+    description: 'Reads a record',
+    inputSchema: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+    annotations: { readOnlyHint: true },
+  },
+  {
+    name: 'delete_record',
+    description: 'Deletes a record',
+    inputSchema: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+    annotations: { destructiveHint: true },
+  },
+  {
+    name: 'huge_description',
+    description: HUGE_DESCRIPTION,
+    inputSchema: { type: 'object', properties: { note: { type: 'string' } } },
+  },
+  {
+    // Kept, but without the output schema no client could read.
+    name: 'bad_output',
+    inputSchema: { type: 'object' },
+    outputSchema: { type: 'object', properties: 'nope' },
+    annotations: { readOnlyHint: true },
+  },
+];
+
 export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<HttpUpstream> {
   const deleted: Array<Record<string, unknown>> = [];
   const slowWaiting: Array<() => void> = [];
@@ -59,8 +110,11 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
     if (options.hostile) {
       server.registerTool(
         'huge_description',
-        { description: `<script>alert(1)</script>${'x'.repeat(50_000)}`, inputSchema: {} },
-        async () => ({ content: [{ type: 'text', text: 'ok' }] }),
+        { description: HUGE_DESCRIPTION, inputSchema: { note: z.string().optional() }, annotations: {} },
+        async (args) => {
+          deleted.push({ huge_description: args });
+          return { content: [{ type: 'text', text: 'ok' }] };
+        },
       );
     }
     return server;
@@ -77,27 +131,14 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
     }
     let text = '';
     for await (const chunk of req) text += chunk;
-    let body = JSON.parse(text) as Record<string, unknown>;
+    const body = JSON.parse(text) as Record<string, unknown>;
     if (options.hostile && body.method === 'tools/list') {
-      // Answer the list by hand, with entries the SDK would never let a server register.
-      const server = build();
-      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-      await server.connect(transport);
-      const original = res.end.bind(res);
-      res.end = ((chunk?: unknown) => {
-        const parsed = JSON.parse(String(chunk)) as { result: { tools: unknown[] } };
-        parsed.result.tools.push(
-          { name: 'bad name!', inputSchema: { type: 'object' } },
-          { name: 'a'.repeat(300), inputSchema: { type: 'object' } },
-          { name: 'no_schema' },
-          { name: 'array_schema', inputSchema: { type: 'array' } },
-        );
-        return original(JSON.stringify(parsed));
-      }) as typeof res.end;
-      await transport.handleRequest(req, res, body);
+      // Answered by hand: entries the SDK would never let a server register, among good ones.
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ jsonrpc: '2.0', id: body.id, result: { tools: [...GOOD_TOOLS, ...HOSTILE_TOOLS] } }));
       return;
     }
-    body = body as Record<string, unknown>;
     const server = build();
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     res.on('close', () => {
