@@ -8,6 +8,7 @@ import {
   ReceiptKeyError,
   type ReceiptPublicJwk,
 } from './receipts/keys.js';
+import { parseRedisUrl, type RedisTopology } from './store/redis-topology.js';
 
 /** Environment → typed config. The only module that reads `process.env`. */
 
@@ -67,7 +68,19 @@ const envSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   PUBLIC_URL: url(['http:', 'https:'], 'http(s)'),
   LOOPPAUSE_ALLOWED_HOSTS: optionalString,
-  REDIS_URL: url(['redis:', 'rediss:'], 'Redis'),
+  REDIS_URL: optionalString.transform((v, ctx): { url: string; topology: RedisTopology } | undefined => {
+    if (v === undefined) return undefined;
+    const parsed = parseRedisUrl(v);
+    if (parsed.ok) return { url: v, topology: parsed.topology };
+    ctx.addIssue({ code: 'custom', message: parsed.error });
+    return z.NEVER;
+  }),
+  LOOPPAUSE_REDIS_MIN_REPLICAS: z.coerce
+    .number({ error: 'must be a number of replicas' })
+    .int('must be a whole number of replicas')
+    .min(0, 'must be 0 or more')
+    .max(16, 'must be at most 16')
+    .optional(),
   LOOPPAUSE_REDIS_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9:_-]{1,64}$/, 'must be 1–64 letters, digits, :, _ or -')
@@ -133,6 +146,39 @@ const envSchema = z.object({
     .default(300),
   LOOPPAUSE_DASHBOARD_USERS: emailList,
   LOOPPAUSE_DASHBOARD_ADMINS: emailList,
+  LOOPPAUSE_OIDC_ISSUER: optionalString.refine(
+    (v) => {
+      if (v === undefined) return true;
+      try {
+        const u = new URL(v);
+        return u.protocol === 'https:' && u.search === '' && u.hash === '' && u.username === '' && u.password === '';
+      } catch {
+        return false;
+      }
+    },
+    { message: "must be the identity provider's https:// issuer URL (no query), e.g. https://accounts.google.com" },
+  ),
+  LOOPPAUSE_OIDC_CLIENT_ID: optionalString.refine((v) => v === undefined || /^[\x21-\x7e]{1,255}$/.test(v), {
+    message: 'must be the client id the identity provider gave (1–255 printable characters, no spaces)',
+  }),
+  LOOPPAUSE_OIDC_CLIENT_SECRET: optionalString.refine((v) => v === undefined || /^[\x21-\x7e]{1,512}$/.test(v), {
+    message: 'must be the client secret the identity provider gave (1–512 printable characters, no spaces)',
+  }),
+  LOOPPAUSE_OIDC_SCOPES: optionalString
+    .transform((v) => (v ?? 'openid email profile').split(/[\s,]+/).filter((s) => s !== ''))
+    .refine((scopes) => scopes.includes('openid') && scopes.includes('email'), {
+      message: 'must include openid and email (e.g. "openid email profile")',
+    })
+    .refine((scopes) => scopes.every((s) => /^[\x21\x23-\x5b\x5d-\x7e]{1,100}$/.test(s)), {
+      message: 'must be scope names separated by spaces',
+    }),
+  LOOPPAUSE_OIDC_NAME: optionalString.refine((v) => v === undefined || v.length <= 40, {
+    message: 'must be at most 40 characters (it labels the "Sign in with …" button)',
+  }),
+  LOOPPAUSE_OIDC_ONLY: z
+    .enum(['true', 'false', '1', '0', ''], { error: 'must be true or false' })
+    .optional()
+    .transform((v) => v === 'true' || v === '1'),
   LOOPPAUSE_MAX_WAITING_PER_KEY: z.coerce.number().int().min(0).max(100_000).default(100),
   LOOPPAUSE_METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, {
     message: 'must be at least 16 characters',
@@ -184,7 +230,12 @@ export interface Config {
    * a hop count, or addresses, subnets and the names loopback, linklocal, uniquelocal.
    */
   trustProxy: number | string[];
-  redis?: { url: string; prefix: string };
+  /**
+   * Where state lives: one server, a Sentinel set or a Cluster (`topology`), and how many replicas
+   * must acknowledge a decision before it is answered (LOOPPAUSE_REDIS_MIN_REPLICAS; by default 1
+   * with Sentinel, 0 otherwise).
+   */
+  redis?: { url: string; prefix: string; topology: RedisTopology; minReplicas: number };
   /** Unset in development until main generates one. */
   signingSecret?: string;
   apiKeys: ApiKeyConfig[];
@@ -218,6 +269,12 @@ export interface Config {
   maxWaitingPerKey: number;
   /** Without a policy file: who may sign in to /dashboard, and who of them is an admin (lower case). */
   dashboard: { users: string[]; admins: string[] };
+  /**
+   * Sign-in to the dashboard with the company's OpenID Connect provider (LOOPPAUSE_OIDC_*): the
+   * issuer (discovered at the first sign-in), this app's client, the scopes asked for, the
+   * provider's name on the button, and whether e-mail (and Slack) sign-in links are off.
+   */
+  oidc?: { issuer: string; clientId: string; clientSecret: string; scopes: string[]; name: string; only: boolean };
   /** When set, `/metrics` needs `Authorization: Bearer <token>`. */
   metricsToken?: string;
   /** Requests per API key per minute on /mcp and /v1, across replicas; 0 turns the limit off. */
@@ -287,7 +344,21 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
     const snapshot = { ...env };
     config.gateway = { file: e.LOOPPAUSE_GATEWAY_FILE, env: (name) => snapshot[name] };
   }
-  if (e.REDIS_URL) config.redis = { url: e.REDIS_URL, prefix: e.LOOPPAUSE_REDIS_PREFIX };
+  if (e.LOOPPAUSE_OIDC_ISSUER && e.LOOPPAUSE_OIDC_CLIENT_ID && e.LOOPPAUSE_OIDC_CLIENT_SECRET) {
+    config.oidc = {
+      issuer: e.LOOPPAUSE_OIDC_ISSUER,
+      clientId: e.LOOPPAUSE_OIDC_CLIENT_ID,
+      clientSecret: e.LOOPPAUSE_OIDC_CLIENT_SECRET,
+      scopes: e.LOOPPAUSE_OIDC_SCOPES,
+      name: e.LOOPPAUSE_OIDC_NAME ?? 'single sign-on',
+      only: e.LOOPPAUSE_OIDC_ONLY,
+    };
+  }
+  if (e.REDIS_URL) {
+    const { url, topology } = e.REDIS_URL;
+    const minReplicas = e.LOOPPAUSE_REDIS_MIN_REPLICAS ?? (topology.kind === 'sentinel' ? 1 : 0);
+    config.redis = { url, prefix: e.LOOPPAUSE_REDIS_PREFIX, topology, minReplicas };
+  }
   if (e.LOOPPAUSE_SIGNING_SECRET) config.signingSecret = e.LOOPPAUSE_SIGNING_SECRET;
   if (e.SLACK_BOT_TOKEN && e.SLACK_SIGNING_SECRET) {
     config.slack = {
@@ -314,6 +385,22 @@ function crossVariableErrors(env: Record<string, string | undefined>): string[] 
   }
   if (bot && !signing) errors.push('SLACK_SIGNING_SECRET: is required when SLACK_BOT_TOKEN is set');
   if (signing && !bot) errors.push('SLACK_BOT_TOKEN: is required when SLACK_SIGNING_SECRET is set');
+  const oidc = ['LOOPPAUSE_OIDC_ISSUER', 'LOOPPAUSE_OIDC_CLIENT_ID', 'LOOPPAUSE_OIDC_CLIENT_SECRET'] as const;
+  const oidcGiven = oidc.filter((name) => given(env[name]) !== undefined);
+  if (oidcGiven.length > 0) {
+    for (const name of oidc) {
+      if (!oidcGiven.includes(name)) errors.push(`${name}: is required when ${oidcGiven[0]} is set (OIDC sign-in)`);
+    }
+  } else {
+    for (const name of ['LOOPPAUSE_OIDC_SCOPES', 'LOOPPAUSE_OIDC_NAME'] as const) {
+      if (given(env[name])) errors.push(`${name}: needs LOOPPAUSE_OIDC_ISSUER, _CLIENT_ID and _CLIENT_SECRET`);
+    }
+    if (/^(true|1)$/.test(given(env.LOOPPAUSE_OIDC_ONLY) ?? '')) {
+      errors.push(
+        'LOOPPAUSE_OIDC_ONLY: needs LOOPPAUSE_OIDC_ISSUER, _CLIENT_ID and _CLIENT_SECRET (nobody could sign in otherwise)',
+      );
+    }
+  }
   if (given(env.SLACK_APP_TOKEN) && !bot) {
     errors.push('SLACK_APP_TOKEN: needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET too');
   }

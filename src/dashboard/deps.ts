@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { ApiKeyAuth } from '../http/auth.js';
+import type { OidcSignIn } from '../sso/oidc.js';
 import type { DashboardSessions } from '../store/ports/sessions.js';
 import type { Store } from '../store/store.js';
 import type { ApprovalService } from '../use-cases/approval-service.js';
@@ -25,6 +26,8 @@ export interface DashboardDeps {
   transport: { send(mail: SignInMail): Promise<unknown> };
   auth?: ApiKeyAuth;
   policy?: PolicySource;
+  /** Sign-in with the company's OpenID Connect provider, when configured. */
+  oidc?: OidcSignIn;
   live: LiveEvents;
   /** The webhook surface's admin rules, when webhooks are wired. */
   webhookAdmin?: WebhookAdmin | undefined;

@@ -1,10 +1,12 @@
 import type { Config } from '../config.js';
 import type { ApiKeyAuth } from '../http/auth.js';
+import { OidcSignIn } from '../sso/oidc.js';
 import type { DashboardSessions } from '../store/ports/sessions.js';
 import type { Store } from '../store/store.js';
 import type { PolicySource } from '../use-cases/policy-gate.js';
 import { DashboardAccess } from './access.js';
 import { SignInLinks } from './links.js';
+import { dashboardKey } from './security.js';
 
 /** What the dashboard needs beyond a surface's usual context; main builds it once, Slack's `/looppause login` shares its links. */
 export interface DashboardWiring {
@@ -15,6 +17,8 @@ export interface DashboardWiring {
   /** So a key revoked on a page stops working on this replica at once. */
   auth: ApiKeyAuth;
   policy?: PolicySource;
+  /** Sign-in with the company's OpenID Connect provider, when LOOPPAUSE_OIDC_* is set. */
+  oidc?: OidcSignIn;
 }
 
 export function dashboardWiring(
@@ -33,5 +37,8 @@ export function dashboardWiring(
     links: new SignInLinks(sessions, access, config, now),
     auth,
     ...(policy ? { policy } : {}),
+    ...(config.oidc
+      ? { oidc: new OidcSignIn(config.oidc, config.publicUrl, dashboardKey(config.signingSecret), sessions, now) }
+      : {}),
   };
 }

@@ -3,6 +3,7 @@ import type { RouteDeps } from '../deps.js';
 import { registerHistory } from './history.js';
 import { registerKeys } from './keys.js';
 import { registerLive } from './live.js';
+import { registerOidc } from './oidc.js';
 import { registerPauses } from './pauses.js';
 import { registerPolicy } from './policy.js';
 import { registerSignIn } from './sign-in.js';
@@ -13,6 +14,7 @@ import { registerWebhooks } from './webhooks.js';
 export function registerRoutes(router: Router, deps: RouteDeps): void {
   registerLive(router, deps);
   registerSignIn(router, deps);
+  registerOidc(router, deps);
   registerWaiting(router, deps);
   registerPauses(router, deps);
   registerHistory(router, deps);

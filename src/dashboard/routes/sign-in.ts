@@ -4,6 +4,7 @@ import type { NewAuditEntry } from '../../store/ports/audit.js';
 import type { DashboardSession } from '../../store/ports/sessions.js';
 import { html } from '../../web/html.js';
 import { sameOrigin } from '../../web/same-origin.js';
+import type { Viewer } from '../access.js';
 import type { RouteDeps } from '../deps.js';
 import { LINK_TTL_MS } from '../links.js';
 import { chrome, sendMessage, sendPage } from '../pages.js';
@@ -20,6 +21,7 @@ import {
 } from '../security.js';
 import { SESSION_IDLE_MS, signedOf } from '../session.js';
 import { countLinkAsk } from '../sign-in-limits.js';
+import type { Flash } from '../views/layout.js';
 import { linkConfirmPage, signInPage } from '../views/sign-in.js';
 
 /**
@@ -33,31 +35,25 @@ export function registerSignIn(router: Router, deps: RouteDeps): void {
     res.redirect(303, (await guards.signedIn(req, res)) ? '/dashboard/waiting' : '/dashboard/signin');
   });
 
-  const preToken = (req: Request, res: Response): string => {
-    let pre = readCookie(req, PRE_COOKIE);
-    if (!pre || !SECRET_PATTERN.test(pre)) {
-      pre = newSecretToken();
-      setCookie(res, PRE_COOKIE, pre, config.publicUrl, LINK_TTL_MS * 4);
-    }
-    return mac(key, 'signin-form', pre);
-  };
+  const linksOff = config.oidc?.only === true;
+  const linksOffLine = `Sign-in links are turned off here: sign in with ${config.oidc?.name ?? 'your identity provider'}.`;
 
   router.get('/signin', async (req, res) => {
     if (await guards.signedIn(req, res)) return res.redirect(303, '/dashboard/waiting');
     const notice = req.query.why === 'signed_out' ? { kind: 'ok' as const, text: 'Signed out.' } : undefined;
-    sendPage(res, 200, signInPage(chrome(res), preToken(req, res), notice));
+    sendSignInPage(req, res, deps, 200, notice);
   });
 
   router.post('/signin', form, async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const pre = readCookie(req, PRE_COOKIE);
-    if (!sameOrigin(req, config.publicUrl) || !pre || !tokenMatches(body.csrf, mac(key, 'signin-form', pre))) {
+    if (!signInFormCameFromHere(req, deps)) {
       return sendMessage(res, 403, 'Refused', 'This form did not come from the LoopPause sign-in page. Open it again.');
     }
+    if (linksOff) return sendSignInPage(req, res, deps, 403, { kind: 'error', text: linksOffLine });
     const email = typeof body.email === 'string' ? body.email.trim().toLowerCase() : '';
     if (!/^[^\s@]{1,64}@[^\s@]{1,189}\.[^\s@]{1,63}$/.test(email)) {
       const notice = { kind: 'error' as const, text: 'Enter an e-mail address.' };
-      return sendPage(res, 400, signInPage(chrome(res), preToken(req, res), notice));
+      return sendSignInPage(req, res, deps, 400, notice);
     }
     const asked = await countLinkAsk(store, email, req.ip ?? 'unknown', service.now());
     if (asked.outcome === 'refused') {
@@ -74,14 +70,10 @@ export function registerSignIn(router: Router, deps: RouteDeps): void {
     } else {
       logger.info({ limited: asked.outcome === 'quiet' }, 'dashboard sign-in link not sent');
     }
-    sendPage(
-      res,
-      200,
-      signInPage(chrome(res), preToken(req, res), {
-        kind: 'ok',
-        text: 'If that address may sign in, a link is on its way. It works once, for 15 minutes; any unused link sent to you in that time works too.',
-      }),
-    );
+    sendSignInPage(req, res, deps, 200, {
+      kind: 'ok',
+      text: 'If that address may sign in, a link is on its way. It works once, for 15 minutes; any unused link sent to you in that time works too.',
+    });
   });
 
   // The link (SIGN_IN_LINK_PATH, whose token the log never shows).
@@ -89,6 +81,7 @@ export function registerSignIn(router: Router, deps: RouteDeps): void {
   router.get('/signin/:token', (req, res) => {
     const token = String(req.params.token);
     if (!SECRET_PATTERN.test(token)) return sendMessage(res, 404, 'Unknown link', 'This sign-in link is not valid.');
+    if (linksOff) return sendMessage(res, 410, 'Sign-in links are off', linksOffLine);
     sendPage(res, 200, linkConfirmPage(chrome(res), mac(key, 'signin-link', token)));
   });
 
@@ -99,32 +92,16 @@ export function registerSignIn(router: Router, deps: RouteDeps): void {
     if (!sameOrigin(req, config.publicUrl) || !tokenMatches(body.form_key, mac(key, 'signin-link', token))) {
       return sendMessage(res, 403, 'Refused', 'This form did not come from the sign-in link. Open the link again.');
     }
-    const now = service.now();
-    const link = await sessions.takeSignInToken(secretHash(token), now);
-    if (!link) {
+    if (linksOff) return sendMessage(res, 410, 'Sign-in links are off', linksOffLine);
+    const link = await sessions.takeSignInToken(secretHash(token), service.now());
+    // A round trip's mark (see sso/) has no address: it is never a link.
+    if (!link || link.email === '') {
       const line = 'This sign-in link was used already or has expired. Ask for a new one.';
       return sendMessage(res, 410, 'Link used or expired', line);
     }
     const viewer = access.viewer(link.email, link.slack);
     if (!viewer) return sendMessage(res, 403, 'Not allowed', 'This address may no longer sign in to LoopPause.');
-    // Rotate: whatever session this browser had ends; a fresh id is issued.
-    const old = readCookie(req, SESSION_COOKIE);
-    if (old) await sessions.deleteSession(secretHash(old));
-    const id = newSecretToken();
-    const session: DashboardSession = {
-      email: viewer.email,
-      ...(link.slack ? { slack: link.slack } : {}),
-      csrf: newSecretToken(),
-      created_at: now,
-    };
-    await sessions.putSession(secretHash(id), session, SESSION_IDLE_MS, now);
-    setCookie(res, SESSION_COOKIE, id, config.publicUrl);
-    clearCookie(res, PRE_COOKIE, config.publicUrl);
-    await audit(deps, {
-      type: 'dashboard.signed_in',
-      actor: `dashboard:${viewer.email}`,
-      data: { via: link.slack ? 'slack' : 'email' },
-    });
+    await openSession(req, res, deps, viewer, link.slack, link.slack ? 'slack' : 'email');
     res.redirect(303, '/dashboard/waiting?done=signed_in');
   });
 
@@ -133,6 +110,54 @@ export function registerSignIn(router: Router, deps: RouteDeps): void {
     clearCookie(res, SESSION_COOKIE, config.publicUrl);
     res.redirect(303, '/dashboard/signin?why=signed_out');
   });
+}
+
+/** The sign-in page, with a fresh form token (a double-submit cookie's MAC) and the ways this server offers. */
+export function sendSignInPage(req: Request, res: Response, deps: RouteDeps, status: number, flash?: Flash): void {
+  const { config } = deps;
+  let pre = readCookie(req, PRE_COOKIE);
+  if (!pre || !SECRET_PATTERN.test(pre)) {
+    pre = newSecretToken();
+    setCookie(res, PRE_COOKIE, pre, config.publicUrl, LINK_TTL_MS * 4);
+  }
+  const ways = { links: config.oidc?.only !== true, ...(deps.oidc ? { sso: deps.oidc.settings.name } : {}) };
+  sendPage(res, status, signInPage(chrome(res), mac(deps.key, 'signin-form', pre), flash, ways));
+}
+
+/** Whether a form posted from the sign-in page came from it: same origin, and the token of this browser's cookie. */
+export function signInFormCameFromHere(req: Request, deps: RouteDeps): boolean {
+  const pre = readCookie(req, PRE_COOKIE);
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  return sameOrigin(req, deps.config.publicUrl) && !!pre && tokenMatches(body.csrf, mac(deps.key, 'signin-form', pre));
+}
+
+/**
+ * Signs this browser in as `viewer`: whatever session it had ends (the id rotates), a fresh one is
+ * stored and set as the cookie, and the sign-in is audited with how it happened.
+ */
+export async function openSession(
+  req: Request,
+  res: Response,
+  deps: RouteDeps,
+  viewer: Viewer,
+  slack: string | undefined,
+  via: 'email' | 'slack' | 'oidc',
+): Promise<void> {
+  const { config, sessions, service } = deps;
+  const now = service.now();
+  const old = readCookie(req, SESSION_COOKIE);
+  if (old) await sessions.deleteSession(secretHash(old));
+  const id = newSecretToken();
+  const session: DashboardSession = {
+    email: viewer.email,
+    ...(slack ? { slack } : {}),
+    csrf: newSecretToken(),
+    created_at: now,
+  };
+  await sessions.putSession(secretHash(id), session, SESSION_IDLE_MS, now);
+  setCookie(res, SESSION_COOKIE, id, config.publicUrl);
+  clearCookie(res, PRE_COOKIE, config.publicUrl);
+  await audit(deps, { type: 'dashboard.signed_in', actor: `dashboard:${viewer.email}`, data: { via } });
 }
 
 /** A sign-in is audited; a store that cannot take the entry does not stop the sign-in (logged). */

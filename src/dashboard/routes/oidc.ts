@@ -1,0 +1,87 @@
+import type { Router } from 'express';
+import { newSecretToken } from '../../domain/ids.js';
+import { FLOW_TTL_MS } from '../../sso/flow.js';
+import type { OidcRefusal } from '../../sso/oidc.js';
+import type { RouteDeps } from '../deps.js';
+import { sendMessage } from '../pages.js';
+import { clearCookie, readCookie, SECRET_PATTERN, setCookie } from '../security.js';
+import type { Flash } from '../views/layout.js';
+import { openSession, sendSignInPage, signInFormCameFromHere } from './sign-in.js';
+
+/** The cookie that ties a round trip to the identity provider to the browser that started it. */
+const FLOW_COOKIE = 'lp_dash_oidc';
+
+/**
+ * "Sign in with …": the button posts to /oidc/start (the sign-in form's token), which sends the
+ * browser to the identity provider; it comes back to /oidc/callback. The checks are in sso/; here
+ * only cookies, pages and the session.
+ */
+export function registerOidc(router: Router, deps: RouteDeps): void {
+  const { oidc, config, access, form, logger } = deps;
+  if (!oidc) return;
+  const name = oidc.settings.name;
+  const fallback = config.oidc?.only
+    ? 'Try again in a minute.'
+    : 'Sign in with an e-mail link below instead, or try again in a minute.';
+
+  const refused = (refusal: OidcRefusal): { status: number; flash: Flash } => {
+    const error = (status: number, text: string) => ({ status, flash: { kind: 'error' as const, text } });
+    switch (refusal.reason) {
+      case 'unavailable':
+        return error(503, `${name} is not answering just now. ${fallback}`);
+      case 'state':
+        return error(
+          400,
+          'This sign-in was not started in this browser, was used already, or took too long. Start again.',
+        );
+      case 'denied':
+        return error(400, `The sign-in at ${name} was cancelled or refused. Start again if you meant to sign in.`);
+      case 'unverified':
+        return error(
+          403,
+          `${name} did not say your e-mail address is verified, so LoopPause cannot sign you in with it. Ask your IT team.`,
+        );
+      case 'invalid':
+        return error(
+          400,
+          `The answer from ${name} did not pass LoopPause’s checks, so you are not signed in. Start again.`,
+        );
+    }
+  };
+
+  router.post('/oidc/start', form, async (req, res) => {
+    if (!signInFormCameFromHere(req, deps)) {
+      return sendMessage(res, 403, 'Refused', 'This form did not come from the LoopPause sign-in page. Open it again.');
+    }
+    const flowToken = newSecretToken();
+    const started = await oidc.begin(flowToken);
+    if (!started.ok) {
+      logger.warn({ reason: started.reason, detail: started.detail }, 'dashboard OIDC sign-in could not start');
+      const { status, flash } = refused(started);
+      if (status === 503) res.setHeader('Retry-After', '60');
+      return sendSignInPage(req, res, deps, status, flash);
+    }
+    setCookie(res, FLOW_COOKIE, flowToken, config.publicUrl, FLOW_TTL_MS);
+    res.redirect(303, started.url);
+  });
+
+  router.get('/oidc/callback', async (req, res) => {
+    const cookie = readCookie(req, FLOW_COOKIE);
+    clearCookie(res, FLOW_COOKIE, config.publicUrl);
+    const query = new URLSearchParams(req.originalUrl.split('?')[1] ?? '');
+    const finished = await oidc.finish(query, cookie && SECRET_PATTERN.test(cookie) ? cookie : undefined);
+    if (!finished.ok) {
+      logger.warn({ reason: finished.reason, detail: finished.detail }, 'dashboard OIDC sign-in refused');
+      const { status, flash } = refused(finished);
+      return sendSignInPage(req, res, deps, status, flash);
+    }
+    const viewer = access.viewer(finished.email);
+    if (!viewer) {
+      logger.info('dashboard OIDC sign-in of someone the policy does not name');
+      const line = `${name} signed you in as ${finished.email}, but that address may not use LoopPause. Ask a LoopPause admin.`;
+      return sendMessage(res, 403, 'Not allowed', line);
+    }
+    await openSession(req, res, deps, viewer, undefined, 'oidc');
+    res.redirect(303, '/dashboard/waiting?done=signed_in');
+  });
+}
