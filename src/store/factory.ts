@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { newMemoryStores, persistentMemoryStores } from './memory-snapshot.js';
+import type { DelegationStore } from './ports/delegations.js';
 import type { ReceiptRedemptions } from './ports/receipt-redemptions.js';
 import type { DashboardSessions } from './ports/sessions.js';
 import type { TaskStore } from './ports/tasks.js';
 import type { WebhookStore } from './ports/webhooks.js';
+import { RedisDelegations } from './redis-delegations.js';
 import { RedisReceiptRedemptions } from './redis-receipt-redemptions.js';
 import { RedisSessionStore } from './redis-sessions.js';
 import { RedisStore } from './redis-store.js';
@@ -24,6 +26,8 @@ export interface Stores {
   sessions: DashboardSessions;
   /** Redeemed decision receipts (single use). */
   receipts: ReceiptRedemptions;
+  /** Away approvers and who decides for them. */
+  delegations: DelegationStore;
 }
 
 /** Where the embedded store keeps its state across restarts (development; see memory-snapshot.ts). */
@@ -48,5 +52,6 @@ export async function createStores(redis: Config['redis'], snapshot?: MemorySnap
     webhooks: new RedisWebhookStore(store.connection),
     sessions: new RedisSessionStore(store.connection),
     receipts: new RedisReceiptRedemptions(store.connection),
+    delegations: new RedisDelegations(store.connection),
   };
 }

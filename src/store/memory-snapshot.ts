@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Stores } from './factory.js';
+import { MemoryDelegations, type MemoryDelegationsState } from './memory-delegations.js';
 import { MemoryReceiptRedemptions, type MemoryReceiptRedemptionsState } from './memory-receipt-redemptions.js';
 import { MemorySessionStore, type MemorySessionsState } from './memory-sessions.js';
 import { MemoryStore, type MemoryStoreState } from './memory-store.js';
@@ -36,6 +37,8 @@ export interface MemorySnapshot {
   sessions: MemorySessionsState;
   /** Absent in files written before receipts could be redeemed. */
   receipts?: MemoryReceiptRedemptionsState;
+  /** Absent in files written before delegations. */
+  delegations?: MemoryDelegationsState;
 }
 
 export interface MemoryStores extends Stores {
@@ -44,6 +47,7 @@ export interface MemoryStores extends Stores {
   webhooks: MemoryWebhookStore;
   sessions: MemorySessionStore;
   receipts: MemoryReceiptRedemptions;
+  delegations: MemoryDelegations;
 }
 
 export function newMemoryStores(): MemoryStores {
@@ -53,6 +57,7 @@ export function newMemoryStores(): MemoryStores {
     webhooks: new MemoryWebhookStore(),
     sessions: new MemorySessionStore(),
     receipts: new MemoryReceiptRedemptions(),
+    delegations: new MemoryDelegations(),
   };
 }
 
@@ -65,6 +70,7 @@ export function snapshotOf(stores: MemoryStores, nowMs = Date.now()): MemorySnap
     webhooks: stores.webhooks.snapshot(),
     sessions: stores.sessions.snapshot(),
     receipts: stores.receipts.snapshot(),
+    delegations: stores.delegations.snapshot(),
   };
 }
 
@@ -77,6 +83,7 @@ export function restoreStores(snapshot: unknown): MemoryStores {
   stores.webhooks.restore(valid.webhooks);
   stores.sessions.restore(valid.sessions);
   if (valid.receipts) stores.receipts.restore(valid.receipts);
+  if (valid.delegations) stores.delegations.restore(valid.delegations);
   return stores;
 }
 
@@ -186,6 +193,7 @@ export function persistentMemoryStores(
       webhooks: saving(inner.webhooks, changed),
       sessions: saving(inner.sessions, changed),
       receipts: saving(inner.receipts, changed),
+      delegations: saving(inner.delegations, changed),
     },
     loaded,
   };
@@ -298,6 +306,13 @@ const snapshotSchema = z.object({
           z.string(),
           z.object({ value: z.object({ pause_id: z.string(), redeemed_at: z.number() }), until: z.number() }),
         ),
+      ),
+    })
+    .optional(),
+  delegations: z
+    .object({
+      delegations: z.array(
+        z.object({ absent: z.string(), delegate: z.string(), from: z.string(), until: z.string(), set_by: z.string() }),
       ),
     })
     .optional(),

@@ -103,3 +103,10 @@ export function redisReceiptKeys(base: RedisKeys['base']) {
     redeemed: (jti: string) => `${base}receipt:redeemed:${sha256(jti)}`,
   };
 }
+
+/** Delegations in force: one hash, a field per away person's human key (set-delegation-1.lua, end-delegation-1.lua). */
+export function redisDelegationKeys(base: RedisKeys['base']) {
+  return {
+    all: `${base}delegations`,
+  };
+}

@@ -18,6 +18,7 @@ export {
 export type { PolicyDocument } from './schema.js';
 export {
   type AgentRoutingMode,
+  type DelegationMode,
   type EscalationStep,
   type OnTimeout,
   type Policy,

@@ -119,6 +119,7 @@ function build(document: PolicyDocument, text: string): ParsePolicyResult {
       ...(document.gateway_default_route ? { gatewayDefaultRoute: document.gateway_default_route } : {}),
       groups,
       admins: document.admins ?? [],
+      delegation: document.delegation ?? 'within_group',
       rules,
     },
   };
@@ -191,5 +192,6 @@ function ruleEffect(
     escalate,
     onTimeout: rule.on_timeout ?? 'timed_out',
     ...(rule.remember !== undefined ? { rememberMs: rule.remember } : {}),
+    ...(rule.delegation !== undefined ? { delegation: rule.delegation } : {}),
   };
 }

@@ -16,6 +16,8 @@ export const ON_TIMEOUT_OUTCOMES = ['timed_out', 'rejected', 'approved'] as cons
 export const POLICY_DECISIONS = ['approved', 'rejected'] as const;
 /** What a tool call no rule matches gets: let it run, let the agent ask its own user, or refuse it. */
 export const TOOL_CALL_DEFAULTS = ['allow', 'ask', 'deny'] as const;
+/** Who an away approver may hand their votes to: nobody, someone already among the rule's approvers, anyone. */
+export const DELEGATION_MODES = ['deny', 'within_group', 'any'] as const;
 /** The longest "Approve for this session" a rule may offer. */
 export const MAX_REMEMBER_MS = 7 * 86_400_000;
 export const GROUP_PREFIX = 'group:';
@@ -32,6 +34,7 @@ const ROUTING_KEYS = [
   'escalate',
   'on_timeout',
   'remember',
+  'delegation',
 ] as const;
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -123,6 +126,7 @@ export const ruleSchema = z
     escalate: z.array(escalationStepSchema, { error: 'must be a list' }).min(1).max(10).optional(),
     on_timeout: z.enum(ON_TIMEOUT_OUTCOMES, { error: 'must be timed_out, rejected or approved' }).optional(),
     remember: rememberSchema.optional(),
+    delegation: z.enum(DELEGATION_MODES, { error: 'must be deny, within_group or any' }).optional(),
   })
   .superRefine((rule, ctx) => {
     const forTools = rule.when?.tool !== undefined;
@@ -163,6 +167,7 @@ export const policyDocumentSchema = z.strictObject(
     agent_routing: z.enum(AGENT_ROUTING_MODES, { error: 'must be allow, restrict or deny' }).optional(),
     tool_calls_default: z.enum(TOOL_CALL_DEFAULTS, { error: 'must be allow, ask or deny' }).optional(),
     gateway_default_route: routeSchema.optional(),
+    delegation: z.enum(DELEGATION_MODES, { error: 'must be deny, within_group or any' }).optional(),
     rules: z
       .array(ruleSchema, { error: (issue) => (issue.input === undefined ? 'is required' : 'must be a list of rules') })
       .min(1, 'must have at least one rule')
@@ -177,3 +182,4 @@ export type AgentRoutingMode = (typeof AGENT_ROUTING_MODES)[number];
 export type OnTimeout = (typeof ON_TIMEOUT_OUTCOMES)[number];
 export type PolicyDecision = (typeof POLICY_DECISIONS)[number];
 export type ToolCallDefault = (typeof TOOL_CALL_DEFAULTS)[number];
+export type DelegationMode = (typeof DELEGATION_MODES)[number];

@@ -1,9 +1,9 @@
 import type { ResponseField } from '../schemas.js';
 import type { CelCondition } from './cel.js';
 import type { GlobMatcher } from './glob.js';
-import type { AgentRoutingMode, OnTimeout, PolicyDecision, ToolCallDefault } from './schema.js';
+import type { AgentRoutingMode, DelegationMode, OnTimeout, PolicyDecision, ToolCallDefault } from './schema.js';
 
-export type { AgentRoutingMode, OnTimeout, PolicyDecision, ToolCallDefault };
+export type { AgentRoutingMode, DelegationMode, OnTimeout, PolicyDecision, ToolCallDefault };
 
 export interface Route {
   slack?: string;
@@ -35,6 +35,11 @@ export interface RoutingPlan {
    * input) through without asking again; absent when the rule sets no `remember`.
    */
   rememberMs?: number;
+  /**
+   * Whom an away approver's delegate may be for this rule's requests, when the rule sets its own
+   * `delegation`; absent: the policy's top-level one.
+   */
+  delegation?: DelegationMode;
 }
 
 export type RuleEffect = { kind: 'decide'; decision: PolicyDecision } | ({ kind: 'route' } & RoutingPlan);
@@ -69,6 +74,8 @@ export interface Policy {
   /** Members deduplicated. */
   groups: Record<string, string[]>;
   admins: string[];
+  /** The top-level `delegation` (default `within_group`); a rule may set its own. */
+  delegation: DelegationMode;
   rules: PolicyRule[];
 }
 
