@@ -8,6 +8,7 @@ import {
   ReceiptKeyError,
   type ReceiptPublicJwk,
 } from './receipts/keys.js';
+import { parseRedisUrl, type RedisTopology } from './store/redis-topology.js';
 
 /** Environment → typed config. The only module that reads `process.env`. */
 
@@ -67,7 +68,19 @@ const envSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   PUBLIC_URL: url(['http:', 'https:'], 'http(s)'),
   LOOPPAUSE_ALLOWED_HOSTS: optionalString,
-  REDIS_URL: url(['redis:', 'rediss:'], 'Redis'),
+  REDIS_URL: optionalString.transform((v, ctx): { url: string; topology: RedisTopology } | undefined => {
+    if (v === undefined) return undefined;
+    const parsed = parseRedisUrl(v);
+    if (parsed.ok) return { url: v, topology: parsed.topology };
+    ctx.addIssue({ code: 'custom', message: parsed.error });
+    return z.NEVER;
+  }),
+  LOOPPAUSE_REDIS_MIN_REPLICAS: z.coerce
+    .number({ error: 'must be a number of replicas' })
+    .int('must be a whole number of replicas')
+    .min(0, 'must be 0 or more')
+    .max(16, 'must be at most 16')
+    .optional(),
   LOOPPAUSE_REDIS_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9:_-]{1,64}$/, 'must be 1–64 letters, digits, :, _ or -')
@@ -217,7 +230,12 @@ export interface Config {
    * a hop count, or addresses, subnets and the names loopback, linklocal, uniquelocal.
    */
   trustProxy: number | string[];
-  redis?: { url: string; prefix: string };
+  /**
+   * Where state lives: one server, a Sentinel set or a Cluster (`topology`), and how many replicas
+   * must acknowledge a decision before it is answered (LOOPPAUSE_REDIS_MIN_REPLICAS; by default 1
+   * with Sentinel, 0 otherwise).
+   */
+  redis?: { url: string; prefix: string; topology: RedisTopology; minReplicas: number };
   /** Unset in development until main generates one. */
   signingSecret?: string;
   apiKeys: ApiKeyConfig[];
@@ -336,7 +354,11 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       only: e.LOOPPAUSE_OIDC_ONLY,
     };
   }
-  if (e.REDIS_URL) config.redis = { url: e.REDIS_URL, prefix: e.LOOPPAUSE_REDIS_PREFIX };
+  if (e.REDIS_URL) {
+    const { url, topology } = e.REDIS_URL;
+    const minReplicas = e.LOOPPAUSE_REDIS_MIN_REPLICAS ?? (topology.kind === 'sentinel' ? 1 : 0);
+    config.redis = { url, prefix: e.LOOPPAUSE_REDIS_PREFIX, topology, minReplicas };
+  }
   if (e.LOOPPAUSE_SIGNING_SECRET) config.signingSecret = e.LOOPPAUSE_SIGNING_SECRET;
   if (e.SLACK_BOT_TOKEN && e.SLACK_SIGNING_SECRET) {
     config.slack = {

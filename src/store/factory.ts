@@ -44,7 +44,12 @@ export async function createStores(redis: Config['redis'], snapshot?: MemorySnap
   if (redis === undefined) {
     return snapshot ? persistentMemoryStores(snapshot.file, snapshot.logger).stores : newMemoryStores();
   }
-  const store = new RedisStore({ url: redis.url, prefix: redis.prefix });
+  const store = new RedisStore({
+    url: redis.url,
+    prefix: redis.prefix,
+    topology: redis.topology,
+    minReplicas: redis.minReplicas,
+  });
   await store.connect();
   return {
     store,

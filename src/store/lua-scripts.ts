@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import { LoopPauseError } from '../domain/errors.js';
+import { type RedisClient, waitForReplicas } from './redis-clients.js';
 import type { RedisContext } from './redis-connection.js';
 import type { RedisKeys } from './redis-keys.js';
 
@@ -34,6 +35,12 @@ export interface ScriptSpec<N extends number, Input, Reply> {
   args(k: RedisKeys, input: Input): ScriptArg[];
   /** The script's reply, typed (Redis returns integers, strings, arrays of them, or null). */
   reply(raw: unknown): Reply;
+  /**
+   * The script decides something a human or an agent is told about (a decision, a vote, a
+   * redeemed receipt, an audit seal): when the context asks for replicas, it is not answered
+   * before that many hold it (`unavailable` if they do not in time; the step itself is whole).
+   */
+  durable?: boolean;
 }
 
 export interface TypedScript<Input, Reply> {
@@ -48,10 +55,29 @@ export function defineScript<N extends number, Input, Reply>(
   const script = loadScript(spec.name, spec.numKeys);
   return {
     name: spec.name,
-    async run({ redis, keys }, input) {
-      return spec.reply(await evalScript(redis, script, spec.keys(keys, input), spec.args(keys, input)));
+    async run({ redis, keys, durability }, input) {
+      const scriptKeys: readonly string[] = spec.keys(keys, input);
+      const reply = spec.reply(await evalScript(redis, script, scriptKeys, spec.args(keys, input)));
+      if (spec.durable && durability && durability.replicas > 0) {
+        const acked = await waitForReplicas(
+          redis,
+          scriptKeys[0] ?? keys.base,
+          durability.replicas,
+          durability.timeoutMs,
+        );
+        if (acked < durability.replicas) throw notReplicated(acked, durability.replicas);
+      }
+      return reply;
     },
   };
+}
+
+function notReplicated(acked: number, wanted: number): LoopPauseError {
+  return new LoopPauseError(
+    'unavailable',
+    `the store did not confirm this on ${wanted} replica${wanted === 1 ? '' : 's'} in time (${acked} did); ` +
+      'try again shortly: a retry finds what was already done',
+  );
 }
 
 function loadScript(name: string, numKeys: number, dir: URL = LUA_DIR): LuaScript {
@@ -63,7 +89,7 @@ function loadScript(name: string, numKeys: number, dir: URL = LUA_DIR): LuaScrip
 }
 
 async function evalScript(
-  redis: Redis,
+  redis: RedisClient,
   script: LuaScript,
   keys: readonly string[],
   args: ScriptArg[],

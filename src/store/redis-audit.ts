@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import { entryHash, GENESIS_HASH } from '../domain/audit/chain.js';
 import type { AuditAnchor, AuditLog, AuditPage, AuditQuery, NewAuditEntry, StoredAuditEntry } from './ports/audit.js';
+import type { RedisClient } from './redis-clients.js';
 import type { RedisContext } from './redis-connection.js';
 import type { RedisKeys } from './redis-keys.js';
 import { auditAppendScript } from './scripts/audit-append.js';
@@ -22,7 +22,7 @@ const SEAL_BATCH = 500;
  * calls too), and a timer catches what a replica that died in between left unsealed.
  */
 export class RedisAuditLog implements AuditLog {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly keys: RedisKeys;
   private sealing: Promise<void> | undefined;
   private sealAgain = false;

@@ -1,13 +1,30 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { type PauseStatus, stateOf } from '../domain/vocabulary.js';
+import { createRedisClient, type RedisClient, topologyOf } from './redis-clients.js';
 import { type RedisKeys, redisKeys } from './redis-keys.js';
+import type { RedisTopology } from './redis-topology.js';
 import { Watchers } from './watchers.js';
 
 export interface RedisConnectionOptions {
+  /** One server, a Sentinel set or a Cluster (redis-topology.ts); `topology` when already parsed. */
   url: string;
+  topology?: RedisTopology;
   /** Key prefix; also the hash tag that keeps every key in one Cluster slot. */
   prefix?: string;
+  /**
+   * Replicas that must hold a decision before it is acknowledged (WAIT after each deciding
+   * script, lua-scripts.ts); 0 does not wait.
+   */
+  minReplicas?: number;
+  /** How long to wait for them before answering `unavailable`; 1000 ms when not given. */
+  replicaTimeoutMs?: number;
   redisOptions?: RedisOptions;
+}
+
+/** How many replicas must acknowledge a decision, and for how long to wait for them. */
+export interface Durability {
+  replicas: number;
+  timeoutMs: number;
 }
 
 /**
@@ -16,8 +33,10 @@ export interface RedisConnectionOptions {
  * Every Redis adapter takes this, not a client of its own.
  */
 export interface RedisContext {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly keys: RedisKeys;
+  /** Absent or 0 replicas: deciding scripts do not wait for replicas. */
+  readonly durability?: Durability;
 }
 
 /**
@@ -27,21 +46,38 @@ export interface RedisContext {
  */
 export class RedisConnection implements RedisContext {
   readonly keys: RedisKeys;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
+  readonly durability: Durability;
+  readonly topology: RedisTopology;
   /** Waiting long-polls and live pages, woken by pause events from any replica. */
   readonly watchers = new Watchers();
-  private readonly subscriber: Redis;
+  private readonly subscriber: RedisClient;
   private readonly wakeListeners = new Set<(atMs: number) => void>();
   private readonly ready: Promise<unknown>;
 
   constructor(options: RedisConnectionOptions) {
     this.keys = redisKeys(options.prefix ?? 'looppause');
+    this.topology = options.topology ?? topologyOf(options.url);
+    this.durability = { replicas: options.minReplicas ?? 0, timeoutMs: options.replicaTimeoutMs ?? 1000 };
     const redisOptions: RedisOptions = { maxRetriesPerRequest: 2, ...options.redisOptions };
-    this.redis = new Redis(options.url, redisOptions);
-    this.subscriber = new Redis(options.url, { ...redisOptions, maxRetriesPerRequest: null });
+    this.redis = createRedisClient(this.topology, redisOptions);
+    // On a Cluster this is classic SUBSCRIBE on any one node: a PUBLISH on any node reaches every
+    // node's subscribers over the cluster bus (README, Redis high availability).
+    this.subscriber = createRedisClient(this.topology, { ...redisOptions, maxRetriesPerRequest: null });
     // ioredis logs unhandled 'error' events to stderr; reconnects are its job, readiness reports outages.
     this.redis.on('error', () => {});
     this.subscriber.on('error', () => {});
+    // Events published while the subscriber was away (a failover, a restart) were missed: once it is
+    // subscribed again, every waiting long-poll reads its pause afresh and the job runner looks again.
+    let subscribedOnce = false;
+    const resubscribed = () => {
+      if (!subscribedOnce) return;
+      this.watchers.wakeAll();
+      this.notifyWake(Date.now());
+    };
+    this.subscriber.on('ready', resubscribed);
+    // A Cluster client picks a new node for its subscription by itself when one goes; it says so as '-node'.
+    this.subscriber.on('-node', () => setTimeout(resubscribed, 200).unref());
     this.subscriber.on('message', (channel: string, message: string) => {
       if (channel === this.keys.wake) return this.notifyWake(Number(message));
       const [pauseId, status] = message.split(' ');
@@ -51,7 +87,12 @@ export class RedisConnection implements RedisContext {
       // (A creation or a counted vote publishes one too; a second wake-up costs one round.)
       this.notifyWake(Date.now());
     });
-    this.ready = this.subscriber.subscribe(this.keys.events, this.keys.wake).catch(() => undefined);
+    this.ready = this.subscriber
+      .subscribe(this.keys.events, this.keys.wake)
+      .then(() => {
+        subscribedOnce = true;
+      })
+      .catch(() => undefined);
   }
 
   /** Resolves once the subscription is live and Redis answers. */

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { DashboardSession, DashboardSessions, SignInToken } from './ports/sessions.js';
+import type { RedisClient } from './redis-clients.js';
 import { legacyContext, type RedisContext } from './redis-connection.js';
 import { type RedisKeys, redisSessionKeys } from './redis-keys.js';
 import { sessionTouchScript } from './scripts/session-touch.js';
@@ -14,7 +15,7 @@ import { sessionTouchScript } from './scripts/session-touch.js';
  */
 export class RedisSessionStore implements DashboardSessions {
   private readonly context: RedisContext;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly k: ReturnType<typeof redisSessionKeys>;
 
   constructor(context: RedisContext);

@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type { Deliveries, Pause } from '../domain/pause.js';
 import type { SignedDecision } from '../domain/signing.js';
 import type { StoredApiKey } from './ports/api-keys.js';
@@ -23,6 +22,7 @@ import type {
 import type { RateLimitResult } from './ports/rate-limits.js';
 import { RedisApiKeys } from './redis-api-keys.js';
 import { RedisAuditLog } from './redis-audit.js';
+import type { RedisClient } from './redis-clients.js';
 import { RedisConnection, type RedisConnectionOptions, type RedisContext } from './redis-connection.js';
 import { RedisDecisionTokens } from './redis-decision-tokens.js';
 import { RedisJobs } from './redis-jobs.js';
@@ -43,7 +43,7 @@ export class RedisStore implements Store {
   /** The shared connection: what the adapters beside the store (tasks, webhooks, sessions) take. */
   readonly connection: RedisConnection;
   /** @deprecated Adapters take `connection`; kept until every caller does. */
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   /** @deprecated Adapters take `connection`; kept until every caller does. */
   readonly keys: RedisKeys;
   private readonly pauses: RedisPauses;

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { decodeCursor, encodeCursor, isAfter } from './cursor.js';
 import { INDEX_HORIZON_MS, type Page } from './ports/pauses.js';
 import type { TaskListQuery, TaskRecord, TaskStore } from './ports/tasks.js';
+import type { RedisClient } from './redis-clients.js';
 import { legacyContext, type RedisContext } from './redis-connection.js';
 import { type RedisKeys, redisTaskKeys } from './redis-keys.js';
 
@@ -14,7 +15,7 @@ import { type RedisKeys, redisTaskKeys } from './redis-keys.js';
  * if Redis's own clock has not dropped it yet (PEXPIRETIME, Redis 7).
  */
 export class RedisTaskStore implements TaskStore {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly keys: ReturnType<typeof redisTaskKeys>;
   private readonly now: () => number;
 

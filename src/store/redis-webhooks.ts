@@ -8,6 +8,7 @@ import {
   type WebhookEventType,
   type WebhookStore,
 } from './ports/webhooks.js';
+import type { RedisClient } from './redis-clients.js';
 import { legacyContext, type RedisContext } from './redis-connection.js';
 import { type RedisKeys, redisWebhookKeys } from './redis-keys.js';
 import { webhookDeadLetterScript } from './scripts/webhook-dead-letter.js';
@@ -23,7 +24,7 @@ import { webhookUpdateScript } from './scripts/webhook-update.js';
  */
 export class RedisWebhookStore implements WebhookStore {
   private readonly context: RedisContext;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly keys: ReturnType<typeof redisWebhookKeys>;
   private readonly deadLetterLimit: number;
 

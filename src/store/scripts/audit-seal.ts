@@ -23,5 +23,6 @@ export const auditSealScript = defineScript({
     /* 4 */ streamId,
     /* 5.. */ ...prevs.flat(),
   ],
+  durable: true,
   reply: (raw) => raw === 1,
 });

@@ -7,5 +7,6 @@ export const claimApprovalScript = defineScript({
   numKeys: 1,
   keys: (k, { pauseId }: { pauseId: string; claimant: string }) => [k.pause(pauseId)] as const,
   args: (_k, { claimant }: { pauseId: string; claimant: string }) => [/* 1 */ claimant],
+  durable: true,
   reply: (raw): ClaimOutcome => (raw === 1 ? 'claimed' : raw === 2 ? 'used' : 'not_approved'),
 });

@@ -30,6 +30,7 @@ export const endAtDeadlineScript = defineScript({
     /* 9 */ ENDED_JOB_ID_PREFIX,
     /* 10 */ JobKind.pauseEnded,
   ],
+  durable: true,
   reply: (raw): EndReply => {
     const [outcome, ...flat] = asStrings(raw);
     if (outcome === 'not_found') return { outcome };

@@ -35,6 +35,7 @@ export const endScript = defineScript({
     /* 11 */ ENDED_JOB_ID_PREFIX,
     /* 12 */ JobKind.pauseEnded,
   ],
+  durable: true,
   reply: (raw): EndReply => {
     const [outcome, ...flat] = asStrings(raw);
     if (outcome === 'not_found') return { outcome };

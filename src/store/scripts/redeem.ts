@@ -21,6 +21,7 @@ export const redeemScript = defineScript({
     /* 2 */ Math.ceil(expiresAtMs),
     /* 3 */ record,
   ],
+  durable: true,
   reply: (raw): RedeemReply => {
     const [code, first] = raw as [number, string?];
     if (code === 1) return { redeemed: true };

@@ -41,6 +41,7 @@ export const voteScript = defineScript({
     /* 16 */ encodeJob({ kind: JobKind.pauseVoted, data: { pause_id: pauseId } }),
     /* 17.. */ ...ballot.vote.voters,
   ],
+  durable: true,
   reply: (raw): VoteReply => {
     const [outcome, ...flat] = asStrings(raw);
     if (outcome === 'stale' || outcome === 'not_found') return { outcome };
