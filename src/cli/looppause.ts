@@ -21,6 +21,9 @@ const USAGE = `usage: looppause <command>
   hook claude-code|cursor       a coding agent's command hook: reads its hook input on stdin, asks the
                                 service (LOOPPAUSE_API_URL, LOOPPAUSE_API_KEY) and prints the answer;
                                 any failure prints a deny (and exits 2 for Claude Code), never an allow
+  gateway [--name NAME] -- COMMAND [ARGS…]
+                                an MCP server on stdio in front of the stdio MCP server COMMAND starts:
+                                each tool call is asked of the service and forwarded only when allowed
   --version, -v                 print the version
 
 These need REDIS_URL (the embedded memory store lives inside the server process):
@@ -56,6 +59,8 @@ async function main(): Promise<number> {
     }
     case 'hook':
       return (await import('./hook.js')).hookCommand(rest);
+    case 'gateway':
+      return process.exit(await (await import('./gateway.js')).gatewayCommand(rest));
     case '--version':
     case '-v':
     case 'version':
