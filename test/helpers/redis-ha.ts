@@ -1,0 +1,235 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import { eventually } from './eventually.js';
+import { freePort } from './redis-server.js';
+
+/**
+ * Real Redis topologies for the high-availability tests: a primary, a replica and three sentinels
+ * (`redis-server --sentinel`), and a three-primary Cluster (`redis-cli --cluster create`), every
+ * process on a free port, each killed by its pid.
+ */
+
+/** One redis-server process, restartable on the same port and directory. */
+export interface RedisProcess {
+  port: number;
+  readonly pid: number | undefined;
+  /** SIGKILL, as a crash would. */
+  kill(): Promise<void>;
+  /** Starts it again with the same arguments (its data directory and config are kept). */
+  restart(): Promise<void>;
+}
+
+async function startProcess(args: string[], port: number): Promise<RedisProcess> {
+  let child: ChildProcess | undefined;
+  const launch = async () => {
+    child = spawn('redis-server', args, { stdio: 'ignore' });
+    await waitForPing(port);
+  };
+  await launch();
+  return {
+    port,
+    get pid() {
+      return child?.pid;
+    },
+    kill: async () => {
+      const current = child;
+      if (!current || current.exitCode !== null || current.signalCode !== null) return;
+      await new Promise<void>((resolve) => {
+        current.once('exit', () => resolve());
+        current.kill('SIGKILL');
+      });
+    },
+    restart: launch,
+  };
+}
+
+function serverArgs(port: number, dir: string, extra: string[] = []): string[] {
+  return [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'always',
+    '--dir',
+    dir,
+    ...extra,
+  ];
+}
+
+async function waitForPing(port: number): Promise<void> {
+  await eventually(async () => {
+    const client = probe(port);
+    try {
+      await client.connect();
+      return (await client.ping()) === 'PONG' ? true : undefined;
+    } catch {
+      return undefined;
+    } finally {
+      client.disconnect();
+    }
+  }, 10_000);
+}
+
+function probe(port: number): Redis {
+  const client = new Redis({
+    port,
+    host: '127.0.0.1',
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  client.on('error', () => {});
+  return client;
+}
+
+/** Runs one command against 127.0.0.1:`port` on a short-lived connection; undefined when it cannot. */
+export async function ask(port: number, ...command: [string, ...(string | number)[]]): Promise<unknown> {
+  const client = probe(port);
+  try {
+    await client.connect();
+    return await client.call(...command);
+  } catch {
+    return undefined;
+  } finally {
+    client.disconnect();
+  }
+}
+
+export interface SentinelSet {
+  /** `redis+sentinel://…/<name>` for REDIS_URL. */
+  url: string;
+  name: string;
+  /** Both data servers, the first started as the primary. */
+  servers: RedisProcess[];
+  sentinels: RedisProcess[];
+  /** The server the sentinels name as the primary now. */
+  primary(): Promise<RedisProcess>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A primary, one replica and three sentinels (quorum 2). A primary is judged down after 1 s of
+ * silence, so a failover takes a few seconds; a server restarted after a failover is made a
+ * replica of the new primary by the sentinels.
+ */
+export async function startSentinelSet(name = 'lpmaster'): Promise<SentinelSet> {
+  const root = mkdtempSync(join(tmpdir(), 'looppause-sentinel-'));
+  const [primaryPort, replicaPort] = [await freePort(), await freePort()];
+  const dirs = ['primary', 'replica'].map((d) => mkdtempSync(join(root, `${d}-`)));
+  const servers = [
+    await startProcess(serverArgs(primaryPort, dirs[0] as string), primaryPort),
+    await startProcess(
+      serverArgs(replicaPort, dirs[1] as string, ['--replicaof', '127.0.0.1', String(primaryPort)]),
+      replicaPort,
+    ),
+  ];
+  const sentinels: RedisProcess[] = [];
+  for (let i = 0; i < 3; i++) {
+    const port = await freePort();
+    const dir = mkdtempSync(join(root, `sentinel${i}-`));
+    const file = join(dir, 'sentinel.conf');
+    writeFileSync(
+      file,
+      [
+        `port ${port}`,
+        'bind 127.0.0.1',
+        `dir ${dir}`,
+        `sentinel monitor ${name} 127.0.0.1 ${primaryPort} 2`,
+        `sentinel down-after-milliseconds ${name} 1000`,
+        `sentinel failover-timeout ${name} 5000`,
+        `sentinel parallel-syncs ${name} 1`,
+        '',
+      ].join('\n'),
+    );
+    sentinels.push(await startProcess([file, '--sentinel'], port));
+  }
+  // Ready when the replica is in sync and every sentinel knows the replica and the two other sentinels.
+  await eventually(async () => {
+    const info = String((await ask(replicaPort, 'INFO', 'replication')) ?? '');
+    if (!info.includes('master_link_status:up')) return undefined;
+    for (const sentinel of sentinels) {
+      const replicas = (await ask(sentinel.port, 'SENTINEL', 'REPLICAS', name)) as unknown[] | undefined;
+      const others = (await ask(sentinel.port, 'SENTINEL', 'SENTINELS', name)) as unknown[] | undefined;
+      if (replicas?.length !== 1 || others?.length !== 2) return undefined;
+    }
+    return true;
+  }, 20_000);
+  const url = `redis+sentinel://${sentinels.map((s) => `127.0.0.1:${s.port}`).join(',')}/${name}`;
+  return {
+    url,
+    name,
+    servers,
+    sentinels,
+    async primary() {
+      for (const sentinel of sentinels) {
+        const address = (await ask(sentinel.port, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name)) as string[] | undefined;
+        const server = servers.find((s) => String(s.port) === address?.[1]);
+        if (server) return server;
+      }
+      throw new Error('no sentinel names a primary');
+    },
+    async stop() {
+      await Promise.all([...sentinels, ...servers].map((p) => p.kill()));
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface TestCluster {
+  /** `redis+cluster://…` for REDIS_URL. */
+  url: string;
+  nodes: RedisProcess[];
+  stop(): Promise<void>;
+}
+
+/** Three primaries (no replicas) sharing the 16,384 slots, ready when every node says cluster_state:ok. */
+export async function startCluster(): Promise<TestCluster> {
+  const root = mkdtempSync(join(tmpdir(), 'looppause-cluster-'));
+  const nodes: RedisProcess[] = [];
+  for (let i = 0; i < 3; i++) {
+    const port = await freePort();
+    const dir = mkdtempSync(join(root, `node${i}-`));
+    nodes.push(
+      await startProcess(
+        serverArgs(port, dir, [
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          join(dir, 'nodes.conf'),
+          '--cluster-node-timeout',
+          '1000',
+        ]),
+        port,
+      ),
+    );
+  }
+  await promisify(execFile)('redis-cli', [
+    '--cluster',
+    'create',
+    ...nodes.map((n) => `127.0.0.1:${n.port}`),
+    '--cluster-yes',
+  ]);
+  await eventually(async () => {
+    for (const node of nodes) {
+      if (!String((await ask(node.port, 'CLUSTER', 'INFO')) ?? '').includes('cluster_state:ok')) return undefined;
+    }
+    return true;
+  }, 20_000);
+  return {
+    url: `redis+cluster://${nodes.map((n) => `127.0.0.1:${n.port}`).join(',')}`,
+    nodes,
+    async stop() {
+      await Promise.all(nodes.map((n) => n.kill()));
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}

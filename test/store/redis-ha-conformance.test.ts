@@ -1,0 +1,103 @@
+import { Cluster } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { slotOf } from '../../src/store/redis-clients.js';
+import { RedisStore } from '../../src/store/redis-store.js';
+import { eventually } from '../helpers/eventually.js';
+import { pauseAt, responseFor } from '../helpers/pauses.js';
+import { ask, type SentinelSet, startCluster, startSentinelSet, type TestCluster } from '../helpers/redis-ha.js';
+import { randomPrefix } from '../helpers/redis-server.js';
+import { storeConformance } from './conformance/index.js';
+
+let cluster: TestCluster;
+let sentinel: SentinelSet;
+beforeAll(async () => {
+  [cluster, sentinel] = await Promise.all([startCluster(), startSentinelSet()]);
+}, 60_000);
+afterAll(async () => {
+  await Promise.all([cluster?.stop(), sentinel?.stop()]);
+});
+
+async function makeStore(url: () => string, minReplicas = 0): Promise<RedisStore> {
+  const store = new RedisStore({ url: url(), prefix: randomPrefix(), minReplicas });
+  await store.connect();
+  return store;
+}
+
+// Each store has its own prefix on throw-away servers: closing it is all the cleaning needed.
+storeConformance({ name: 'redis cluster', create: () => makeStore(() => cluster.url), dispose: (s) => s.close() });
+storeConformance({
+  name: 'redis sentinel (WAIT 1)',
+  create: () => makeStore(() => sentinel.url, 1),
+  dispose: (s) => s.close(),
+});
+
+describe('Redis Cluster specifics', () => {
+  it('keeps a deployment’s keys in its one slot, on the node that serves it, and scripts run there', async () => {
+    const store = await makeStore(() => cluster.url);
+    const pause = pauseAt(Date.now());
+    await store.createPause({ pause, idempotency: { key: 'k', requestDigest: 'a' }, jobs: [] });
+    await store.endByPolicy(pause.pause_id, responseFor(pause), Date.now());
+    const client = store.connection.redis as Cluster;
+    expect(client).toBeInstanceOf(Cluster);
+    const slot = slotOf(store.connection.keys.base);
+    expect(Number(await client.cluster('KEYSLOT', store.connection.keys.pause(pause.pause_id)))).toBe(slot);
+    const owner = client.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === client.slots[slot]?.[0]);
+    const keys = (await owner?.keys(`${store.connection.keys.base}*`)) ?? [];
+    expect(keys.length).toBeGreaterThan(3);
+    expect(Number(await owner?.cluster('COUNTKEYSINSLOT', slot))).toBe(keys.length);
+    await store.close();
+  });
+
+  it('wakes a watcher on another connection, whichever node each subscribed to', async () => {
+    const a = await makeStore(() => cluster.url);
+    const stores = await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        const b = new RedisStore({ url: cluster.url, prefix: a.connection.keys.base.slice(1, -2) });
+        await b.connect();
+        return b;
+      }),
+    );
+    const pause = pauseAt(Date.now());
+    await a.createPause({ pause, jobs: [] });
+    const watches = stores.map((b) => b.watch(pause.pause_id));
+    const woke = Promise.all(watches.map((w) => w.next(10_000).then(() => 'woke')));
+    await a.endByPolicy(pause.pause_id, responseFor(pause), Date.now());
+    expect(await woke).toEqual(['woke', 'woke', 'woke', 'woke']);
+    for (const w of watches) w.close();
+    await Promise.all([a.close(), ...stores.map((b) => b.close())]);
+  });
+});
+
+describe('Sentinel: a decision is answered once a replica holds it', () => {
+  it('answers unavailable when no replica confirms in time; the step is whole, so a retry finds it decided', async () => {
+    const store = new RedisStore({ url: sentinel.url, prefix: randomPrefix(), minReplicas: 1, replicaTimeoutMs: 300 });
+    await store.connect();
+    const replica = sentinel.servers[1];
+    if (!replica) throw new Error('no replica');
+    const held = pauseAt(Date.now());
+    await store.createPause({ pause: held, jobs: [] });
+    expect((await store.endByPolicy(held.pause_id, responseFor(held), Date.now())).outcome).toBe('ended');
+    // Answered only once the replica had it: it holds the decision the moment the call returns.
+    expect(await ask(replica.port, 'HGET', store.connection.keys.pause(held.pause_id), 'status')).toBe('responded');
+
+    const pause = pauseAt(Date.now());
+    await store.createPause({ pause, jobs: [] });
+    await replica.kill();
+    try {
+      await expect(store.endByPolicy(pause.pause_id, responseFor(pause), Date.now())).rejects.toMatchObject({
+        code: 'unavailable',
+      });
+      expect((await store.getPause(pause.pause_id))?.status).toBe('responded');
+    } finally {
+      await replica.restart();
+      await eventually(
+        async () =>
+          String(await ask(replica.port, 'INFO', 'replication')).includes('master_link_status:up') ? true : undefined,
+        15_000,
+      );
+    }
+    const retry = await store.endByPolicy(pause.pause_id, responseFor(pause), Date.now());
+    expect(retry.outcome).toBe('already_final');
+    await store.close();
+  });
+});
