@@ -197,6 +197,7 @@ function build(
     // One human is one identity on every surface: voters are linked through Slack's directory.
     identities: slack?.identity,
     hookWaitSeconds: config.hookWaitSeconds,
+    delegations: { store: stores.delegations, audit: store },
   });
   const mail = createMailTransport(config.email, logger.child({ component: 'mail' }), {
     onWritten: devOutboxLinks(config, options.devLinkLogger),

@@ -17,6 +17,8 @@ export interface UnsignedDecision {
   action_digest: string;
   /** Human decisions: the approving votes in order; the last one decided an approval. */
   approvals?: Approval[];
+  /** The deciding vote was a delegate's: the away approver it stood for. Absent otherwise. */
+  on_behalf_of?: string;
   /**
    * Tool calls approved "for this session": until when the same call in the same session passes
    * without asking (ISO time). Absent otherwise.
@@ -63,6 +65,7 @@ export function signDecision(secret: string, decision: UnsignedDecision): Signed
     channel: a.channel,
     comment: a.comment,
     fields: sortedFields(a.fields),
+    ...(a.on_behalf_of === undefined ? {} : { on_behalf_of: a.on_behalf_of }),
     responded_at: a.responded_at,
     responder: a.responder,
   }));

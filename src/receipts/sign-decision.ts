@@ -42,9 +42,22 @@ export function receiptFacts(
     action_digest: decision.action_digest,
     agent_id: pause.agent_id,
     approvers: approversOf(decision),
+    ...onBehalfOf(decision),
     ...(pause.policy_rule === undefined ? {} : { policy_rule: pause.policy_rule }),
     ...(policyDigest === undefined ? {} : { policy_digest: policyDigest }),
   };
+}
+
+/** `on_behalf_of` for the receipt: each approving delegate and whom they stood for; nothing when none did. */
+function onBehalfOf(decision: Pick<UnsignedDecision, 'decision' | 'approvals' | 'responder' | 'on_behalf_of'>): {
+  on_behalf_of?: Record<string, string>;
+} {
+  if (decision.decision === 'rejected') {
+    return decision.on_behalf_of === undefined ? {} : { on_behalf_of: { [decision.responder]: decision.on_behalf_of } };
+  }
+  const delegated = (decision.approvals ?? []).filter((a) => a.on_behalf_of !== undefined);
+  if (delegated.length === 0) return {};
+  return { on_behalf_of: Object.fromEntries(delegated.map((a) => [a.responder, a.on_behalf_of as string])) };
 }
 
 /**

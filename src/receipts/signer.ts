@@ -16,6 +16,8 @@ export interface ReceiptClaims {
   action_digest: string;
   agent_id: string;
   approvers: string[];
+  /** Approvers who voted as someone's delegate: approver → the away approver they stood in for. */
+  on_behalf_of?: Record<string, string>;
   policy_rule?: string;
   policy_digest?: string;
 }

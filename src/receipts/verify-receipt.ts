@@ -24,6 +24,8 @@ export interface ReceiptClaims {
   action_digest: string;
   agent_id: string;
   approvers: string[];
+  /** Approvers who voted as someone's delegate: approver → the away approver they stood in for. */
+  on_behalf_of?: Record<string, string>;
   policy_rule?: string;
   policy_digest?: string;
 }
@@ -190,6 +192,10 @@ function claimsError(claims: unknown): string | undefined {
     return 'the claim decision is not approved or rejected';
   if (!Array.isArray(claims.approvers) || !claims.approvers.every((a) => typeof a === 'string')) {
     return 'the claim approvers is not a list of strings';
+  }
+  const behalf = claims.on_behalf_of;
+  if (behalf !== undefined && (!isObject(behalf) || !Object.values(behalf).every((v) => typeof v === 'string'))) {
+    return 'the claim on_behalf_of is not a mapping of approver to approver';
   }
   for (const name of ['policy_rule', 'policy_digest'] as const) {
     if (claims[name] !== undefined && typeof claims[name] !== 'string') return `the claim ${name} is not a string`;

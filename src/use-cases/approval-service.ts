@@ -1,3 +1,4 @@
+import type { Delegation } from '../domain/delegation.js';
 import { LoopPauseError } from '../domain/errors.js';
 import type { Pause, PauseView } from '../domain/pause.js';
 import type { PolicyOutcome } from '../domain/policy/index.js';
@@ -6,6 +7,7 @@ import type { Decision } from '../domain/vocabulary.js';
 import type { Metrics } from '../metrics.js';
 import type { ReceiptSigner } from '../receipts/signer.js';
 import type { AuditLog } from '../store/ports/audit.js';
+import type { DelegationStore } from '../store/ports/delegations.js';
 import type { JobQueue } from '../store/ports/jobs.js';
 import type { PauseEvents } from '../store/ports/pause-events.js';
 import type { Page, PauseStore } from '../store/ports/pauses.js';
@@ -14,6 +16,7 @@ import { WaitingChecks } from './check.js';
 import { type DecideDeps, type DecideOutcome, type DecisionInput, decideApproval } from './decide.js';
 import { DeliveryPlan } from './deliveries.js';
 import { endAtDeadline } from './end-at-deadline.js';
+import { endDelegation } from './end-delegation.js';
 import { explainRequest, explainRuleOnly, type PolicyExplanation, parseExplainInput } from './explain-policy.js';
 import type { IdentityDirectory } from './identity-links.js';
 import { answerOf, claimAnswer, type JudgeOptions, type JudgeToolCallDeps, judgeToolCall } from './judge-tool-call.js';
@@ -23,6 +26,7 @@ import { PauseEventOutbox } from './pause-event-outbox.js';
 import type { PolicyRefusalSink, PolicySource } from './policy-gate.js';
 import type { RecipientRules } from './recipient-rules.js';
 import { type RequestDeps, type RequestResult, requestApproval } from './request.js';
+import { type DelegationDeps, setDelegation } from './set-delegation.js';
 import { pauseTimeline, type TimelineEntry } from './timeline.js';
 
 export interface ApprovalServiceOptions extends Omit<RecipientRules, 'slackEnabled'> {
@@ -51,6 +55,11 @@ export interface ApprovalServiceOptions extends Omit<RecipientRules, 'slackEnabl
   identities?: IdentityDirectory | undefined;
   /** The longest a tool call waits for a human (LOOPPAUSE_HOOK_WAIT_SECONDS); 540 when not given. */
   hookWaitSeconds?: number;
+  /**
+   * Away approvers and their delegates, with the audit log their changes go on. Without it nobody
+   * may delegate (the delegation methods refuse) and no vote counts in anyone's place.
+   */
+  delegations?: { store: DelegationStore; audit: DelegationDeps['audit'] } | undefined;
 }
 
 /**
@@ -67,6 +76,7 @@ export class ApprovalService {
   private readonly decideDeps: DecideDeps;
   private readonly waiting: WaitingChecks;
   private readonly toolCallDeps: JudgeToolCallDeps;
+  private readonly delegationDeps: DelegationDeps | undefined;
 
   constructor(options: ApprovalServiceOptions) {
     this.now = options.now ?? Date.now;
@@ -98,7 +108,16 @@ export class ApprovalService {
       receipts: options.receipts,
       policy: options.policy,
       identities: options.identities,
+      delegations: options.delegations?.store,
     };
+    this.delegationDeps = options.delegations
+      ? {
+          delegations: options.delegations.store,
+          audit: options.delegations.audit,
+          policy: options.policy,
+          now: this.now,
+        }
+      : undefined;
     this.waiting = new WaitingChecks(deps, options.maxWaitingPerKey ?? 100);
     this.toolCallDeps = {
       ...this.requestDeps,
@@ -187,6 +206,26 @@ export class ApprovalService {
 
   decide(pauseId: string, input: DecisionInput): Promise<DecideOutcome> {
     return decideApproval(this.decideDeps, pauseId, input);
+  }
+
+  /** `input` ({absent, delegate, until}) goes away and names a delegate; `setBy` asked (the surface checked they may). */
+  delegate(input: unknown, setBy: string): Promise<Delegation> {
+    return setDelegation(this.delegationsOrRefuse(), input, setBy);
+  }
+
+  /** `absent` is back; the delegation that was in force, if any. */
+  endDelegation(absent: string, endedBy: string): Promise<Delegation | undefined> {
+    return endDelegation(this.delegationsOrRefuse(), absent, endedBy);
+  }
+
+  /** Every delegation in force now. */
+  async delegations(): Promise<Delegation[]> {
+    return this.delegationDeps ? this.delegationDeps.delegations.listDelegations(this.now()) : [];
+  }
+
+  private delegationsOrRefuse(): DelegationDeps {
+    if (!this.delegationDeps) throw new LoopPauseError('unavailable', 'delegation is not available on this server');
+    return this.delegationDeps;
   }
 
   /** The runner's sweep found this pause due with its policy's decision unsigned: sign it and end the pause. */

@@ -1,12 +1,14 @@
 import { judgeVote, linkQuestions, type Unverifiable } from '../domain/approvals/identities.js';
-import { approvalsOf, mergedFields, outcomeOf, type Vote } from '../domain/approvals/index.js';
+import { approvalsOf, mergedFields, outcomeOf, standIn, type Vote, withDelegate } from '../domain/approvals/index.js';
 import { LoopPauseError, notFound } from '../domain/errors.js';
 import { missingRequired, pickAnswers } from '../domain/fields.js';
 import { newNonce } from '../domain/ids.js';
 import type { Pause } from '../domain/pause.js';
+import { humanKey } from '../domain/policy/humans.js';
 import type { SignedDecision } from '../domain/signing.js';
 import type { Decision, DecisionChannel } from '../domain/vocabulary.js';
 import { type DecisionPause, type SigningDeps, signDecision } from '../receipts/sign-decision.js';
+import type { DelegationStore } from '../store/ports/delegations.js';
 import type { UseCaseDeps } from './deps.js';
 import { askLinks, type IdentityDirectory } from './identity-links.js';
 import { loadPause } from './load-pause.js';
@@ -14,6 +16,8 @@ import { loadPause } from './load-pause.js';
 export interface DecideDeps extends UseCaseDeps, SigningDeps {
   /** Slack's links between accounts and addresses; absent when no Slack is wired in. */
   identities?: IdentityDirectory | undefined;
+  /** Away approvers and their delegates; absent: nobody votes in anyone's place. */
+  delegations?: Pick<DelegationStore, 'listDelegations'> | undefined;
 }
 
 export interface DecisionInput {
@@ -64,16 +68,25 @@ export async function decideApproval(deps: DecideDeps, pauseId: string, input: D
     if (!pause) throw notFound(pauseId);
     if (pause.status !== 'pending') return { outcome: 'already_final', pause };
     const nowMs = deps.now();
-    const questions = linkQuestions(pause, input.identities, nowMs);
+    // A delegate votes in an away approver's place: judged as themselves (maker-checker, quorum),
+    // counted under the away approver's key too, so only one of the two votes counts.
+    const delegations = deps.delegations ? await deps.delegations.listDelegations(nowMs) : [];
+    const stand = standIn(pause, input.identities, delegations, nowMs);
+    const behalf = stand !== undefined && 'for' in stand ? stand : undefined;
+    const judgedPause = behalf ? withDelegate(pause, behalf.as) : pause;
+    const questions = linkQuestions(judgedPause, input.identities, nowMs);
     const links = await askLinks(deps.identities, questions, input.identities);
-    const judged = judgeVote(pause, input.identities, links, nowMs);
+    const judged = judgeVote(judgedPause, input.identities, links, nowMs);
+    if (judged.verdict === 'not_approver' && stand !== undefined && 'spent' in stand) {
+      return { outcome: 'already_voted', pause };
+    }
     if (judged.verdict === 'unverifiable') {
       const { reason } = judged;
       const noSlack = deps.identities === undefined && reason.cause.kind === 'none';
       return { outcome: 'unverifiable', pause, reason: noSlack ? { ...reason, cause: { kind: 'no_slack' } } : reason };
     }
     if (judged.verdict !== 'ok') return { outcome: judged.verdict, pause };
-    const voters = judged.voters;
+    const voters = behalf ? [...new Set([...judged.voters, humanKey(behalf.for)])] : judged.voters;
     const asked = pause.request.response_fields ?? [];
     const fields = pickAnswers(asked, input.fields ?? {});
     const missing = missingRequired(asked, fields);
@@ -88,6 +101,7 @@ export async function decideApproval(deps: DecideDeps, pauseId: string, input: D
       comment: input.comment ?? '',
       fields,
       voters,
+      ...(behalf ? { on_behalf_of: behalf.for } : {}),
     };
     const earlier = pause.votes ?? [];
     const votes = [...earlier, vote];
@@ -136,6 +150,7 @@ function signVotes(
     pause_id: pause.pause_id,
     action_digest: pause.action_digest,
     approvals: approvalsOf(votes),
+    ...(last.on_behalf_of === undefined ? {} : { on_behalf_of: last.on_behalf_of }),
     ...(rememberMs === undefined ? {} : { remember_until: new Date(nowMs + rememberMs).toISOString() }),
   });
 }

@@ -3,6 +3,7 @@ import { LoopPauseError } from '../domain/errors.js';
 import {
   type AgentChoices,
   applyAgentRouting,
+  type DelegationMode,
   evaluatePolicy,
   type Policy,
   PolicyError,
@@ -147,6 +148,8 @@ export function gateRequest(
         approvers: step.approvers,
       })),
       on_timeout: routed.routing.onTimeout,
+      // Absent reads as within_group, the default.
+      ...delegationOf(outcome.delegation ?? policy.delegation),
     },
   };
 }
@@ -207,4 +210,8 @@ function agentChosen(gated: Gated): AgentChosen {
     ...(gated.agentChose.route ? { recipient_email, recipient_slack } : {}),
     ...(gated.agentChose.approvers ? { approvers } : {}),
   };
+}
+
+function delegationOf(mode: DelegationMode): { delegation?: DelegationMode } {
+  return mode === 'within_group' ? {} : { delegation: mode };
 }

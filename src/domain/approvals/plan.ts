@@ -1,4 +1,4 @@
-import type { OnTimeout } from '../policy/schema.js';
+import type { DelegationMode, OnTimeout } from '../policy/schema.js';
 
 /** One escalation step: after `after_ms` from creation the request also goes to `route`, and `approvers` join. */
 interface EscalationStep {
@@ -25,4 +25,6 @@ export interface ApprovalPlan {
    * through without asking again; absent when the rule sets no `remember`.
    */
   remember_ms?: number;
+  /** Whom an away approver's delegate may be (the rule's or the policy's `delegation`); absent: `within_group`. */
+  delegation?: DelegationMode;
 }

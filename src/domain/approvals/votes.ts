@@ -9,8 +9,14 @@ export interface Vote {
   responded_at: string;
   comment: string;
   fields: Record<string, string>;
-  /** Every identity of the voter (Slack id, e-mail) as a human key: any shared key is the same human. */
+  /**
+   * Every identity of the voter (Slack id, e-mail) as a human key: any shared key is the same human.
+   * A delegate's vote also lists the key of the approver they stand in for, so that approver's own
+   * vote is a repeat (and the other way round).
+   */
   voters: string[];
+  /** A delegate's vote: the away approver they voted for (as the delegation names them). */
+  on_behalf_of?: string;
 }
 
 /**
@@ -22,6 +28,8 @@ export interface Approval {
   channel: DecisionChannel;
   comment: string;
   fields: Record<string, string>;
+  /** A delegate's approval: whom it stands for. Absent otherwise. */
+  on_behalf_of?: string;
   responded_at: string;
   responder: string;
 }
@@ -43,6 +51,7 @@ export function approvalsOf(votes: readonly Vote[]): Approval[] {
       channel: vote.channel,
       comment: vote.comment,
       fields: sortedFields(vote.fields),
+      ...(vote.on_behalf_of === undefined ? {} : { on_behalf_of: vote.on_behalf_of }),
       responded_at: vote.responded_at,
       responder: vote.responder,
     }));

@@ -24,7 +24,8 @@ export function createdData(pause: Pause): Record<string, unknown> {
 /**
  * A vote: its decision, channel, comment (first 500 characters) and, when the voter answered any
  * response fields, those answers (keys sorted), so every voter's answers are on record, not only
- * the merged ones the decision carries. Both absent when empty.
+ * the merged ones the decision carries. Both absent when empty. A delegate's vote names whom it
+ * stands for (`on_behalf_of`); the entry's actor is the delegate.
  */
 export function voteData(vote: Vote): Record<string, unknown> {
   return {
@@ -32,6 +33,7 @@ export function voteData(vote: Vote): Record<string, unknown> {
     channel: vote.channel,
     ...(vote.comment ? { comment: vote.comment.slice(0, 500) } : {}),
     ...(Object.keys(vote.fields).length > 0 ? { fields: sortedFields(vote.fields) } : {}),
+    ...(vote.on_behalf_of === undefined ? {} : { on_behalf_of: vote.on_behalf_of }),
   };
 }
 

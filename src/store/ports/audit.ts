@@ -15,6 +15,8 @@ export const AUDIT_EVENT_TYPES = [
   'key.created',
   'key.revoked',
   'dashboard.signed_in',
+  'delegation.set',
+  'delegation.ended',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
