@@ -14,7 +14,8 @@ const CLI = new URL('../../src/cli/looppause.ts', import.meta.url).pathname;
 
 /** The real service as its own process (`looppause serve`), as a replica behind a load balancer. */
 export async function spawnReplica(env: Record<string, string>): Promise<ReplicaProcess> {
-  const port = await freePort();
+  // A caller that must know the address before the service starts (a redirect URI) passes PORT.
+  const port = env.PORT ? Number(env.PORT) : await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve'], {
     env: {
       PATH: process.env.PATH ?? '',

@@ -6,18 +6,18 @@ import type { RouteDeps } from '../deps.js';
 import { sendMessage } from '../pages.js';
 import { clearCookie, readCookie, SECRET_PATTERN, setCookie } from '../security.js';
 import type { Flash } from '../views/layout.js';
-import { openSession, sendSignInPage, signInFormCameFromHere } from './sign-in.js';
+import { openSession, sendSignInPage } from './sign-in.js';
 
 /** The cookie that ties a round trip to the identity provider to the browser that started it. */
 const FLOW_COOKIE = 'lp_dash_oidc';
 
 /**
- * "Sign in with …": the button posts to /oidc/start (the sign-in form's token), which sends the
- * browser to the identity provider; it comes back to /oidc/callback. The checks are in sso/; here
- * only cookies, pages and the session.
+ * "Sign in with …": the button opens /oidc/start, which sends the browser to the identity
+ * provider; it comes back to /oidc/callback. The checks are in sso/; here only cookies, pages and
+ * the session.
  */
 export function registerOidc(router: Router, deps: RouteDeps): void {
-  const { oidc, config, access, form, logger } = deps;
+  const { oidc, config, access, logger } = deps;
   if (!oidc) return;
   const name = oidc.settings.name;
   const fallback = config.oidc?.only
@@ -49,10 +49,8 @@ export function registerOidc(router: Router, deps: RouteDeps): void {
     }
   };
 
-  router.post('/oidc/start', form, async (req, res) => {
-    if (!signInFormCameFromHere(req, deps)) {
-      return sendMessage(res, 403, 'Refused', 'This form did not come from the LoopPause sign-in page. Open it again.');
-    }
+  // A GET: whoever opens it starts their own round trip and can only come back as themselves.
+  router.get('/oidc/start', async (req, res) => {
     const flowToken = newSecretToken();
     const started = await oidc.begin(flowToken);
     if (!started.ok) {
@@ -67,9 +65,10 @@ export function registerOidc(router: Router, deps: RouteDeps): void {
 
   router.get('/oidc/callback', async (req, res) => {
     const cookie = readCookie(req, FLOW_COOKIE);
-    clearCookie(res, FLOW_COOKIE, config.publicUrl);
     const query = new URLSearchParams(req.originalUrl.split('?')[1] ?? '');
     const finished = await oidc.finish(query, cookie && SECRET_PATTERN.test(cookie) ? cookie : undefined);
+    // A return with someone else's state leaves this browser's round trip open; any other ends it.
+    if (finished.ok || finished.reason !== 'state') clearCookie(res, FLOW_COOKIE, config.publicUrl);
     if (!finished.ok) {
       logger.warn({ reason: finished.reason, detail: finished.detail }, 'dashboard OIDC sign-in refused');
       const { status, flash } = refused(finished);

@@ -1,0 +1,217 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/browser.js';
+import { startOidcProvider, type TestCa, type TestProvider, throwawayCa } from '../helpers/oidc-provider.js';
+import { freePort } from '../helpers/redis-server.js';
+import { type ReplicaProcess, spawnReplica } from '../helpers/replica-process.js';
+
+const POLICY = `
+groups:
+  team: [ada@example.com, carl@example.com, dora@example.com]
+admins: [boss@example.com]
+rules:
+  - name: everything
+    when: { action: "*" }
+    route: { email: boss@example.com }
+`;
+
+const IDP = 'Example IdP';
+const CLIENT = { client_id: 'looppause-dashboard', client_secret: randomBytes(24).toString('base64url') };
+
+/**
+ * Sign-in with a real OpenID provider (oidc-provider under Node 22, HTTPS with a throwaway CA the
+ * service trusts through NODE_EXTRA_CA_CERTS), the service as its own process, real redirects in
+ * Chromium. The provider starts only in the first test: until then it is down.
+ */
+describe('dashboard sign-in with an OpenID provider', () => {
+  let ca: TestCa;
+  let dir: string;
+  let providerPort: number;
+  let provider: TestProvider | undefined;
+  let service: ReplicaProcess;
+  let base: string;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    ca = throwawayCa();
+    dir = mkdtempSync(join(tmpdir(), 'lp-oidc-'));
+    writeFileSync(join(dir, 'policy.yaml'), POLICY);
+    providerPort = await freePort();
+    const port = await freePort();
+    base = `http://localhost:${port}`;
+    service = await spawnReplica({
+      PORT: String(port),
+      PUBLIC_URL: base,
+      NODE_EXTRA_CA_CERTS: ca.caFile,
+      LOOPPAUSE_POLICY_FILE: join(dir, 'policy.yaml'),
+      LOOPPAUSE_OUTBOX_DIR: join(dir, 'outbox'),
+      LOOPPAUSE_DEV_STATE_DIR: join(dir, 'state'),
+      LOOPPAUSE_OIDC_ISSUER: `https://localhost:${providerPort}`,
+      LOOPPAUSE_OIDC_CLIENT_ID: CLIENT.client_id,
+      LOOPPAUSE_OIDC_CLIENT_SECRET: CLIENT.client_secret,
+      LOOPPAUSE_OIDC_NAME: IDP,
+    });
+    browser = await launchChromium();
+  }, 60_000);
+  afterAll(async () => {
+    for (const context of contexts) await context.close();
+    await browser?.close();
+    await service?.stop();
+    await provider?.stop();
+    ca?.remove();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const newPage = async (): Promise<Page> => {
+    // The browser's own trust of the provider is not under test: the service's is.
+    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    contexts.push(context);
+    return context.newPage();
+  };
+
+  const startSignIn = async (page: Page) => {
+    await page.goto(`${base}/dashboard/signin`);
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => r.url() === `${base}/dashboard/oidc/start`),
+      page.getByRole('link', { name: `Sign in with ${IDP}` }).click(),
+    ]);
+    return response;
+  };
+
+  /** Signs in at the provider's login page as `login` and agrees; the browser returns to LoopPause. */
+  const atProvider = async (page: Page, login: string): Promise<void> => {
+    await page.locator('input[name="login"]').waitFor();
+    expect(new URL(page.url()).origin).toBe(`https://localhost:${providerPort}`);
+    await page.locator('input[name="login"]').fill(login);
+    await page.locator('input[name="password"]').fill('any password');
+    await page.getByRole('button', { name: 'Sign-in' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
+  };
+
+  /** The callback's answer for `login`, the browser left on whatever page LoopPause shows. */
+  const signInAs = async (page: Page, login: string) => {
+    await startSignIn(page);
+    const [callback] = await Promise.all([
+      page.waitForResponse((r) => r.url().startsWith(`${base}/dashboard/oidc/callback?`)),
+      atProvider(page, login),
+    ]);
+    await page.waitForLoadState();
+    return callback;
+  };
+
+  const expectSignedOut = async (page: Page) => {
+    await page.goto(`${base}/dashboard/waiting`);
+    await page.getByRole('heading', { name: 'Sign in to LoopPause' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/dashboard/signin');
+  };
+
+  it('with the provider down, the sign-in page says so and offers the e-mail link; the next sign-in reaches it', async () => {
+    const page = await newPage();
+    const down = await startSignIn(page);
+    expect(down.status()).toBe(503);
+    await page.getByText(`${IDP} is not answering just now.`).waitFor();
+    await page.getByLabel('Work e-mail').waitFor();
+    await expect(page.getByRole('button', { name: 'E-mail me a sign-in link' }).count()).resolves.toBe(1);
+
+    provider = await startOidcProvider(ca, providerPort, [
+      { ...CLIENT, redirect_uris: [`${base}/dashboard/oidc/callback`] },
+      {
+        client_id: 'another-client',
+        client_secret: randomBytes(24).toString('base64url'),
+        redirect_uris: [`${base}/x`],
+      },
+    ]);
+    const [authorize] = await Promise.all([
+      page.waitForRequest((r) => r.url().startsWith(`https://localhost:${providerPort}/auth?`)),
+      startSignIn(page),
+    ]);
+    await page.locator('input[name="login"]').waitFor();
+    const sent = new URL(authorize.url()).searchParams;
+    expect(sent.get('response_type')).toBe('code');
+    expect(sent.get('client_id')).toBe(CLIENT.client_id);
+    expect(sent.get('code_challenge_method')).toBe('S256');
+    expect(sent.get('scope')).toBe('openid email profile');
+    expect(sent.get('redirect_uri')).toBe(`${base}/dashboard/oidc/callback`);
+    for (const name of ['state', 'nonce', 'code_challenge']) expect(sent.get(name)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('a verified e-mail in a policy group signs in as a user; a policy admin as admin; sign-out ends the session', async () => {
+    const ada = await newPage();
+    const callback = await signInAs(ada, 'ada@example.com');
+    expect(callback.status()).toBe(303);
+    await ada.getByRole('heading', { name: 'Waiting for me' }).waitFor();
+    await ada.getByText('Signed in.').waitFor();
+    await expect(ada.locator('.who span').textContent()).resolves.toBe('ada@example.com');
+    await expect(ada.getByRole('link', { name: 'API keys' }).count()).resolves.toBe(0);
+    const keys = await ada.goto(`${base}/dashboard/keys`);
+    expect(keys?.status()).toBe(403);
+
+    const boss = await newPage();
+    await signInAs(boss, 'Boss@Example.com');
+    await boss.getByRole('heading', { name: 'Waiting for me' }).waitFor();
+    await expect(boss.locator('.who span').textContent()).resolves.toBe('boss@example.com · admin');
+    const adminKeys = await boss.goto(`${base}/dashboard/keys`);
+    expect(adminKeys?.status()).toBe(200);
+
+    await boss.getByRole('button', { name: 'Sign out' }).click();
+    await boss.getByText('Signed out.').waitFor();
+    await expectSignedOut(boss);
+  });
+
+  it('refuses an address the provider does not call verified, and one the policy does not name', async () => {
+    const page = await newPage();
+    const unverified = await signInAs(page, 'unverified.carl@example.com');
+    expect(unverified.status()).toBe(403);
+    await page.getByText(`${IDP} did not say your e-mail address is verified`).waitFor();
+    await expectSignedOut(page);
+
+    const stranger = await newPage();
+    const unknown = await signInAs(stranger, 'eve@example.com');
+    expect(unknown.status()).toBe(403);
+    await stranger.getByText('that address may not use LoopPause').waitFor();
+    await expectSignedOut(stranger);
+  });
+
+  it('refuses a forged state and keeps the round trip; takes the genuine return once: a replay, here or in another browser, is refused', async () => {
+    const page = await newPage();
+    await startSignIn(page);
+    await page.locator('input[name="login"]').waitFor();
+    // Another tab of the same browser (the round trip's cookie is there) comes back with a made-up state.
+    const tab = await page.context().newPage();
+    const forged = new URL(`${base}/dashboard/oidc/callback`);
+    forged.searchParams.set('code', randomBytes(32).toString('base64url'));
+    forged.searchParams.set('state', randomBytes(32).toString('base64url'));
+    expect((await tab.goto(forged.href))?.status()).toBe(400);
+    await tab.getByText('This sign-in was not started in this browser, was used already, or took too long.').waitFor();
+    await expectSignedOut(tab);
+
+    let genuine = '';
+    page.on('request', (request) => {
+      if (request.url().startsWith(`${base}/dashboard/oidc/callback?`)) genuine = request.url();
+    });
+    await atProvider(page, 'dora@example.com');
+    await page.getByRole('heading', { name: 'Waiting for me' }).waitFor();
+    await expect(page.locator('.who span').textContent()).resolves.toBe('dora@example.com');
+    expect(new URL(genuine).searchParams.get('code')).toBeTruthy();
+
+    // The same return again, in this browser and in one that never started it: refused.
+    expect((await tab.goto(genuine))?.status()).toBe(400);
+    await tab.getByText('was used already').waitFor();
+    const elsewhere = await newPage();
+    expect((await elsewhere.goto(genuine))?.status()).toBe(400);
+    await expectSignedOut(elsewhere);
+  });
+
+  it('refuses an ID token issued for another client (audience)', async () => {
+    const page = await newPage();
+    const callback = await signInAs(page, 'foreign-aud.dora@example.com');
+    expect(callback.status()).toBe(400);
+    await page.getByText(`The answer from ${IDP} did not pass LoopPause’s checks`).waitFor();
+    await expectSignedOut(page);
+  });
+});
