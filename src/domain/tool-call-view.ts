@@ -43,6 +43,11 @@ export interface ToolCallView {
   mcp?: { server: string; tool: string };
   /** The MCP arguments, or the whole input of a tool not known here, as pretty JSON. */
   json?: TextPart;
+  /**
+   * Beside a command, an edit or a write: every other key of the input, as pretty JSON. The
+   * decision binds to the whole input, so the human sees all of it (a sandbox switch, a timeout).
+   */
+  rest?: TextPart;
   /** Who asks and where: the pause's agent, the agent's session and working directory, the adapter. */
   facts: { agent: string; session?: string; cwd?: string; source: ToolCallSource };
   /** Some part was cut to its budget: the full input is on the decision page. */
@@ -88,8 +93,12 @@ export function toolCallView(call: ToolCallRecord, agentId: string, budget: View
         json: take(prettyJson(input), long),
       };
     }
+    const rest = (shown: readonly string[]) => {
+      const others = Object.fromEntries(Object.entries(input).filter(([key]) => !shown.includes(key)));
+      return Object.keys(others).length === 0 ? {} : { rest: take(prettyJson(others), long) };
+    };
     const command = commandOf({ tool: call.tool, input });
-    if (command !== undefined) return { ...base, kind: 'command', command: take(command, long) };
+    if (command !== undefined) return { ...base, kind: 'command', command: take(command, long), ...rest(['command']) };
     const file = stringAt(input, 'file_path');
     const diff = file === undefined ? undefined : diffOf(input);
     if (file !== undefined && diff !== undefined) {
@@ -98,6 +107,7 @@ export function toolCallView(call: ToolCallRecord, agentId: string, budget: View
         kind: diff.write ? 'write' : 'edit',
         file: take(file, short),
         diff: take(diff.text, long),
+        ...rest(diff.write ? ['file_path', 'content'] : ['file_path', 'old_string', 'new_string', 'edits']),
       };
     }
     return { ...base, kind: 'input', json: take(prettyJson(input), long) };

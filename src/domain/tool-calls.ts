@@ -83,18 +83,29 @@ export const toolCallRequestSchema = toolCallSchema.extend({
 
 /**
  * The canonical JSON of a value: object keys sorted at every depth, no whitespace. Two inputs that
- * differ only in key order are the same call; any other difference is another call.
+ * differ only in key order are the same call; any other difference is another call. Throws
+ * ToolInputError for an input nested deeper than MAX_TOOL_INPUT_DEPTH or holding `__proto__`.
  */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value, 0));
 }
 
+/** A tool input that cannot be judged as it is: nested too deep, or holding a `__proto__` key. */
+export class ToolInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ToolInputError';
+  }
+}
+
 function sortKeys(value: unknown, depth: number): unknown {
-  if (depth > MAX_TOOL_INPUT_DEPTH) throw new RangeError(`nested deeper than ${MAX_TOOL_INPUT_DEPTH} levels`);
+  if (depth > MAX_TOOL_INPUT_DEPTH) throw new ToolInputError(`nested deeper than ${MAX_TOOL_INPUT_DEPTH} levels`);
   if (Array.isArray(value)) return value.map((v) => sortKeys(v, depth + 1));
   if (value === null || typeof value !== 'object') return value;
   const sorted: Record<string, unknown> = {};
   for (const key of Object.keys(value).sort()) {
+    // Assigning it would set the prototype, not add a key: two different inputs would share a digest.
+    if (key === '__proto__') throw new ToolInputError('holds a "__proto__" key, which LoopPause does not accept');
     const entry = (value as Record<string, unknown>)[key];
     if (entry !== undefined) sorted[key] = sortKeys(entry, depth + 1);
   }

@@ -26,6 +26,8 @@ export interface GatewayCallOptions {
 }
 
 const PROGRESS_EVERY_MS = 10_000;
+/** A wait that returns sooner than this while the pause is pending was refused a slot. */
+const EARLY_MS = 50;
 
 /**
  * tools/call through the gateway: judged as the tool call `mcp__<server>__<tool>` by the operator's
@@ -75,12 +77,17 @@ export async function callThroughGateway(
       `waiting for a human (pause ${answer.pause_id})`,
       Math.round((deps.now() - started) / 1000),
     );
-    answer = await deps.service.awaitToolCall(
-      agentId,
-      answer.pause_id,
-      Math.min(left, PROGRESS_EVERY_MS),
-      options.signal,
-    );
+    const slice = Math.min(left, PROGRESS_EVERY_MS);
+    const before = deps.now();
+    const pauseId = answer.pause_id;
+    answer = await deps.service.awaitToolCall(agentId, pauseId, slice, options.signal);
+    // Back at once and still pending: this key holds all the waits it may on this replica.
+    if (answer.decision === 'pending' && deps.now() - before < Math.min(slice, EARLY_MS) && !options.signal?.aborted) {
+      return toolError(
+        `too many calls of this API key are waiting for a human; call again later (pause ${pauseId})`,
+        'rate_limited',
+      );
+    }
   }
   switch (answer.decision) {
     case 'pending':

@@ -16,11 +16,11 @@ import { toolCallTitle } from '../domain/tool-call-view.js';
 import {
   canonicalJson,
   MAX_TOOL_INPUT_BYTES,
-  MAX_TOOL_INPUT_DEPTH,
   type ToolCall,
   type ToolCallAnswer,
   type ToolCallRecord,
   type ToolCallSource,
+  ToolInputError,
   toolCallDigest,
   toolCallRequestSchema,
 } from '../domain/tool-calls.js';
@@ -80,7 +80,16 @@ export async function judgeToolCall(
   body: unknown,
   options: JudgeOptions,
 ): Promise<ToolCallAnswer> {
+  // Read before the schema, which would drop a top-level `__proto__` the agent's tool still gets.
+  checkRawInput(body);
   const { gateway: viaGateway, ...call } = parseInput(toolCallRequestSchema, body);
+  if (viaGateway && !call.tool.startsWith('mcp__')) {
+    throw new LoopPauseError(
+      'invalid_argument',
+      'gateway: only for an MCP tool a gateway fronts (tool mcp__<server>__<tool>)',
+      'gateway',
+    );
+  }
   if (viaGateway && !options.gateway) {
     options = {
       ...options,
@@ -153,24 +162,17 @@ export async function judgeToolCall(
   const record: ToolCallRecord = { ...call, source: options.source };
   const lifetimeSeconds = options.gateway?.lifetimeSeconds ?? deps.hookWaitSeconds;
   const pause = toolCallPause(deps, agentId, record, outcome, owner, lifetimeSeconds);
+  // What the question was asked in: the same command judged by another rule, under another policy
+  // or in another directory is another question, never one an earlier answer covers.
+  const context = contextDigest(call, outcome.rule, policy?.digest);
   const stored = await deps.store.createPause({
     pause,
     jobs: outcome.kind === 'decide' ? [] : deps.deliveries.initialJobs(pause, Date.parse(pause.created_at)),
     ...(call.tool_use_id === undefined
       ? {}
-      : { idempotency: { key: `tool_use_id:${call.tool_use_id}`, requestDigest: pause.action_digest } }),
-    join: {
-      key: joinKey(call),
-      audit: {
-        actor: agentActor(agentId),
-        data: {
-          tool: call.tool,
-          action_digest: pause.action_digest,
-          ...(call.session_id === undefined ? {} : { session_id: call.session_id }),
-          ...(call.tool_use_id === undefined ? {} : { tool_use_id: call.tool_use_id }),
-        },
-      },
-    },
+      : { idempotency: { key: `tool_use_id:${call.tool_use_id}`, requestDigest: context } }),
+    // A rule that decides judges every call afresh: nothing to join.
+    ...(outcome.kind === 'decide' ? {} : { join: joinOf(agentId, call, context, pause.action_digest) }),
   });
   if (stored.outcome === 'conflict') {
     return {
@@ -269,23 +271,51 @@ function defaultReason(decision: 'allow' | 'ask' | 'deny', withPolicy: boolean):
   return "no rule of the operator's policy matches this call: the agent asks its user as usual";
 }
 
-/** The canonical input's size in bytes; nesting too deep to store is refused like bad input. */
+/** The canonical input's size in bytes; an input too deep or with `__proto__` is refused like bad input. */
 function inputSize(call: ToolCall): number {
+  return Buffer.byteLength(canonical(call.input));
+}
+
+function canonical(input: unknown): string {
   try {
-    return Buffer.byteLength(canonicalJson(call.input));
+    return canonicalJson(input);
   } catch (error) {
-    if (!(error instanceof RangeError)) throw error;
-    throw new LoopPauseError(
-      'invalid_argument',
-      `input: nested deeper than ${MAX_TOOL_INPUT_DEPTH} levels; LoopPause cannot judge it`,
-      'input',
-    );
+    if (!(error instanceof ToolInputError)) throw error;
+    throw new LoopPauseError('invalid_argument', `input: ${error.message}; LoopPause cannot judge it`, 'input');
   }
 }
 
-/** One question per session, tool and input (without a session: per agent). */
-function joinKey(call: ToolCall): string {
-  return sha256Hex(`${call.session_id ?? ''}\n${toolCallDigest(call)}`);
+function checkRawInput(body: unknown): void {
+  if (typeof body !== 'object' || body === null) return;
+  const input = (body as { input?: unknown }).input;
+  if (typeof input === 'object' && input !== null) canonical(input);
+}
+
+/**
+ * The context a question is asked in: the call itself, its session and directory, and the rule and
+ * policy that routed it. One tool_use_id in another context is a conflict (a deny); a join only
+ * ever finds a question of the same context.
+ */
+function contextDigest(call: ToolCall, rule: string, policyDigest: string | undefined): string {
+  return sha256Hex(
+    JSON.stringify([toolCallDigest(call), call.session_id ?? '', call.cwd ?? '', rule, policyDigest ?? '']),
+  );
+}
+
+/** One question per context (without a session: per agent), and what a remembered use records. */
+function joinOf(agentId: string, call: ToolCall, context: string, actionDigest: string) {
+  return {
+    key: context,
+    audit: {
+      actor: agentActor(agentId),
+      data: {
+        tool: call.tool,
+        action_digest: actionDigest,
+        ...(call.session_id === undefined ? {} : { session_id: call.session_id }),
+        ...(call.tool_use_id === undefined ? {} : { tool_use_id: call.tool_use_id }),
+      },
+    },
+  };
 }
 
 /** The policy's `gateway_default_route`, as a rule of its own name: one human from that route decides. */

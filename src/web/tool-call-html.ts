@@ -44,9 +44,14 @@ function diff(part: TextPart, styling: Styling): Safe {
   return html`<pre${attrs(styling, 'pre')}><code>${rows}</code></pre>`;
 }
 
-/** The call itself: command, diff, or JSON, with its heading lines. */
+/** The call itself: command, diff, or JSON, with its heading lines, and any other input keys. */
 export function toolCallBody(view: ToolCallView, styling: Styling): Safe {
   const label = (text: Safe | string) => html`<p${attrs(styling, 'label')}>${text}</p>`;
+  const rest = view.rest ? html`${label('Also in the input:')}${code(view.rest, styling)}` : html``;
+  return html`${mainBody(view, styling, label)}${rest}`;
+}
+
+function mainBody(view: ToolCallView, styling: Styling, label: (text: Safe | string) => Safe): Safe {
   switch (view.kind) {
     case 'command':
       return view.command ? html`${label(html`Command (${view.tool})`)}${code(view.command, styling)}` : html``;
@@ -115,6 +120,7 @@ export function toolCallText(view: ToolCallView): string[] {
       lines.push(`Input of ${oneLineOf(view.tool)}:`, ...quote(view.json?.text ?? ''));
       break;
   }
+  if (view.rest) lines.push('Also in the input:', ...quote(view.rest.text));
   return lines;
 }
 

@@ -61,7 +61,8 @@ export function hooksRouter(options: HooksRouterOptions): Router {
  * deny, carrying the error's message. Mounted ahead of the host check too (see http/app.ts).
  */
 export const answerHookFailures: RequestHandler = (req, res, next) => {
-  const agent = req.path.split('/')[1] ?? '';
+  // Express matches paths case-insensitively: /Claude-Code is the same route, and must fail closed too.
+  const agent = (req.path.split('/')[1] ?? '').toLowerCase();
   const adapter = HOOK_ADAPTERS.find((a) => a.agent === agent);
   if (adapter === undefined || res.locals.hookAdapter !== undefined) {
     next();

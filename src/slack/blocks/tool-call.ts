@@ -48,9 +48,12 @@ function factsLine(view: ToolCallView, pause: Pause): string {
   return parts.filter((p) => p !== '').join(' · ');
 }
 
-/** Inline code cannot hold a backtick: one in a session id or a path is shown as ˋ (U+02CB) instead. */
+/**
+ * Inline code cannot hold a backtick (one in a session id or a path is shown as ˋ, U+02CB) nor a
+ * line break (text after it would read as mrkdwn): breaks become spaces.
+ */
 function noTicks(text: string): string {
-  return text.replace(/`/g, 'ˋ');
+  return text.replace(/`/g, 'ˋ').replace(/[\r\n\u2028\u2029]+/g, ' ');
 }
 
 /**
@@ -84,6 +87,10 @@ export function toolCallBlocks(pause: Pause, pageUrl?: string): KnownBlock[] {
   } else {
     blocks.push({ type: 'context', elements: [plain(`${view.tool} input:`, 1000)] });
     code(view.json);
+  }
+  if (view.rest) {
+    blocks.push({ type: 'context', elements: [mrkdwn('Also in the input:')] });
+    code(view.rest);
   }
   blocks.push({ type: 'context', elements: [mrkdwn(factsLine(view, pause))] });
   if (wasCut) {
