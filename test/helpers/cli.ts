@@ -28,6 +28,11 @@ export function runProcess(
     });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
+    // A process may stop reading before all of stdin is written (a hook refusing input too large):
+    // that is its answer, not a failure of the test.
+    child.stdin.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') reject(error);
+    });
     child.stdin.end(stdin);
   });
 }
