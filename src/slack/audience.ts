@@ -1,5 +1,6 @@
 import { approverStanding, linkQuestions } from '../domain/approvals/identities.js';
-import { currentApprovers, escalationsDue } from '../domain/approvals/index.js';
+import { currentApprovers, escalationsDue, standIn } from '../domain/approvals/index.js';
+import type { Delegation } from '../domain/delegation.js';
 import type { Pause, SlackDelivery } from '../domain/pause.js';
 import { SLACK_USER_PATTERN } from '../domain/schemas.js';
 import { askLinks } from '../use-cases/identity-links.js';
@@ -80,6 +81,8 @@ export class SlackAudience {
     private readonly membership: ChannelMembership,
     /** The service's clock: escalation steps come due by it. */
     private readonly now: () => number = Date.now,
+    /** The delegations in force: a delegate may act where the away approver could. */
+    private readonly delegations?: () => Promise<Delegation[]>,
   ) {}
 
   /**
@@ -109,11 +112,24 @@ export class SlackAudience {
     return refusal ?? { allowed: false, why: 'not_approver' };
   }
 
-  /** Allowed in a place: `approvers`, when the request has any, must include `userId`. */
+  /**
+   * Allowed in a place: `approvers`, when the request has any, must include `userId`, or `userId`
+   * must be the delegate of an away approver of it (the vote judges them again).
+   */
   private async narrowed(pause: Pause, userId: string): Promise<Verdict> {
     const approvers = currentApprovers(pause, this.now()) ?? [];
     if (approvers.length === 0 || (await this.isApprover(pause, approvers, userId))) return ALLOWED;
+    if (await this.standsIn(pause, userId)) return ALLOWED;
     return { allowed: false, why: 'not_approver' };
+  }
+
+  private async standsIn(pause: Pause, userId: string): Promise<boolean> {
+    if (!this.delegations) return false;
+    const delegations = await this.delegations();
+    if (delegations.length === 0) return false;
+    const { ids } = await this.identity.identities(userId);
+    const stand = standIn(pause, ids, delegations, this.now());
+    return stand !== undefined && 'for' in stand;
   }
 
   /** The pauses `userId` may see, with one membership lookup per distinct channel. */

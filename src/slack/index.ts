@@ -14,7 +14,9 @@ import { SlackChannelMembership } from './membership.js';
 export const slackSurface: SurfaceFactory = ({ config, service, store, runner, dashboard, slack }) => {
   if (!slack) return undefined;
   const { app, client, jobClient, lookupClient, receiver, identity, logger: log } = slack;
-  const audience = new SlackAudience(identity, new SlackChannelMembership(lookupClient, log), service.now);
+  const audience = new SlackAudience(identity, new SlackChannelMembership(lookupClient, log), service.now, () =>
+    service.delegations(),
+  );
   const deps: SlackDeps = {
     service,
     store,

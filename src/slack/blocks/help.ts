@@ -5,6 +5,7 @@ export function helpMessage(): SlackMessage {
   const text = [
     '*LoopPause* asks you before an AI agent does something irreversible.',
     '• `/looppause` or `/looppause pending`: the pending requests, newest first (only you see the list).',
+    '• `/looppause away @someone until 2026-12-24`: while you are away they receive your requests and decide for you; `/looppause back` ends it.',
     '• `/looppause help`: this help.',
     '• *Approve* decides at once; *Reject…* and *Approve with comment…* open a form for a comment.',
     '  When a request asks for answers (e.g. a PO number), Approve opens that form too.',
