@@ -46,10 +46,10 @@ export function registerSignIn(router: Router, deps: RouteDeps): void {
 
   router.post('/signin', form, async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
+    if (linksOff) return sendSignInPage(req, res, deps, 403, { kind: 'error', text: linksOffLine });
     if (!signInFormCameFromHere(req, deps)) {
       return sendMessage(res, 403, 'Refused', 'This form did not come from the LoopPause sign-in page. Open it again.');
     }
-    if (linksOff) return sendSignInPage(req, res, deps, 403, { kind: 'error', text: linksOffLine });
     const email = typeof body.email === 'string' ? body.email.trim().toLowerCase() : '';
     if (!/^[^\s@]{1,64}@[^\s@]{1,189}\.[^\s@]{1,63}$/.test(email)) {
       const notice = { kind: 'error' as const, text: 'Enter an e-mail address.' };
