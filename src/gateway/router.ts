@@ -72,8 +72,10 @@ export function gatewayRouter({ gateway, calls, logger }: GatewayRouterOptions):
     });
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
-      // JSON for quick answers; a tools/call may wait for a human and tell the client meanwhile.
-      enableJsonResponse: (req.body as { method?: unknown } | undefined)?.method !== 'tools/call',
+      // A JSON answer unless the client asked for progress on a tools/call: only then is there
+      // anything to tell it while a human decides (the event stream costs a pass-through call
+      // about as much again as the rest of the gateway).
+      enableJsonResponse: !wantsProgress(req.body),
     });
     res.on('close', () => {
       void transport.close();
@@ -84,4 +86,12 @@ export function gatewayRouter({ gateway, calls, logger }: GatewayRouterOptions):
   });
 
   return router;
+}
+
+/** A tools/call that carries a progressToken (a batch counts if any of its requests does). */
+function wantsProgress(body: unknown): boolean {
+  if (Array.isArray(body)) return body.some(wantsProgress);
+  if (typeof body !== 'object' || body === null) return false;
+  const { method, params } = body as { method?: unknown; params?: { _meta?: { progressToken?: unknown } } };
+  return method === 'tools/call' && params?._meta?.progressToken !== undefined;
 }

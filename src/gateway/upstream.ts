@@ -165,7 +165,10 @@ export class Upstream {
 
 function transportFor(config: UpstreamConfig): Transport {
   if (config.kind === 'http') {
-    return new StreamableHTTPClientTransport(config.url, { requestInit: { headers: config.headers } });
+    return new StreamableHTTPClientTransport(config.url, {
+      requestInit: { headers: config.headers },
+      fetch: ownSignalFetch,
+    });
   }
   return new StdioClientTransport({
     command: config.command,
@@ -175,6 +178,54 @@ function transportFor(config: UpstreamConfig): Transport {
     ...(config.cwd === undefined ? {} : { cwd: config.cwd }),
     stderr: 'ignore',
   });
+}
+
+/**
+ * fetch with a signal of its own per request, following the transport's. The SDK's transport hands
+ * every request the one signal of its connection, and Node's fetch removes the listener it adds
+ * there only when the request is garbage-collected: a busy gateway would pile up thousands of them
+ * (and warn about a leak). This one is removed as soon as the response's body is read or dropped.
+ */
+async function ownSignalFetch(url: string | URL, init?: RequestInit): Promise<Response> {
+  const shared = init?.signal;
+  if (!shared) return fetch(url, init);
+  const own = new AbortController();
+  const follow = () => own.abort(shared.reason);
+  if (shared.aborted) follow();
+  else shared.addEventListener('abort', follow, { once: true });
+  const release = () => shared.removeEventListener('abort', follow);
+  let response: Response;
+  try {
+    response = await fetch(url, { ...init, signal: own.signal });
+  } catch (error) {
+    release();
+    throw error;
+  }
+  if (!response.body) {
+    release();
+    return response;
+  }
+  // An event stream stays abortable while it is read, and lets go of the shared signal when it ends.
+  const reader = response.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) {
+          release();
+          controller.close();
+        } else controller.enqueue(value);
+      } catch (error) {
+        release();
+        controller.error(error);
+      }
+    },
+    cancel(reason) {
+      release();
+      return reader.cancel(reason);
+    },
+  });
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
 /** A tool as the gateway passes it on, or undefined when it breaks the limits. */

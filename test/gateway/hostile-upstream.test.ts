@@ -9,7 +9,7 @@ import { toolCallBlocks } from '../../src/slack/blocks/tool-call.js';
 import { eventually } from '../helpers/eventually.js';
 import { HOSTILE_TOOLS, type HttpUpstream, startHttpUpstream } from '../helpers/http-upstream.js';
 import { startTestService, TEST_API_KEY } from '../helpers/service.js';
-import { agent, approve, auditEvents, pendingPause, resultText } from './agent.js';
+import { agent, approve, auditEvents, gatewayPost, pendingPause, resultText } from './agent.js';
 
 const TOKEN = 'hostile-token-0123456789';
 const POLICY = `
@@ -123,6 +123,22 @@ describe('a hostile upstream behind the gateway', () => {
     } finally {
       await client.close();
     }
+  });
+
+  it('tools/call answers as JSON, or as an event stream when the client asked for progress', async () => {
+    const call = (meta: Record<string, unknown>) =>
+      gatewayPost(svc, 'records', {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'lookup', arguments: { id: '1' }, ...meta },
+      });
+    const plain = await call({});
+    expect(plain.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await plain.text()).toContain('record 1');
+    const streamed = await call({ _meta: { progressToken: 'p-1' } });
+    expect(streamed.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(await streamed.text()).toContain('record 1');
   });
 
   it('a client without a progressToken gets no progress and the same answer', async () => {
