@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
@@ -74,5 +75,15 @@ describe('OIDC sign-in configuration', () => {
         }
       }),
     );
+  });
+
+  it('every OIDC variable is in the README’s configuration table', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const source = readFileSync(new URL('../../src/config.ts', import.meta.url), 'utf8');
+    const names = [...new Set(source.match(/LOOPPAUSE_OIDC_[A-Z_]+[A-Z]/g))];
+    expect(names.sort()).toEqual(
+      [...Object.keys(GOOD), 'LOOPPAUSE_OIDC_NAME', 'LOOPPAUSE_OIDC_ONLY', 'LOOPPAUSE_OIDC_SCOPES'].sort(),
+    );
+    for (const name of names) expect(readme).toContain(`| \`${name}\` |`);
   });
 });
