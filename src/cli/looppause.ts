@@ -37,6 +37,11 @@ These need REDIS_URL (the embedded memory store lives inside the server process)
                                 manage endpoints; redrive delivers dead letters again
   audit verify                  check the audit log's hash chain; exit 1 naming the first bad entry
   audit export [--since ISO]    the audit log as JSON Lines, oldest first
+  delegate --from A --to D --until ISO
+                                A is away until then and D decides for them (also: away --for A
+                                --to D --until ISO); checked against LOOPPAUSE_POLICY_FILE
+  delegate end --from A         A is back (also: back --for A)
+  delegate list                 the delegations in force
 `;
 
 const [command, ...rest] = process.argv.slice(2);
@@ -53,6 +58,10 @@ async function main(): Promise<number> {
       return (await import('./verify.js')).verifyCommand(await config());
     case 'webhooks':
       return (await import('./webhooks.js')).webhooksCommand(await config(), rest);
+    case 'delegate':
+    case 'away':
+    case 'back':
+      return (await import('./delegate.js')).delegateCommand(await config(), command, rest);
     case 'policy': {
       const { loadConfig } = await import('../config.js');
       return (await import('./policy.js')).policyCommand(rest, () => loadConfig());

@@ -100,7 +100,7 @@ function policyRefusal(
 function withinGroupRefusal(): DelegationRefusal {
   return {
     field: 'delegate',
-    reason: 'delegation: within_group — the delegate must already be among the approvers of a rule you approve for',
+    reason: 'delegation: within_group — the delegate must already be among the approvers of a rule that names the person who is away',
   };
 }
 
