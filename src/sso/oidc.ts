@@ -18,6 +18,8 @@ export function oidcRedirectUri(publicUrl: string): string {
 export type OidcRefusal =
   /** The provider could not be reached, timed out or answered with a server error. */
   | { reason: 'unavailable'; detail: string }
+  /** The provider answered discovery with something that does not fit the settings (another issuer, say). */
+  | { reason: 'misconfigured'; detail: string }
   /** The return does not belong to a round trip this browser started (forged, replayed or expired). */
   | { reason: 'state'; detail: string }
   /** The person cancelled or the provider refused (an `error` on the return). */
@@ -146,7 +148,8 @@ export class OidcSignIn {
       // Forget the failure so the next sign-in asks the provider again.
       if (this.discovered === pending) this.discovered = undefined;
       const refusal = classify(error);
-      return { ok: false, reason: 'unavailable', detail: `discovery: ${refusal.detail}` };
+      const reason = refusal.reason === 'unavailable' ? 'unavailable' : 'misconfigured';
+      return { ok: false, reason, detail: `discovery: ${refusal.detail}` };
     }
   }
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser.js';
+import { runCli } from '../helpers/cli.js';
 import { startOidcProvider, type TestCa, type TestProvider, throwawayCa } from '../helpers/oidc-provider.js';
 import { freePort } from '../helpers/redis-server.js';
 import { type ReplicaProcess, spawnReplica } from '../helpers/replica-process.js';
@@ -213,5 +214,40 @@ describe('dashboard sign-in with an OpenID provider', () => {
     expect(callback.status()).toBe(400);
     await page.getByText(`The answer from ${IDP} did not pass LoopPause’s checks`).waitFor();
     await expectSignedOut(page);
+  });
+
+  it('an issuer that is not the one the provider names is a clear 503 with the e-mail sign-in, not a sign-in', async () => {
+    // The provider calls itself https://localhost:<port>; its certificate also covers 127.0.0.1.
+    const wrong = await spawnReplica({
+      NODE_EXTRA_CA_CERTS: ca.caFile,
+      LOOPPAUSE_DASHBOARD_USERS: 'ada@example.com',
+      LOOPPAUSE_OUTBOX_DIR: join(dir, 'outbox-2'),
+      LOOPPAUSE_OIDC_ISSUER: `https://127.0.0.1:${providerPort}`,
+      LOOPPAUSE_OIDC_CLIENT_ID: CLIENT.client_id,
+      LOOPPAUSE_OIDC_CLIENT_SECRET: CLIENT.client_secret,
+      LOOPPAUSE_OIDC_NAME: IDP,
+    });
+    try {
+      const res = await fetch(`${wrong.url}/dashboard/oidc/start`, { redirect: 'manual' });
+      expect(res.status).toBe(503);
+      const page = await res.text();
+      expect(page).toContain(`Sign-in with ${IDP} is not set up right on this server`);
+      expect(page).toContain('Work e-mail');
+    } finally {
+      await wrong.stop();
+    }
+  });
+
+  it('a bad OIDC setting stops start-up, naming the variable', async () => {
+    const result = await runCli(['serve'], {
+      PORT: '0',
+      LOOPPAUSE_OIDC_ISSUER: `https://localhost:${providerPort}`,
+      LOOPPAUSE_OIDC_CLIENT_SECRET: CLIENT.client_secret,
+      LOOPPAUSE_OIDC_SCOPES: 'profile',
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('config error: LOOPPAUSE_OIDC_SCOPES: must include openid and email');
+    expect(result.stderr).toContain('config error: LOOPPAUSE_OIDC_CLIENT_ID: is required');
+    expect(result.stderr).not.toContain(CLIENT.client_secret);
   });
 });

@@ -145,4 +145,14 @@ describe('LOOPPAUSE_OIDC_ONLY=true', () => {
       { numRuns: 50 },
     );
   });
+
+  it('one place may start 60 round trips in 15 minutes, then 429; another place is not held back', async () => {
+    const client = new DashboardClient(running);
+    const from = (ip: string) => client.get('/dashboard/oidc/start', { 'x-forwarded-for': ip });
+    for (let i = 0; i < 60; i++) expect((await from('203.0.113.7')).status).toBe(503);
+    const limited = await from('203.0.113.7');
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await from('198.51.100.9')).status).toBe(503);
+  });
 });

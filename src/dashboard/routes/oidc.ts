@@ -5,11 +5,14 @@ import type { OidcRefusal } from '../../sso/oidc.js';
 import type { RouteDeps } from '../deps.js';
 import { sendMessage } from '../pages.js';
 import { clearCookie, readCookie, SECRET_PATTERN, setCookie } from '../security.js';
+import { LINK_WINDOW_MS, placeOf } from '../sign-in-limits.js';
 import type { Flash } from '../views/layout.js';
 import { openSession, sendSignInPage } from './sign-in.js';
 
 /** The cookie that ties a round trip to the identity provider to the browser that started it. */
 const FLOW_COOKIE = 'lp_dash_oidc';
+/** Round trips one place (an IPv4 address, an IPv6 /64) may start in 15 minutes. */
+const STARTS_PER_PLACE = 60;
 
 /**
  * "Sign in with …": the button opens /oidc/start, which sends the browser to the identity
@@ -17,7 +20,7 @@ const FLOW_COOKIE = 'lp_dash_oidc';
  * the session.
  */
 export function registerOidc(router: Router, deps: RouteDeps): void {
-  const { oidc, config, access, logger } = deps;
+  const { oidc, config, access, logger, store, service } = deps;
   if (!oidc) return;
   const name = oidc.settings.name;
   const fallback = config.oidc?.only
@@ -29,6 +32,11 @@ export function registerOidc(router: Router, deps: RouteDeps): void {
     switch (refusal.reason) {
       case 'unavailable':
         return error(503, `${name} is not answering just now. ${fallback}`);
+      case 'misconfigured':
+        return error(
+          503,
+          `Sign-in with ${name} is not set up right on this server (its answer does not match the issuer configured). ${config.oidc?.only ? 'Ask a LoopPause admin.' : 'Sign in with an e-mail link below instead, and tell a LoopPause admin.'}`,
+        );
       case 'state':
         return error(
           400,
@@ -51,6 +59,14 @@ export function registerOidc(router: Router, deps: RouteDeps): void {
 
   // A GET: whoever opens it starts their own round trip and can only come back as themselves.
   router.get('/oidc/start', async (req, res) => {
+    // Each round trip leaves a mark in the store for its 10 minutes: one place may start only so many.
+    const place = placeOf(req.ip ?? 'unknown');
+    const hit = await store.hitRateLimit(`dashboard-oidc:ip:${place}`, STARTS_PER_PLACE, LINK_WINDOW_MS, service.now());
+    if (!hit.allowed) {
+      res.setHeader('Retry-After', String(Math.ceil(hit.retryAfterMs / 1000)));
+      const line = 'Too many sign-ins were started from here. Try again in a few minutes.';
+      return sendMessage(res, 429, 'Too many requests', line);
+    }
     const flowToken = newSecretToken();
     const started = await oidc.begin(flowToken);
     if (!started.ok) {
