@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser.js';
@@ -118,6 +119,10 @@ describe('dashboard sign-in with an OpenID provider', () => {
     await page.getByText(`${IDP} is not answering just now.`).waitFor();
     await page.getByLabel('Work e-mail').waitFor();
     await expect(page.getByRole('button', { name: 'E-mail me a sign-in link' }).count()).resolves.toBe(1);
+    const axe = await new AxeBuilder({ page }).analyze();
+    expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual(
+      [],
+    );
 
     provider = await startOidcProvider(ca, providerPort, [
       { ...CLIENT, redirect_uris: [`${base}/dashboard/oidc/callback`] },
