@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser.js';
 import { runCli } from '../helpers/cli.js';
 import { startOidcProvider, type TestCa, type TestProvider, throwawayCa } from '../helpers/oidc-provider.js';
-import { freePort } from '../helpers/redis-server.js';
+import { freePort, randomPrefix, startRedis } from '../helpers/redis-server.js';
 import { type ReplicaProcess, spawnReplica } from '../helpers/replica-process.js';
 
 const POLICY = `
@@ -33,6 +33,8 @@ describe('dashboard sign-in with an OpenID provider', () => {
   let ca: TestCa;
   let dir: string;
   let providerPort: number;
+  /** The port of the second pair's replica B: its callback is registered at the provider too. */
+  let pairPort: number;
   let provider: TestProvider | undefined;
   let service: ReplicaProcess;
   let base: string;
@@ -44,6 +46,7 @@ describe('dashboard sign-in with an OpenID provider', () => {
     dir = mkdtempSync(join(tmpdir(), 'lp-oidc-'));
     writeFileSync(join(dir, 'policy.yaml'), POLICY);
     providerPort = await freePort();
+    pairPort = await freePort();
     const port = await freePort();
     base = `http://localhost:${port}`;
     service = await spawnReplica({
@@ -125,7 +128,10 @@ describe('dashboard sign-in with an OpenID provider', () => {
     );
 
     provider = await startOidcProvider(ca, providerPort, [
-      { ...CLIENT, redirect_uris: [`${base}/dashboard/oidc/callback`] },
+      {
+        ...CLIENT,
+        redirect_uris: [`${base}/dashboard/oidc/callback`, `http://localhost:${pairPort}/dashboard/oidc/callback`],
+      },
       {
         client_id: 'another-client',
         client_secret: randomBytes(24).toString('base64url'),
@@ -219,6 +225,48 @@ describe('dashboard sign-in with an OpenID provider', () => {
     expect(callback.status()).toBe(400);
     await page.getByText(`The answer from ${IDP} did not pass LoopPause’s checks`).waitFor();
     await expectSignedOut(page);
+  });
+
+  it('a round trip begun on one replica ends on another (one Redis, one signing secret)', async () => {
+    const redis = await startRedis();
+    const publicUrl = `http://localhost:${pairPort}`;
+    const shared = {
+      PUBLIC_URL: publicUrl,
+      REDIS_URL: redis.url,
+      LOOPPAUSE_REDIS_PREFIX: randomPrefix(),
+      NODE_EXTRA_CA_CERTS: ca.caFile,
+      LOOPPAUSE_POLICY_FILE: join(dir, 'policy.yaml'),
+      LOOPPAUSE_OUTBOX_DIR: join(dir, 'outbox-pair'),
+      LOOPPAUSE_OIDC_ISSUER: `https://localhost:${providerPort}`,
+      LOOPPAUSE_OIDC_CLIENT_ID: CLIENT.client_id,
+      LOOPPAUSE_OIDC_CLIENT_SECRET: CLIENT.client_secret,
+      LOOPPAUSE_OIDC_NAME: IDP,
+    };
+    const [a, b] = await Promise.all([spawnReplica(shared), spawnReplica({ ...shared, PORT: String(pairPort) })]);
+    try {
+      const page = await newPage();
+      // Cookies do not care for ports: the round trip's cookie set by A goes to B, as behind one name.
+      const aAt = new URL(a.url);
+      await page.goto(`http://localhost:${aAt.port}/dashboard/oidc/start`);
+      const [flowCookie] = (await page.context().cookies()).filter((c) => c.name === 'lp_dash_oidc');
+      expect(flowCookie?.value).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      const [callback] = await Promise.all([
+        page.waitForResponse((r) => r.url().startsWith(`${publicUrl}/dashboard/oidc/callback?`)),
+        atProvider(page, 'ada@example.com'),
+      ]);
+      expect(callback.status()).toBe(303);
+      await page.getByRole('heading', { name: 'Waiting for me' }).waitFor();
+      // The session is in Redis: A knows it too.
+      await page.goto(`http://localhost:${aAt.port}/dashboard/waiting`);
+      await expect(page.locator('.who span').textContent()).resolves.toBe('ada@example.com');
+      // The return is spent for both: even with the round trip's cookie put back, A refuses it.
+      if (flowCookie) await page.context().addCookies([flowCookie]);
+      expect((await page.goto(callback.url().replace(publicUrl, `http://localhost:${aAt.port}`)))?.status()).toBe(400);
+      await page.getByText('was used already').waitFor();
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+      await redis.stop();
+    }
   });
 
   it('an issuer that is not the one the provider names is a clear 503 with the e-mail sign-in, not a sign-in', async () => {
