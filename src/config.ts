@@ -8,7 +8,7 @@ import {
   ReceiptKeyError,
   type ReceiptPublicJwk,
 } from './receipts/keys.js';
-import { parseRedisUrl, type RedisTopology } from './store/redis-topology.js';
+import { parseRedisUrl, type RedisTopology } from './lib/redis-topology.js';
 
 /** Environment → typed config. The only module that reads `process.env`. */
 

@@ -1,5 +1,5 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import { parseRedisUrl, type RedisTopology } from './redis-topology.js';
+import { parseRedisUrl, type RedisTopology } from '../lib/redis-topology.js';
 
 /** A command client: one server or a Sentinel-found primary (`Redis`), or a Redis Cluster (`Cluster`). */
 export type RedisClient = Redis | Cluster;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { slotOf } from '../../src/store/redis-clients.js';
 import { redisKeys } from '../../src/store/redis-keys.js';
-import { parseRedisUrl } from '../../src/store/redis-topology.js';
+import { parseRedisUrl } from '../../src/lib/redis-topology.js';
 
 function topology(url: string) {
   const parsed = parseRedisUrl(url);
