@@ -58,3 +58,7 @@ const server = createServer(
 );
 server.listen(Number(env('OIDC_TEST_PORT')), () => process.stdout.write('ready\n'));
 for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => server.close(() => process.exit(0)));
+// The test holds our stdin open: when it ends (the test process gone, however), so do we.
+process.stdin.on('end', () => process.exit(0));
+process.stdin.on('error', () => process.exit(0));
+process.stdin.resume();

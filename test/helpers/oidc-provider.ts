@@ -113,7 +113,8 @@ export async function startOidcProvider(ca: TestCa, port: number, clients: TestC
       OIDC_TEST_KEY_FILE: ca.keyFile,
       OIDC_TEST_CERT_FILE: ca.certFile,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // stdin stays open for the child's life: it exits when this process does, even if killed.
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
