@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
-import { ANY_ADMIN, currentApprovers, hasVoted, mayDecide, voterKeys } from '../domain/approvals/index.js';
+import { ANY_ADMIN, currentApprovers, hasVoted, mayDecide, standIn, voterKeys } from '../domain/approvals/index.js';
+import type { Delegation } from '../domain/delegation.js';
 import type { Pause } from '../domain/pause.js';
 import { humanKey } from '../domain/policy/humans.js';
 import type { PolicySource } from '../use-cases/policy-gate.js';
@@ -11,6 +12,8 @@ export interface Viewer {
   admin: boolean;
   /** Every identity, for the approval rules (e-mail, Slack id). */
   identities: string[];
+  /** The delegations in force that name this viewer as delegate: they may decide for those away. */
+  standsFor?: Delegation[];
 }
 
 /**
@@ -47,7 +50,11 @@ export class DashboardAccess {
  * signed in from Slack), or an admin.
  */
 export function mayDecideOnWeb(pause: Pause, viewer: Viewer, nowMs: number): boolean {
-  if (currentApprovers(pause, nowMs)) return mayDecide(pause, viewer.identities, nowMs);
+  if (currentApprovers(pause, nowMs)) {
+    if (mayDecide(pause, viewer.identities, nowMs)) return true;
+    const stand = viewer.standsFor ? standIn(pause, viewer.identities, viewer.standsFor, nowMs) : undefined;
+    return stand !== undefined && 'for' in stand;
+  }
   if (viewer.admin) return true;
   const keys = voterKeys(viewer.identities);
   const { recipient_email, recipient_slack } = pause.request;
@@ -56,10 +63,11 @@ export function mayDecideOnWeb(pause: Pause, viewer: Viewer, nowMs: number): boo
 
 /**
  * The decider keys (decidersOf) a pause that this viewer may decide waits on: their identities,
- * and any admin's when they are one. Every pause mayDecideOnWeb lets them decide waits on one.
+ * those of the away approvers they stand in for, and any admin's when they are one. Every pause mayDecideOnWeb lets them decide waits on one.
  */
 export function decidersFor(viewer: Viewer): string[] {
-  return [...voterKeys(viewer.identities), ...(viewer.admin ? [ANY_ADMIN] : [])];
+  const away = (viewer.standsFor ?? []).map((d) => humanKey(d.absent));
+  return [...new Set([...voterKeys(viewer.identities), ...away, ...(viewer.admin ? [ANY_ADMIN] : [])])];
 }
 
 /** Whether a non-admin sees this pause in History and on its page: they could decide it, or they voted on it. */

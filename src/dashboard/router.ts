@@ -18,7 +18,10 @@ export function dashboardRouter(deps: DashboardDeps): Router {
     key,
     cursors: new CursorSeal(key),
     form: express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 60 }),
-    guards: sessionGuards({ ...deps, now: deps.service.now }, sendMessage),
+    guards: sessionGuards(
+      { ...deps, now: deps.service.now, delegations: () => deps.service.delegations() },
+      sendMessage,
+    ),
   });
   router.use((_req, res) => sendMessage(res, 404, 'Not found', 'There is no such dashboard page.'));
   router.use(pageErrors(deps.logger));

@@ -1,5 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config.js';
+import type { Delegation } from '../domain/delegation.js';
+import { humanKey } from '../domain/policy/humans.js';
 import type { DashboardSession, DashboardSessions } from '../store/ports/sessions.js';
 import { sameOrigin } from '../web/same-origin.js';
 import type { DashboardAccess, Viewer } from './access.js';
@@ -48,7 +50,14 @@ export interface SessionGuards {
 }
 
 export function sessionGuards(
-  deps: { config: Config; sessions: DashboardSessions; access: DashboardAccess; now: () => number },
+  deps: {
+    config: Config;
+    sessions: DashboardSessions;
+    access: DashboardAccess;
+    now: () => number;
+    /** The delegations in force: a viewer named as delegate may decide for the away approver. */
+    delegations?: () => Promise<Delegation[]>;
+  },
   refuse: Refuse,
 ): SessionGuards {
   const { config, sessions, access, now } = deps;
@@ -65,7 +74,8 @@ export function sessionGuards(
       clearCookie(res, SESSION_COOKIE, config.publicUrl);
       return undefined;
     }
-    return { viewer, session, idHash };
+    const standsFor = deps.delegations ? await standingIn(viewer, deps.delegations) : [];
+    return { viewer: standsFor.length > 0 ? { ...viewer, standsFor } : viewer, session, idHash };
   };
 
   const requireSignIn: RequestHandler = async (req, res, next) => {
@@ -106,4 +116,9 @@ export function sessionGuards(
   };
 
   return { signedIn, requireSignIn, requireAdmin, checkPost };
+}
+
+async function standingIn(viewer: Viewer, delegations: () => Promise<Delegation[]>): Promise<Delegation[]> {
+  const keys = new Set(viewer.identities.map(humanKey));
+  return (await delegations()).filter((d) => keys.has(humanKey(d.delegate)));
 }

@@ -7,6 +7,7 @@ import type { JobKind } from '../jobs/job-kinds.js';
 import { DEFAULT_MAX_ATTEMPTS, type JobHandler } from '../jobs/job-runner.js';
 import type { DecisionTokens } from '../store/ports/decision-tokens.js';
 import type { ApprovalService } from '../use-cases/approval-service.js';
+import { awayLines } from '../use-cases/away-lines.js';
 import { renderRequestEmail } from './template.js';
 import { issueDecisionToken } from './tokens.js';
 import { type MailTransport, messageIdDomain } from './transport.js';
@@ -42,6 +43,7 @@ export function sendJob(deps: EmailDeps): JobHandler<typeof JobKind.emailSend> {
       pause,
       decideUrl: `${config.publicUrl}${DECISION_LINK_PATH}/${token}`,
       nowMs: Date.now(),
+      away: await awayLines(service, pause),
     });
     const messageId = `<${randomUUID()}@${domain}>`;
     try {

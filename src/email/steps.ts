@@ -5,6 +5,7 @@ import { DECISION_LINK_PATH } from '../http/secret-paths.js';
 import type { JobKind } from '../jobs/job-kinds.js';
 import { DEFAULT_MAX_ATTEMPTS, type JobHandler } from '../jobs/job-runner.js';
 import type { Job } from '../store/ports/jobs.js';
+import { awayLines } from '../use-cases/away-lines.js';
 import type { EmailDeps } from './send.js';
 import { type RequestEmailKind, renderRequestEmail } from './template.js';
 import { issueDecisionToken, recipientDone } from './tokens.js';
@@ -123,6 +124,7 @@ async function sendStep(
     pause,
     decideUrl: `${config.publicUrl}${DECISION_LINK_PATH}/${token}`,
     nowMs: Date.now(),
+    away: await awayLines(service, pause),
     kind: step.kind,
   });
   try {

@@ -19,6 +19,8 @@ export interface RequestEmailInput {
    * `escalation`: the request sent on to an escalation step's address.
    */
   kind?: RequestEmailKind;
+  /** "Sarah is away until … — Bob decides for them": one line per away approver (plain text, escaped here). */
+  away?: readonly string[];
 }
 
 export type RequestEmailKind = 'request' | 'reminder' | 'escalation';
@@ -58,7 +60,13 @@ const SUBJECT_MAX = 90;
 const TOOL_TEXT_BUDGET = 4000;
 
 /** The request e-mail: the same facts as the Slack message, every agent-supplied string escaped (by `html`). Pure. */
-export function renderRequestEmail({ pause, decideUrl, nowMs, kind = 'request' }: RequestEmailInput): RenderedEmail {
+export function renderRequestEmail({
+  pause,
+  decideUrl,
+  nowMs,
+  kind = 'request',
+  away = [],
+}: RequestEmailInput): RenderedEmail {
   const { request } = pause;
   const opening = OPENING[kind];
   const subject = `${kind === 'reminder' ? 'Re: ' : ''}Approval needed: ${oneLine(request.action_description, SUBJECT_MAX)}`;
@@ -91,6 +99,7 @@ export function renderRequestEmail({ pause, decideUrl, nowMs, kind = 'request' }
     ...(pause.policy_rule === undefined ? [] : [`Policy rule: ${oneLine(pause.policy_rule, 100)}`]),
     `Expires: ${expiry}`,
     ...(progress === undefined ? [] : [`Progress: ${progress}`]),
+    ...away.map((line) => oneLine(line, 400)),
     ...(fields.length > 0
       ? [
           '',
@@ -137,6 +146,10 @@ export function renderRequestEmail({ pause, decideUrl, nowMs, kind = 'request' }
     progress === undefined
       ? ''
       : html`<tr><td style="${font}padding:0 24px 16px 24px;font-size:13px;color:#111111;"><strong>${progress}</strong></td></tr>\n`;
+  const awayRows = away.map(
+    (line) =>
+      html`<tr><td style="${font}padding:0 24px 16px 24px;font-size:13px;color:#111111;">${oneLine(line, 400)}</td></tr>\n`,
+  );
   const button = (href: string, label: string, color: string): Safe =>
     html`<td align="center" bgcolor="${color}" style="border-radius:6px;background-color:${color};"><a href="${href}" target="_blank" style="${font}display:inline-block;padding:12px 28px;font-size:15px;font-weight:bold;color:#ffffff;text-decoration:none;border-radius:6px;">${label}</a></td>`;
   const rule =
@@ -154,7 +167,7 @@ export function renderRequestEmail({ pause, decideUrl, nowMs, kind = 'request' }
 ${toolCallRow}${detailsTable}
 <tr><td style="${font}padding:0 24px 4px 24px;font-size:13px;color:#555555;">Requested by <strong style="color:#111111;">${pause.agent_id}</strong>${rule}</td></tr>
 <tr><td style="${font}padding:0 24px 16px 24px;font-size:13px;color:#555555;">Expires ${expiry}</td></tr>
-${progressRow}${fieldsNote}
+${progressRow}${awayRows}${fieldsNote}
 <tr><td style="padding:8px 24px 20px 24px;"><table role="presentation" cellpadding="0" cellspacing="0" border="0"><tr>${button(approveUrl, 'Approve', '#15803d')}<td width="12" style="width:12px;">&nbsp;</td>${button(rejectUrl, 'Reject', '#b91c1c')}</tr></table></td></tr>
 <tr><td style="${font}padding:0 24px 20px 24px;font-size:12px;line-height:18px;color:#71717a;">Each button opens a page where you confirm and may add a comment; nothing is decided until you do.${sessionNote ? ` ${sessionNote}` : ''} Do not forward this e-mail: its links let whoever has them decide.</td></tr>
 </table>

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { hasVoted, identityCheck, voteNoticeText, voterKeys } from '../../domain/approvals/index.js';
+import { awayOn, hasVoted, identityCheck, voteNoticeText, voterKeys } from '../../domain/approvals/index.js';
+import { awayNotice, type Delegation } from '../../domain/delegation.js';
 import { PAUSE_ID_PATTERN } from '../../domain/ids.js';
 import type { Pause } from '../../domain/pause.js';
 import { type ToolCallView, toolCallView } from '../../domain/tool-call-view.js';
@@ -22,6 +23,8 @@ export interface PauseView {
   standing?: string;
   /** A tool-call pause: the call in full (this page is where Slack and the e-mail send for what they cut). */
   toolCall?: ToolCallView;
+  /** "Sarah is away until … — Bob decides for them": one line per away approver of a pending request (plain text). */
+  away?: string[];
 }
 
 /** The pause behind `/pauses/:id`, when it exists and this viewer may see it. */
@@ -36,11 +39,22 @@ export async function loadVisiblePause(
 
 /** A request's page: the pause, its audit timeline, and whether (or why not) this viewer gets the form. */
 export async function presentPause(
-  deps: { store: Pick<AuditLog, 'pauseTimeline'>; now: () => number; logger: Logger; publicUrl: string },
+  deps: {
+    store: Pick<AuditLog, 'pauseTimeline'>;
+    now: () => number;
+    logger: Logger;
+    publicUrl: string;
+    /** The delegations in force, for who is away and who decides for them. */
+    delegations?: () => Promise<Delegation[]>;
+  },
   pause: Pause,
   viewer: Viewer,
 ): Promise<PauseView> {
   const nowMs = deps.now();
+  const away =
+    pause.status === 'pending' && deps.delegations
+      ? awayOn(pause, await deps.delegations(), nowMs).map((d) => awayNotice(d))
+      : [];
   const canDecide = pause.status === 'pending' && mayDecideOnWeb(pause, viewer, nowMs);
   const standing = canDecide ? standingOf(pause, viewer) : undefined;
   return {
@@ -51,6 +65,7 @@ export async function presentPause(
     decidable: canDecide && !standing,
     ...(standing ? { standing } : {}),
     ...(pause.tool_call ? { toolCall: toolCallView(pause.tool_call, pause.agent_id) } : {}),
+    ...(away.length > 0 ? { away } : {}),
   };
 }
 

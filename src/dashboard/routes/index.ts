@@ -1,5 +1,6 @@
 import type { Router } from 'express';
 import type { RouteDeps } from '../deps.js';
+import { registerAway } from './away.js';
 import { registerHistory } from './history.js';
 import { registerKeys } from './keys.js';
 import { registerLive } from './live.js';
@@ -18,6 +19,7 @@ export function registerRoutes(router: Router, deps: RouteDeps): void {
   registerWaiting(router, deps);
   registerPauses(router, deps);
   registerHistory(router, deps);
+  registerAway(router, deps);
   registerKeys(router, deps);
   registerPolicy(router, deps);
   registerWebhooks(router, deps);

@@ -36,7 +36,13 @@ export function registerPauses(router: Router, deps: RouteDeps): void {
   ) => {
     const signed = signedOf(res);
     const { decidable, ...view } = await presentPause(
-      { store: deps.store, now: service.now, logger, publicUrl: deps.config.publicUrl },
+      {
+        store: deps.store,
+        now: service.now,
+        logger,
+        publicUrl: deps.config.publicUrl,
+        delegations: () => service.delegations(),
+      },
       pause,
       signed.viewer,
     );

@@ -4,7 +4,7 @@ import { STYLE } from '../style.js';
 
 /** The frame every dashboard page shares, and the one-line pages. Pure: values not built here are escaped by `html`. */
 
-export type Section = 'waiting' | 'history' | 'keys' | 'policy' | 'webhooks';
+export type Section = 'waiting' | 'history' | 'away' | 'keys' | 'policy' | 'webhooks';
 
 export interface Chrome {
   nonce: string;
@@ -21,7 +21,7 @@ export function layout(chrome: Chrome, title: string, body: Safe): string {
   const link = (section: Section, label: string) =>
     html`<li><a href="/dashboard/${section}"${current === section ? raw(' aria-current="page"') : ''}>${label}</a></li>`;
   const nav = viewer
-    ? html`<nav aria-label="Dashboard"><ul>${link('waiting', 'Waiting for me')}${link('history', 'History')}${
+    ? html`<nav aria-label="Dashboard"><ul>${link('waiting', 'Waiting for me')}${link('history', 'History')}${link('away', 'Away')}${
         viewer.admin ? [link('keys', 'API keys'), link('policy', 'Policy'), link('webhooks', 'Webhooks')] : ''
       }</ul></nav>
       <div class="who"><span>${viewer.email}${viewer.admin ? ' · admin' : ''}</span>

@@ -43,6 +43,8 @@ export function pausePage(
     jwksUrl?: string;
     /** A tool-call pause: the whole call (nothing cut), shown in place of the agent's details. */
     toolCall?: ToolCallView;
+    /** Who is away and who decides for them (plain text, escaped here). */
+    away?: string[];
   },
 ): string {
   const { pause } = input;
@@ -69,6 +71,7 @@ export function pausePage(
 ${notice(input.flash)}
 <div id="live"><section class="card"><h1>${r.action_description}</h1>
 <p>${statusBadge(pause)}${progress ? html` <span class="progress">${progress}</span>` : ''}</p>
+${(input.away ?? []).map((line) => html`<p class="notice away" role="note">${line}</p>`)}
 ${input.toolCall ? toolCallPanel(input.toolCall) : detailsTable(pause)}
 <table class="details kv about"><caption>The request</caption><tbody>
 <tr><th scope="row">Pause</th><td><code>${pause.pause_id}</code></td></tr>

@@ -15,6 +15,8 @@ import type { KnownBlock, SlackMessage } from './types.js';
 /** Where the service is reached (PUBLIC_URL): links to the request's page for what Slack's limits cut. */
 export interface MessageLinks {
   publicUrl?: string | undefined;
+  /** "Sarah is away until … — Bob decides for them", one line per away approver (plain text, escaped here). */
+  away?: readonly string[];
 }
 
 /**
@@ -28,7 +30,13 @@ export function requestMessage(
   links: MessageLinks = {},
 ): SlackMessage {
   const fieldsNote = responseFieldsNote(pause);
-  const status = [progressBlock(pause), escalationBlock(pause, nowMs)].filter((b): b is KnownBlock => b !== undefined);
+  const away: KnownBlock[] = (links.away ?? []).slice(0, 3).map((line) => ({
+    type: 'context',
+    elements: [plain(line, LIMITS.text)],
+  }));
+  const status = [progressBlock(pause), escalationBlock(pause, nowMs), ...away].filter(
+    (b): b is KnownBlock => b !== undefined,
+  );
   const fixed = 4 + (fieldsNote ? 1 : 0) + status.length; // header, description, asker, actions (+ notes)
   const blocks: KnownBlock[] = [
     agentHeader('Approval needed: ', pause),

@@ -1,6 +1,7 @@
 import type { Pause } from '../../domain/pause.js';
 import type { JobKind } from '../../jobs/job-kinds.js';
 import type { JobHandler } from '../../jobs/job-runner.js';
+import { awayLines } from '../../use-cases/away-lines.js';
 import { requestMessage } from '../blocks/index.js';
 import type { SlackDeps } from '../deps.js';
 import { finalSlackError, slackErrorSummary } from '../errors.js';
@@ -17,7 +18,10 @@ export function finalPostError(error: unknown, attempts: number): string | undef
 
 /** Posts the request message, with its buttons, to `target`: where Slack put it, or a throw. */
 export async function postRequestMessage(deps: SlackDeps, pause: Pause, target: string): Promise<PostedMessage> {
-  const message = requestMessage(pause, deps.service.now(), { publicUrl: deps.publicUrl });
+  const message = requestMessage(pause, deps.service.now(), {
+    publicUrl: deps.publicUrl,
+    away: await awayLines(deps.service, pause),
+  });
   const result = await deps.client.chat.postMessage({
     channel: target,
     text: message.text,

@@ -2,6 +2,7 @@ import { escalationsDue } from '../../domain/approvals/index.js';
 import type { Pause } from '../../domain/pause.js';
 import type { JobKind } from '../../jobs/job-kinds.js';
 import type { JobHandler } from '../../jobs/job-runner.js';
+import { awayLines } from '../../use-cases/away-lines.js';
 import { outcomeMessage, requestMessage, type SlackMessage } from '../blocks/index.js';
 import type { SlackDeps } from '../deps.js';
 import { finalSlackError, slackErrorSummary } from '../errors.js';
@@ -45,7 +46,10 @@ export async function showLatest(deps: SlackDeps, first: Pause): Promise<void> {
     const state = shownState(pause, nowMs);
     if (state === shown) return;
     const links = { publicUrl: deps.publicUrl };
-    const message = pause.status === 'pending' ? requestMessage(pause, nowMs, links) : outcomeMessage(pause, links);
+    const message =
+      pause.status === 'pending'
+        ? requestMessage(pause, nowMs, { ...links, away: await awayLines(deps.service, pause) })
+        : outcomeMessage(pause, links);
     for (const where of postedMessages(pause)) await updateOne(deps, pause, where, message);
     shown = state;
     pause = await deps.service.get(pause.pause_id);
