@@ -2,7 +2,12 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { type CallToolResult, type Tool, ToolSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  type CallToolResult,
+  type Tool,
+  ToolListChangedNotificationSchema,
+  ToolSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { VERSION } from '../version.js';
@@ -50,6 +55,7 @@ export class UpstreamError extends Error {
 export class Upstream {
   private client: Promise<Client> | undefined;
   private tools: { at: number; byName: Map<string, GatewayTool>; list: Tool[] } | undefined;
+  private reading: Promise<NonNullable<Upstream['tools']>> | undefined;
 
   constructor(
     readonly config: UpstreamConfig,
@@ -104,6 +110,14 @@ export class Upstream {
 
   private async toolTable(): Promise<NonNullable<Upstream['tools']>> {
     if (this.tools && this.now() - this.tools.at < TOOLS_TTL_MS) return this.tools;
+    // Calls that find the list stale together wait for one reading of it, not one each.
+    this.reading ??= this.readTools().finally(() => {
+      this.reading = undefined;
+    });
+    return this.reading;
+  }
+
+  private async readTools(): Promise<NonNullable<Upstream['tools']>> {
     const client = await this.connect();
     const seen: unknown[] = [];
     let cursor: string | undefined;
@@ -149,6 +163,9 @@ export class Upstream {
       this.client = undefined;
       this.tools = undefined;
     };
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+      this.tools = undefined;
+    });
     await client.connect(transportFor(this.config));
     return client;
   }

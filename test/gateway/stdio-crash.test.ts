@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '../../src/main.js';
 import { eventually } from '../helpers/eventually.js';
-import { startTestService } from '../helpers/service.js';
-import { agent, approve, auditEvents, pendingPause, resultText } from './agent.js';
+import { startTestService, TEST_API_KEY } from '../helpers/service.js';
+import { agent, approve, auditEvents, gatewayPost, pendingPause, resultText } from './agent.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const EVERYTHING = join(root, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
@@ -44,6 +44,8 @@ describe('a stdio upstream killed mid-call', () => {
     command: ${JSON.stringify(process.execPath)}
     args: [--import, ${JSON.stringify(PROBE)}, ${JSON.stringify(EVERYTHING)}, stdio]
     env: { PROBE_DIR: ${JSON.stringify(probe)} }
+  absent:
+    command: ${JSON.stringify(join(tmp, 'no-such-program'))}
 `,
     );
     svc = await startTestService({
@@ -94,5 +96,24 @@ describe('a stdio upstream killed mid-call', () => {
     } finally {
       await client.close();
     }
+  });
+
+  it('a stdio server that cannot be started: tools/list is an error naming it, a call is a tool error, and nothing is asked', async () => {
+    const res = await gatewayPost(svc, 'absent', { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} });
+    expect(res.status).toBe(200);
+    const listed = (await res.json()) as { error?: { message: string } };
+    expect(listed.error?.message).toContain('the upstream server "absent" could not be reached');
+    const client = await agent(svc, 'absent');
+    try {
+      const result = await client.callTool({ name: 'anything', arguments: {} });
+      expect(result.isError).toBe(true);
+      expect(resultText(result)).toContain('could not be reached');
+    } finally {
+      await client.close();
+    }
+    const pending = await fetch(`${svc.url}/v1/pauses?status=pending`, {
+      headers: { authorization: `Bearer ${TEST_API_KEY}` },
+    });
+    expect(((await pending.json()) as { items: unknown[] }).items).toEqual([]);
   });
 });

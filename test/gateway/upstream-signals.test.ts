@@ -42,4 +42,31 @@ describe('an HTTP upstream called many times', () => {
       await upstream.close();
     }
   });
+
+  it('calls that find the tool list stale together read it once; an unknown name re-reads it at most every 2 s', async () => {
+    let now = 1_000_000;
+    const upstream = new Upstream(
+      { kind: 'http', name: 'records', url: new URL(records.url), headers: { Authorization: `Bearer ${TOKEN}` } },
+      pino({ level: 'silent' }),
+      () => now,
+    );
+    try {
+      const before = records.listRequests;
+      const lists = await Promise.all(Array.from({ length: 20 }, () => upstream.listTools()));
+      expect(lists.every((tools) => tools.some((t) => t.name === 'lookup'))).toBe(true);
+      expect(records.listRequests - before).toBe(1);
+      // Past the list's lifetime, again one reading for all.
+      now += 31_000;
+      await Promise.all(Array.from({ length: 20 }, () => upstream.tool('lookup')));
+      expect(records.listRequests - before).toBe(2);
+      // Unknown names: the list was read just now, so it is not read again for each.
+      for (let i = 0; i < 10; i++) expect(await upstream.tool(`nope_${i}`)).toBeUndefined();
+      expect(records.listRequests - before).toBe(2);
+      now += 2_500;
+      expect(await upstream.tool('nope')).toBeUndefined();
+      expect(records.listRequests - before).toBe(3);
+    } finally {
+      await upstream.close();
+    }
+  });
 });

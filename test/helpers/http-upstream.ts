@@ -12,6 +12,8 @@ export interface HttpUpstream {
   url: string;
   /** Every call of a tool that changes something, with its arguments, in order. */
   deleted: Array<Record<string, unknown>>;
+  /** How many tools/list requests reached this server. */
+  readonly listRequests: number;
   /** Calls of `slow` that are waiting; release one by calling it. */
   slowWaiting: Array<() => void>;
   /** Closes every open connection (as a crashing upstream would) but keeps listening. */
@@ -81,6 +83,7 @@ const GOOD_TOOLS = [
 export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<HttpUpstream> {
   const deleted: Array<Record<string, unknown>> = [];
   const slowWaiting: Array<() => void> = [];
+  let listRequests = 0;
   const build = () => {
     const server = new McpServer({ name: 'records', version: '1.0.0' });
     server.registerTool(
@@ -132,6 +135,7 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
     let text = '';
     for await (const chunk of req) text += chunk;
     const body = JSON.parse(text) as Record<string, unknown>;
+    if (body.method === 'tools/list') listRequests++;
     if (options.hostile && body.method === 'tools/list') {
       // Answered by hand: entries the SDK would never let a server register, among good ones.
       res
@@ -157,6 +161,9 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
   return {
     url: `http://127.0.0.1:${port}/mcp`,
     deleted,
+    get listRequests() {
+      return listRequests;
+    },
     slowWaiting,
     dropConnections: () => {
       for (const socket of sockets) socket.destroy();
