@@ -218,7 +218,8 @@ async function ownSignalFetch(url: string | URL, init?: RequestInit): Promise<Re
     release();
     throw error;
   }
-  if (!response.body) {
+  // Errors and redirects are read or dropped at once by the transport: handed back as they came.
+  if (!response.ok || !response.body) {
     release();
     return response;
   }

@@ -44,12 +44,14 @@ describe('tools/call through the gateway, any name and any arguments', () => {
     writeFileSync(join(tmp, 'policy.yaml'), POLICY);
     writeFileSync(
       join(tmp, 'gateway.yaml'),
-      `servers:\n  records: { url: ${JSON.stringify(records.url)}, headers: { Authorization: "Bearer \${TOKEN}" } }\n`,
+      `servers:\n  records: { url: ${JSON.stringify(records.url)}, headers: { Authorization: "Bearer \${TOKEN}" } }\n` +
+        `  refused: { url: ${JSON.stringify(records.url)}, headers: { Authorization: "Bearer \${OLD_TOKEN}" } }\n`,
     );
     svc = await startTestService({
       LOOPPAUSE_POLICY_FILE: join(tmp, 'policy.yaml'),
       LOOPPAUSE_GATEWAY_FILE: join(tmp, 'gateway.yaml'),
       TOKEN,
+      OLD_TOKEN: 'revoked-token-0123456789',
     });
   });
   afterAll(async () => {
@@ -111,4 +113,18 @@ describe('tools/call through the gateway, any name and any arguments', () => {
     );
     expect(records.deleted).toEqual([]);
   }, 120_000);
+
+  it('an upstream that refuses the gateway’s credential: an error naming the server, never the credential, never a 5xx', async () => {
+    for (const body of [
+      { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} },
+      { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'delete_record', arguments: { id: 'x' } } },
+    ]) {
+      const res = await gatewayPost(svc, 'refused', body);
+      const text = await res.text();
+      expect(res.status, text).toBe(200);
+      expect(text).toContain('the upstream server \\"refused\\"');
+      expect(text).not.toContain('revoked-token');
+    }
+    expect(records.deleted).toEqual([]);
+  });
 });
