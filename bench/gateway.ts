@@ -150,10 +150,14 @@ try {
     out(`| ${i + 1} | ${mb(step.child)} | ${mb(step.service)} |`);
   });
   const childMean = steps.reduce((sum, s) => sum + s.child, 0) / steps.length;
-  const growth = ((steps.at(-1)?.service ?? before) - before) / steps.length;
+  const first = steps[0]?.service ?? before;
+  const last = steps.at(-1)?.service ?? before;
+  // The first upstream's step also carries whatever the heap did after the pass-through run (a
+  // collection can make it negative): the steps after it are the cost of one more upstream.
+  const further = (last - first) / Math.max(1, steps.length - 1);
   out('');
   out(
-    `per stdio upstream: child process ${mb(childMean)} MB RSS (mean of ${steps.length}); service RSS growth ${mb(growth)} MB per upstream (${mb(before)} → ${mb(steps.at(-1)?.service ?? before)} MB over ${steps.length})`,
+    `per stdio upstream: child process ${mb(childMean)} MB RSS (mean of ${steps.length}); service RSS ${mb(before)} → ${mb(first)} MB with the first, then ${mb(further)} MB per further upstream (${mb(first)} → ${mb(last)} MB over ${steps.length - 1})`,
   );
 } finally {
   await service.stop();
