@@ -25,6 +25,12 @@ rules:
     route: { slack: "#finance-approvals" }
     approvers: [sarah@acme.com]
     delegation: any
+  - name: reminded
+    when: { action: "Remind *" }
+    route: { slack: "#finance-approvals" }
+    approvers: [sarah@acme.com]
+    delegation: any
+    remind_after: [1s]
   - name: payments
     when: { action: "Transfer *" }
     route: { slack: "#finance-approvals" }
@@ -116,6 +122,49 @@ describe('Slack: /looppause away and back (policy file, fake Slack)', () => {
     await posted(next);
     expect(await clickReply(BOB, next)).toMatch(/approver/i);
     expect((await load(next)).status).toBe('pending');
+  });
+});
+
+describe('Slack: the delegate is named on the request and in its reminder', () => {
+  let dir: string;
+  let fake: FakeSlack;
+  let svc: SlackService;
+  let users: SlackUsers;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(process.env.LOOPPAUSE_TEST_TMP ?? tmpdir(), 'slack-away-remind-'));
+    writeFileSync(join(dir, 'policy.yaml'), POLICY);
+    fake = await new FakeSlack().start();
+    fake.members.set(FINANCE, [SARAH, BOB]);
+    fake.emails.set(SARAH, 'sarah@acme.com');
+    fake.emails.set(BOB, 'bob@acme.com');
+    svc = await startSlackService(fake, { LOOPPAUSE_POLICY_FILE: join(dir, 'policy.yaml') });
+    users = slackUsers(fake, svc.running.url);
+  }, 30_000);
+  afterAll(async () => {
+    await svc?.running.close();
+    await fake?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('"sarah@acme.com is away until … — bob@acme.com decides for them" on the message; the reminder mentions Bob', async () => {
+    const { answer } = await users.command(`away <@${BOB}> until ${FUTURE}`, SARAH);
+    expect(shownText(answer)).toContain('You are away until');
+    const { pause_id } = await svc.running.service.request('agent-a', {
+      action_description: 'Remind me',
+      action_details: {},
+    });
+    const [post] = await fake.waitFor(
+      (c) => c.method === 'chat.postMessage' && JSON.stringify(c.body).includes(pause_id),
+    );
+    expect(JSON.stringify(post?.body.blocks)).toContain('sarah@acme.com is away until');
+    expect(JSON.stringify(post?.body.blocks)).toContain('bob@acme.com decides for them');
+    const [reminder] = await fake.waitFor(
+      (c) => c.method === 'chat.postMessage' && String(c.body.text ?? '').includes('Reminder'),
+      { timeoutMs: 15_000 },
+    );
+    expect(String(reminder?.body.text)).toContain(`<@${BOB}>`);
+    expect(String(reminder?.body.text)).toContain(`<@${SARAH}>`);
   });
 });
 

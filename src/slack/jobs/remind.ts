@@ -1,4 +1,4 @@
-import { approvalsOf, currentApprovers } from '../../domain/approvals/index.js';
+import { approvalsOf, awayOn, currentApprovers } from '../../domain/approvals/index.js';
 import type { Pause } from '../../domain/pause.js';
 import { humanKey } from '../../domain/policy/humans.js';
 import { SLACK_USER_PATTERN } from '../../domain/schemas.js';
@@ -76,7 +76,8 @@ async function reminderText(deps: SlackDeps, pause: Pause): Promise<string> {
 }
 
 /**
- * The approvers (as of now, escalations included) who have not voted, as Slack shows them: a
+ * The approvers (as of now, escalations included) who have not voted, and the delegates of those
+ * of them who are away, as Slack shows them: a
  * mention for a Slack id, or for an e-mail Slack knows; else the e-mail, escaped. A human voted
  * when any of their identities did (a Slack id and its e-mail are one human). Undefined: no list.
  */
@@ -84,8 +85,12 @@ async function notYetVoted(deps: SlackDeps, pause: Pause): Promise<{ names: stri
   const approvers = currentApprovers(pause, deps.service.now());
   if (!approvers) return undefined;
   const voted = new Set((pause.votes ?? []).flatMap((vote) => vote.voters));
+  // An away approver's delegate is reminded in their place (and beside them).
+  const delegates = awayOn(pause, await deps.service.delegations(), deps.service.now())
+    .filter((d) => !voted.has(humanKey(d.absent)))
+    .map((d) => d.delegate);
   const names = new Set<string>();
-  for (const approver of approvers) {
+  for (const approver of [...approvers, ...delegates]) {
     if (names.size >= NAMED_AT_MOST) return { names: [...names], more: true };
     if (voted.has(humanKey(approver))) continue;
     if (SLACK_USER_PATTERN.test(approver)) {
