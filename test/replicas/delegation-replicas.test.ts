@@ -3,11 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '../../src/main.js';
+import { ActionId } from '../../src/slack/ids.js';
 import { DashboardClient } from '../dashboard/helpers.js';
 import { formKeyIn, postDecision } from '../helpers/email.js';
 import { eventually } from '../helpers/eventually.js';
+import { channelIdFor, FakeSlack } from '../helpers/fake-slack.js';
 import { randomPrefix, startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { startTestService } from '../helpers/service.js';
+import { type SlackService, shownText, slackUsers, startSlackService } from '../helpers/slack.js';
 import { TestSmtp } from '../helpers/smtp.js';
 
 /**
@@ -172,5 +175,105 @@ describe('delegation across two replicas (dashboard and e-mail)', () => {
     // No longer his to decide, so no longer his to see: the request is not found for him.
     expect((await decide(bob, id)).status).toBe(404);
     expect((await a.service.get(id))?.status).toBe('pending');
+  });
+});
+
+describe('delegation across two replicas (Slack)', () => {
+  const SLACK_POLICY = `
+delegation: any
+rules:
+  - name: refunds
+    when: { action: "Refund *" }
+    route: { slack: "#finance-approvals" }
+    approvers: [${SARAH}]
+  - name: payments
+    when: { action: "Pay *" }
+    route: { slack: "#finance-approvals" }
+    approvers: [${SARAH}, ${CY}]
+    quorum: 2
+`;
+  const FINANCE = channelIdFor('#finance-approvals');
+  const U_SARAH = 'U0SARAH001';
+  const U_BOB = 'U0BOB00001';
+  let redis: TestRedis;
+  let fake: FakeSlack;
+  let a: SlackService;
+  let b: SlackService;
+  let dir: string;
+  const until = new Date(Date.now() + 86_400_000).toISOString();
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(process.env.LOOPPAUSE_TEST_TMP ?? tmpdir(), 'delegation-slack-replicas-'));
+    writeFileSync(join(dir, 'policy.yaml'), SLACK_POLICY);
+    [redis, fake] = await Promise.all([startRedis(), new FakeSlack().start()]);
+    fake.members.set(FINANCE, [U_SARAH, U_BOB]);
+    fake.emails.set(U_SARAH, SARAH);
+    fake.emails.set(U_BOB, BOB);
+    const env = {
+      REDIS_URL: redis.url,
+      LOOPPAUSE_REDIS_PREFIX: randomPrefix(),
+      LOOPPAUSE_POLICY_FILE: join(dir, 'policy.yaml'),
+    };
+    a = await startSlackService(fake, env);
+    b = await startSlackService(fake, env);
+  }, 60_000);
+  afterAll(async () => {
+    await a?.running.close();
+    await b?.running.close();
+    await fake?.close();
+    await redis?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const posted = (svc: SlackService, id: string) =>
+    eventually(async () =>
+      (await svc.running.service.get(id))?.delivery.slack?.state === 'posted' ? true : undefined,
+    );
+
+  it('away set in Slack on one replica; the delegate’s click on the other decides for the away approver', async () => {
+    const { answer } = await slackUsers(fake, a.running.url).command(`away <@${U_BOB}> until ${until}`, U_SARAH);
+    expect(shownText(answer)).toContain('You are away until');
+    const { pause_id } = await a.running.service.request('agent-a', {
+      action_description: 'Refund 5',
+      action_details: {},
+    });
+    await posted(a, pause_id);
+    await slackUsers(fake, b.running.url).click(ActionId.approve, pause_id, U_BOB, { channel: FINANCE });
+    const decided = await eventually(async () => {
+      const p = await a.running.service.get(pause_id);
+      return p?.status === 'responded' ? p : undefined;
+    }, 15_000);
+    expect(decided.response?.approvals).toEqual([
+      expect.objectContaining({ responder: BOB, channel: 'slack', on_behalf_of: SARAH }),
+    ]);
+  });
+
+  it('the away approver and the delegate clicking at once on the two replicas: one counts', async () => {
+    for (let round = 0; round < 3; round++) {
+      const { pause_id } = await a.running.service.request('agent-a', {
+        action_description: `Pay ${round}`,
+        action_details: {},
+      });
+      await posted(a, pause_id);
+      const from = fake.calls.length;
+      await Promise.all([
+        slackUsers(fake, a.running.url).click(ActionId.approve, pause_id, U_SARAH, { channel: FINANCE }),
+        slackUsers(fake, b.running.url).click(ActionId.approve, pause_id, U_BOB, { channel: FINANCE }),
+      ]);
+      // Both clicks answered: one counted, the other told it already voted.
+      await fake.waitFor(
+        (c) =>
+          c.method === 'chat.postEphemeral' &&
+          /already voted/.test(String(c.body.text)) &&
+          fake.calls.indexOf(c) >= from,
+        { timeoutMs: 15_000 },
+      );
+      const pause = await eventually(async () => {
+        const p = await b.running.service.get(pause_id);
+        return (p?.votes?.length ?? 0) >= 1 ? p : undefined;
+      });
+      expect(pause.status).toBe('pending');
+      expect(pause.votes).toHaveLength(1);
+    }
   });
 });
