@@ -95,7 +95,14 @@ export class Upstream {
       this.drop(error);
       throw new UpstreamError(`the upstream server "${this.name}" failed: ${describe(error)}`);
     }
-    if (Buffer.byteLength(JSON.stringify(result)) > MAX_RESULT_BYTES) {
+    let size: number;
+    try {
+      size = Buffer.byteLength(JSON.stringify(result));
+    } catch {
+      // Nested past what JSON.stringify can walk: not a result to pass on (and the call did run).
+      throw new UpstreamError(`the upstream server "${this.name}" answered a result nested too deep to pass on`);
+    }
+    if (size > MAX_RESULT_BYTES) {
       throw new UpstreamError(`the upstream server "${this.name}" answered more than ${MAX_RESULT_BYTES} bytes`);
     }
     return result;
