@@ -105,29 +105,14 @@ export function createHttpApp(options: HttpAppOptions): Express {
   // Authenticate before parsing: an anonymous body is never read.
   const authenticate = auth.middleware();
   const limit = rateLimit(store, options.rateLimitPerMinute, logger);
+  // Every MCP endpoint: POST only, the key checked before the body is read, JSON, one message a
+  // request, the rate limit, and object arguments.
+  const mcp = [mcpMethodGuard, authenticate, jsonOnly, json, refuseBatches, limit, requireObjectArguments];
   // Before /mcp, whose middleware would otherwise run (and count) for these paths too.
-  if (options.gateway) {
-    app.use(
-      '/mcp/gateway',
-      mcpMethodGuard,
-      authenticate,
-      jsonOnly,
-      json,
-      refuseBatches,
-      limit,
-      requireObjectArguments,
-      options.gateway,
-    );
-  }
+  if (options.gateway) app.use('/mcp/gateway', ...mcp, options.gateway);
   app.use(
     '/mcp',
-    mcpMethodGuard,
-    authenticate,
-    jsonOnly,
-    json,
-    refuseBatches,
-    limit,
-    requireObjectArguments,
+    ...mcp,
     mcpRouter({ service, tasks: options.mcpTasks, policyRoutes: options.policyRoutes ?? false, logger }),
   );
   app.use('/v1/pauses', authenticate, jsonOnly, json, limit, pausesRouter(service));

@@ -1,14 +1,13 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toolCallDigest } from '../../src/domain/tool-calls.js';
 import type { RunningService } from '../../src/main.js';
 import { type HttpUpstream, startHttpUpstream } from '../helpers/http-upstream.js';
 import { startTestService, TEST_API_KEY } from '../helpers/service.js';
+import { agent, auditEvents, pendingPause, resultText } from './agent.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const FILESYSTEM = join(root, 'node_modules/@modelcontextprotocol/server-filesystem/dist/index.js');
@@ -26,44 +25,8 @@ rules:
     decide: rejected
 `;
 
-/** The agent: the SDK's own client on one gateway server. */
-async function agent(svc: RunningService, name: string): Promise<Client> {
-  const client = new Client({ name: 'agent', version: '1.0.0' });
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(`${svc.url}/mcp/gateway/${name}`), {
-      requestInit: { headers: { authorization: `Bearer ${TEST_API_KEY}` } },
-    }),
-  );
-  return client;
-}
-
-const text = (result: unknown) => ((result as CallToolResult).content[0] as { text: string }).text;
-
-async function events(
-  svc: RunningService,
-  pauseId: string,
-): Promise<Array<{ type: string; data: Record<string, unknown> }>> {
-  const res = await fetch(`${svc.url}/v1/pauses/${pauseId}/events`, {
-    headers: { authorization: `Bearer ${TEST_API_KEY}` },
-  });
-  return ((await res.json()) as { events: Array<{ type: string; data: Record<string, unknown> }> }).events;
-}
-
-/** The pause a pending gateway call of `tool` with `input` made, from the agent's own list. */
-async function pendingPause(svc: RunningService, tool: string, input: Record<string, unknown>): Promise<string> {
-  const digest = toolCallDigest({ tool, input });
-  for (let i = 0; i < 400; i++) {
-    const res = await fetch(`${svc.url}/v1/pauses?status=pending`, {
-      headers: { authorization: `Bearer ${TEST_API_KEY}` },
-    });
-    const items = ((await res.json()) as { items: Array<{ pause_id: string }> }).items;
-    for (const item of items) {
-      if ((await svc.service.get(item.pause_id))?.action_digest === digest) return item.pause_id;
-    }
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`no pending pause for ${tool} appeared`);
-}
+const text = resultText;
+const events = auditEvents;
 
 function decide(svc: RunningService, pauseId: string, decision: 'approved' | 'rejected', comment = '') {
   return svc.service.decide(pauseId, {
