@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningService } from '../../src/main.js';
 import { runCli } from '../helpers/cli.js';
 import { randomPrefix, startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { type RunningService, startTestService } from '../helpers/service.js';
+import { startTestService } from '../helpers/service.js';
 
 /**
  * `looppause delegate` / `away` / `back` as an operator runs them, against a real Redis shared with a
