@@ -1,17 +1,11 @@
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import {
-  CallToolRequestSchema,
-  type CallToolResult,
-  ErrorCode,
-  ListToolsRequestSchema,
-  McpError,
-} from '@modelcontextprotocol/sdk/types.js';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { errorSummary } from '../domain/errors.js';
 import { toolCallDigest } from '../domain/tool-calls.js';
 import { toolError } from '../mcp/server.js';
 import { type ReceiptJwks, verifyReceipt } from '../receipts/verify-receipt.js';
-import { VERSION } from '../version.js';
+import { gatewayServer } from './mcp-server.js';
 import { type Upstream, UpstreamError } from './upstream.js';
 
 /**
@@ -276,39 +270,18 @@ export class LocalGateway {
 
 /** The MCP server the agent talks to: the wrapped server's tools, every call through `gateway`. */
 export function localGatewayServer(gateway: LocalGateway, onError: (message: string) => void): Server {
-  const server = new Server(
-    { name: `looppause-gateway-${gateway.upstream.name}`, version: VERSION },
-    { capabilities: { tools: {} } },
-  );
-  server.setRequestHandler(ListToolsRequestSchema, async () => {
-    try {
-      return { tools: await gateway.upstream.listTools() };
-    } catch (error) {
-      if (error instanceof UpstreamError) throw new McpError(ErrorCode.InternalError, error.message);
-      throw error;
-    }
-  });
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
-    const token = request.params._meta?.progressToken;
-    try {
-      return await gateway.callTool(request.params.name, request.params.arguments ?? {}, {
-        signal: extra.signal,
-        ...(token === undefined
-          ? {}
-          : {
-              progress: (elapsed: number) =>
-                extra.sendNotification({
-                  method: 'notifications/progress',
-                  params: { progressToken: token, progress: elapsed, message: 'waiting for LoopPause to decide' },
-                }),
-            }),
-      });
-    } catch (error) {
-      onError(`tools/call ${request.params.name} failed: ${errorSummary(error)}`);
+  return gatewayServer(
+    gateway.upstream,
+    (name, args, { signal, progress }) =>
+      gateway.callTool(name, args, {
+        signal,
+        ...(progress ? { progress: (elapsed: number) => progress('waiting for LoopPause to decide', elapsed) } : {}),
+      }),
+    (name, error) => {
+      onError(`tools/call ${name} failed: ${errorSummary(error)}`);
       return toolError('the gateway could not complete this call', 'unavailable');
-    }
-  });
-  return server;
+    },
+  );
 }
 
 function parseJson(text: string): unknown {

@@ -1,13 +1,11 @@
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { type Request, type Response, Router } from 'express';
 import type { Logger } from 'pino';
 import { errorSummary } from '../domain/errors.js';
-import { VERSION } from '../version.js';
 import { callThroughGateway, type GatewayCallDeps } from './call-tool.js';
 import type { Gateway } from './gateway.js';
-import { UpstreamError } from './upstream.js';
+import { gatewayServer } from './mcp-server.js';
 
 export interface GatewayRouterOptions {
   gateway: Gateway;
@@ -38,38 +36,15 @@ export function gatewayRouter({ gateway, calls, logger }: GatewayRouterOptions):
       return;
     }
     const agentId = res.locals.agentId as string;
-    const server = new Server(
-      { name: `looppause-gateway-${upstream.name}`, version: VERSION },
-      { capabilities: { tools: {} } },
-    );
-    server.setRequestHandler(ListToolsRequestSchema, async () => {
-      try {
-        return { tools: await upstream.listTools() };
-      } catch (error) {
-        if (error instanceof UpstreamError) throw new McpError(ErrorCode.InternalError, error.message);
-        throw error;
-      }
-    });
-    server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
-      const token = request.params._meta?.progressToken;
-      try {
-        return await callThroughGateway(calls, agentId, upstream, request.params.name, request.params.arguments ?? {}, {
-          signal: extra.signal,
-          ...(token === undefined
-            ? {}
-            : {
-                progress: (message: string, elapsed: number) =>
-                  extra.sendNotification({
-                    method: 'notifications/progress',
-                    params: { progressToken: token, progress: elapsed, message },
-                  }),
-              }),
-        });
-      } catch (error) {
+    const server = gatewayServer(
+      upstream,
+      (name, args, { signal, progress }) =>
+        callThroughGateway(calls, agentId, upstream, name, args, { signal, ...(progress ? { progress } : {}) }),
+      (_name, error) => {
         logger.error({ err: errorSummary(error), upstream: upstream.name }, 'gateway call failed');
         throw new McpError(ErrorCode.InternalError, 'the gateway could not complete this call');
-      }
-    });
+      },
+    );
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       // A JSON answer unless the client asked for progress on a tools/call: only then is there
