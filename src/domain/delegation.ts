@@ -100,7 +100,8 @@ function policyRefusal(
 function withinGroupRefusal(): DelegationRefusal {
   return {
     field: 'delegate',
-    reason: 'delegation: within_group — the delegate must already be among the approvers of a rule that names the person who is away',
+    reason:
+      'delegation: within_group — the delegate must already be among the approvers of a rule that names the person who is away',
   };
 }
 

@@ -270,7 +270,7 @@ rules:
       );
       const pause = await eventually(async () => {
         const p = await b.running.service.get(pause_id);
-        return (p?.votes?.length ?? 0) >= 1 ? p : undefined;
+        return p && (p.votes?.length ?? 0) >= 1 ? p : undefined;
       });
       expect(pause.status).toBe('pending');
       expect(pause.votes).toHaveLength(1);
