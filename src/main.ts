@@ -14,6 +14,7 @@ import { createHttpApp } from './http/app.js';
 import { ApiKeyAuth } from './http/auth.js';
 import { redactSecretPaths } from './http/secret-paths.js';
 import { startAuditRetention } from './jobs/audit-retention.js';
+import { startDelegationExpiry } from './jobs/delegation-expiry.js';
 import { JobRunner } from './jobs/job-runner.js';
 import { loadDevState } from './lib/dev-state.js';
 import { currentRequestId } from './lib/request-context.js';
@@ -248,7 +249,17 @@ function build(
     mounts: [{ path: JWKS_PATH, router: jwksRouter(receipts) }, ...surfaces.flatMap((s) => s.mounts ?? [])],
     adminMounts: surfaces.flatMap((s) => s.adminMounts ?? []),
   });
-  const stopRetention = startAuditRetention(store, config.auditRetentionDays, logger);
+  const stopAuditRetention = startAuditRetention(store, config.auditRetentionDays, logger);
+  // Delegations past their end are removed and their end audited, once across replicas.
+  const delegationExpiry = startDelegationExpiry(
+    { delegations: stores.delegations, audit: store },
+    logger,
+    service.now,
+  );
+  const stopRetention = () => {
+    stopAuditRetention();
+    delegationExpiry.stop();
+  };
   return {
     slack,
     service,

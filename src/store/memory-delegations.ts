@@ -40,8 +40,18 @@ export class MemoryDelegations implements DelegationStore {
       .map(([, d]) => ({ ...d }));
   }
 
-  private sweep(nowMs: number): void {
-    for (const [key, d] of this.byAbsent) if (!isActive(d, nowMs)) this.byAbsent.delete(key);
+  async sweepDelegations(nowMs: number): Promise<Delegation[]> {
+    return this.sweep(nowMs);
+  }
+
+  private sweep(nowMs: number): Delegation[] {
+    const ended: Delegation[] = [];
+    for (const [key, d] of this.byAbsent) {
+      if (isActive(d, nowMs)) continue;
+      this.byAbsent.delete(key);
+      ended.push({ ...d });
+    }
+    return ended;
   }
 
   snapshot(): MemoryDelegationsState {

@@ -6,6 +6,7 @@ import type { RedisContext } from './redis-connection.js';
 import { redisDelegationKeys } from './redis-keys.js';
 import { endDelegationScript } from './scripts/end-delegation.js';
 import { setDelegationScript } from './scripts/set-delegation.js';
+import { sweepDelegationsScript } from './scripts/sweep-delegations.js';
 
 const recordSchema = z.object({
   absent: z.string(),
@@ -38,6 +39,11 @@ export class RedisDelegations implements DelegationStore {
 
   async endDelegation(absent: string, nowMs: number): Promise<Delegation | undefined> {
     return parseRecord(await endDelegationScript.run(this.context, { nowMs, absentKey: humanKey(absent) }));
+  }
+
+  async sweepDelegations(nowMs: number): Promise<Delegation[]> {
+    const records = await sweepDelegationsScript.run(this.context, { nowMs });
+    return records.flatMap((raw) => parseRecord(raw) ?? []);
   }
 
   async listDelegations(nowMs: number): Promise<Delegation[]> {

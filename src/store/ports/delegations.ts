@@ -19,4 +19,9 @@ export interface DelegationStore {
   endDelegation(absent: string, nowMs: number): Promise<Delegation | undefined>;
   /** Every delegation in force, ordered by the away person's key. */
   listDelegations(nowMs: number): Promise<Delegation[]>;
+  /**
+   * Removes the delegations past their `until` and returns them: each one to exactly one caller,
+   * however many replicas sweep at once (so its ending is recorded once).
+   */
+  sweepDelegations(nowMs: number): Promise<Delegation[]>;
 }

@@ -77,6 +77,18 @@ export function delegationsConformance<S extends DelegationStore>(factory: Store
       expect(await store.endDelegation('a@acme.com', now + 1_000)).toBeUndefined();
     });
 
+    it('a sweep removes what has ended and hands each to one caller, however many sweep at once', async () => {
+      await store.setDelegation(delegation('a@acme.com', 'b@acme.com', now + 1_000), now);
+      await store.setDelegation(delegation('c@acme.com', 'b@acme.com', now + 5_000), now);
+      expect(await store.sweepDelegations(now + 999)).toEqual([]);
+      const sweeps = await Promise.all(Array.from({ length: 5 }, () => store.sweepDelegations(now + 1_000)));
+      expect(sweeps.flat().map((d) => d.absent)).toEqual(['a@acme.com']);
+      expect((await store.listDelegations(now + 1_000)).map((d) => d.absent)).toEqual(['c@acme.com']);
+      // An ended one removed by a write (set, end) is not handed out again.
+      await store.setDelegation(delegation('d@acme.com', 'e@acme.com'), now + 6_000);
+      expect(await store.sweepDelegations(now + 6_000)).toEqual([]);
+    });
+
     it('lets exactly one of two people naming each other at once succeed', async () => {
       for (let round = 0; round < 10; round++) {
         const [x, y] = [`x${round}@acme.com`, `y${round}@acme.com`];
