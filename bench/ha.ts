@@ -62,8 +62,8 @@ async function latency(): Promise<string[]> {
         const times = sorted(await decisionLatencies(services[side], DECISIONS));
         p50[side].push(percentile(times, 50));
         p99[side].push(percentile(times, 99));
-        console.error(
-          `round ${round + 1} ${side} WAIT: p50 ${percentile(times, 50).toFixed(2)} ms, p99 ${percentile(times, 99).toFixed(2)} ms`,
+        process.stderr.write(
+          `round ${round + 1} ${side} WAIT: p50 ${percentile(times, 50).toFixed(2)} ms, p99 ${percentile(times, 99).toFixed(2)} ms\n`,
         );
       }
     }
@@ -113,5 +113,5 @@ async function failover(): Promise<string[]> {
 }
 
 const lines = [...(await latency()), '', ...(await failover())];
-console.log(lines.join('\n'));
+process.stdout.write(`${lines.join('\n')}\n`);
 process.exit(0);

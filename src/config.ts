@@ -2,13 +2,13 @@ import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { isKeyName } from './domain/api-keys.js';
 import { HUMAN_RULE, isHumanId, SLACK_TARGET_PATTERN } from './domain/schemas.js';
+import { parseRedisUrl, type RedisTopology } from './lib/redis-topology.js';
 import {
   parseReceiptPreviousKeys,
   parseReceiptPrivateKey,
   ReceiptKeyError,
   type ReceiptPublicJwk,
 } from './receipts/keys.js';
-import { parseRedisUrl, type RedisTopology } from './lib/redis-topology.js';
 
 /** Environment → typed config. The only module that reads `process.env`. */
 

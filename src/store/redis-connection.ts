@@ -1,8 +1,8 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import { type PauseStatus, stateOf } from '../domain/vocabulary.js';
+import type { RedisTopology } from '../lib/redis-topology.js';
 import { createRedisClient, type RedisClient, topologyOf } from './redis-clients.js';
 import { type RedisKeys, redisKeys } from './redis-keys.js';
-import type { RedisTopology } from '../lib/redis-topology.js';
 import { Watchers } from './watchers.js';
 
 export interface RedisConnectionOptions {

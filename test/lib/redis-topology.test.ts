@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
+import { parseRedisUrl } from '../../src/lib/redis-topology.js';
 import { slotOf } from '../../src/store/redis-clients.js';
 import { redisKeys } from '../../src/store/redis-keys.js';
-import { parseRedisUrl } from '../../src/lib/redis-topology.js';
 
 function topology(url: string) {
   const parsed = parseRedisUrl(url);
