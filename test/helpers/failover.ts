@@ -125,7 +125,9 @@ export async function decideThroughFailover(options: FailoverOptions): Promise<F
     while (acknowledged.size < beforeKill && !done) await new Promise((r) => setTimeout(r, 10));
     killedAt = Date.now();
     await killed.kill();
-    while (!done) {
+    // Until a sentinel names another primary (at most 30 s), whether or not the load is done:
+    // restarting the old one sooner could let it stay the primary, and nothing would have failed over.
+    for (let i = 0; i < 300; i++) {
       const now = await set.primary().catch(() => killed);
       if (now !== killed) break;
       await new Promise((r) => setTimeout(r, 100));
