@@ -1,5 +1,4 @@
 import {
-  type CallToolResult,
   CLIENT_CAPABILITIES_META_KEY,
   MissingRequiredClientCapabilityError,
   ProtocolError,
@@ -9,11 +8,9 @@ import {
 } from '@modelcontextprotocol/server';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import { z } from 'zod';
-import { LoopPauseError } from '../domain/errors.js';
-import { storeOutage } from '../store/unavailable.js';
 import { VERSION } from '../version.js';
 import { type JsonRpcError, taskCallError } from './json-rpc-error.js';
-import { INSTRUCTIONS, type ToolCaller, toolError } from './server.js';
+import { INSTRUCTIONS, runTool, type ToolCaller, toolError } from './server.js';
 import type { AgentTasks } from './tasks.js';
 import { listEntry, type Tool } from './tool.js';
 import { tools as looppauseTools } from './tools/index.js';
@@ -135,27 +132,6 @@ function requireTasks(ctx: ServerContext): void {
       { requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } },
       `Missing required client capability: declare the ${TASKS_EXTENSION} extension in io.modelcontextprotocol/clientCapabilities to use tasks`,
     );
-}
-
-async function runTool(
-  call: ToolCaller,
-  tool: Tool,
-  args: object,
-  signal: AbortSignal,
-  onUnexpected: (error: unknown) => void,
-): Promise<CallToolResult> {
-  try {
-    const result = await call(tool, args, signal);
-    return {
-      content: [{ type: 'text', text: JSON.stringify(result) }],
-      structuredContent: result as Record<string, unknown>,
-    };
-  } catch (error) {
-    const known = error instanceof LoopPauseError ? error : storeOutage(error);
-    if (known) return toolError(known.message, known.code);
-    onUnexpected(error);
-    return toolError('internal error; the request was not completed', 'internal');
-  }
 }
 
 /** Known errors become JSON-RPC errors that say what is wrong; anything else is logged and answered as internal. */

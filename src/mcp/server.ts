@@ -99,18 +99,7 @@ export function createMcpServer(
       }
       if (!tool)
         return toolError(`unknown tool ${JSON.stringify(request.params.name)}; use ${[...byName.keys()].join(', ')}`);
-      try {
-        const result = await call(tool, request.params.arguments ?? {}, extra.signal);
-        return {
-          content: [{ type: 'text', text: JSON.stringify(result) }],
-          structuredContent: result as Record<string, unknown>,
-        };
-      } catch (error) {
-        const known = error instanceof LoopPauseError ? error : storeOutage(error);
-        if (known) return toolError(known.message, known.code);
-        onUnexpected(error);
-        return toolError('internal error; the request was not completed', 'internal');
-      }
+      return runTool(call, tool, request.params.arguments ?? {}, extra.signal, onUnexpected);
     },
   );
   return server;
@@ -149,6 +138,31 @@ async function guard<T>(onUnexpected: (error: unknown) => void, run: () => Promi
     if (known) throw known;
     onUnexpected(error);
     throw new JsonRpcError(ErrorCode.InternalError, 'internal error; the request was not completed');
+  }
+}
+
+/**
+ * One tool call, for both protocol eras: the result as text and structured content, a known error
+ * as a tool error that says what is wrong, anything else logged and answered as internal.
+ */
+export async function runTool(
+  call: ToolCaller,
+  tool: Tool,
+  args: object,
+  signal: AbortSignal,
+  onUnexpected: (error: unknown) => void,
+): Promise<CallToolResult> {
+  try {
+    const result = await call(tool, args, signal);
+    return {
+      content: [{ type: 'text', text: JSON.stringify(result) }],
+      structuredContent: result as Record<string, unknown>,
+    };
+  } catch (error) {
+    const known = error instanceof LoopPauseError ? error : storeOutage(error);
+    if (known) return toolError(known.message, known.code);
+    onUnexpected(error);
+    return toolError('internal error; the request was not completed', 'internal');
   }
 }
 
