@@ -155,7 +155,10 @@ describe('delegation across two replicas (dashboard and e-mail)', () => {
     for (let round = 0; round < 5; round++) {
       const id = await request(a, `Pay invoice race ${round}`);
       const [x, y] = await Promise.all([decide(sarah, id), decide(bob, id)]);
-      expect([x.status, y.status].sort()).toEqual([303, 409]);
+      // One vote counts (303); the other is told so: Sarah, second, has already voted (409); Bob,
+      // second, finds the request no longer his to decide once Sarah has voted for herself (404).
+      if (x.status === 303) expect([404, 409]).toContain(y.status);
+      else expect([x.status, y.status]).toEqual([409, 303]);
       const pause = await a.service.get(id);
       expect(pause?.status).toBe('pending');
       expect(pause?.votes).toHaveLength(1);
