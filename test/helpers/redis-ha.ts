@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { eventually } from './eventually.js';
-import { freePort } from './redis-server.js';
+import { freePort, redisServerArgs, waitForPing } from './redis-server.js';
 
 /**
  * Real Redis topologies for the high-availability tests: a primary, a replica and three sentinels
@@ -45,38 +45,6 @@ async function startProcess(args: string[], port: number): Promise<RedisProcess>
     },
     restart: launch,
   };
-}
-
-function serverArgs(port: number, dir: string, extra: string[] = []): string[] {
-  return [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--save',
-    '',
-    '--appendonly',
-    'yes',
-    '--appendfsync',
-    'always',
-    '--dir',
-    dir,
-    ...extra,
-  ];
-}
-
-async function waitForPing(port: number): Promise<void> {
-  await eventually(async () => {
-    const client = probe(port);
-    try {
-      await client.connect();
-      return (await client.ping()) === 'PONG' ? true : undefined;
-    } catch {
-      return undefined;
-    } finally {
-      client.disconnect();
-    }
-  }, 10_000);
 }
 
 function probe(port: number): Redis {
@@ -126,9 +94,9 @@ export async function startSentinelSet(name = 'lpmaster'): Promise<SentinelSet> 
   const [primaryPort, replicaPort] = [await freePort(), await freePort()];
   const dirs = ['primary', 'replica'].map((d) => mkdtempSync(join(root, `${d}-`)));
   const servers = [
-    await startProcess(serverArgs(primaryPort, dirs[0] as string), primaryPort),
+    await startProcess(redisServerArgs(primaryPort, dirs[0] as string), primaryPort),
     await startProcess(
-      serverArgs(replicaPort, dirs[1] as string, ['--replicaof', '127.0.0.1', String(primaryPort)]),
+      redisServerArgs(replicaPort, dirs[1] as string, ['--replicaof', '127.0.0.1', String(primaryPort)]),
       replicaPort,
     ),
   ];
@@ -200,7 +168,7 @@ export async function startCluster(): Promise<TestCluster> {
     const dir = mkdtempSync(join(root, `node${i}-`));
     nodes.push(
       await startProcess(
-        serverArgs(port, dir, [
+        redisServerArgs(port, dir, [
           '--cluster-enabled',
           'yes',
           '--cluster-config-file',

@@ -55,25 +55,7 @@ export async function startRedis(options: { extraArgs?: string[] } = {}): Promis
   const dir = mkdtempSync(join(tmpdir(), 'looppause-redis-'));
   let child: ChildProcess | undefined;
   const launch = async () => {
-    child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'yes',
-        '--appendfsync',
-        'always',
-        '--dir',
-        dir,
-        ...(options.extraArgs ?? []),
-      ],
-      { stdio: 'ignore' },
-    );
+    child = spawn('redis-server', redisServerArgs(port, dir, options.extraArgs), { stdio: 'ignore' });
     await waitForPing(port);
   };
   await launch();
@@ -102,7 +84,27 @@ export async function startRedis(options: { extraArgs?: string[] } = {}): Promis
   return handle;
 }
 
-async function waitForPing(port: number): Promise<void> {
+/** A test server's arguments: loopback only, no RDB, an AOF fsynced on every write, in `dir`. */
+export function redisServerArgs(port: number, dir: string, extra: readonly string[] = []): string[] {
+  return [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'always',
+    '--dir',
+    dir,
+    ...extra,
+  ];
+}
+
+/** Until the server on `port` answers PING (10 s at most). */
+export async function waitForPing(port: number): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     const client = new Redis({
