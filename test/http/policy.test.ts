@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyDecision } from '../../src/domain/signing.js';
 import type { RunningService } from '../../src/main.js';
-import { ENFORCEABLE_POLICY, TOOL_CALL_POLICY } from '../domain/policy/fixtures.js';
+import { ENFORCEABLE_POLICY, PUSH_EXPLANATION, TOOL_CALL_POLICY } from '../domain/policy/fixtures.js';
 import { eventually } from '../helpers/eventually.js';
 import { startTestService, TEST_API_KEY, TEST_SIGNING_SECRET } from '../helpers/service.js';
 
@@ -368,23 +368,7 @@ describe('POST /v1/policy/explain for a tool call: the tool rules, tool_calls_de
     });
     expect(push).toEqual({
       status: 200,
-      json: {
-        verdict: 'route',
-        tool: 'Bash',
-        rule: 'pushes',
-        answer: 'pending',
-        route: { slack: '#deploys' },
-        approvers: ['lead@acme.com', 'U0LEAD0001'],
-        quorum: 1,
-        owner_cannot_approve: false,
-        response_fields: [],
-        timeout_hours: 1,
-        remind_after: [],
-        escalate: [],
-        on_timeout: 'rejected',
-        on_timeout_answer: 'deny',
-        remember: '1h',
-      },
+      json: PUSH_EXPLANATION,
     });
     expect(
       (await explain({ agent: 'ci-main', tool: 'mcp__github__create_issue', input: { title: 'x' } })).json,

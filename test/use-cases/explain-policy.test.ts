@@ -5,7 +5,7 @@ import { type AgentRoutingMode, type Policy, parsePolicy } from '../../src/domai
 import { explainRequest, type PolicyExplanation, parseExplainInput } from '../../src/use-cases/explain-policy.js';
 import type { RecipientRules } from '../../src/use-cases/recipient-rules.js';
 import { requestApproval } from '../../src/use-cases/request.js';
-import { EXAMPLE_POLICY, TOOL_CALL_POLICY } from '../domain/policy/fixtures.js';
+import { EXAMPLE_POLICY, PUSH_EXPLANATION, TOOL_CALL_POLICY } from '../domain/policy/fixtures.js';
 import { useCaseWorld } from '../helpers/use-cases.js';
 
 function policyOf(yaml: string): Policy {
@@ -263,23 +263,7 @@ describe('explainRequest for a tool call: the tool rules, tool_calls_default, re
       cwd: '/repo',
       session_id: 's-1',
     });
-    expect(explained).toEqual({
-      verdict: 'route',
-      tool: 'Bash',
-      rule: 'pushes',
-      answer: 'pending',
-      route: { slack: '#deploys' },
-      approvers: ['lead@acme.com', 'U0LEAD0001'],
-      quorum: 1,
-      owner_cannot_approve: false,
-      response_fields: [],
-      timeout_hours: 1,
-      remind_after: [],
-      escalate: [],
-      on_timeout: 'rejected',
-      on_timeout_answer: 'deny',
-      remember: '1h',
-    });
+    expect(explained).toEqual(PUSH_EXPLANATION);
     expect(keysOf(explained).filter((k) => /[A-Z]/.test(k))).toEqual([]);
   });
 

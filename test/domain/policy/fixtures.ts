@@ -111,3 +111,22 @@ rules:
   - name: anything
     route: { email: ops@acme.com }
 `;
+
+/** What explain says of `git push --force` under TOOL_CALL_POLICY (the `pushes` rule), over HTTP and in the use case. */
+export const PUSH_EXPLANATION = {
+  verdict: 'route',
+  tool: 'Bash',
+  rule: 'pushes',
+  answer: 'pending',
+  route: { slack: '#deploys' },
+  approvers: ['lead@acme.com', 'U0LEAD0001'],
+  quorum: 1,
+  owner_cannot_approve: false,
+  response_fields: [],
+  timeout_hours: 1,
+  remind_after: [],
+  escalate: [],
+  on_timeout: 'rejected',
+  on_timeout_answer: 'deny',
+  remember: '1h',
+} as const;
