@@ -48,7 +48,7 @@ export async function hookCommand(args: readonly string[], io: HookIO = processI
     event = adapter.eventOf(body);
     // Checked here first, so the reason names the field even when the service is down.
     adapter.read(body);
-    const answer = await ask(adapter, input, io);
+    const answer = await ask(adapter, event, input, io);
     io.stdout.write(`${JSON.stringify(answer)}\n`);
     return 0;
   } catch (error) {
@@ -106,7 +106,12 @@ function seconds(env: HookIO['env'], name: string): number | undefined {
 }
 
 /** The service's answer to this hook input, checked to be one this agent's output allows. */
-async function ask(adapter: HookAdapter, input: string, io: HookIO): Promise<Record<string, unknown>> {
+async function ask(
+  adapter: HookAdapter,
+  event: string | undefined,
+  input: string,
+  io: HookIO,
+): Promise<Record<string, unknown>> {
   const config = parseProxyConfig(io.env);
   if (!config.ok) throw HookError(config.errors.join('; '));
   const { apiUrl, apiKey } = config.config;
@@ -137,6 +142,9 @@ async function ask(adapter: HookAdapter, input: string, io: HookIO): Promise<Rec
     answer = undefined;
   }
   const checked = adapter.output.safeParse(answer);
-  if (!checked.success) throw HookError(`the LoopPause service's answer is not a ${adapter.agent} hook output`);
+  if (!checked.success || !adapter.answers(event, checked.data))
+    throw HookError(
+      `the LoopPause service's answer is not a ${adapter.agent} hook output for ${event ?? 'this event'}`,
+    );
   return checked.data;
 }

@@ -108,5 +108,10 @@ export const claudeCodeHook: HookAdapter<ClaudeCodeEvent> = {
   answer: answerFor,
   fieldOf: (field) => FIELDS[field] ?? field,
   output: claudeCodeOutputSchema,
+  answers: (event, output) => {
+    const named = (output.hookSpecificOutput as { hookEventName?: unknown } | undefined)?.hookEventName;
+    // `{}` is "Claude Code shows its own prompt": an answer to a PermissionRequest only.
+    return named === undefined ? event === 'PermissionRequest' : named === event;
+  },
   failureExitCode: 2,
 };

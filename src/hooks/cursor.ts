@@ -153,5 +153,7 @@ export const cursorHook: HookAdapter<CursorEvent> = {
   answer: answerFor,
   fieldOf: (field, event) => FIELDS[event ?? 'preToolUse'][field] ?? field,
   output: cursorOutputSchema,
+  // One output shape for every Cursor event.
+  answers: () => true,
   failureExitCode: 0,
 };

@@ -43,6 +43,11 @@ export interface HookAdapter<E extends string = string> {
   /** Every output `answer` writes, as the agent documents it: what a command hook accepts from the service. */
   readonly output: z.ZodType<Record<string, unknown>>;
   /**
+   * Whether a valid output is an answer to `event` (the command hook prints nothing else): a
+   * PermissionRequest answer, or `{}`, would leave a PreToolUse undecided.
+   */
+  answers(event: E | undefined, output: Record<string, unknown>): boolean;
+  /**
    * The command hook's exit code for a failure it answers itself. Claude Code blocks on 2 whatever
    * the JSON says; Cursor reads the deny on stdout.
    */

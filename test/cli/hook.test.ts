@@ -148,6 +148,22 @@ describe('looppause hook: every failure is a deny', () => {
     }
   });
 
+  it('a Claude Code answer for another event, or {} ("no decision"), to a PreToolUse is a deny', async () => {
+    for (const body of [
+      '{}',
+      '{"hookSpecificOutput":{"hookEventName":"PermissionRequest","decision":{"behavior":"allow"}}}',
+    ]) {
+      const { url, server } = await fakeService((_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+      });
+      servers.push(server);
+      expectClaudeDeny(
+        await hook('claude-code', preToolUse, { LOOPPAUSE_API_URL: url, LOOPPAUSE_API_KEY: 'k' }),
+        /hook output for PreToolUse/,
+      );
+    }
+  });
+
   it('an unknown agent: usage on stderr, exit 2, nothing on stdout', async () => {
     const result = await hook('copilot', preToolUse, {});
     expect(result).toMatchObject({ code: 2, stdout: '' });
