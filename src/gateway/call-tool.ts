@@ -96,10 +96,17 @@ export async function callThroughGateway(
     case 'ask':
       return toolError(answer.reason ?? 'not allowed', 'denied');
     case 'allow': {
+      // The agent gave up waiting: the approval stays unused for its next identical call.
+      if (options.signal?.aborted) return toolError('the call was cancelled before it was forwarded', 'cancelled');
+      // Only a read-only tool passes without a pause, whatever an answer says.
+      if (answer.pause_id === undefined && !tool.readOnly)
+        return toolError('not allowed without an approval', 'denied');
       const claimed = await deps.service.claimToolCall(answer, claimant);
       if (claimed.decision !== 'allow') return toolError(claimed.reason ?? 'not allowed', 'conflict');
       return forward(deps, agentId, upstream, name, call, claimed, options.signal);
     }
+    default:
+      return toolError('the gateway could not read the decision', 'denied');
   }
 }
 

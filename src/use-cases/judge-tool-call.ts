@@ -261,6 +261,9 @@ export function answerOf(pause: Pause, reason?: string): ToolCallAnswer {
         decision: 'deny',
         reason: `the request was cancelled${pause.cancel_reason ? `: ${pause.cancel_reason}` : ''}`,
       };
+    default:
+      // A state this version does not know (a newer replica's record): never an allow.
+      return { ...base, decision: 'deny', reason: `the request is in a state this service cannot judge` };
   }
 }
 

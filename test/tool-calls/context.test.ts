@@ -200,3 +200,56 @@ describe('the gateway when a key holds every wait it may', () => {
     expect(waits).toBe(1);
   });
 });
+
+describe('the gateway forwards only what an answer may carry', () => {
+  const upstreamOf = (readOnly: boolean, calls: string[]) =>
+    ({
+      name: 'files',
+      tool: async () => ({ tool: { name: 'write', inputSchema: { type: 'object' } }, readOnly }),
+      callTool: async (name: string) => {
+        calls.push(name);
+        return { content: [] };
+      },
+    }) as unknown as Upstream;
+  const deps = (answer: { decision: 'allow'; pause_id?: string }) => ({
+    service: {
+      toolCall: async () => answer,
+      awaitToolCall: async () => answer,
+      claimToolCall: async (a: typeof answer) => a,
+    },
+    audit: { appendAudit: async () => undefined },
+    waitSeconds: 5,
+    lifetimeSeconds: 60,
+    now: Date.now,
+  });
+
+  it('an allow without a pause for a tool that is not read-only is refused', async () => {
+    const calls: string[] = [];
+    const result = await callThroughGateway(
+      deps({ decision: 'allow' }),
+      'agent-a',
+      upstreamOf(false, calls),
+      'write',
+      {},
+    );
+    expect(result.isError).toBe(true);
+    expect(calls).toEqual([]);
+  });
+
+  it('a call its client gave up on is not forwarded', async () => {
+    const calls: string[] = [];
+    const gaveUp = AbortSignal.abort();
+    const result = await callThroughGateway(
+      deps({ decision: 'allow' }),
+      'agent-a',
+      upstreamOf(true, calls),
+      'write',
+      {},
+      {
+        signal: gaveUp,
+      },
+    );
+    expect(result.isError).toBe(true);
+    expect(calls).toEqual([]);
+  });
+});
