@@ -16,7 +16,7 @@ header.top nav a[aria-current=page]{color:#fff;border-bottom:2px solid #fff}
 header.top .who{margin-left:auto;display:flex;gap:10px;align-items:center;color:#d4d4d8;font-size:13px}
 header.top .who button{background:transparent;color:#fff;border:1px solid #71717a;padding:4px 10px;font-weight:400}
 main{max-width:1100px;margin:20px auto;padding:0 16px}
-h1{font-size:22px;margin:0 0 12px}
+h1{font-size:22px;margin:0 0 12px;overflow-wrap:anywhere}
 h2{font-size:17px;margin:0 0 8px}
 h2.section{margin:22px 0 10px}
 .card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:16px 18px;margin:0 0 14px}
