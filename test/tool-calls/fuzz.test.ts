@@ -85,4 +85,40 @@ describe('POST /v1/tool-calls under arbitrary input', () => {
       { numRuns: 100 },
     );
   });
+
+  it('the hook routes answer any body with HTTP 200 in the agent format, and allow only the one allowed call', async () => {
+    const event = fc.constantFrom('PreToolUse', 'PermissionRequest', 'preToolUse', 'beforeShellExecution', 'x');
+    const body = fc.oneof(
+      fc.jsonValue(),
+      fc.record(
+        {
+          hook_event_name: event,
+          session_id: fc.string(),
+          conversation_id: fc.string(),
+          tool_name: fc.oneof(fc.constant('Bash'), fc.string()),
+          tool_input: fc.oneof(fc.record({ command: fc.oneof(fc.constant('ls'), fc.string()) }), fc.jsonValue()),
+          command: fc.string(),
+        },
+        { requiredKeys: [] },
+      ),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('claude-code', 'cursor', 'Claude-Code'), body, async (agent, input) => {
+        const res = await fetch(`${svc.url}/v1/hooks/${agent}?wait=0`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
+          body: JSON.stringify(input),
+        });
+        expect(res.status).toBe(200);
+        const text = await res.text();
+        if (/"(permissionDecision|permission|behavior)":"allow"/.test(text)) {
+          // Only `ls` in Bash is decided approved by the policy; nothing else may come back allowed.
+          const sent = input as { tool_name?: unknown; tool_input?: { command?: unknown } };
+          expect(sent.tool_name).toBe('Bash');
+          expect(sent.tool_input?.command).toBe('ls');
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
 });
