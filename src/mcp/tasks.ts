@@ -46,8 +46,11 @@ export function newTaskId(): string {
 
 /** What tasks use of the service: its public methods, nothing else. */
 export interface TaskPauses {
-  /** Any pause by id, with its status as of now (`ApprovalService.get`). */
-  get(pauseId: string): Promise<Pause | null>;
+  /**
+   * The agent's own pause, with its status as of now, null for any other; an ended one once the
+   * store's replicas hold it (`ApprovalService.getOwn`).
+   */
+  getOwn(agentId: string, pauseId: string): Promise<Pause | null>;
   /** check_approval (`ApprovalService.check`). */
   check(agentId: string, args: unknown, signal?: AbortSignal): Promise<PauseView>;
   /** cancel_approval (`ApprovalService.cancel`). */
@@ -130,8 +133,8 @@ export class AgentTasks {
    * The same record serves both protocol eras: only the wire shape differs.
    */
   private async createRecord(pauseId: string): Promise<{ record: TaskRecord; pause: Pause }> {
-    const pause = await this.pauses.get(pauseId);
-    if (!pause || pause.agent_id !== this.agentId)
+    const pause = await this.pauses.getOwn(this.agentId, pauseId);
+    if (!pause)
       throw new JsonRpcError(ErrorCode.InternalError, 'the pause vanished as its task was created');
     const record: TaskRecord = {
       task_id: newTaskId(),
@@ -241,11 +244,11 @@ export class AgentTasks {
         ErrorCode.InvalidParams,
         'cursor: not a cursor this server gave (use nextCursor as returned)',
       );
-    const pauses = await Promise.all(page.items.map((r) => this.pauses.get(r.pause_id)));
+    const pauses = await Promise.all(page.items.map((r) => this.pauses.getOwn(this.agentId, r.pause_id)));
     const tasks: Task[] = [];
     for (const [i, record] of page.items.entries()) {
       const pause = pauses[i];
-      if (pause && pause.agent_id === this.agentId) tasks.push(taskOf(record, pause));
+      if (pause) tasks.push(taskOf(record, pause));
     }
     return { tasks, ...(page.next_cursor ? { nextCursor: page.next_cursor } : {}) };
   }
@@ -271,8 +274,8 @@ export class AgentTasks {
   }
 
   private async loadPause(taskId: string, record: TaskRecord): Promise<Pause> {
-    const pause = await this.pauses.get(record.pause_id);
-    if (!pause || pause.agent_id !== this.agentId) throw notFound(taskId);
+    const pause = await this.pauses.getOwn(this.agentId, record.pause_id);
+    if (!pause) throw notFound(taskId);
     return pause;
   }
 }

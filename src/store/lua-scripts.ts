@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { LoopPauseError } from '../domain/errors.js';
-import { type RedisClient, waitForReplicas } from './redis-clients.js';
+import type { RedisClient } from './redis-clients.js';
 import type { RedisContext } from './redis-connection.js';
 import type { RedisKeys } from './redis-keys.js';
+import { requireReplicas } from './replica-barrier.js';
 
 /**
  * The Lua scripts, one typed wrapper each (scripts/<name>.ts, through `defineScript`): the wrapper
@@ -39,8 +39,9 @@ export interface ScriptSpec<N extends number, Input, Reply> {
    * The script decides something a human or an agent is told about (a decision, a vote, a
    * redeemed receipt, an audit seal): when the context asks for replicas, it is not answered
    * before that many hold it (`unavailable` if they do not in time; the step itself is whole).
+   * A function says so per reply (a claim that leased nothing needs no replica).
    */
-  durable?: boolean;
+  durable?: boolean | ((reply: Reply) => boolean);
 }
 
 export interface TypedScript<Input, Reply> {
@@ -55,29 +56,15 @@ export function defineScript<N extends number, Input, Reply>(
   const script = loadScript(spec.name, spec.numKeys);
   return {
     name: spec.name,
-    async run({ redis, keys, durability }, input) {
+    async run(context, input) {
+      const { redis, keys } = context;
       const scriptKeys: readonly string[] = spec.keys(keys, input);
       const reply = spec.reply(await evalScript(redis, script, scriptKeys, spec.args(keys, input)));
-      if (spec.durable && durability && durability.replicas > 0) {
-        const acked = await waitForReplicas(
-          redis,
-          scriptKeys[0] ?? keys.base,
-          durability.replicas,
-          durability.timeoutMs,
-        );
-        if (acked < durability.replicas) throw notReplicated(acked, durability.replicas);
-      }
+      const durable = typeof spec.durable === 'function' ? spec.durable(reply) : spec.durable;
+      if (durable) await requireReplicas(context, scriptKeys[0] ?? keys.base);
       return reply;
     },
   };
-}
-
-function notReplicated(acked: number, wanted: number): LoopPauseError {
-  return new LoopPauseError(
-    'unavailable',
-    `the store did not confirm this on ${wanted} replica${wanted === 1 ? '' : 's'} in time (${acked} did); ` +
-      'try again shortly: a retry finds what was already done',
-  );
 }
 
 function loadScript(name: string, numKeys: number, dir: URL = LUA_DIR): LuaScript {

@@ -146,6 +146,9 @@ export class MemoryStore implements Store {
     return pause ? structuredClone(pause) : null;
   }
 
+  /** One process's memory has no replicas: everything acknowledged is already all there is. */
+  async confirmReplicated(): Promise<void> {}
+
   async endByPolicy(pauseId: string, response: SignedDecision, nowMs: number): Promise<EndResult> {
     const event = { actor: response.responder, data: decidedData(response) };
     return this.end(pauseId, nowMs, event, (pause) => {

@@ -43,6 +43,8 @@ export function redisKeys(prefix: string) {
     waiting: (decider: string) => `${base}waiting:${deciderHash(decider)}`,
     /** Set once every pause pending before the waiting indexes existed has been put in them. */
     waitingIndexed: `${base}waiting-indexed`,
+    /** Written before a WAIT that must cover what a read saw (replica-barrier.ts); its value means nothing. */
+    replicated: `${base}replicated`,
     /** The audit log (scripts build these from base, lua/includes/audit.lua): entries, their numbering, one pause's entry ids. */
     audit: `${base}audit`,
     auditSeq: `${base}audit:seq`,

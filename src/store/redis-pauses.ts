@@ -23,6 +23,7 @@ import type {
 import type { RedisAuditLog } from './redis-audit.js';
 import type { RedisContext } from './redis-connection.js';
 import { deciderHash, type RedisKeys } from './redis-keys.js';
+import { ReplicaBarrier } from './replica-barrier.js';
 import { claimApprovalScript } from './scripts/claim-approval.js';
 import { createScript } from './scripts/create.js';
 import { type EndInput, endScript } from './scripts/end.js';
@@ -45,6 +46,7 @@ const WAITING_BACKFILL_BATCH = 500;
 export class RedisPauses implements PauseStore {
   private readonly redis: RedisContext['redis'];
   private readonly keys: RedisKeys;
+  private readonly barrier: ReplicaBarrier;
 
   constructor(
     private readonly context: RedisContext,
@@ -52,6 +54,7 @@ export class RedisPauses implements PauseStore {
   ) {
     this.redis = context.redis;
     this.keys = context.keys;
+    this.barrier = new ReplicaBarrier(context);
   }
 
   /**
@@ -97,6 +100,10 @@ export class RedisPauses implements PauseStore {
   async getPause(pauseId: string): Promise<Pause | null> {
     const hash = await this.redis.hgetall(this.keys.pause(pauseId));
     return pauseFromHash(pauseId, hash);
+  }
+
+  confirmReplicated(): Promise<void> {
+    return this.barrier.confirm();
   }
 
   endByPolicy(pauseId: string, response: SignedDecision, nowMs: number): Promise<EndResult> {

@@ -80,6 +80,9 @@ export class RedisStore implements Store {
   getPause(pauseId: string): Promise<Pause | null> {
     return this.pauses.getPause(pauseId);
   }
+  confirmReplicated(): Promise<void> {
+    return this.pauses.confirmReplicated();
+  }
   endByPolicy(pauseId: string, response: SignedDecision, nowMs: number): Promise<EndResult> {
     return this.pauses.endByPolicy(pauseId, response, nowMs);
   }

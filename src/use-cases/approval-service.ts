@@ -21,7 +21,7 @@ import { explainRequest, explainRuleOnly, type PolicyExplanation, parseExplainIn
 import type { IdentityDirectory } from './identity-links.js';
 import { answerOf, claimAnswer, type JudgeOptions, type JudgeToolCallDeps, judgeToolCall } from './judge-tool-call.js';
 import { type ListQuery, listApprovals } from './list.js';
-import { loadPause } from './load-pause.js';
+import { findOwnPause, loadPause } from './load-pause.js';
 import { PauseEventOutbox } from './pause-event-outbox.js';
 import type { PolicyRefusalSink, PolicySource } from './policy-gate.js';
 import type { RecipientRules } from './recipient-rules.js';
@@ -166,6 +166,11 @@ export class ApprovalService {
 
   list(agentId: string, query: ListQuery): Promise<Page<PauseView>> {
     return listApprovals(this.requestDeps, agentId, query);
+  }
+
+  /** The agent's own pause as check_approval reads it (an ended one once the replicas hold it); null for any other. */
+  getOwn(agentId: string, pauseId: string): Promise<Pause | null> {
+    return findOwnPause(this.requestDeps, agentId, pauseId);
   }
 
   /** For surfaces (Slack, e-mail): any pause by id, its status as of now. */

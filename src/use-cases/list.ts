@@ -9,9 +9,13 @@ export interface ListQuery {
   cursor?: string;
 }
 
-/** The agent's own pauses, newest first, each with its status as of now. */
+/**
+ * The agent's own pauses, newest first, each with its status as of now; a page holding an ended
+ * pause is answered once the store's replicas hold it.
+ */
 export async function listApprovals(deps: UseCaseDeps, agentId: string, query: ListQuery): Promise<Page<PauseView>> {
   const page = await deps.store.listPauses({ ...query, agentId });
+  if (page.items.some((p) => p.status !== 'pending')) await deps.store.confirmReplicated();
   const nowMs = deps.now();
   return { items: page.items.map((p) => toView(withEffectiveStatus(p, nowMs))), next_cursor: page.next_cursor };
 }

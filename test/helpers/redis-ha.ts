@@ -19,6 +19,10 @@ export interface RedisProcess {
   readonly pid: number | undefined;
   /** SIGKILL, as a crash would. */
   kill(): Promise<void>;
+  /** SIGSTOP: alive, connected and silent, as a server stuck on a slow disk or a lost network is. */
+  freeze(): void;
+  /** SIGCONT after `freeze`. */
+  thaw(): void;
   /** Starts it again with the same arguments (its data directory and config are kept). */
   restart(): Promise<void>;
 }
@@ -42,6 +46,12 @@ async function startProcess(args: string[], port: number): Promise<RedisProcess>
         current.once('exit', () => resolve());
         current.kill('SIGKILL');
       });
+    },
+    freeze: () => {
+      if (child?.pid !== undefined) process.kill(child.pid, 'SIGSTOP');
+    },
+    thaw: () => {
+      if (child?.pid !== undefined) process.kill(child.pid, 'SIGCONT');
     },
     restart: launch,
   };

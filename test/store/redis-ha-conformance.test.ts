@@ -101,3 +101,51 @@ describe('Sentinel: a decision is answered once a replica holds it', () => {
     await store.close();
   });
 });
+
+describe('Sentinel: what a read saw is handed on only once a replica holds it', () => {
+  it('refuses to confirm a decision, or to lease the jobs that tell of it, while the replica is silent; both go through once it is back', async () => {
+    const store = new RedisStore({ url: sentinel.url, prefix: randomPrefix(), minReplicas: 1, replicaTimeoutMs: 300 });
+    // Another replica of LoopPause, on its own connection: it reads what `store` decided.
+    const reader = new RedisStore({
+      url: sentinel.url,
+      prefix: store.connection.keys.base.slice(1, -2),
+      minReplicas: 1,
+      replicaTimeoutMs: 300,
+    });
+    await Promise.all([store.connect(), reader.connect()]);
+    const replica = sentinel.servers[1];
+    if (!replica) throw new Error('no replica');
+    const now = Date.now();
+    const pause = pauseAt(now);
+    await store.createPause({ pause, jobs: [] });
+    replica.freeze();
+    try {
+      await expect(store.endByPolicy(pause.pause_id, responseFor(pause), now)).rejects.toMatchObject({
+        code: 'unavailable',
+      });
+      // The primary holds it, and says so to a plain read ...
+      expect((await reader.getPause(pause.pause_id))?.status).toBe('responded');
+      // ... but nobody may be told: the confirmation and the lease of the `pause.ended` job refuse.
+      const results = await Promise.allSettled([reader.confirmReplicated(), reader.confirmReplicated()]);
+      expect(
+        results.map((r) => (r.status === 'rejected' ? (r.reason as { code?: string }).code : 'confirmed')),
+      ).toEqual(['unavailable', 'unavailable']);
+      await expect(reader.claimDueJobs(now, 1000, 10)).rejects.toMatchObject({ code: 'unavailable' });
+    } finally {
+      replica.thaw();
+    }
+    await eventually(
+      () =>
+        reader.confirmReplicated().then(
+          () => true,
+          () => undefined,
+        ),
+      15_000,
+    );
+    expect(await ask(replica.port, 'HGET', store.connection.keys.pause(pause.pause_id), 'status')).toBe('responded');
+    // The refused lease lapses and the job is leased again, now confirmed.
+    const jobs = await reader.claimDueJobs(now + 1001, 1000, 10);
+    expect(jobs.map((j) => j.id)).toEqual([`ended:${pause.pause_id}`]);
+    await Promise.all([store.close(), reader.close()]);
+  }, 30_000);
+});

@@ -107,6 +107,13 @@ export interface Page<T> {
 export interface PauseStore {
   createPause(input: NewPause): Promise<CreateResult>;
   getPause(pauseId: string): Promise<Pause | null>;
+  /**
+   * Resolves once the store's replicas hold everything it had acknowledged when this was called,
+   * whichever replica of LoopPause wrote it; rejects `unavailable` when they do not in time. A
+   * read that is about to hand an agent an ended pause calls it first, so no agent acts on a
+   * decision a failover could still take back. At once where nothing is replicated.
+   */
+  confirmReplicated(): Promise<void>;
   /** The policy ends it (a rule's `decide`): the pause ends with `response`, whatever votes it holds. */
   endByPolicy(pauseId: string, response: SignedDecision, nowMs: number): Promise<EndResult>;
   /**

@@ -13,10 +13,16 @@ export interface ClaimedBody {
   attempts: number;
 }
 
-/** lua/claim-3.lua: leases up to `max` due jobs. */
+/**
+ * lua/claim-3.lua: leases up to `max` due jobs. A lease is confirmed on the replicas before its jobs
+ * run: a job tells Slack, e-mail and webhooks of what the step that queued it decided, which must
+ * not be told before the replicas hold it (the lease's write comes after that step's, so its WAIT
+ * covers both).
+ */
 export const claimScript = defineScript({
   name: 'claim',
   numKeys: 3,
+  durable: (claimed: ClaimedBody[]) => claimed.length > 0,
   keys: (k, _input: ClaimInput) => [k.jobQueue, k.jobData, k.jobAttempts] as const,
   args: (_k, { nowMs, leaseMs, max }: ClaimInput) => [/* 1 */ nowMs, /* 2 */ leaseMs, /* 3 */ max],
   reply: (raw): ClaimedBody[] => {

@@ -25,6 +25,15 @@ export function pauseStoreConformance<S extends PauseStore & JobQueue>(factory: 
       expect(await store.getPause(newPauseId())).toBeNull();
     });
 
+    it('confirms that its replicas hold an ending, for many readers at once, and the ending is there', async () => {
+      const pause = pauseAt(now);
+      await store.createPause({ pause, jobs: [] });
+      await store.endByPolicy(pause.pause_id, responseFor(pause), now);
+      const confirmations = await Promise.allSettled(Array.from({ length: 20 }, () => store.confirmReplicated()));
+      expect(confirmations.map((c) => c.status)).toEqual(Array(20).fill('fulfilled'));
+      expect((await store.getPause(pause.pause_id))?.status).toBe('responded');
+    });
+
     it('returns the first pause for a repeated idempotency key and the same request, per agent', async () => {
       const first = pauseAt(now);
       const second = pauseAt(now);
