@@ -134,8 +134,7 @@ export class AgentTasks {
    */
   private async createRecord(pauseId: string): Promise<{ record: TaskRecord; pause: Pause }> {
     const pause = await this.pauses.getOwn(this.agentId, pauseId);
-    if (!pause)
-      throw new JsonRpcError(ErrorCode.InternalError, 'the pause vanished as its task was created');
+    if (!pause) throw new JsonRpcError(ErrorCode.InternalError, 'the pause vanished as its task was created');
     const record: TaskRecord = {
       task_id: newTaskId(),
       pause_id: pauseId,
