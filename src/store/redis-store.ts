@@ -206,8 +206,12 @@ export class RedisStore implements Store {
 
   // StoreLifecycle (ports/lifecycle.ts)
 
+  /**
+   * Reads one of the deployment's keys rather than PING: on a Cluster a keyed command goes to the
+   * primary of the deployment's slot, the one node whose outage matters (PING goes to any node).
+   */
   async ping(): Promise<void> {
-    await this.connection.redis.ping();
+    await this.connection.redis.exists(this.connection.keys.waitingIndexed);
   }
 
   async close(): Promise<void> {

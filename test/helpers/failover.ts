@@ -1,11 +1,11 @@
 import { LoopPauseError } from '../../src/domain/errors.js';
 import type { RunningService } from '../../src/main.js';
 import { storeOutage } from '../../src/store/unavailable.js';
-import type { RedisProcess, SentinelSet } from './redis-ha.js';
+import type { FailoverTarget, RedisProcess } from './redis-ha.js';
 import { TEST_API_KEY } from './service.js';
 
 /**
- * Decisions and creates against one service on a Sentinel set while its primary is killed with
+ * Decisions and creates against one service on a Sentinel set or a Cluster while the deployment's primary is killed with
  * SIGKILL: what the clients saw. Each call is given `deadlineMs`; one that has not answered by
  * then counts as hung. A call that fails is retried, as a human or an agent would.
  */
@@ -25,7 +25,8 @@ export interface FailoverRun {
 
 export interface FailoverOptions {
   service: RunningService;
-  set: SentinelSet;
+  /** A Sentinel set or a Cluster: `primary()` is what is killed. */
+  set: FailoverTarget;
   /** Pending pauses to decide, one after another, by `workers` deciders at once. */
   pauses: string[];
   workers?: number;
@@ -119,8 +120,8 @@ export async function decideThroughFailover(options: FailoverOptions): Promise<F
     }
   };
 
-  // Kill once `beforeKill` decisions are acknowledged; once the sentinels name the new primary,
-  // start the old one again: they make it a replica of the new one, so WAIT has a replica again.
+  // Kill once `beforeKill` decisions are acknowledged; once the sentinels (or the cluster) name the
+  // new primary, start the old one again: it becomes a replica of the new one, so WAIT has a replica again.
   const chaos = async () => {
     while (acknowledged.size < beforeKill && !done) await new Promise((r) => setTimeout(r, 10));
     killedAt = Date.now();

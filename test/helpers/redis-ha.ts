@@ -82,7 +82,7 @@ export async function ask(port: number, ...command: [string, ...(string | number
   }
 }
 
-export interface SentinelSet {
+export interface SentinelSet extends FailoverTarget {
   /** `redis+sentinel://…/<name>` for REDIS_URL. */
   url: string;
   name: string;
@@ -162,18 +162,32 @@ export async function startSentinelSet(name = 'lpmaster'): Promise<SentinelSet> 
   };
 }
 
-export interface TestCluster {
+/** What a failover test kills: the server that is the primary for the deployment now. */
+export interface FailoverTarget {
+  primary(): Promise<RedisProcess>;
+}
+
+export interface TestCluster extends FailoverTarget {
   /** `redis+cluster://…` for REDIS_URL. */
   url: string;
   nodes: RedisProcess[];
+  /** The node the first answering node names as the primary of `slot` (by default the one `primary()` asks of). */
+  primaryOf(slot: number): Promise<RedisProcess>;
   stop(): Promise<void>;
 }
 
-/** Three primaries (no replicas) sharing the 16,384 slots, ready when every node says cluster_state:ok. */
-export async function startCluster(): Promise<TestCluster> {
+/**
+ * Three primaries sharing the 16,384 slots, each with `replicas` replicas (`--cluster-replicas`),
+ * ready when every node says cluster_state:ok and every replica is in sync. A primary is judged
+ * failed after 1 s of silence (`cluster-node-timeout`), and its replica takes over; a primary
+ * restarted after that rejoins as a replica of the one that took its place. `primary()` names
+ * the primary of `slot`.
+ */
+export async function startCluster(options: { replicas?: number; slot?: number } = {}): Promise<TestCluster> {
+  const replicas = options.replicas ?? 0;
   const root = mkdtempSync(join(tmpdir(), 'looppause-cluster-'));
   const nodes: RedisProcess[] = [];
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 3 * (1 + replicas); i++) {
     const port = await freePort();
     const dir = mkdtempSync(join(root, `node${i}-`));
     nodes.push(
@@ -194,17 +208,32 @@ export async function startCluster(): Promise<TestCluster> {
     '--cluster',
     'create',
     ...nodes.map((n) => `127.0.0.1:${n.port}`),
+    '--cluster-replicas',
+    String(replicas),
     '--cluster-yes',
   ]);
   await eventually(async () => {
     for (const node of nodes) {
       if (!String((await ask(node.port, 'CLUSTER', 'INFO')) ?? '').includes('cluster_state:ok')) return undefined;
+      const replication = String((await ask(node.port, 'INFO', 'replication')) ?? '');
+      if (replication.includes('role:slave') && !replication.includes('master_link_status:up')) return undefined;
     }
     return true;
-  }, 20_000);
+  }, 30_000);
+  const primaryOf = async (slot: number): Promise<RedisProcess> => {
+    for (const node of nodes) {
+      const ranges = (await ask(node.port, 'CLUSTER', 'SLOTS')) as [number, number, [string, number]][] | undefined;
+      const range = ranges?.find(([start, end]) => start <= slot && slot <= end);
+      const owner = nodes.find((n) => n.port === Number(range?.[2][1]));
+      if (owner) return owner;
+    }
+    throw new Error(`no node names a primary for slot ${slot}`);
+  };
   return {
     url: `redis+cluster://${nodes.map((n) => `127.0.0.1:${n.port}`).join(',')}`,
     nodes,
+    primaryOf,
+    primary: () => primaryOf(options.slot ?? 0),
     async stop() {
       await Promise.all(nodes.map((n) => n.kill()));
       rmSync(root, { recursive: true, force: true });

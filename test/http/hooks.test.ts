@@ -186,6 +186,19 @@ describe('POST /v1/hooks/claude-code', () => {
     });
   }
 
+  it('PermissionRequest with a wrong key or none: the deny is in its own shape (decision.behavior), the engine not asked', async () => {
+    for (const headers of <Record<string, string>[]>[
+      { authorization: 'Bearer nope-nope-nope', 'content-type': 'application/json' },
+      { 'content-type': 'application/json' },
+    ]) {
+      const { status, json } = await post('/v1/hooks/claude-code', permissionRequest, headers);
+      expect(status).toBe(200);
+      const output = claudePermissionRequestOutput.parse(json).hookSpecificOutput;
+      expect(output?.decision).toEqual({ behavior: 'deny', message: expect.stringMatching(/API key|Authorization/) });
+    }
+    expect(judged).toEqual([]);
+  });
+
   it("the engine's refusal is a deny naming the hook's field (tool_input for the engine's input)", async () => {
     next = new LoopPauseError('invalid_argument', 'input: must be at most 65536 bytes as canonical JSON', 'input');
     const { json } = await post('/v1/hooks/claude-code', permissionRequest);

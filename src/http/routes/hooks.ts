@@ -48,7 +48,9 @@ export function hooksRouter(options: HooksRouterOptions): Router {
   router.use(answerHookFailures);
   for (const adapter of HOOK_ADAPTERS) {
     const path = `/${adapter.agent}`;
-    router.use(path, options.authenticate, body, options.limit);
+    // The body is read before the key is checked, so that a refused key's deny is in the shape of
+    // the event the agent sent (a PermissionRequest's, not a PreToolUse's it would not read).
+    router.use(path, body, options.authenticate, options.limit);
     router.post(path, judge(adapter, options, options.logger));
     router.use(path, failuresAsDeny(options.logger));
   }
