@@ -227,6 +227,87 @@ describe('fuzzing the dashboard: forms, paths and query params', () => {
     await stillPending();
   }, 120_000);
 
+  it('the Away forms: forged posts set and end nothing; a user’s odd bodies never 5xx and never set or end anyone else’s', async () => {
+    const csrf = await client.csrf();
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 16);
+    const person = fc.oneof(
+      oddValue,
+      fc.constantFrom(
+        '',
+        USER,
+        ADMIN,
+        'ADA@Example.com',
+        ` ${USER} `,
+        'boss@example.com',
+        '<b>x</b>@example.com',
+        'U0123ABCD',
+        '@ada',
+      ),
+    );
+    const until = fc.oneof(
+      oddValue,
+      fc.constantFrom(tomorrow, `${tomorrow}:00`, '2999-01-01T00:00', '2020-01-01T00:00', '7d'),
+    );
+    const field = (name: string, value: string, encoded: boolean) =>
+      encoded ? `${name}=${encodeURIComponent(value)}` : `${name}=${value}`;
+    const awayBody = fc
+      .tuple(oddBody, person, person, until, fc.boolean(), fc.constantFrom('absent', 'absent[]', 'ABSENT'))
+      .map(([odd, absent, delegate, when, encoded, absentKey]) =>
+        [
+          odd,
+          field(absentKey, absent, encoded),
+          field('delegate', delegate, encoded),
+          field('until', when, encoded),
+        ].join('&'),
+      );
+    const post = (path: string, body: string, origin: string | undefined) =>
+      rawRequest(running.url, {
+        method: 'POST',
+        path,
+        headers: {
+          host: new URL(running.url).host,
+          cookie: cookie(),
+          'content-type': FORM,
+          ...(origin ? { origin } : {}),
+        },
+        body,
+      });
+    // An admin away with a delegate: the user must not end it.
+    await running.service.delegate({ absent: ADMIN, delegate: 'boss@example.com', until: `${tomorrow}:00Z` }, ADMIN);
+    const others = async () => (await running.service.delegations()).filter((d) => d.absent !== USER);
+    const before = await others();
+    expect(before.map((d) => d.absent)).toEqual([ADMIN]);
+
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('/dashboard/away', '/dashboard/away/end'),
+        awayBody,
+        fc.constantFrom<'no-csrf' | 'other-origin' | 'no-origin'>('no-csrf', 'other-origin', 'no-origin'),
+        async (path, body, forgery) => {
+          const res = await post(
+            path,
+            forgery === 'no-csrf' ? body : `${body}&csrf=${csrf}`,
+            forgery === 'other-origin' ? 'https://evil.example' : forgery === 'no-origin' ? undefined : running.url,
+          );
+          expectCalm(res);
+          expect(res.status).toBe(403);
+        },
+      ),
+      { numRuns: 40 },
+    );
+    expect(await running.service.delegations()).toEqual(before);
+
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('/dashboard/away', '/dashboard/away/end'), awayBody, async (path, body) => {
+        const res = await post(path, `${body}&csrf=${csrf}`, running.url);
+        expectCalm(res);
+        // Whatever was set is the user's own; the admin's delegation is untouched.
+        expect(await others()).toEqual(before);
+      }),
+      { numRuns: 80 },
+    );
+  }, 120_000);
+
   it('query params and paths: odd filters, cursors and ids answer 4xx or a page, never 5xx', async () => {
     const paths = ['/dashboard/history', '/dashboard/history.csv', '/dashboard/history.jsonl', '/dashboard/waiting'];
     const param = fc.oneof(

@@ -1,4 +1,4 @@
-import { request } from 'node:http';
+import { type IncomingHttpHeaders, request } from 'node:http';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 
@@ -8,6 +8,7 @@ export const STACK_TRACE = /at .+\.(js|ts):\d+:\d+/;
 export interface RawResponse {
   status: number;
   contentType: string;
+  headers: IncomingHttpHeaders;
   text: string;
 }
 
@@ -31,6 +32,7 @@ export function rawRequest(
           resolve({
             status: res.statusCode ?? 0,
             contentType: String(res.headers['content-type'] ?? ''),
+            headers: res.headers,
             text: Buffer.concat(chunks).toString('utf8'),
           }),
         );

@@ -8,6 +8,7 @@ import { OidcSignIn } from '../../src/sso/oidc.js';
 import { MemorySessionStore } from '../../src/store/memory-sessions.js';
 import { DashboardClient } from '../dashboard/helpers.js';
 import { startTestService, TEST_SIGNING_SECRET } from '../helpers/service.js';
+import { brokenPercent, rawRequest, STACK_TRACE } from '../http/hostile-input.js';
 
 const KEY = Buffer.alloc(32, 7);
 const TOKEN = 'A'.repeat(43);
@@ -143,6 +144,33 @@ describe('LOOPPAUSE_OIDC_ONLY=true', () => {
         expect(client.cookies.has('lp_dash')).toBe(false);
       }),
       { numRuns: 50 },
+    );
+  });
+
+  it('raw callbacks — broken escapes, repeated and bracketed keys, an odd round-trip cookie — are 4xx pages, never a session or a 5xx (fast-check)', async () => {
+    const key = fc.constantFrom('code', 'state', 'state[]', 'error', 'iss', 'code[x]', '__proto__', '');
+    const query = fc
+      .array(fc.tuple(key, fc.oneof(brokenPercent, fc.string({ maxLength: 30 }))), { maxLength: 6 })
+      .map((pairs) => pairs.map(([k, v]) => `${k}=${v.includes('%') ? v : encodeURIComponent(v)}`).join('&'));
+    const flowCookie = fc.oneof(
+      fc.constant(''),
+      fc.stringMatching(/^[A-Za-z0-9_-]{43}$/).map((v) => `lp_dash_oidc=${v}`),
+      brokenPercent.map((v) => `lp_dash_oidc=${v}`),
+    );
+    await fc.assert(
+      fc.asyncProperty(query, flowCookie, async (q, cookie) => {
+        const res = await rawRequest(running.url, {
+          path: `/dashboard/oidc/callback?${q}`,
+          headers: { host: new URL(running.url).host, ...(cookie ? { cookie } : {}) },
+        });
+        expect(res.status).toBeGreaterThanOrEqual(400);
+        expect(res.status).toBeLessThan(500);
+        expect(res.text).not.toMatch(STACK_TRACE);
+        expect(res.headers['set-cookie'] ?? []).not.toEqual(
+          expect.arrayContaining([expect.stringMatching(/^lp_dash=/)]),
+        );
+      }),
+      { numRuns: 80 },
     );
   });
 
