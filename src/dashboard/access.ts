@@ -70,12 +70,19 @@ export function decidersFor(viewer: Viewer): string[] {
   return [...new Set([...voterKeys(viewer.identities), ...away, ...(viewer.admin ? [ANY_ADMIN] : [])])];
 }
 
-/** Whether a non-admin sees this pause in History and on its page: they could decide it, or they voted on it. */
+/**
+ * Whether a non-admin sees this pause in History and on its page: they could decide it, they voted
+ * on it, or they stand in for an approver of it.
+ */
 export function maySee(pause: Pause, viewer: Viewer, nowMs: number): boolean {
   if (viewer.admin) return true;
   const keys = voterKeys(viewer.identities);
   if (hasVoted(pause.votes ?? [], keys)) return true;
   if (pause.response && keys.includes(humanKey(pause.response.responder))) return true;
-  const at = pause.ended_at ? Math.min(Date.parse(pause.ended_at), nowMs) : nowMs;
-  return mayDecideOnWeb(pause, viewer, Number.isNaN(at) ? nowMs : at);
+  const ended = pause.ended_at ? Math.min(Date.parse(pause.ended_at), nowMs) : nowMs;
+  const at = Number.isNaN(ended) ? nowMs : ended;
+  if (mayDecideOnWeb(pause, viewer, at)) return true;
+  // A delegate of an approver of it, whether or not that approver has voted since: one who lost
+  // the race to the person they stand in for sees the decision, as any other approver does.
+  return viewer.standsFor !== undefined && standIn(pause, viewer.identities, viewer.standsFor, at) !== undefined;
 }
