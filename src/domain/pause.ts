@@ -41,6 +41,8 @@ export interface Deliveries {
   [reminder: `email_remind_${number}`]: EmailStepDelivery | undefined;
   /** The request e-mailed to `plan.escalate[n].route.email`. */
   [escalation: `email_escalate_${number}`]: EmailStepDelivery | undefined;
+  /** The request e-mailed to an away approver's delegate (`delegateKey` of their address). */
+  [delegate: `email_delegate_${string}`]: EmailStepDelivery | undefined;
   /** The Slack reminder for `plan.remind_after_ms[n]`: a reply in the request's thread, posted once. */
   [reminder: `slack_remind_${number}`]: SlackDelivery | undefined;
   /** The request posted to `plan.escalate[n].route.slack`: updated with every other message of the pause. */

@@ -3,7 +3,7 @@ import { JobKind } from '../jobs/job-kinds.js';
 import type { SurfaceFactory } from '../surfaces.js';
 import { decideRouter } from './routes.js';
 import { fallbackJob, sendJob } from './send.js';
-import { escalateJob, remindJob } from './steps.js';
+import { delegateJob, escalateJob, remindJob } from './steps.js';
 
 /** The e-mail surface: always on; SMTP when SMTP_URL is set, else `.eml` files in the outbox (main's one transport). */
 export const emailSurface: SurfaceFactory = ({ config, service, store, runner, logger, mail }) => {
@@ -13,6 +13,7 @@ export const emailSurface: SurfaceFactory = ({ config, service, store, runner, l
   runner.on(JobKind.emailFallback, fallbackJob(deps));
   runner.on(JobKind.emailRemind, remindJob(deps));
   runner.on(JobKind.emailEscalate, escalateJob(deps));
+  runner.on(JobKind.emailDelegate, delegateJob(deps));
   return {
     name: 'email',
     mounts: [{ path: DECISION_LINK_PATH, router: decideRouter({ config, service, store, logger: log }) }],

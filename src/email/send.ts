@@ -21,7 +21,8 @@ export interface EmailDeps {
 }
 
 /**
- * `email.send`: mails the request to `recipient_email` with a fresh decision link. Idempotent:
+ * `email.send`: mails the request to `recipient_email` with a fresh decision link, then queues
+ * a copy for the delegate of each away approver of it (`email.delegate`). Idempotent:
  * nothing happens once the pause has ended or the mail went out. A failed send is recorded on the
  * pause (`retrying`, then `failed`) and thrown, so the runner retries it with backoff; the job
  * lives in the store, so a restart does not drop it, and its lease keeps other replicas off it.
@@ -34,7 +35,11 @@ export function sendJob(deps: EmailDeps): JobHandler<typeof JobKind.emailSend> {
     const to = pause.request.recipient_email;
     if (!to) return;
     const previous = pause.delivery.email;
-    if (previous?.state === 'sent') return;
+    // Sent already (a retry after the delegates' copies could not be queued): queue them now.
+    if (previous?.state === 'sent') {
+      await service.deliveries.toDelegates(pause, await service.delegations(), service.now());
+      return;
+    }
     const attempts = (previous?.attempts ?? 0) + 1;
 
     const token = await issueDecisionToken(store, pause, to);
@@ -78,6 +83,8 @@ export function sendJob(deps: EmailDeps): JobHandler<typeof JobKind.emailSend> {
       );
       throw error;
     }
+    // Its away approvers' delegates get it too, each with a link of their own.
+    await service.deliveries.toDelegates(pause, await service.delegations(), service.now());
   };
 }
 

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { standIn } from '../domain/approvals/index.js';
+import { sameHuman } from '../domain/delegation.js';
 import { errorSummary } from '../domain/errors.js';
 import type { EmailStepDelivery, Pause } from '../domain/pause.js';
 import { DECISION_LINK_PATH } from '../http/secret-paths.js';
@@ -6,12 +8,13 @@ import type { JobKind } from '../jobs/job-kinds.js';
 import { DEFAULT_MAX_ATTEMPTS, type JobHandler } from '../jobs/job-runner.js';
 import type { Job } from '../store/ports/jobs.js';
 import { awayLines } from '../use-cases/away-lines.js';
+import { delegateDeliveryKey } from '../use-cases/deliveries.js';
 import type { EmailDeps } from './send.js';
 import { type RequestEmailKind, renderRequestEmail } from './template.js';
 import { issueDecisionToken, recipientDone } from './tokens.js';
 import { messageIdDomain } from './transport.js';
 
-type StepKey = `email_remind_${number}` | `email_escalate_${number}`;
+type StepKey = `email_remind_${number}` | `email_escalate_${number}` | `email_delegate_${string}`;
 
 /**
  * `email.remind` (step: which `plan.remind_after_ms`): the request's recipient gets a reminder in
@@ -68,6 +71,36 @@ export function escalateJob(deps: EmailDeps): JobHandler<typeof JobKind.emailEsc
     }
     await sendStep(deps, job, pause, { key, to, kind: 'escalation' });
     logger.info({ pause_id: pause.pause_id, step }, 'request e-mailed to the escalation route');
+  };
+}
+
+/**
+ * `email.delegate`: the request goes to the delegate of an away approver of it, with the
+ * delegate's own decision link (that link votes in the approver's place, and records it). Checked
+ * again when it runs: nothing once the pause has ended, and a skip when the delegation has ended
+ * or no longer covers this request, or the delegate voted already. Recorded per delegate.
+ */
+export function delegateJob(deps: EmailDeps): JobHandler<typeof JobKind.emailDelegate> {
+  const { logger } = deps;
+  return async (job) => {
+    const pause = await deps.service.get(job.data.pause_id);
+    if (pause?.status !== 'pending') return;
+    const to = job.data.delegate;
+    const key = delegateDeliveryKey(to);
+    if (isDone(pause.delivery[key])) return;
+    const theirs = (await deps.service.delegations()).filter((d) => sameHuman(d.delegate, to));
+    const stand = standIn(pause, [to], theirs, deps.service.now());
+    if (stand === undefined || !('for' in stand)) {
+      await skip(deps, pause, key, 'the delegation ended, or does not cover this request', to);
+      return;
+    }
+    const already = whyNot(pause, to);
+    if (already) {
+      await skip(deps, pause, key, already, to);
+      return;
+    }
+    await sendStep(deps, job, pause, { key, to, kind: 'delegation' });
+    logger.info({ pause_id: pause.pause_id, on_behalf_of: stand.for }, 'request e-mailed to a delegate');
   };
 }
 

@@ -16,14 +16,15 @@ export interface RequestEmailInput {
   nowMs: number;
   /**
    * `request` (default): the first e-mail. `reminder`: a nudge in the request's thread ("Re: …").
-   * `escalation`: the request sent on to an escalation step's address.
+   * `escalation`: the request sent on to an escalation step's address. `delegation`: sent to the
+   * delegate of an away approver.
    */
   kind?: RequestEmailKind;
   /** "Sarah is away until … — Bob decides for them": one line per away approver (plain text, escaped here). */
   away?: readonly string[];
 }
 
-export type RequestEmailKind = 'request' | 'reminder' | 'escalation';
+export type RequestEmailKind = 'request' | 'reminder' | 'escalation' | 'delegation';
 
 const OPENING: Record<RequestEmailKind, { eyebrow: string; line: string }> = {
   request: { eyebrow: 'Approval needed', line: 'An AI agent is waiting for your approval before it acts.' },
@@ -34,6 +35,10 @@ const OPENING: Record<RequestEmailKind, { eyebrow: string; line: string }> = {
   escalation: {
     eyebrow: 'Escalated: approval needed',
     line: 'Escalated to you: an AI agent is waiting for approval before it acts, and the request is still open.',
+  },
+  delegation: {
+    eyebrow: 'Approval needed: you decide for someone away',
+    line: 'You decide for an approver who is away: an AI agent is waiting for approval before it acts.',
   },
 };
 

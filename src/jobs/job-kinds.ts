@@ -18,6 +18,8 @@ export const JobKind = {
   /** Escalate (step: which `escalate` entry): post to the step's route, update earlier messages. */
   slackEscalate: 'slack.escalate',
   emailEscalate: 'email.escalate',
+  /** The request e-mailed to the delegate of an away approver of it, with the delegate's own link. */
+  emailDelegate: 'email.delegate',
   /** A pause event a surface reported (delivered, reminded, escalated): webhooks fan it out. */
   webhookEvent: 'webhook.event',
   /** One event to one webhook endpoint, with its own retry schedule. */
@@ -34,6 +36,11 @@ export interface PauseJobData {
 /** Reminders and escalations: which step of the pause's plan (`remind_after_ms` or `escalate`). */
 export interface StepJobData extends PauseJobData {
   step: number;
+}
+
+/** `email.delegate`: whom to send the request to (the delegate as their delegation names them). */
+export interface DelegateJobData extends PauseJobData {
+  delegate: string;
 }
 
 /** The pause events surfaces report; the others (created, decided, timed out, cancelled) follow from the store's own transitions. */
@@ -70,6 +77,7 @@ export interface JobDataByKind {
   [JobKind.emailRemind]: StepJobData;
   [JobKind.slackEscalate]: StepJobData;
   [JobKind.emailEscalate]: StepJobData;
+  [JobKind.emailDelegate]: DelegateJobData;
   [JobKind.webhookEvent]: ReportedEventJobData;
   [JobKind.webhookDeliver]: DeliveryJobData;
 }
@@ -112,6 +120,9 @@ export const jobId = (kind: JobKindName, pauseId: string, step?: number) =>
     : step === undefined
       ? `${kind}:${pauseId}`
       : `${kind}:${step}:${pauseId}`;
+
+/** `email.delegate`: one per pause and delegate (by `delegateKey`), however often it is queued. */
+export const delegateJobId = (pauseId: string, delegateKey: string) => `${JobKind.emailDelegate}:${delegateKey}:${pauseId}`;
 
 /** `pause.voted`: one per counted vote, the n-th vote of the pause. */
 export const votedJobId = (pauseId: string, votes: number) => `voted:${pauseId}:${votes}`;

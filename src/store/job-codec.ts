@@ -51,6 +51,9 @@ export function decodeJob(id: string, json: string): Pick<Job, 'kind' | 'data'> 
         : legacyDelivery(id);
     return delivery && { kind, data: { pause_id, ...delivery } };
   }
+  if (kind === JobKind.emailDelegate) {
+    return typeof data.delegate === 'string' ? { kind, data: { pause_id, delegate: data.delegate } } : undefined;
+  }
   if (isKnownKind(kind)) return { kind, data: { pause_id } } as Pick<Job, 'kind' | 'data'>;
   return { kind, data } as unknown as Pick<Job, 'kind' | 'data'>;
 }

@@ -214,8 +214,12 @@ export class ApprovalService {
   }
 
   /** `input` ({absent, delegate, until}) goes away and names a delegate; `setBy` asked (the surface checked they may). */
-  delegate(input: unknown, setBy: string): Promise<Delegation> {
-    return setDelegation(this.delegationsOrRefuse(), input, setBy);
+  async delegate(input: unknown, setBy: string): Promise<Delegation> {
+    const delegation = await setDelegation(this.delegationsOrRefuse(), input, setBy);
+    // The requests already e-mailed that wait on the away person go to the delegate too. The
+    // delegation stands either way: a delegate also finds them on the dashboard and is reminded.
+    await this.deliveries.toNewDelegate(delegation, this.now()).catch(() => 0);
+    return delegation;
   }
 
   /** `absent` is back; the delegation that was in force, if any. */

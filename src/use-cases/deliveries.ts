@@ -1,5 +1,9 @@
+import { standIn } from '../domain/approvals/index.js';
+import type { Delegation } from '../domain/delegation.js';
+import { sha256Hex } from '../domain/hash.js';
 import type { Deliveries as DeliveryStates, Pause } from '../domain/pause.js';
-import { JobKind, jobId, type StepJobKind } from '../jobs/job-kinds.js';
+import { humanKey } from '../domain/policy/humans.js';
+import { delegateJobId, JobKind, jobId, type StepJobKind } from '../jobs/job-kinds.js';
 import type { JobQueue, NewJob } from '../store/ports/jobs.js';
 import type { DeliveryAudit } from '../store/ports/pauses.js';
 import type { UseCaseDeps } from './deps.js';
@@ -77,6 +81,52 @@ export class DeliveryPlan {
     return this.deps.store.enqueueJob(pauseJob(JobKind.emailSend, pause, this.deps.now()));
   }
 
+  /**
+   * The request goes to the delegates of its away approvers too, each with a link of their own
+   * (`email.delegate`, once per pause and delegate): where the delegate may vote in that
+   * approver's place on it (the policy's `delegation` mode included) and is an e-mail address.
+   * Called once the request has been e-mailed. Returns how many it queued.
+   */
+  async toDelegates(pause: Pause, delegations: readonly Delegation[], nowMs: number): Promise<number> {
+    if (pause.status !== 'pending') return 0;
+    let queued = 0;
+    for (const delegation of delegations) {
+      if (!delegation.delegate.includes('@')) continue;
+      const stand = standIn(pause, [delegation.delegate], [delegation], nowMs);
+      if (stand === undefined || !('for' in stand)) continue;
+      const queuedNow = await this.deps.store.enqueueJob({
+        id: delegateJobId(pause.pause_id, delegateKey(delegation.delegate)),
+        kind: JobKind.emailDelegate,
+        data: { pause_id: pause.pause_id, delegate: delegation.delegate },
+        run_at: nowMs,
+      });
+      if (queuedNow) queued++;
+    }
+    return queued;
+  }
+
+  /**
+   * A delegation just began: the requests already e-mailed that wait on the away person go to the
+   * delegate too (the first 2,000, newest first). Returns how many it queued.
+   */
+  async toNewDelegate(delegation: Delegation, nowMs: number): Promise<number> {
+    let cursor: string | undefined;
+    let queued = 0;
+    for (let page = 0; page < 20; page++) {
+      const found = await this.deps.store.listWaiting({
+        deciders: [humanKey(delegation.absent)],
+        limit: 100,
+        ...(cursor === undefined ? {} : { cursor }),
+      });
+      for (const pause of found.items) {
+        if (pause.delivery.email?.state === 'sent') queued += await this.toDelegates(pause, [delegation], nowMs);
+      }
+      if (found.next_cursor === null) break;
+      cursor = found.next_cursor;
+    }
+    return queued;
+  }
+
   /** Records how the delivery under `key` went (`slack`, `email_remind_0`, …), beside the pause; failures and retries are counted. */
   async record<K extends keyof DeliveryStates>(
     pauseId: string,
@@ -84,7 +134,9 @@ export class DeliveryPlan {
     state: NonNullable<DeliveryStates[K]>,
   ): Promise<void> {
     if (state.state === 'failed' || state.state === 'retrying') {
-      this.deps.metrics?.deliveryFailures.inc({ surface: key });
+      // One label for every delegate's copy: a label per address would grow without bound.
+      const surface = String(key).startsWith('email_delegate_') ? 'email_delegate' : key;
+      this.deps.metrics?.deliveryFailures.inc({ surface });
     }
     const delivery = deliveryKey(String(key));
     // Reported before it is recorded: the post or send happened, so a crash in between must not lose the event.
@@ -168,4 +220,14 @@ function pauseJob(
 /** A reminder or an escalation: a step of the pause's plan. */
 function stepJob(kind: StepJobKind, pause: Pause, runAt: number, step: number): NewJob {
   return { id: jobId(kind, pause.pause_id, step), kind, data: { pause_id: pause.pause_id, step }, run_at: runAt };
+}
+
+/** The delivery key a delegate's copy of the request is recorded under: `email_delegate_<16 hex>`. */
+export function delegateDeliveryKey(delegate: string): `email_delegate_${string}` {
+  return `email_delegate_${delegateKey(delegate)}`;
+}
+
+/** A delegate's address as a key: the same for every spelling of it. */
+function delegateKey(delegate: string): string {
+  return sha256Hex(humanKey(delegate)).slice(0, 16);
 }

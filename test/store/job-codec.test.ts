@@ -12,6 +12,12 @@ describe('job bodies in Redis', () => {
       { id: 'ended:p1', kind: 'pause.ended', data: { pause_id: 'p1' }, run_at: 0 },
       { id: 'email.escalate:2:p1', kind: 'email.escalate', data: { pause_id: 'p1', step: 2 }, run_at: 0 },
       {
+        id: 'email.delegate:0123456789abcdef:p1',
+        kind: 'email.delegate',
+        data: { pause_id: 'p1', delegate: 'dee@example.com' },
+        run_at: 0,
+      },
+      {
         id: reportedEventJobId('pause.reminded', 'p1', { step: 3 }),
         kind: 'webhook.event',
         data: { pause_id: 'p1', type: 'pause.reminded', detail: { step: 3 } },
