@@ -122,7 +122,8 @@ export const jobId = (kind: JobKindName, pauseId: string, step?: number) =>
       : `${kind}:${step}:${pauseId}`;
 
 /** `email.delegate`: one per pause and delegate (by `delegateKey`), however often it is queued. */
-export const delegateJobId = (pauseId: string, delegateKey: string) => `${JobKind.emailDelegate}:${delegateKey}:${pauseId}`;
+export const delegateJobId = (pauseId: string, delegateKey: string) =>
+  `${JobKind.emailDelegate}:${delegateKey}:${pauseId}`;
 
 /** `pause.voted`: one per counted vote, the n-th vote of the pause. */
 export const votedJobId = (pauseId: string, votes: number) => `voted:${pauseId}:${votes}`;
