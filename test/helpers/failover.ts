@@ -1,7 +1,12 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'vitest';
 import { LoopPauseError } from '../../src/domain/errors.js';
 import type { RunningService } from '../../src/main.js';
 import { storeOutage } from '../../src/store/unavailable.js';
-import type { FailoverTarget, RedisProcess } from './redis-ha.js';
+import { createPause } from './email.js';
+import { eventually } from './eventually.js';
+import { ask, type FailoverTarget, type RedisProcess } from './redis-ha.js';
 import { TEST_API_KEY } from './service.js';
 
 /**
@@ -145,6 +150,55 @@ export async function decideThroughFailover(options: FailoverOptions): Promise<F
     readiness,
     killed,
   };
+}
+
+/**
+ * What a failover run must show, whatever the topology: clients saw the outage as `unavailable`
+ * only (nothing internal, nothing past its deadline), `/readyz` said so and recovered, a new
+ * primary took over, every decision acknowledged before and after the kill is there, the old
+ * primary came back as a replica of the new one, and the job runner resumed (a pause created now
+ * gets its e-mail in `outbox`).
+ */
+export async function expectNothingLost(
+  run: FailoverRun,
+  { service, set, outbox }: { service: RunningService; set: FailoverTarget; outbox: string },
+): Promise<void> {
+  const kinds = [...run.seen.keys()];
+  expect(kinds.filter((k) => k.startsWith('internal') || k.includes('hung') || k === 'create 500')).toEqual([]);
+  expect(kinds.every((k) => ['decided', 'already_final', 'unavailable', 'create 201', 'create 503'].includes(k))).toBe(
+    true,
+  );
+  expect(run.seen.get('unavailable') ?? run.seen.get('create 503')).toBeGreaterThan(0);
+  expect(run.windowMs).not.toBeNull();
+  expect(run.readiness[0]).toBe(200);
+  expect(run.readiness).toContain(503);
+  await eventually(async () => ((await fetch(`${service.url}/readyz`)).status === 200 ? true : undefined), 15_000);
+
+  // Every sentinel (or node) names the new primary once they have all caught up.
+  const now = await eventually(async () => {
+    const primary = await set.primary();
+    return primary === run.killed ? undefined : primary;
+  }, 20_000);
+  expect(now).not.toBe(run.killed);
+  expect(run.acknowledged.size).toBeGreaterThanOrEqual(10);
+  for (const [pauseId, responder] of run.acknowledged) {
+    const res = await fetch(`${service.url}/v1/pauses/${pauseId}`, {
+      headers: { authorization: `Bearer ${TEST_API_KEY}` },
+    });
+    const view = (await res.json()) as { status: string; response?: { responder: string } };
+    expect(view.status, pauseId).toBe('responded');
+    expect(view.response?.responder).toBe(responder);
+  }
+  await eventually(async () => {
+    const info = String((await ask(run.killed.port, 'INFO', 'replication')) ?? '');
+    return info.includes('role:slave') && info.includes(`master_port:${now.port}`) ? true : undefined;
+  }, 20_000);
+
+  const after = await createPause(service);
+  await eventually(
+    () => (readdirSync(outbox).some((f) => readFileSync(join(outbox, f), 'utf8').includes(after)) ? true : undefined),
+    15_000,
+  );
 }
 
 /** `unavailable` for what a surface answers 503; anything else is named by its code or message. */
