@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { PolicyFileError, readPolicyFile } from '../adapters/policy-file.js';
 import type { Config } from '../config.js';
 import { LoopPauseError } from '../domain/errors.js';
-import { formatDuration, type PolicyRule } from '../domain/policy/index.js';
+import { type DelegationMode, formatDuration, type PolicyRule } from '../domain/policy/index.js';
 import {
   type ExplainContext,
   type ExplainInput,
@@ -253,9 +253,22 @@ function describeToolCall(e: ToolCallExplanation): string {
           ? '  remember: no ("Approve for this session" is not offered)'
           : `  remember: ${e.remember} ("Approve for this session" lets the same call in the same session through again)`,
       );
+      lines.push(`  delegation: ${describeDelegation(e.delegation)}`);
       if (e.note) lines.push(`  note: ${e.note}`);
       return lines.join('\n');
     }
+  }
+}
+
+/** The `delegation` mode, with what it means for an away approver. */
+function describeDelegation(mode: DelegationMode): string {
+  switch (mode) {
+    case 'deny':
+      return "deny (nobody decides in an away approver's place)";
+    case 'within_group':
+      return 'within_group (a delegate must already be among the approvers)';
+    case 'any':
+      return 'any (whoever the away approver names)';
   }
 }
 
@@ -286,6 +299,7 @@ function describeRequest(e: RequestExplanation): string {
         const to = [step.route?.slack, step.route?.email, ...step.approvers].filter(Boolean).join(', ');
         lines.push(`  escalate after ${step.after}: ${to}`);
       }
+      lines.push(`  delegation: ${describeDelegation(e.delegation)}`);
       if (e.note) lines.push(`  note: ${e.note}`);
       return lines.join('\n');
     }

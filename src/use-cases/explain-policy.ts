@@ -1,9 +1,11 @@
 import { z } from 'zod';
+import { delegationModeOf } from '../domain/delegation.js';
 import { LoopPauseError } from '../domain/errors.js';
 import {
   evaluatePolicy,
   evaluateToolCallPolicy,
   formatDuration,
+  type DelegationMode,
   type OnTimeout,
   type Policy,
   type PolicyDecision,
@@ -45,6 +47,8 @@ export type RequestExplanation =
       remind_after: string[];
       escalate: { after: string; route?: Route; approvers: string[] }[];
       on_timeout: OnTimeout;
+      /** Whom an away approver's delegate may be here: the rule's `delegation`, else the policy's. */
+      delegation: DelegationMode;
       /** What the explanation could not know (the CLI, for a key it cannot see). */
       note?: string;
     }
@@ -84,6 +88,8 @@ export type ToolCallExplanation =
       on_timeout: OnTimeout;
       /** What the hook is told when the deadline comes first: the rule's on_timeout as a decision. */
       on_timeout_answer: 'allow' | 'deny';
+      /** Whom an away approver's delegate may be here: the rule's `delegation`, else the policy's. */
+      delegation: DelegationMode;
       /** "Approve for this session": how long the same call in the same session passes again, as the policy writes it. */
       remember?: string;
       note?: string;
@@ -261,6 +267,7 @@ export function explainToolCall(
     })),
     on_timeout: outcome.onTimeout,
     on_timeout_answer: outcome.onTimeout === 'approved' ? 'allow' : 'deny',
+    delegation: outcome.delegation ?? policy.delegation,
     ...(outcome.rememberMs === undefined ? {} : { remember: formatDuration(outcome.rememberMs) }),
     ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
   };
@@ -295,6 +302,7 @@ export function describeGated(policy: Policy, gated: Gated, owner: string | unde
       approvers: step.approvers,
     })),
     on_timeout: plan.on_timeout,
+    delegation: delegationModeOf(plan),
   };
 }
 

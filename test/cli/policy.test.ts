@@ -62,6 +62,7 @@ describe('looppause policy', () => {
     expect(transfer.code).toBe(0);
     expect(transfer.stdout).toContain('route: slack #finance-approvals, email cfo@acme.com');
     expect(transfer.stdout).toContain('quorum: 2\n');
+    expect(transfer.stdout).toContain('  delegation: within_group (a delegate must already be among the approvers)\n');
     expect(transfer.stdout).toContain("owner_cannot_approve: ann@acme.com (the key's owner) may not vote");
     expect(transfer.stdout).toContain('timeout_hours: 4, on_timeout: rejected');
     expect(transfer.stdout).toContain('remind_after: 30m, 2h');
@@ -150,6 +151,7 @@ describe('looppause policy', () => {
     expect(push.stdout).toContain('  approvers: lead@acme.com, U0LEAD0001\n');
     expect(push.stdout).toContain('  timeout_hours: 1, on_timeout: rejected (the hook answers deny)');
     expect(push.stdout).toContain('  remember: 1h ("Approve for this session"');
+    expect(push.stdout).toContain('  delegation: within_group');
     const read = await explain('--agent', 'laptop', '--tool', 'Read', '--input', '{"file_path":"/etc/hosts"}');
     expect(read.stdout).toMatch(
       /^tool call Read: rule read-only: decided approved by policy \(the hook answers allow;/,

@@ -148,6 +148,7 @@ describe('LOOPPAUSE_POLICY_FILE: the operator, not the agent, decides who approv
       quorum: 1,
       timeout_hours: 4,
       on_timeout: 'timed_out',
+      delegation: 'within_group',
     });
     // What a real request would be told, with the full reason: a refusal is an answer, not an error.
     expect(await (await explain({ agent: 'ci', action: 'Reboot' }, ADMIN_KEY)).json()).toEqual({
@@ -292,6 +293,7 @@ describe("policy explain says what a real request gets: maker-checker and the ag
       remind_after: ['30m', '90m'],
       escalate: [{ after: '2h', approvers: ['cto@acme.com'] }],
       on_timeout: 'rejected',
+      delegation: 'within_group',
     });
     const created = await real(OWNED_KEY);
     expect(created.status).toBe(201);

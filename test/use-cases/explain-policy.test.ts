@@ -46,6 +46,7 @@ describe('explainRequest: the verdict in the policy’s own words', () => {
       remind_after: ['30m', '2h'],
       escalate: [{ after: '1h', route: { slack: '#cfo-office' }, approvers: ['U0CFO45678', 'cfo@acme.com'] }],
       on_timeout: 'rejected',
+      delegation: 'within_group',
     });
     expect(keysOf(explained).filter((k) => /[A-Z]/.test(k))).toEqual([]);
   });

@@ -128,5 +128,6 @@ export const PUSH_EXPLANATION = {
   escalate: [],
   on_timeout: 'rejected',
   on_timeout_answer: 'deny',
+  delegation: 'within_group',
   remember: '1h',
 } as const;
