@@ -50,7 +50,13 @@ export async function delegateCommand(
   const store = new RedisStore({ url: config.redis.url, prefix: config.redis.prefix });
   try {
     await store.connect();
-    const deps = { delegations: new RedisDelegations(store.connection), audit: store, policy, now: Date.now };
+    const deps = {
+      delegations: new RedisDelegations(store.connection),
+      audit: store,
+      policy,
+      allowedEmailDomains: config.allowedEmailDomains,
+      now: Date.now,
+    };
     if (action === 'list') {
       for (const d of await deps.delegations.listDelegations(Date.now())) {
         process.stdout.write(`${d.absent}\t${d.delegate}\tuntil ${d.until}\tset by ${d.set_by}\n`);

@@ -81,8 +81,12 @@ export function maySee(pause: Pause, viewer: Viewer, nowMs: number): boolean {
   if (pause.response && keys.includes(humanKey(pause.response.responder))) return true;
   const ended = pause.ended_at ? Math.min(Date.parse(pause.ended_at), nowMs) : nowMs;
   const at = Number.isNaN(ended) ? nowMs : ended;
-  if (mayDecideOnWeb(pause, viewer, at)) return true;
+  // Only delegations that had begun while the pause was open: a delegate does not see what the
+  // away person decided before they went away.
+  const standsFor = viewer.standsFor?.filter((d) => Date.parse(d.from) <= at);
+  const during: Viewer = { ...viewer, ...(standsFor ? { standsFor } : {}) };
+  if (mayDecideOnWeb(pause, during, at)) return true;
   // A delegate of an approver of it, whether or not that approver has voted since: one who lost
   // the race to the person they stand in for sees the decision, as any other approver does.
-  return viewer.standsFor !== undefined && standIn(pause, viewer.identities, viewer.standsFor, at) !== undefined;
+  return standsFor !== undefined && standIn(pause, viewer.identities, standsFor, at) !== undefined;
 }

@@ -85,7 +85,11 @@ export class ApprovalService {
     this.events = new PauseEventOutbox(deps);
     this.deliveries = new DeliveryPlan(
       deps,
-      { slackEnabled: options.slackEnabled, emailFallbackAfterMs: options.emailFallbackAfterMs },
+      {
+        slackEnabled: options.slackEnabled,
+        emailFallbackAfterMs: options.emailFallbackAfterMs,
+        allowedEmailDomains: options.allowedEmailDomains,
+      },
       this.events,
     );
     this.requestDeps = {
@@ -115,6 +119,7 @@ export class ApprovalService {
           delegations: options.delegations.store,
           audit: options.delegations.audit,
           policy: options.policy,
+          allowedEmailDomains: options.allowedEmailDomains,
           now: this.now,
         }
       : undefined;

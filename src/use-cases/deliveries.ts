@@ -8,11 +8,14 @@ import type { JobQueue, NewJob } from '../store/ports/jobs.js';
 import type { DeliveryAudit } from '../store/ports/pauses.js';
 import type { UseCaseDeps } from './deps.js';
 import type { PauseEventOutbox } from './pause-event-outbox.js';
+import { emailDomainAllowed } from './recipient-rules.js';
 
 export interface DeliveryOptions {
   slackEnabled: boolean;
   /** With both recipients, e-mail goes out when nobody decided in Slack within this time. */
   emailFallbackAfterMs: number;
+  /** LOOPPAUSE_ALLOWED_EMAIL_DOMAINS: no delegate's copy goes outside them. */
+  allowedEmailDomains?: readonly string[] | undefined;
 }
 
 /**
@@ -92,6 +95,7 @@ export class DeliveryPlan {
     let queued = 0;
     for (const delegation of delegations) {
       if (!delegation.delegate.includes('@')) continue;
+      if (!emailDomainAllowed(delegation.delegate, this.options.allowedEmailDomains)) continue;
       const stand = standIn(pause, [delegation.delegate], [delegation], nowMs);
       if (stand === undefined || !('for' in stand)) continue;
       const queuedNow = await this.deps.store.enqueueJob({
@@ -110,6 +114,7 @@ export class DeliveryPlan {
    * delegate too (the first 2,000, newest first). Returns how many it queued.
    */
   async toNewDelegate(delegation: Delegation, nowMs: number): Promise<number> {
+    if (!delegation.delegate.includes('@')) return 0;
     let cursor: string | undefined;
     let queued = 0;
     for (let page = 0; page < 20; page++) {
@@ -222,12 +227,12 @@ function stepJob(kind: StepJobKind, pause: Pause, runAt: number, step: number): 
   return { id: jobId(kind, pause.pause_id, step), kind, data: { pause_id: pause.pause_id, step }, run_at: runAt };
 }
 
-/** The delivery key a delegate's copy of the request is recorded under: `email_delegate_<16 hex>`. */
+/** The delivery key a delegate's copy of the request is recorded under: `email_delegate_<32 hex>`. */
 export function delegateDeliveryKey(delegate: string): `email_delegate_${string}` {
   return `email_delegate_${delegateKey(delegate)}`;
 }
 
 /** A delegate's address as a key: the same for every spelling of it. */
 function delegateKey(delegate: string): string {
-  return sha256Hex(humanKey(delegate)).slice(0, 16);
+  return sha256Hex(humanKey(delegate)).slice(0, 32);
 }

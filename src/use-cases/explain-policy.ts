@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { delegationModeOf } from '../domain/delegation.js';
 import { LoopPauseError } from '../domain/errors.js';
 import {
+  type DelegationMode,
   evaluatePolicy,
   evaluateToolCallPolicy,
   formatDuration,
-  type DelegationMode,
   type OnTimeout,
   type Policy,
   type PolicyDecision,

@@ -31,6 +31,11 @@ export function checkRecipients(request: ApprovalRequest, rules: RecipientRules,
 /** The recipients and approvers the agent itself chose. */
 export type AgentChosen = Pick<ApprovalRequest, 'recipient_email' | 'recipient_slack' | 'approvers'>;
 
+/** Whether approvals may be e-mailed to `address` under the allow-list (unset: anywhere). */
+export function emailDomainAllowed(address: string, allowed: readonly string[] | undefined): boolean {
+  return !allowed || allowed.includes(address.slice(address.lastIndexOf('@') + 1).toLowerCase());
+}
+
 function checkEmailDomains(request: AgentChosen, allowed: readonly string[] | undefined): void {
   if (!allowed) return;
   const addresses: [string, string][] = [];

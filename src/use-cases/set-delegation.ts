@@ -3,12 +3,18 @@ import { LoopPauseError } from '../domain/errors.js';
 import type { AuditLog } from '../store/ports/audit.js';
 import type { DelegationStore } from '../store/ports/delegations.js';
 import type { PolicySource } from './policy-gate.js';
+import { emailDomainAllowed } from './recipient-rules.js';
 
 export interface DelegationDeps {
   delegations: DelegationStore;
   audit: Pick<AuditLog, 'appendAudit'>;
   /** The policy in force; absent: no policy file, anyone may be named. */
   policy?: PolicySource | undefined;
+  /**
+   * LOOPPAUSE_ALLOWED_EMAIL_DOMAINS: a delegate named by e-mail must be in them, as e-mail
+   * approvers must (a delegate is e-mailed the requests, with a link that votes).
+   */
+  allowedEmailDomains?: readonly string[] | undefined;
   now: () => number;
 }
 
@@ -28,6 +34,14 @@ export async function setDelegation(deps: DelegationDeps, input: unknown, setBy:
   const nowMs = deps.now();
   const refusal = checkDelegation(parsed.data, nowMs, deps.policy?.current());
   if (refusal) throw new LoopPauseError('invalid_argument', `${refusal.field}: ${refusal.reason}`, refusal.field);
+  const { delegate } = parsed.data;
+  if (delegate.includes('@') && !emailDomainAllowed(delegate, deps.allowedEmailDomains)) {
+    throw new LoopPauseError(
+      'invalid_argument',
+      `delegate: ${delegate.slice(delegate.lastIndexOf('@') + 1)} is not a domain this LoopPause server sends approvals to (allowed: ${deps.allowedEmailDomains?.join(', ')})`,
+      'delegate',
+    );
+  }
   const delegation: Delegation = {
     absent: parsed.data.absent,
     delegate: parsed.data.delegate,

@@ -56,4 +56,19 @@ describe('a delegate who loses the race to the away approver', () => {
     expect(after.status).toBe(200);
     expect((await running.service.get(pauseId))?.response?.decision).toBe('approved');
   });
+
+  it('does not see what the away approver decided before the delegation began', async () => {
+    await running.service.endDelegation(ANN, ANN);
+    const { pause_id: before } = await running.service.request('agent-a', {
+      action_description: 'Close the quarter',
+      action_details: {},
+      recipient_email: ANN,
+      approvers: [ANN],
+    });
+    await running.service.decide(before, { decision: 'approved', responder: ANN, channel: 'email', identities: [ANN] });
+    const until = new Date(Date.now() + 86_400_000).toISOString();
+    await running.service.delegate({ absent: ANN, delegate: DEE, until }, ANN);
+    expect((await dee.get(`/dashboard/pauses/${before}`)).status).toBe(404);
+    expect(await (await dee.get('/dashboard/history')).text()).not.toContain(before);
+  });
 });

@@ -113,3 +113,23 @@ describe('an away approver’s delegate gets the request by e-mail (real SMTP)',
     expect(smtp.mailsFor(pauseId).filter((m) => to(m) === DEE)).toEqual([]);
   });
 });
+
+describe('LOOPPAUSE_ALLOWED_EMAIL_DOMAINS bounds delegates as it bounds e-mail approvers', () => {
+  let running: RunningService;
+  beforeAll(async () => {
+    running = await startTestService({ LOOPPAUSE_ALLOWED_EMAIL_DOMAINS: 'example.com' });
+  });
+  afterAll(async () => running?.close());
+
+  it('refuses a delegate outside the domains, naming the field, and sets nothing; one inside is set', async () => {
+    const until = new Date(Date.now() + 86_400_000).toISOString();
+    await expect(running.service.delegate({ absent: ANN, delegate: 'x@evil.test', until }, ANN)).rejects.toMatchObject({
+      code: 'invalid_argument',
+      field: 'delegate',
+      message: expect.stringContaining('evil.test is not a domain'),
+    });
+    expect(await running.service.delegations()).toEqual([]);
+    await running.service.delegate({ absent: ANN, delegate: DEE, until }, ANN);
+    expect((await running.service.delegations()).map((d) => d.delegate)).toEqual([DEE]);
+  });
+});

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,10 +23,26 @@ describe('an agent is not told of a decision no replica holds yet (LOOPPAUSE_RED
 
   beforeAll(async () => {
     set = await startSentinelSet();
+    // A tool-call rule with "Approve for this session", and the usual routing for the rest.
+    const policy = join(outbox, 'policy.yaml');
+    writeFileSync(
+      policy,
+      [
+        'rules:',
+        '  - name: push',
+        '    when: { tool: Bash }',
+        '    route: { email: ops@example.com }',
+        '    remember: 1h',
+        '  - name: requests',
+        '    route: { email: ops@example.com }',
+        '',
+      ].join('\n'),
+    );
     running = await startTestService({
       REDIS_URL: set.url,
       LOOPPAUSE_REDIS_PREFIX: randomPrefix(),
       LOOPPAUSE_OUTBOX_DIR: outbox,
+      LOOPPAUSE_POLICY_FILE: policy,
     });
   }, 60_000);
   afterAll(async () => {
@@ -94,5 +110,47 @@ describe('an agent is not told of a decision no replica holds yet (LOOPPAUSE_RED
       identities: [],
     });
     expect(retry.outcome).toBe('already_final');
+  }, 60_000);
+
+  it('a session approval is not handed on either while no replica confirms: the same call is denied, then allowed', async () => {
+    const replica = set.servers[1];
+    if (!replica) throw new Error('no replica');
+    const call = (toolUseId: string) =>
+      fetch(`${running.url}/v1/tool-calls`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          tool: 'Bash',
+          input: { command: 'git push origin main' },
+          session_id: 'sess-silent',
+          cwd: '/repo',
+          tool_use_id: toolUseId,
+        }),
+      }).then(async (res) => ({
+        status: res.status,
+        body: (await res.json()) as { decision: string; pause_id?: string },
+      }));
+    const first = await call('toolu_a');
+    expect(first.body.decision).toBe('pending');
+    const decided = await running.service.decide(first.body.pause_id as string, {
+      decision: 'approved',
+      responder: 'ops@example.com',
+      channel: 'email',
+      identities: ['ops@example.com'],
+      remember: true,
+    });
+    expect(decided.outcome).toBe('decided');
+    replica.freeze();
+    try {
+      const again = await call('toolu_b');
+      expect(again.body.decision).not.toBe('allow');
+    } finally {
+      replica.thaw();
+    }
+    const later = await eventually(async () => {
+      const answer = await call('toolu_c');
+      return answer.body.decision === 'allow' ? answer : undefined;
+    }, 15_000);
+    expect(later.body.pause_id).toBe(first.body.pause_id);
   }, 60_000);
 });
