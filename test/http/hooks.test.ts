@@ -196,6 +196,12 @@ describe('POST /v1/hooks/claude-code', () => {
       const output = claudePermissionRequestOutput.parse(json).hookSpecificOutput;
       expect(output?.decision).toEqual({ behavior: 'deny', message: expect.stringMatching(/API key|Authorization/) });
     }
+    // A large body from a caller without a key: read only as far as its event name, and answered so.
+    const big = { ...permissionRequest, tool_input: { content: 'x'.repeat(MAX_HOOK_BODY_BYTES * 2) } };
+    const refused = await post('/v1/hooks/claude-code', big, { 'content-type': 'application/json' });
+    expect(claudePermissionRequestOutput.parse(refused.json).hookSpecificOutput?.decision).toMatchObject({
+      behavior: 'deny',
+    });
     expect(judged).toEqual([]);
   });
 

@@ -48,9 +48,9 @@ export function hooksRouter(options: HooksRouterOptions): Router {
   router.use(answerHookFailures);
   for (const adapter of HOOK_ADAPTERS) {
     const path = `/${adapter.agent}`;
-    // The body is read before the key is checked, so that a refused key's deny is in the shape of
-    // the event the agent sent (a PermissionRequest's, not a PreToolUse's it would not read).
-    router.use(path, body, options.authenticate, options.limit);
+    // The key is checked before the body is read: an anonymous body is read only as far as
+    // `sniffEvent` needs, for the shape of its deny.
+    router.use(path, options.authenticate, body, options.limit);
     router.post(path, judge(adapter, options, options.logger));
     router.use(path, failuresAsDeny(options.logger));
   }
@@ -81,9 +81,49 @@ function answerFailuresAs(adapter: HookAdapter, req: Request, res: Response): vo
     if (res.statusCode < 300) return send(payload);
     res.status(200);
     res.removeHeader('Retry-After');
-    const event = adapter.eventOf(req.body);
-    return send(adapter.answer(event, failureOf(errorIn(payload), adapter, event)));
+    const answer = (body: unknown) => {
+      const event = adapter.eventOf(body);
+      return send(adapter.answer(event, failureOf(errorIn(payload), adapter, event)));
+    };
+    // Refused before the body parser ran (the host check, the key): its first bytes name the event.
+    if (req.body === undefined && !req.readableEnded && req.readable) {
+      // What is left unread is not drained: the connection closes with the answer.
+      res.setHeader('Connection', 'close');
+      sniffEvent(req).then(answer, () => answer(undefined));
+      return res;
+    }
+    return answer(req.body);
   };
+}
+
+/** How much of an unauthenticated hook body is read: enough for `hook_event_name`, which agents send first. */
+const SNIFF_BYTES = 8192;
+const EVENT_NAME = /"hook_event_name"\s*:\s*"([A-Za-z]{1,40})"/;
+
+/**
+ * `{hook_event_name}` as the first SNIFF_BYTES of the body give it, without parsing more: a refused
+ * request is answered in the shape of its event (a PermissionRequest's deny, not a PreToolUse's)
+ * without the service reading, let alone parsing, what an anonymous caller sends.
+ */
+function sniffEvent(req: Request): Promise<unknown> {
+  return new Promise((resolve) => {
+    let seen = '';
+    const done = () => {
+      req.off('data', onData);
+      req.off('end', done);
+      req.off('error', done);
+      req.pause();
+      const name = EVENT_NAME.exec(seen)?.[1];
+      resolve(name === undefined ? undefined : { hook_event_name: name });
+    };
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString('latin1');
+      if (seen.length >= SNIFF_BYTES || EVENT_NAME.test(seen)) done();
+    };
+    req.on('data', onData);
+    req.once('end', done);
+    req.once('error', done);
+  });
 }
 
 /** The LoopPauseError an error body (`{error: {code, message, field}}`) describes. */
