@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { RedisClient } from './redis-clients.js';
 import type { RedisContext } from './redis-connection.js';
 import type { RedisKeys } from './redis-keys.js';
-import { requireReplicas } from './replica-barrier.js';
+import { pin, requireReplicas, wantsReplicas } from './replica-barrier.js';
 
 /**
  * The Lua scripts, one typed wrapper each (scripts/<name>.ts, through `defineScript`): the wrapper
@@ -59,9 +59,16 @@ export function defineScript<N extends number, Input, Reply>(
     async run(context, input) {
       const { redis, keys } = context;
       const scriptKeys: readonly string[] = spec.keys(keys, input);
-      const reply = spec.reply(await evalScript(redis, script, scriptKeys, spec.args(keys, input)));
+      const args = spec.args(keys, input);
+      if (spec.durable === undefined || !wantsReplicas(context)) {
+        return spec.reply(await evalScript(redis, script, scriptKeys, args));
+      }
+      // The script and its WAIT on one pinned connection (replica-barrier.ts): WAIT counts that
+      // connection's writes only.
+      const pinned = pin(context);
+      const reply = spec.reply(await evalScript(pinned.client, script, scriptKeys, args));
       const durable = typeof spec.durable === 'function' ? spec.durable(reply) : spec.durable;
-      if (durable) await requireReplicas(context, scriptKeys[0] ?? keys.base);
+      if (durable) await requireReplicas(context, pinned);
       return reply;
     },
   };

@@ -147,7 +147,7 @@ export class MemoryStore implements Store {
   }
 
   /** One process's memory has no replicas: everything acknowledged is already all there is. */
-  async confirmReplicated(): Promise<void> {}
+  async confirmReplicated(_ended?: readonly Pause[]): Promise<void> {}
 
   async endByPolicy(pauseId: string, response: SignedDecision, nowMs: number): Promise<EndResult> {
     const event = { actor: response.responder, data: decidedData(response) };

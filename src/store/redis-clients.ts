@@ -51,25 +51,6 @@ export function topologyOf(url: string): RedisTopology {
   return parsed.topology;
 }
 
-/**
- * Waits until `replicas` replicas hold every write this client made so far (WAIT), or `timeoutMs`
- * passes; returns how many did. On a Cluster WAIT goes to the primary of `key`'s slot, the
- * connection the write went over (WAIT counts that connection's writes only).
- */
-export async function waitForReplicas(
-  client: RedisClient,
-  key: string,
-  replicas: number,
-  timeoutMs: number,
-): Promise<number> {
-  if (!(client instanceof Cluster)) return Number(await client.wait(replicas, timeoutMs));
-  const primary = client.slots[slotOf(key)]?.[0];
-  const node = client.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === primary);
-  // No known primary for the slot (mid-failover): nothing can be confirmed.
-  if (!node) return 0;
-  return Number(await node.wait(replicas, timeoutMs));
-}
-
 /** A key's Cluster slot: CRC16 (XMODEM) of its hash tag, or of the whole key when it has none, mod 16384. */
 export function slotOf(key: string): number {
   const bytes = Buffer.from(key);

@@ -37,6 +37,11 @@ export interface RedisContext {
   readonly keys: RedisKeys;
   /** Absent or 0 replicas: deciding scripts do not wait for replicas. */
   readonly durability?: Durability;
+  /**
+   * How many times the command client has connected (one server or Sentinel; a Cluster's node
+   * connections never reconnect): a WAIT is good only on the connection its write went over.
+   */
+  connectionEpoch?(): number;
 }
 
 /**
@@ -54,6 +59,7 @@ export class RedisConnection implements RedisContext {
   private readonly subscriber: RedisClient;
   private readonly wakeListeners = new Set<(atMs: number) => void>();
   private readonly ready: Promise<unknown>;
+  private connections = 0;
 
   constructor(options: RedisConnectionOptions) {
     this.keys = redisKeys(options.prefix ?? 'looppause');
@@ -66,6 +72,9 @@ export class RedisConnection implements RedisContext {
     this.subscriber = createRedisClient(this.topology, { ...redisOptions, maxRetriesPerRequest: null });
     // ioredis logs unhandled 'error' events to stderr; reconnects are its job, readiness reports outages.
     this.redis.on('error', () => {});
+    this.redis.on('ready', () => {
+      this.connections += 1;
+    });
     this.subscriber.on('error', () => {});
     // Events published while the subscriber was away (a failover, a restart) were missed: once it is
     // subscribed again, every waiting long-poll reads its pause afresh and the job runner looks again.
@@ -99,6 +108,10 @@ export class RedisConnection implements RedisContext {
   async connect(): Promise<void> {
     await this.ready;
     await this.redis.ping();
+  }
+
+  connectionEpoch(): number {
+    return this.connections;
   }
 
   /** Calls `listener` with a due time whenever any replica schedules work. */

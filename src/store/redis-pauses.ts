@@ -23,7 +23,7 @@ import type {
 import type { RedisAuditLog } from './redis-audit.js';
 import type { RedisContext } from './redis-connection.js';
 import { deciderHash, type RedisKeys } from './redis-keys.js';
-import { ReplicaBarrier } from './replica-barrier.js';
+import { ReplicaBarrier, unconfirmed, wantsReplicas } from './replica-barrier.js';
 import { claimApprovalScript } from './scripts/claim-approval.js';
 import { createScript } from './scripts/create.js';
 import { type EndInput, endScript } from './scripts/end.js';
@@ -102,8 +102,25 @@ export class RedisPauses implements PauseStore {
     return pauseFromHash(pauseId, hash);
   }
 
-  confirmReplicated(): Promise<void> {
-    return this.barrier.confirm();
+  async confirmReplicated(ended: readonly Pause[] = []): Promise<void> {
+    if (!wantsReplicas(this.context)) return;
+    const pinned = await this.barrier.confirm();
+    if (ended.length === 0) return;
+    // Read again on the connection the confirmation went over: what the replicas of that primary
+    // now hold includes everything it held before the confirmation's write.
+    const reads = pinned.client.pipeline();
+    for (const pause of ended) reads.hmget(this.keys.pause(pause.pause_id), 'status', 'resp');
+    const rows = (await reads.exec()) ?? [];
+    if (!pinned.unchanged()) throw unconfirmed('the connection to the store changed while it was confirmed');
+    ended.forEach((pause, i) => {
+      const [error, values] = rows[i] ?? [new Error('no reply')];
+      if (error) throw error;
+      const [status, resp] = (values ?? []) as (string | null)[];
+      const signature = resp ? (JSON.parse(resp) as { signature?: string }).signature : undefined;
+      if (status !== pause.status || signature !== pause.response?.signature) {
+        throw unconfirmed(`the store no longer holds pause ${pause.pause_id} as it was read (a failover?)`);
+      }
+    });
   }
 
   endByPolicy(pauseId: string, response: SignedDecision, nowMs: number): Promise<EndResult> {

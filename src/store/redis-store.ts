@@ -80,8 +80,8 @@ export class RedisStore implements Store {
   getPause(pauseId: string): Promise<Pause | null> {
     return this.pauses.getPause(pauseId);
   }
-  confirmReplicated(): Promise<void> {
-    return this.pauses.confirmReplicated();
+  confirmReplicated(ended?: readonly Pause[]): Promise<void> {
+    return this.pauses.confirmReplicated(ended);
   }
   endByPolicy(pauseId: string, response: SignedDecision, nowMs: number): Promise<EndResult> {
     return this.pauses.endByPolicy(pauseId, response, nowMs);

@@ -184,7 +184,7 @@ export async function judgeToolCall(
   if (stored.outcome === 'remembered') {
     // Not claimed: a session approval covers every identical call until it lapses. Handed over
     // only once the store's replicas hold it, like any other decision an agent acts on.
-    await deps.store.confirmReplicated();
+    await deps.store.confirmReplicated([stored.pause]);
     const by = stored.pause.response?.responder ?? 'a human';
     return answerOf(stored.pause, `approved for this session by ${by} until ${stored.pause.response?.remember_until}`);
   }

@@ -15,7 +15,8 @@ export interface ListQuery {
  */
 export async function listApprovals(deps: UseCaseDeps, agentId: string, query: ListQuery): Promise<Page<PauseView>> {
   const page = await deps.store.listPauses({ ...query, agentId });
-  if (page.items.some((p) => p.status !== 'pending')) await deps.store.confirmReplicated();
+  const ended = page.items.filter((p) => p.status !== 'pending');
+  if (ended.length > 0) await deps.store.confirmReplicated(ended);
   const nowMs = deps.now();
   return { items: page.items.map((p) => toView(withEffectiveStatus(p, nowMs))), next_cursor: page.next_cursor };
 }

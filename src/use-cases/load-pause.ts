@@ -16,7 +16,7 @@ export async function loadPause(deps: UseCaseDeps, pauseId: string): Promise<Pau
 export async function findOwnPause(deps: UseCaseDeps, agentId: string, pauseId: string): Promise<Pause | null> {
   const pause = await deps.store.getPause(pauseId);
   if (!pause || pause.agent_id !== agentId) return null;
-  if (pause.status !== 'pending') await deps.store.confirmReplicated();
+  if (pause.status !== 'pending') await deps.store.confirmReplicated([pause]);
   return withEffectiveStatus(pause, deps.now());
 }
 

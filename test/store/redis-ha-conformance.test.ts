@@ -143,6 +143,16 @@ describe('Sentinel: what a read saw is handed on only once a replica holds it', 
       15_000,
     );
     expect(await ask(replica.port, 'HGET', store.connection.keys.pause(pause.pause_id), 'status')).toBe('responded');
+    // A decision the primary no longer holds as it was read (what a failover between the read and
+    // the confirmation leaves) is not confirmed; the one it holds is.
+    const read = await reader.getPause(pause.pause_id);
+    if (!read?.response) throw new Error('no decision');
+    await expect(reader.confirmReplicated([read])).resolves.toBeUndefined();
+    const gone = { ...read, response: { ...read.response, signature: 'another' } };
+    await expect(reader.confirmReplicated([gone])).rejects.toMatchObject({ code: 'unavailable' });
+    await expect(reader.confirmReplicated([{ ...read, status: 'cancelled' as const }])).rejects.toMatchObject({
+      code: 'unavailable',
+    });
     // The refused lease lapses and the job is leased again, now confirmed.
     const jobs = await reader.claimDueJobs(now + 1001, 1000, 10);
     expect(jobs.map((j) => j.id)).toEqual([`ended:${pause.pause_id}`]);

@@ -1,6 +1,6 @@
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
-import { voteNoticeText } from '../../domain/approvals/index.js';
+import { standIn, voteNoticeText } from '../../domain/approvals/index.js';
 import type { Pause } from '../../domain/pause.js';
 import { chosenDecision, decideFormSchema, NO_SESSION_ERROR } from '../../web/decide-form.js';
 import { mayDecideOnWeb } from '../access.js';
@@ -83,7 +83,10 @@ export function registerPauses(router: Router, deps: RouteDeps): void {
         signed,
       );
     if (pause.status !== 'pending') return res.redirect(303, `/dashboard/pauses/${pause.pause_id}?done=already_final`);
-    if (!mayDecideOnWeb(pause, viewer, service.now())) return notApprover();
+    // A delegate whose away approver has voted since is told so by the vote itself (already voted).
+    const nowMs = service.now();
+    const spent = viewer.standsFor ? standIn(pause, viewer.identities, viewer.standsFor, nowMs) : undefined;
+    if (!mayDecideOnWeb(pause, viewer, nowMs) && !(spent && 'spent' in spent)) return notApprover();
     const fields = pause.request.response_fields ?? [];
     const parsed = decideSchema(fields.map((f) => f.name)).safeParse(req.body ?? {});
     if (!parsed.success) {

@@ -109,11 +109,13 @@ export interface PauseStore {
   getPause(pauseId: string): Promise<Pause | null>;
   /**
    * Resolves once the store's replicas hold everything it had acknowledged when this was called,
-   * whichever replica of LoopPause wrote it; rejects `unavailable` when they do not in time. A
-   * read that is about to hand an agent an ended pause calls it first, so no agent acts on a
-   * decision a failover could still take back. At once where nothing is replicated.
+   * whichever replica of LoopPause wrote it, and the primary they follow still holds each of
+   * `ended` as it was read (its status and signed decision: a failover between the read and now
+   * may have left the read on a server that is gone); rejects `unavailable` otherwise. A read
+   * that is about to hand an agent an ended pause calls it first, so no agent acts on a decision a
+   * failover could still take back. At once where nothing is replicated.
    */
-  confirmReplicated(): Promise<void>;
+  confirmReplicated(ended?: readonly Pause[]): Promise<void>;
   /** The policy ends it (a rule's `decide`): the pause ends with `response`, whatever votes it holds. */
   endByPolicy(pauseId: string, response: SignedDecision, nowMs: number): Promise<EndResult>;
   /**
