@@ -56,6 +56,14 @@ function rawPath(value: string): string {
 }
 
 /** Percent-escapes cut short, not hex, or decoding to invalid UTF-8, between ordinary characters. */
+/**
+ * A value kept raw (its broken escapes included) that a request line can still carry: every
+ * character outside visible ASCII, and `#`, escaped; `%` left as it is.
+ */
+export function rawSafe(value: string): string {
+  return value.replace(/[^\x21-\x7e]|#/gu, (c) => Buffer.from(c).toString('hex').replace(/../g, '%$&'));
+}
+
 export const brokenPercent: fc.Arbitrary<string> = fc
   .array(
     fc.oneof(
