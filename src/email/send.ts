@@ -35,9 +35,11 @@ export function sendJob(deps: EmailDeps): JobHandler<typeof JobKind.emailSend> {
     const to = pause.request.recipient_email;
     if (!to) return;
     const previous = pause.delivery.email;
+    // Its away approvers' delegates get it too, each with a link of their own (queued once each).
+    const toDelegates = async () => service.deliveries.toDelegates(pause, await service.delegations(), service.now());
     // Sent already (a retry after the delegates' copies could not be queued): queue them now.
     if (previous?.state === 'sent') {
-      await service.deliveries.toDelegates(pause, await service.delegations(), service.now());
+      await toDelegates();
       return;
     }
     const attempts = (previous?.attempts ?? 0) + 1;
@@ -83,8 +85,7 @@ export function sendJob(deps: EmailDeps): JobHandler<typeof JobKind.emailSend> {
       );
       throw error;
     }
-    // Its away approvers' delegates get it too, each with a link of their own.
-    await service.deliveries.toDelegates(pause, await service.delegations(), service.now());
+    await toDelegates();
   };
 }
 

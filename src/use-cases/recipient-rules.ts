@@ -43,16 +43,18 @@ function checkEmailDomains(request: AgentChosen, allowed: readonly string[] | un
   for (const [i, approver] of (request.approvers ?? []).entries()) {
     if (approver.includes('@')) addresses.push([`approvers.${i}`, approver]);
   }
-  for (const [field, address] of addresses) {
-    const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
-    if (!allowed.includes(domain)) {
-      throw new LoopPauseError(
-        'invalid_argument',
-        `${field}: ${domain} is not a domain this LoopPause server sends approvals to (allowed: ${allowed.join(', ')})`,
-        field,
-      );
-    }
-  }
+  for (const [field, address] of addresses) checkEmailDomain(field, address, allowed);
+}
+
+/** Refuses `address` (`invalid_argument` naming `field`) when it is outside the allow-list. */
+export function checkEmailDomain(field: string, address: string, allowed: readonly string[] | undefined): void {
+  if (emailDomainAllowed(address, allowed)) return;
+  const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+  throw new LoopPauseError(
+    'invalid_argument',
+    `${field}: ${domain} is not a domain this LoopPause server sends approvals to (allowed: ${allowed?.join(', ')})`,
+    field,
+  );
 }
 
 function checkSlackDestination(request: AgentChosen, allowed: readonly string[] | undefined): void {

@@ -3,7 +3,7 @@ import { LoopPauseError } from '../domain/errors.js';
 import type { AuditLog } from '../store/ports/audit.js';
 import type { DelegationStore } from '../store/ports/delegations.js';
 import type { PolicySource } from './policy-gate.js';
-import { emailDomainAllowed } from './recipient-rules.js';
+import { checkEmailDomain } from './recipient-rules.js';
 
 export interface DelegationDeps {
   delegations: DelegationStore;
@@ -34,14 +34,7 @@ export async function setDelegation(deps: DelegationDeps, input: unknown, setBy:
   const nowMs = deps.now();
   const refusal = checkDelegation(parsed.data, nowMs, deps.policy?.current());
   if (refusal) throw new LoopPauseError('invalid_argument', `${refusal.field}: ${refusal.reason}`, refusal.field);
-  const { delegate } = parsed.data;
-  if (delegate.includes('@') && !emailDomainAllowed(delegate, deps.allowedEmailDomains)) {
-    throw new LoopPauseError(
-      'invalid_argument',
-      `delegate: ${delegate.slice(delegate.lastIndexOf('@') + 1)} is not a domain this LoopPause server sends approvals to (allowed: ${deps.allowedEmailDomains?.join(', ')})`,
-      'delegate',
-    );
-  }
+  if (parsed.data.delegate.includes('@')) checkEmailDomain('delegate', parsed.data.delegate, deps.allowedEmailDomains);
   const delegation: Delegation = {
     absent: parsed.data.absent,
     delegate: parsed.data.delegate,
