@@ -55,7 +55,7 @@ describe('POST /v1/tool-calls under arbitrary input', () => {
 
   it('a Bash input other than exactly {command: "ls"} is never allowed without a human', async () => {
     const input = fc.dictionary(
-      fc.oneof(fc.constant('command'), fc.string({ maxLength: 10 })),
+      fc.oneof(fc.constant('command'), fc.constant('__proto__'), fc.string({ maxLength: 10 })),
       fc.oneof(fc.constant('ls'), fc.string(), fc.jsonValue()),
       { maxKeys: 4 },
     );
@@ -64,6 +64,12 @@ describe('POST /v1/tool-calls under arbitrary input', () => {
         const { status, json } = await post(
           JSON.stringify({ tool: 'Bash', input: toolInput, ...(session ? { session_id: session } : {}) }),
         );
+        if (Object.hasOwn(toolInput, '__proto__')) {
+          // An input LoopPause cannot judge as the tool would read it is refused, naming the field.
+          expect(status).toBe(400);
+          expect((json as { error?: { field?: string } }).error?.field).toBe('input');
+          return;
+        }
         expect(status).toBe(200);
         if (toolInput.command === 'ls') expect(json.decision).toBe('allow');
         else expect(json.decision).toBe('pending');
@@ -76,10 +82,11 @@ describe('POST /v1/tool-calls under arbitrary input', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.string({ minLength: 1, maxLength: 200 }).filter((t) => t !== 'Bash'),
-        fc.jsonValue(),
+        fc.oneof(fc.jsonValue(), fc.dictionary(fc.constant('__proto__'), fc.jsonValue(), { minKeys: 1 })),
         async (tool, value) => {
-          const { json } = await post(JSON.stringify({ tool, input: { value } }));
-          expect(json.decision).toBe('deny');
+          const { status, json } = await post(JSON.stringify({ tool, input: { value } }));
+          if (holdsProtoKey(value)) expect(status).toBe(400);
+          else expect(json.decision).toBe('deny');
         },
       ),
       { numRuns: 100 },
@@ -122,3 +129,12 @@ describe('POST /v1/tool-calls under arbitrary input', () => {
     );
   });
 });
+
+/** Whether a `__proto__` key is anywhere in the value: LoopPause refuses such an input as one it cannot judge. */
+function holdsProtoKey(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(holdsProtoKey);
+  if (value === null || typeof value !== 'object') return false;
+  return Object.keys(value).some(
+    (key) => key === '__proto__' || holdsProtoKey((value as Record<string, unknown>)[key]),
+  );
+}
