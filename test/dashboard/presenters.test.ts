@@ -115,6 +115,70 @@ rules:
     });
   });
 
+  it('delegation: the top-level mode and a rule’s own, on the page, in the summary and in explain’s words', async () => {
+    const text = `delegation: deny
+groups:
+  ops: [a@acme.com, b@acme.com]
+rules:
+  - name: deploys
+    when: { action: "deploy *" }
+    route: { email: ops@acme.com }
+    approvers: [group:ops]
+    delegation: any
+  - name: rest
+    when: { action: "*" }
+    route: { email: ops@acme.com }
+`;
+    const expected = [
+      'deploys: deploy * → ops@acme.com · 1 of ops · the agent’s timeout, then times out · delegation any',
+      'rest: * → ops@acme.com · anyone it reaches · the agent’s timeout, then times out',
+    ];
+    expect(rulesFromDocument(parse(text))?.map(ruleSummary)).toEqual(expected);
+    expect(
+      loaded(text)
+        .rules.map((r) => ruleSummary(ruleFromModel(r)))
+        .map((line) => line.replace('a@acme.com, b@acme.com', 'ops')),
+    ).toEqual(expected);
+    const file = join(dir, 'delegation.yaml');
+    writeFileSync(file, text);
+    const view = await presentPolicy({ current: () => loaded(text) }, file);
+    expect(view).toMatchObject({
+      delegation: 'deny',
+      delegationText: expect.stringContaining('may not name a delegate'),
+    });
+    expect(view?.rules.map((r) => r.route?.delegation)).toEqual(['any', undefined]);
+    const page = policyPage({ nonce: 'n' }, { csrf: 't', ...(view ? { policy: view } : {}) });
+    expect(page).toContain('<dt>Delegation</dt><dd><strong>deny</strong>');
+    expect(page).toContain('<span class="k">delegation</span> any');
+    // The loaded model's answer: the rule's own mode, else the policy's.
+    expect(explainAnswer({ kind: 'route', rule: 'deploys' }, view).lines).toContain(
+      'delegation any: an away approver may name anyone as delegate.',
+    );
+    expect(explainAnswer({ kind: 'route', rule: 'rest' }, view).lines).toContain(
+      'delegation deny: an away approver may not name a delegate.',
+    );
+    // The service's explanation names the mode itself.
+    const routed = explainAnswer(
+      {
+        verdict: 'route',
+        rule: 'rest',
+        route: { email: 'ops@acme.com' },
+        approvers: [],
+        quorum: 1,
+        owner_cannot_approve: false,
+        response_fields: [],
+        remind_after: [],
+        escalate: [],
+        on_timeout: 'timed_out',
+        delegation: 'within_group',
+      },
+      view,
+    );
+    expect(routed.lines).toContain(
+      'delegation within_group: an away approver’s delegate must be among the rule’s approvers.',
+    );
+  });
+
   it('shows the YAML and the rules as written while the file is the policy in force; the loaded rules once it is not', async () => {
     const file = join(dir, 'policy.yaml');
     writeFileSync(file, README_POLICY);

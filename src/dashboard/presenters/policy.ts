@@ -5,6 +5,7 @@ import { sha256Hex } from '../../domain/hash.js';
 import { humanKey } from '../../domain/policy/humans.js';
 import {
   type AgentRoutingMode,
+  type DelegationMode,
   formatDuration,
   type OnTimeout,
   type Policy,
@@ -41,6 +42,8 @@ export interface WrittenRule {
   onTimeout: OnTimeout;
   /** Tool-call rules: "Approve for this session", in the file's own words (`1h`). */
   remember?: string;
+  /** The rule's own `delegation`; absent: the policy's top-level one applies. */
+  delegation?: DelegationMode;
 }
 
 /** The policy in force, for its page; undefined when none is. `file` is LOOPPAUSE_POLICY_FILE, read for its YAML. */
@@ -58,6 +61,8 @@ export async function presentPolicy(
     agentRoutingText: AGENT_ROUTING_TEXT[p.agentRouting],
     toolCallsDefault: p.toolCallsDefault,
     toolCallsDefaultText: TOOL_CALLS_DEFAULT_TEXT[p.toolCallsDefault],
+    delegation: p.delegation,
+    delegationText: DELEGATION_TEXT[p.delegation],
     admins: p.admins,
     groups: Object.entries(p.groups).map(([name, members]) => ({ name, members })),
     rules: written.map((rule, i) => ruleRow(rule, i, p)),
@@ -83,6 +88,15 @@ const TOOL_CALLS_DEFAULT_TEXT: Record<ToolCallDefault, string> = {
   ask: 'a tool call no rule matches is left to the agent’s own prompt',
   deny: 'a tool call no rule matches is refused',
 };
+
+const DELEGATION_TEXT: Record<DelegationMode, string> = {
+  deny: 'an away approver may not name a delegate',
+  within_group: 'an away approver’s delegate must be among the rule’s approvers',
+  any: 'an away approver may name anyone as delegate',
+};
+
+const isDelegationMode = (value: unknown): value is DelegationMode =>
+  typeof value === 'string' && Object.hasOwn(DELEGATION_TEXT, value);
 
 /** The file's text, when it is still exactly the policy in force (same digest), and its rules as written. */
 async function sourceInForce(
@@ -143,6 +157,7 @@ export function rulesFromDocument(doc: unknown): WrittenRule[] | undefined {
     if (route) rule.route = route;
     if (typeof r.timeout_hours === 'number') rule.timeoutHours = r.timeout_hours;
     if (r.remember !== undefined && rule.decide === undefined) rule.remember = durationWords(r.remember);
+    if (isDelegationMode(r.delegation) && rule.decide === undefined) rule.delegation = r.delegation;
     out.push(rule);
   }
   return out;
@@ -181,6 +196,7 @@ export function ruleFromModel(rule: PolicyRule): WrittenRule {
     })),
     onTimeout: e.onTimeout,
     ...(e.rememberMs !== undefined ? { remember: formatDuration(e.rememberMs) } : {}),
+    ...(e.delegation !== undefined ? { delegation: e.delegation } : {}),
   };
 }
 
@@ -208,6 +224,7 @@ function ruleRow(rule: WrittenRule, index: number, policy: Pick<Policy, 'groups'
         to: [...(step.route ? routeWords(step.route) : []), ...who(step.approvers).map((w) => w.text)],
       })),
       ...(rule.remember !== undefined ? { remember: rule.remember } : {}),
+      ...(rule.delegation !== undefined ? { delegation: rule.delegation } : {}),
     },
   };
 }
@@ -235,6 +252,7 @@ export function ruleSummary(rule: WrittenRule): string {
     timeoutWords(rule),
     rule.remindAfter.length > 0 ? `reminders ${rule.remindAfter.join(', ')}` : undefined,
     rule.remember !== undefined ? `approve for this session: ${rule.remember}` : undefined,
+    rule.delegation !== undefined ? `delegation ${rule.delegation}` : undefined,
     ...rule.escalate.map(
       (step) =>
         `after ${step.after} also ${[...(step.route ? routeWords(step.route) : []), plain(step.approvers)].filter((s) => s !== '').join(', ')}`,
@@ -354,7 +372,7 @@ interface RoutedWords {
 /** Explain's answer in words: decided at once, routed to whom with what, or refused and why. */
 export function explainAnswer(
   raw: unknown,
-  policy: Pick<PolicyView, 'rules' | 'agentRouting'> | undefined,
+  policy: (Pick<PolicyView, 'rules' | 'agentRouting'> & Partial<Pick<PolicyView, 'delegation'>>) | undefined,
 ): ExplainAnswer {
   const o = isRecord(raw) ? raw : {};
   const rule = typeof o.rule === 'string' ? o.rule : undefined;
@@ -407,6 +425,11 @@ export function explainAnswer(
       }
       const routing =
         typeof o.agent_routing === 'string' ? (o.agent_routing as AgentRoutingMode) : policy?.agentRouting;
+      const delegation = isDelegationMode(o.delegation)
+        ? o.delegation
+        : o.verdict === 'route'
+          ? undefined
+          : (row?.route?.delegation ?? policy?.delegation);
       const lines = [
         words.approvers !== ''
           ? `${words.quorum} of ${words.approvers} must approve${words.quorum > 1 ? '; one rejection ends it' : ''}.`
@@ -424,6 +447,7 @@ export function explainAnswer(
         ...(routing && routing in AGENT_ROUTING_TEXT
           ? [`agent_routing ${routing}: ${AGENT_ROUTING_TEXT[routing]}.`]
           : []),
+        ...(delegation ? [`delegation ${delegation}: ${DELEGATION_TEXT[delegation]}.`] : []),
       ];
       return {
         tone: 'ok',

@@ -1,4 +1,4 @@
-import type { AgentRoutingMode, PolicyDecision, ToolCallDefault } from '../../domain/policy/index.js';
+import type { AgentRoutingMode, DelegationMode, PolicyDecision, ToolCallDefault } from '../../domain/policy/index.js';
 import { html, type Safe } from '../../web/html.js';
 import { type Chrome, layout } from './layout.js';
 
@@ -31,6 +31,8 @@ export interface RuleRow {
     escalations: { after: string; to: string[] }[];
     /** Tool-call rules: how long "Approve for this session" lasts (`1h`). */
     remember?: string;
+    /** The rule's own `delegation`, where it sets one. */
+    delegation?: DelegationMode;
   };
 }
 
@@ -40,6 +42,8 @@ export interface PolicyView {
   agentRoutingText: string;
   toolCallsDefault: ToolCallDefault;
   toolCallsDefaultText: string;
+  delegation: DelegationMode;
+  delegationText: string;
   admins: string[];
   groups: { name: string; members: string[] }[];
   rules: RuleRow[];
@@ -109,7 +113,7 @@ function ruleRow(r: RuleRow): Safe {
         route.remember !== undefined
           ? html`<div><span class="k">approve for this session</span> ${route.remember}</div>`
           : ''
-      }`
+      }${route.delegation !== undefined ? html`<div><span class="k">delegation</span> ${route.delegation}</div>` : ''}`
     : html`<span class="muted">—</span>`;
   return html`<tr id="rule-${r.position}"><th scope="row" class="title" data-label="Rule"><span class="muted">${r.position}.</span> ${r.name}</th>
 <td data-label="When">${anyRequest ? html`<span class="muted">any request</span>` : when}</td><td data-label="Then">${then}</td>
@@ -158,6 +162,7 @@ export function policyPage(
 <section class="card" aria-label="The policy in force"><dl class="facts">
 <dt>Agent routing</dt><dd><strong>${p.agentRouting}</strong> — ${p.agentRoutingText}</dd>
 <dt>Tool calls by default</dt><dd><strong>${p.toolCallsDefault}</strong> — ${p.toolCallsDefaultText}</dd>
+<dt>Delegation</dt><dd><strong>${p.delegation}</strong> — ${p.delegationText}</dd>
 <dt>Admins</dt><dd>${p.admins.join(', ') || '—'}</dd>
 <dt>Digest</dt><dd><code class="digest">${p.digest}</code></dd>
 </dl>
