@@ -2,6 +2,7 @@ import { Cluster, type Redis } from 'ioredis';
 import { LoopPauseError } from '../domain/errors.js';
 import { slotOf } from './redis-clients.js';
 import type { RedisContext } from './redis-connection.js';
+import { storeOutage } from './unavailable.js';
 
 /**
  * One connection to the deployment's primary, held for a write and the WAIT that confirms it. WAIT
@@ -40,7 +41,13 @@ export function pin(context: RedisContext): Pinned {
 export async function requireReplicas(context: RedisContext, pinned: Pinned): Promise<void> {
   const durability = context.durability;
   if (!durability || durability.replicas <= 0) return;
-  const acked = Number(await pinned.client.wait(durability.replicas, durability.timeoutMs));
+  let acked: number;
+  try {
+    acked = Number(await pinned.client.wait(durability.replicas, durability.timeoutMs));
+  } catch (error) {
+    // The pinned connection went away under the WAIT (a Cluster node's connection is not reopened).
+    throw storeOutage(error) ?? error;
+  }
   if (acked < durability.replicas) throw notReplicated(acked, durability.replicas);
   if (!pinned.unchanged()) throw unconfirmed('the connection to the store changed while it was confirmed');
 }

@@ -159,3 +159,59 @@ describe('Sentinel: what a read saw is handed on only once a replica holds it', 
     await Promise.all([store.close(), reader.close()]);
   }, 30_000);
 });
+
+describe('Sentinel: WAIT confirms only on the connection that wrote', () => {
+  /**
+   * Makes the store's command connection drop and come back just before its next WAIT: the WAIT
+   * then runs on a fresh connection, which has written nothing and so answers at once, confirming
+   * nothing (what a reconnect between a script and its WAIT does).
+   */
+  function reconnectBeforeNextWait(store: RedisStore): { reconnects: () => number } {
+    const redis = store.connection.redis as import('ioredis').Redis;
+    const original = redis.wait.bind(redis);
+    let reconnects = 0;
+    const wait = async (...args: Parameters<typeof original>) => {
+      redis.wait = original;
+      const ready = new Promise((resolve) => redis.once('ready', resolve));
+      redis.disconnect(true);
+      await ready;
+      reconnects += 1;
+      return original(...args);
+    };
+    redis.wait = wait as typeof redis.wait;
+    return { reconnects: () => reconnects };
+  }
+
+  it('a reconnect between a decision’s script and its WAIT answers unavailable; the step is whole, and a retry finds it decided', async () => {
+    const store = new RedisStore({ url: sentinel.url, prefix: randomPrefix(), minReplicas: 1, replicaTimeoutMs: 500 });
+    await store.connect();
+    const pause = pauseAt(Date.now());
+    await store.createPause({ pause, jobs: [] });
+    const injected = reconnectBeforeNextWait(store);
+    await expect(store.endByPolicy(pause.pause_id, responseFor(pause), Date.now())).rejects.toMatchObject({
+      code: 'unavailable',
+    });
+    expect(injected.reconnects()).toBe(1);
+    expect((await store.getPause(pause.pause_id))?.status).toBe('responded');
+    expect((await store.endByPolicy(pause.pause_id, responseFor(pause), Date.now())).outcome).toBe('already_final');
+    await store.close();
+  });
+
+  it('a reconnect between a confirmation’s write and its WAIT answers unavailable; the next confirmation goes through', async () => {
+    const store = new RedisStore({ url: sentinel.url, prefix: randomPrefix(), minReplicas: 1, replicaTimeoutMs: 500 });
+    await store.connect();
+    const pause = pauseAt(Date.now());
+    await store.createPause({ pause, jobs: [] });
+    await store.endByPolicy(pause.pause_id, responseFor(pause), Date.now());
+    const read = await store.getPause(pause.pause_id);
+    if (!read) throw new Error('no pause');
+    // Alone (what a job lease asks for) and with the pause to read again (what an agent's read asks for).
+    for (const ended of [[], [read]]) {
+      const injected = reconnectBeforeNextWait(store);
+      await expect(store.confirmReplicated(ended)).rejects.toMatchObject({ code: 'unavailable' });
+      expect(injected.reconnects()).toBe(1);
+      await expect(store.confirmReplicated(ended)).resolves.toBeUndefined();
+    }
+    await store.close();
+  });
+});
