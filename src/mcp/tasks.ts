@@ -243,11 +243,13 @@ export class AgentTasks {
         ErrorCode.InvalidParams,
         'cursor: not a cursor this server gave (use nextCursor as returned)',
       );
-    const pauses = await Promise.all(page.items.map((r) => this.pauses.getOwn(this.agentId, r.pause_id)));
+    const pauses = await Promise.all(
+      page.items.map((r) => (r.gateway ? null : this.pauses.getOwn(this.agentId, r.pause_id))),
+    );
     const tasks: Task[] = [];
     for (const [i, record] of page.items.entries()) {
       const pause = pauses[i];
-      if (pause) tasks.push(taskOf(record, pause));
+      if (pause && !record.gateway) tasks.push(taskOf(record, pause));
     }
     return { tasks, ...(page.next_cursor ? { nextCursor: page.next_cursor } : {}) };
   }
@@ -268,7 +270,8 @@ export class AgentTasks {
 
   private async load(taskId: string): Promise<{ record: TaskRecord; pause: Pause }> {
     const record = await this.store.getTask(this.agentId, taskId);
-    if (!record) throw notFound(taskId);
+    // A gateway call's task is its gateway server's to answer, not /mcp's.
+    if (!record || record.gateway) throw notFound(taskId);
     return { record, pause: await this.loadPause(taskId, record) };
   }
 

@@ -1,6 +1,6 @@
 import { decodeCursor, encodeCursor, isAfter } from './cursor.js';
 import type { Page } from './ports/pauses.js';
-import type { TaskListQuery, TaskRecord, TaskStore } from './ports/tasks.js';
+import type { SettleOutcome, TaskListQuery, TaskRecord, TaskStore } from './ports/tasks.js';
 
 /** MemoryTaskStore's state as plain data (memory-snapshot.ts). */
 export interface MemoryTasksState {
@@ -26,7 +26,7 @@ export class MemoryTaskStore implements TaskStore {
 
   async createTask(task: TaskRecord, retainUntilMs: number): Promise<void> {
     this.prune(task.agent_id);
-    this.byId.set(task.task_id, { task: { ...task }, score: Date.parse(task.created_at), retainUntilMs });
+    this.byId.set(task.task_id, { task: structuredClone(task), score: Date.parse(task.created_at), retainUntilMs });
     const ids = this.byAgent.get(task.agent_id) ?? new Set<string>();
     ids.add(task.task_id);
     this.byAgent.set(task.agent_id, ids);
@@ -35,7 +35,24 @@ export class MemoryTaskStore implements TaskStore {
   async getTask(agentId: string, taskId: string): Promise<TaskRecord | null> {
     const held = this.byId.get(taskId);
     if (!held || held.task.agent_id !== agentId || held.retainUntilMs <= this.now()) return null;
-    return { ...held.task };
+    return structuredClone(held.task);
+  }
+
+  async settleTask(agentId: string, taskId: string, result: string): Promise<SettleOutcome> {
+    return this.setOnce(agentId, taskId, 'result', result);
+  }
+
+  async holdTaskForward(agentId: string, taskId: string, holder: string): Promise<SettleOutcome> {
+    return this.setOnce(agentId, taskId, 'forwarder', holder);
+  }
+
+  private setOnce(agentId: string, taskId: string, field: 'result' | 'forwarder', value: string): SettleOutcome {
+    const held = this.byId.get(taskId);
+    const call = held?.task.gateway;
+    if (!held || !call || held.task.agent_id !== agentId || held.retainUntilMs <= this.now()) return 'not_found';
+    if (call[field] !== undefined) return 'already';
+    call[field] = value;
+    return 'settled';
   }
 
   async listTasks(query: TaskListQuery): Promise<Page<TaskRecord> | 'invalid_cursor'> {
@@ -49,7 +66,7 @@ export class MemoryTaskStore implements TaskStore {
     const page = matching.slice(0, query.limit);
     const last = page.at(-1);
     return {
-      items: page.map((h) => ({ ...h.task })),
+      items: page.map((h) => structuredClone(h.task)),
       next_cursor:
         matching.length > query.limit && last ? encodeCursor({ score: last.score, id: last.task.task_id }) : null,
     };

@@ -1,10 +1,11 @@
 import { Redis } from 'ioredis';
 import { decodeCursor, encodeCursor, isAfter } from './cursor.js';
 import { INDEX_HORIZON_MS, type Page } from './ports/pauses.js';
-import type { TaskListQuery, TaskRecord, TaskStore } from './ports/tasks.js';
+import type { GatewayTaskCall, SettleOutcome, TaskListQuery, TaskRecord, TaskStore } from './ports/tasks.js';
 import type { RedisClient } from './redis-clients.js';
 import { legacyContext, type RedisContext } from './redis-connection.js';
 import { type RedisKeys, redisTaskKeys } from './redis-keys.js';
+import { settleTaskScript } from './scripts/settle-task.js';
 
 /**
  * MCP task records in Redis: a string per task (JSON, expiring at its retention) and a sorted set
@@ -16,6 +17,7 @@ import { type RedisKeys, redisTaskKeys } from './redis-keys.js';
  */
 export class RedisTaskStore implements TaskStore {
   private readonly redis: RedisClient;
+  private readonly context: RedisContext;
   private readonly keys: ReturnType<typeof redisTaskKeys>;
   private readonly now: () => number;
 
@@ -25,6 +27,7 @@ export class RedisTaskStore implements TaskStore {
   constructor(first: RedisContext | Redis, second?: Pick<RedisKeys, 'base'> | (() => number), third?: () => number) {
     const legacy = first instanceof Redis;
     const context = legacy ? legacyContext(first, second as Pick<RedisKeys, 'base'>) : first;
+    this.context = context;
     this.redis = context.redis;
     this.keys = redisTaskKeys(context.keys.base);
     this.now = (legacy ? third : (second as (() => number) | undefined)) ?? Date.now;
@@ -46,6 +49,20 @@ export class RedisTaskStore implements TaskStore {
     const [raw] = await this.readLive([taskId]);
     const task = raw ? parseRecord(raw) : null;
     return task && task.agent_id === agentId ? task : null;
+  }
+
+  settleTask(agentId: string, taskId: string, result: string): Promise<SettleOutcome> {
+    return settleTaskScript.run(this.context, { taskId, agentId, field: 'result', value: result, nowMs: this.now() });
+  }
+
+  holdTaskForward(agentId: string, taskId: string, holder: string): Promise<SettleOutcome> {
+    return settleTaskScript.run(this.context, {
+      taskId,
+      agentId,
+      field: 'forwarder',
+      value: holder,
+      nowMs: this.now(),
+    });
   }
 
   /** Each record's JSON, or null when it is gone or its retention has passed by `now`. */
@@ -129,8 +146,30 @@ function parseRecord(raw: string): TaskRecord | null {
       typeof value.created_at !== 'string'
     )
       return null;
-    return { task_id: value.task_id, pause_id: value.pause_id, agent_id: value.agent_id, created_at: value.created_at };
+    const record: TaskRecord = {
+      task_id: value.task_id,
+      pause_id: value.pause_id,
+      agent_id: value.agent_id,
+      created_at: value.created_at,
+    };
+    const gateway = gatewayCallOf(value.gateway);
+    if (gateway) record.gateway = gateway;
+    return record;
   } catch {
     return null;
   }
+}
+
+function gatewayCallOf(value: unknown): GatewayTaskCall | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const call = value as Partial<GatewayTaskCall>;
+  if (typeof call.server !== 'string' || typeof call.tool !== 'string' || typeof call.arguments !== 'string')
+    return undefined;
+  return {
+    server: call.server,
+    tool: call.tool,
+    arguments: call.arguments,
+    ...(typeof call.result === 'string' ? { result: call.result } : {}),
+    ...(typeof call.forwarder === 'string' ? { forwarder: call.forwarder } : {}),
+  };
 }

@@ -109,5 +109,49 @@ export function taskStoreConformance(factory: (now: () => number) => StoreFactor
       expect((await store.getTask('agent-a', a.task_id))?.pause_id).toBe('pse_same');
       expect(await listAll(store, 'agent-a', 10)).toEqual([b.task_id, a.task_id]);
     });
+
+    it('a gateway task keeps its call, and takes one result: the first stays, whoever races', async () => {
+      const call = {
+        server: 'files',
+        tool: 'write_file',
+        arguments: JSON.stringify({ path: '/a', content: 'é/\u2028"' }),
+      };
+      const t = { ...task('agent-a', nowMs), gateway: call };
+      await store.createTask(t, nowMs + DAY);
+      expect(await store.getTask('agent-a', t.task_id)).toEqual(t);
+      const results = ['{"content":[{"type":"text","text":"one"}]}', '{"content":[],"isError":true}', '{"x":[]}'];
+      const outcomes = await Promise.all(results.map((r) => store.settleTask('agent-a', t.task_id, r)));
+      expect(outcomes.filter((o) => o === 'settled')).toHaveLength(1);
+      expect(outcomes.filter((o) => o === 'already')).toHaveLength(2);
+      const settled = await store.getTask('agent-a', t.task_id);
+      expect(settled?.gateway).toEqual({ ...call, result: results[outcomes.indexOf('settled')] });
+      expect(settled?.gateway?.forwarder).toBeUndefined();
+      expect(await store.settleTask('agent-a', t.task_id, '{}')).toBe('already');
+      // Who forwards it is set once too, apart from the result.
+      const holders = await Promise.all(['a', 'b'].map((h) => store.holdTaskForward('agent-a', t.task_id, h)));
+      expect([...holders].sort()).toEqual(['already', 'settled']);
+      const forwarder = (await store.getTask('agent-a', t.task_id))?.gateway?.forwarder;
+      expect(forwarder).toBe(['a', 'b'][holders.indexOf('settled')]);
+      // Listed as it is, result and forwarder and all.
+      const page = await store.listTasks({ agentId: 'agent-a', limit: 5 });
+      expect(page !== 'invalid_cursor' && page.items[0]).toEqual(await store.getTask('agent-a', t.task_id));
+    });
+
+    it('settles no task of another key, none without a gateway call, none past its retention', async () => {
+      const plain = task('agent-a', nowMs);
+      const gateway = { ...task('agent-a', nowMs), gateway: { server: 's', tool: 't', arguments: '{}' } };
+      await store.createTask(plain, nowMs + DAY);
+      await store.createTask(gateway, nowMs + 100);
+      expect(await store.settleTask('agent-a', plain.task_id, '{}')).toBe('not_found');
+      expect(await store.holdTaskForward('agent-a', plain.task_id, 'h')).toBe('not_found');
+      expect(await store.holdTaskForward('agent-b', gateway.task_id, 'h')).toBe('not_found');
+      expect(await store.settleTask('agent-b', gateway.task_id, '{}')).toBe('not_found');
+      expect(await store.settleTask('agent-a', 'tsk_unknown', '{}')).toBe('not_found');
+      expect(await store.getTask('agent-a', plain.task_id)).toEqual(plain);
+      nowMs += 100;
+      expect(await store.settleTask('agent-a', gateway.task_id, '{}')).toBe('not_found');
+      nowMs -= 100;
+      expect((await store.getTask('agent-a', gateway.task_id))?.gateway?.result).toBeUndefined();
+    });
   });
 }
