@@ -238,6 +238,7 @@ function build(
               waitSeconds: config.gatewayWaitSeconds,
               lifetimeSeconds: GATEWAY_PAUSE_SECONDS,
               now: service.now,
+              tasks: stores.tasks,
             },
           }),
         }

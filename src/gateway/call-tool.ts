@@ -43,31 +43,11 @@ export async function callThroughGateway(
   args: Record<string, unknown>,
   options: GatewayCallOptions = {},
 ): Promise<CallToolResult> {
-  let tool: Awaited<ReturnType<Upstream['tool']>>;
-  try {
-    tool = await upstream.tool(name);
-  } catch (error) {
-    if (error instanceof UpstreamError) return toolError(error.message, 'unavailable');
-    throw error;
-  }
-  if (!tool) return toolError(`no tool ${JSON.stringify(name.slice(0, 128))} on this server (see tools/list)`);
-  const qualified = `mcp__${upstream.name}__${name}`;
   // This call acts on the approval it gets, once; no other call can use it after.
   const claimant = `gateway:${randomUUID()}`;
-  const call = { tool: qualified, input: args };
-  let answer: ToolCallAnswer;
-  try {
-    answer = await deps.service.toolCall(agentId, call, {
-      source: 'gateway',
-      waitSeconds: 0,
-      signal: options.signal,
-      claimant,
-      gateway: { readOnly: tool.readOnly, maxWaitSeconds: deps.waitSeconds, lifetimeSeconds: deps.lifetimeSeconds },
-    });
-  } catch (error) {
-    if (error instanceof LoopPauseError) return toolError(error.message, error.code);
-    throw error;
-  }
+  const judged = await judgeGatewayCall(deps, agentId, upstream, name, args, claimant, options.signal);
+  if ('result' in judged) return judged.result;
+  let { answer } = judged;
   const started = deps.now();
   const deadline = started + deps.waitSeconds * 1000;
   while (answer.decision === 'pending' && answer.pause_id !== undefined && !options.signal?.aborted) {
@@ -89,6 +69,70 @@ export async function callThroughGateway(
       );
     }
   }
+  return concludeGatewayCall(deps, agentId, upstream, judged, answer, claimant, options.signal);
+}
+
+/** A gateway call as judged: the upstream's tool, the call as `mcp__<server>__<tool>`, and the first answer. */
+export interface JudgedGatewayCall {
+  name: string;
+  readOnly: boolean;
+  call: { tool: string; input: Record<string, unknown> };
+  answer: ToolCallAnswer;
+}
+
+/**
+ * Judges a call by the operator's policy without waiting: the answer, or at once the tool error
+ * for a tool the upstream does not have, an upstream that cannot list its tools, or a call the
+ * service refuses. An answer that allows at once is claimed for `claimant`.
+ */
+export async function judgeGatewayCall(
+  deps: GatewayCallDeps,
+  agentId: string,
+  upstream: Upstream,
+  name: string,
+  args: Record<string, unknown>,
+  claimant: string,
+  signal: AbortSignal | undefined,
+): Promise<JudgedGatewayCall | { result: CallToolResult }> {
+  let tool: Awaited<ReturnType<Upstream['tool']>>;
+  try {
+    tool = await upstream.tool(name);
+  } catch (error) {
+    if (error instanceof UpstreamError) return { result: toolError(error.message, 'unavailable') };
+    throw error;
+  }
+  if (!tool)
+    return { result: toolError(`no tool ${JSON.stringify(name.slice(0, 128))} on this server (see tools/list)`) };
+  const call = { tool: `mcp__${upstream.name}__${name}`, input: args };
+  try {
+    const answer = await deps.service.toolCall(agentId, call, {
+      source: 'gateway',
+      waitSeconds: 0,
+      signal,
+      claimant,
+      gateway: { readOnly: tool.readOnly, maxWaitSeconds: deps.waitSeconds, lifetimeSeconds: deps.lifetimeSeconds },
+    });
+    return { name, readOnly: tool.readOnly, call, answer };
+  } catch (error) {
+    if (error instanceof LoopPauseError) return { result: toolError(error.message, error.code) };
+    throw error;
+  }
+}
+
+/**
+ * What a judged call comes to once it is no longer waiting: forwarded (an approval claimed for
+ * `claimant`, bound to exactly these arguments), or a tool error saying why not; the upstream is
+ * called only for an allow.
+ */
+export async function concludeGatewayCall(
+  deps: GatewayCallDeps,
+  agentId: string,
+  upstream: Upstream,
+  judged: Pick<JudgedGatewayCall, 'name' | 'readOnly' | 'call'>,
+  answer: ToolCallAnswer,
+  claimant: string,
+  signal: AbortSignal | undefined,
+): Promise<CallToolResult> {
   switch (answer.decision) {
     case 'pending':
       return toolError(`approval pending (pause ${answer.pause_id}): call again to keep waiting`, 'pending');
@@ -97,13 +141,13 @@ export async function callThroughGateway(
       return toolError(answer.reason ?? 'not allowed', 'denied');
     case 'allow': {
       // The agent gave up waiting: the approval stays unused for its next identical call.
-      if (options.signal?.aborted) return toolError('the call was cancelled before it was forwarded', 'cancelled');
+      if (signal?.aborted) return toolError('the call was cancelled before it was forwarded', 'cancelled');
       // Only a read-only tool passes without a pause, whatever an answer says.
-      if (answer.pause_id === undefined && !tool.readOnly)
+      if (answer.pause_id === undefined && !judged.readOnly)
         return toolError('not allowed without an approval', 'denied');
       const claimed = await deps.service.claimToolCall(answer, claimant);
       if (claimed.decision !== 'allow') return toolError(claimed.reason ?? 'not allowed', 'conflict');
-      return forward(deps, agentId, upstream, name, call, claimed, options.signal);
+      return forward(deps, agentId, upstream, judged.name, judged.call, claimed, signal);
     }
     default:
       return toolError('the gateway could not read the decision', 'denied');

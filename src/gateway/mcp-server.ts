@@ -6,7 +6,10 @@ import {
   ListToolsRequestSchema,
   McpError,
 } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { taskCallError } from '../mcp/json-rpc-error.js';
 import { VERSION } from '../version.js';
+import { GATEWAY_TASKS_CAPABILITY, type GatewayTasks } from './tasks.js';
 import { type Upstream, UpstreamError } from './upstream.js';
 
 /** Tells the agent a call is still waiting (notifications/progress), when it gave a progressToken. */
@@ -28,20 +31,32 @@ export function gatewayServer(
   upstream: Pick<Upstream, 'name' | 'listTools'>,
   call: GatewayToolCall,
   onFailure: (name: string, error: unknown) => CallToolResult,
+  tasks?: GatewayTasks,
 ): Server {
   const server = new Server(
     { name: `looppause-gateway-${upstream.name}`, version: VERSION },
-    { capabilities: { tools: {} } },
+    { capabilities: tasks ? { tools: {}, tasks: GATEWAY_TASKS_CAPABILITY } : { tools: {} } },
   );
   server.setRequestHandler(ListToolsRequestSchema, async () => {
     try {
-      return { tools: await upstream.listTools() };
+      const tools = await upstream.listTools();
+      // Any call may wait for a human: with tasks, each tool may run as one.
+      return { tools: tasks ? tools.map((t) => ({ ...t, execution: { taskSupport: 'optional' as const } })) : tools };
     } catch (error) {
       if (error instanceof UpstreamError) throw new McpError(ErrorCode.InternalError, error.message);
       throw error;
     }
   });
+  if (tasks) registerTaskHandlers(server, tasks, onFailure);
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+    if (request.params.task && tasks) {
+      // A task-augmented call answers with its task or a JSON-RPC error, never a tool error.
+      return asTaskCall(
+        () => tasks.start(request.params.name, request.params.arguments ?? {}),
+        onFailure,
+        request.params.name,
+      );
+    }
     const token = request.params._meta?.progressToken;
     const progress: Progress | undefined =
       token === undefined
@@ -61,4 +76,51 @@ export function gatewayServer(
     }
   });
   return server;
+}
+
+// The SDK's own tasks/* request schemas fail with a validation dump as an internal error when a
+// parameter has the wrong type; these take any params, and the handlers check them naming the field.
+const anyParams = z.unknown().optional();
+const GetTask = z.object({ method: z.literal('tasks/get'), params: anyParams });
+const GetTaskPayload = z.object({ method: z.literal('tasks/result'), params: anyParams });
+const CancelTask = z.object({ method: z.literal('tasks/cancel'), params: anyParams });
+
+function registerTaskHandlers(
+  server: Server,
+  tasks: GatewayTasks,
+  onFailure: (name: string, error: unknown) => CallToolResult,
+): void {
+  // The SDK types these results outside ServerResult (its own handlers need a cast too).
+  type Handler = Parameters<Server['setRequestHandler']>[1];
+  const handle = (method: string, run: (params: unknown, signal: AbortSignal) => Promise<object>): Handler =>
+    ((request: { params?: unknown }, extra: { signal: AbortSignal }) =>
+      asTaskCall(() => run(request.params, extra.signal), onFailure, method)) as unknown as Handler;
+  server.setRequestHandler(
+    GetTask,
+    handle('tasks/get', (params) => tasks.get(params)),
+  );
+  server.setRequestHandler(
+    GetTaskPayload,
+    handle('tasks/result', (params, signal) => tasks.result(params, signal)),
+  );
+  server.setRequestHandler(
+    CancelTask,
+    handle('tasks/cancel', (params) => tasks.cancel(params)),
+  );
+}
+
+/** Known errors as the JSON-RPC error that says what is wrong; anything else goes to `onFailure`, which throws. */
+async function asTaskCall<T>(
+  run: () => Promise<T>,
+  onFailure: (name: string, error: unknown) => CallToolResult,
+  name: string,
+): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    const known = taskCallError(error);
+    if (known) throw known;
+    onFailure(name, error);
+    throw new McpError(ErrorCode.InternalError, 'the gateway could not complete this call');
+  }
 }

@@ -3,13 +3,15 @@ import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { type Request, type Response, Router } from 'express';
 import type { Logger } from 'pino';
 import { errorSummary } from '../domain/errors.js';
-import { callThroughGateway, type GatewayCallDeps } from './call-tool.js';
+import { callThroughGateway } from './call-tool.js';
 import type { Gateway } from './gateway.js';
 import { gatewayServer } from './mcp-server.js';
+import { type GatewayTaskDeps, GatewayTasks } from './tasks.js';
 
 export interface GatewayRouterOptions {
   gateway: Gateway;
-  calls: GatewayCallDeps;
+  /** What a call uses; with the task store too, a call may run as an MCP task (tasks.ts). */
+  calls: GatewayTaskDeps;
   logger: Logger;
 }
 
@@ -44,6 +46,7 @@ export function gatewayRouter({ gateway, calls, logger }: GatewayRouterOptions):
         logger.error({ err: errorSummary(error), upstream: upstream.name }, 'gateway call failed');
         throw new McpError(ErrorCode.InternalError, 'the gateway could not complete this call');
       },
+      new GatewayTasks(calls, agentId, upstream),
     );
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
