@@ -66,12 +66,20 @@ describe('tools/call through the gateway, any name and any arguments', () => {
         fc.oneof(fc.integer(), fc.string({ maxLength: 10 })),
         toolName,
         args,
-        async (id, name, input) => {
+        // Sometimes as an MCP task, sometimes with a `task` that is not one.
+        fc.option(fc.oneof(fc.constant({}), fc.record({ ttl: fc.integer() }), fc.jsonValue({ maxDepth: 2 })), {
+          nil: undefined,
+        }),
+        async (id, name, input, task) => {
           const res = await gatewayPost(svc, 'records', {
             jsonrpc: '2.0',
             id,
             method: 'tools/call',
-            params: input === undefined ? { name } : { name, arguments: input },
+            params: {
+              name,
+              ...(input === undefined ? {} : { arguments: input }),
+              ...(task === undefined ? {} : { task }),
+            },
           });
           const body = await res.text();
           expect(res.status, body).toBeLessThan(500);
@@ -98,7 +106,17 @@ describe('tools/call through the gateway, any name and any arguments', () => {
           fc.record({
             jsonrpc: fc.constant('2.0'),
             id: fc.oneof(fc.integer(), fc.string(), fc.constant(null)),
-            method: fc.constantFrom('tools/call', 'tools/list', 'initialize', 'ping', 'resources/list'),
+            method: fc.constantFrom(
+              'tools/call',
+              'tools/list',
+              'initialize',
+              'ping',
+              'resources/list',
+              'tasks/get',
+              'tasks/result',
+              'tasks/cancel',
+              'tasks/list',
+            ),
             params: fc.jsonValue({ maxDepth: 3 }),
           }),
           fc.string({ maxLength: 200 }).map((s) => `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":${s}`),
@@ -111,6 +129,45 @@ describe('tools/call through the gateway, any name and any arguments', () => {
       ),
       { numRuns: 200 },
     );
+    expect(records.deleted).toEqual([]);
+  }, 120_000);
+
+  it('tasks/* with any task id, real or not, of this key or made up: a JSON-RPC answer, never 5xx, nothing forwarded', async () => {
+    const created = await gatewayPost(svc, 'records', {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'delete_record', arguments: { id: 'x' }, task: {} },
+    });
+    const real = (/"taskId":"(tsk_[a-z2-7]{26})"/.exec(await created.text()) ?? [])[1];
+    expect(real).toMatch(/^tsk_/);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('tasks/get', 'tasks/result', 'tasks/cancel'),
+        fc.oneof(
+          fc.constant(real),
+          fc.stringMatching(/^tsk_[a-z2-7]{26}$/),
+          fc.string({ maxLength: 40 }),
+          fc.jsonValue({ maxDepth: 2 }),
+        ),
+        async (method, taskId) => {
+          const res = await gatewayPost(svc, 'records', { jsonrpc: '2.0', id: 2, method, params: { taskId } });
+          const text = await res.text();
+          expect(res.status, text).toBe(200);
+          const body = JSON.parse(text) as { result?: unknown; error?: { code: number } };
+          if (taskId !== real) expect(body.error?.code, text).toBe(-32602);
+        },
+      ),
+      { numRuns: 150 },
+    );
+    // delete_record is refused by the policy (no rule asks a human): its task holds that refusal.
+    const result = await gatewayPost(svc, 'records', {
+      jsonrpc: '2.0',
+      id: 3,
+      method: 'tasks/result',
+      params: { taskId: real },
+    });
+    expect(await result.text()).toContain('isError');
     expect(records.deleted).toEqual([]);
   }, 120_000);
 
