@@ -6,8 +6,9 @@ import {
   ListToolsRequestSchema,
   McpError,
 } from '@modelcontextprotocol/sdk/types.js';
-import { z } from 'zod';
 import { taskCallError } from '../mcp/json-rpc-error.js';
+// tasks/* with any params: the handlers check them naming the field (as on /mcp).
+import { CancelTask, GetTask, GetTaskPayload } from '../mcp/server.js';
 import { VERSION } from '../version.js';
 import { GATEWAY_TASKS_CAPABILITY, type GatewayTasks } from './tasks.js';
 import { type Upstream, UpstreamError } from './upstream.js';
@@ -77,13 +78,6 @@ export function gatewayServer(
   });
   return server;
 }
-
-// The SDK's own tasks/* request schemas fail with a validation dump as an internal error when a
-// parameter has the wrong type; these take any params, and the handlers check them naming the field.
-const anyParams = z.unknown().optional();
-const GetTask = z.object({ method: z.literal('tasks/get'), params: anyParams });
-const GetTaskPayload = z.object({ method: z.literal('tasks/result'), params: anyParams });
-const CancelTask = z.object({ method: z.literal('tasks/cancel'), params: anyParams });
 
 function registerTaskHandlers(
   server: Server,

@@ -8,10 +8,9 @@ import {
   RELATED_TASK_META_KEY,
   type Task,
 } from '@modelcontextprotocol/sdk/types.js';
-import { z } from 'zod';
 import type { Pause } from '../domain/pause.js';
 import { JsonRpcError } from '../mcp/json-rpc-error.js';
-import { newTaskId, TASK_ID_PATTERN, TASK_POLL_INTERVAL_MS, TASK_RESULT_WAIT_SECONDS } from '../mcp/tasks.js';
+import { newTaskId, parseParams, TASK_POLL_INTERVAL_MS, TASK_RESULT_WAIT_SECONDS, taskIdParams } from '../mcp/tasks.js';
 import { RETENTION_MS } from '../store/ports/pauses.js';
 import type { TaskRecord, TaskStore } from '../store/ports/tasks.js';
 import type { ApprovalService } from '../use-cases/approval-service.js';
@@ -33,13 +32,6 @@ export interface GatewayTaskDeps extends GatewayCallDeps {
 
 /** How often a tasks/result that found another forwarding the call looks for its result. */
 const FORWARDED_POLL_MS = 200;
-
-const taskIdParams = z.looseObject({
-  taskId: z
-    .string({ error: 'taskId: must be a string' })
-    .max(200, 'taskId: not a LoopPause task id')
-    .regex(TASK_ID_PATTERN, 'taskId: not a LoopPause task id (tsk_ and 26 letters a-z or digits 2-7)'),
-});
 
 /** The tasks of one API key on one gateway server; another key's or another server's task is "not found". */
 export class GatewayTasks {
@@ -214,13 +206,7 @@ function related(result: CallToolResult, taskId: string): CallToolResult {
 }
 
 function parseTaskId(params: unknown): string {
-  const parsed = taskIdParams.safeParse(params);
-  if (parsed.success) return parsed.data.taskId;
-  const issue = parsed.error.issues[0];
-  throw new JsonRpcError(
-    ErrorCode.InvalidParams,
-    issue?.path.length === 0 ? 'params: must be an object' : (issue?.message ?? 'params: invalid parameters'),
-  );
+  return parseParams(taskIdParams, params).taskId;
 }
 
 const notFound = (taskId: string) => new JsonRpcError(ErrorCode.InvalidParams, `Task not found: ${taskId}`);

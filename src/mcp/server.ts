@@ -34,10 +34,10 @@ const TASKS_CAPABILITY = { list: {}, cancel: {}, requests: { tools: { call: {} }
 // The SDK's own tasks/* request schemas fail with a validation dump as an internal error when a
 // parameter has the wrong type; these take any params, and the handlers check them naming the field.
 const anyParams = z.unknown().optional();
-const GetTask = z.object({ method: z.literal('tasks/get'), params: anyParams });
-const GetTaskPayload = z.object({ method: z.literal('tasks/result'), params: anyParams });
+export const GetTask = z.object({ method: z.literal('tasks/get'), params: anyParams });
+export const GetTaskPayload = z.object({ method: z.literal('tasks/result'), params: anyParams });
 const ListTasks = z.object({ method: z.literal('tasks/list'), params: anyParams });
-const CancelTask = z.object({ method: z.literal('tasks/cancel'), params: anyParams });
+export const CancelTask = z.object({ method: z.literal('tasks/cancel'), params: anyParams });
 
 const SERVER_INFO = { name: 'looppause', version: VERSION };
 

@@ -70,7 +70,7 @@ export const TASK_STATUS: Record<PauseState, Task['status']> = {
   cancelled: 'cancelled',
 };
 
-const taskIdParams = z.looseObject({
+export const taskIdParams = z.looseObject({
   taskId: z
     .string({ error: 'taskId: must be a string' })
     .max(200, 'taskId: not a LoopPause task id')
@@ -80,7 +80,7 @@ const listParams = z
   .looseObject({ cursor: z.string({ error: 'cursor: must be a string' }).max(500, 'cursor: too long').optional() })
   .optional();
 
-function parseParams<S extends z.ZodType>(schema: S, params: unknown): z.output<S> {
+export function parseParams<S extends z.ZodType>(schema: S, params: unknown): z.output<S> {
   const result = schema.safeParse(params);
   if (result.success) return result.data;
   const issue = result.error.issues[0];

@@ -7,11 +7,11 @@ import {
   type CallToolResult,
   CallToolResultSchema,
   CreateTaskResultSchema,
-  McpError,
   RELATED_TASK_META_KEY,
 } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '../../src/main.js';
+import { refusal } from '../helpers/mcp-client.js';
 import { randomPrefix, startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { OTHER_API_KEY, startTestService, TEST_API_KEY } from '../helpers/service.js';
 import { approve, auditEvents, gatewayPost, resultText } from './agent.js';
@@ -47,16 +47,6 @@ async function callAsTask(client: Client, name: string, args: Record<string, unk
     CreateTaskResultSchema,
   );
   return created.task;
-}
-
-async function refusal(call: Promise<unknown>): Promise<{ code: number; message: string }> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof McpError) return { code: error.code, message: error.message };
-    throw error;
-  }
-  throw new Error('expected the call to be refused');
 }
 
 const forwardedCount = async (svc: RunningService, pauseId: string) =>

@@ -3,7 +3,6 @@ import {
   CallToolResultSchema,
   CreateTaskResultSchema,
   ErrorCode,
-  McpError,
   RELATED_TASK_META_KEY,
 } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +10,7 @@ import type { SignedDecision } from '../../src/domain/signing.js';
 import { verifyDecision } from '../../src/domain/signing.js';
 import type { RunningService } from '../../src/main.js';
 import { TASK_POLL_INTERVAL_MS } from '../../src/mcp/tasks.js';
-import { connectMcp, toolJson } from '../helpers/mcp-client.js';
+import { connectMcp, refusal, toolJson } from '../helpers/mcp-client.js';
 import { randomPrefix, startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { OTHER_API_KEY, startTestService, TEST_API_KEY, TEST_SIGNING_SECRET } from '../helpers/service.js';
 import { waitingChecks } from '../helpers/settled.js';
@@ -28,17 +27,6 @@ async function createTask(client: Client, args: Record<string, unknown> = reques
     CreateTaskResultSchema,
   );
   return created.task;
-}
-
-/** The error a call was refused with (JSON-RPC code and message). */
-async function refusal(call: Promise<unknown>): Promise<{ code: number; message: string }> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof McpError) return { code: error.code, message: error.message };
-    throw error;
-  }
-  throw new Error('expected the call to be refused');
 }
 
 const human = (decision: 'approved' | 'rejected') => ({
