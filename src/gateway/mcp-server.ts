@@ -53,7 +53,7 @@ export function gatewayServer(
     if (request.params.task && tasks) {
       // A task-augmented call answers with its task or a JSON-RPC error, never a tool error.
       return asTaskCall(
-        () => tasks.start(request.params.name, request.params.arguments ?? {}),
+        () => tasks.start(request.params.name, request.params.arguments ?? {}, request.params.task?.ttl),
         onFailure,
         request.params.name,
       );

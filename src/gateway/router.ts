@@ -46,7 +46,15 @@ export function gatewayRouter({ gateway, calls, logger }: GatewayRouterOptions):
         logger.error({ err: errorSummary(error), upstream: upstream.name }, 'gateway call failed');
         throw new McpError(ErrorCode.InternalError, 'the gateway could not complete this call');
       },
-      new GatewayTasks(calls, agentId, upstream),
+      new GatewayTasks(
+        {
+          ...calls,
+          onFailure: (error) =>
+            logger.error({ err: errorSummary(error), upstream: upstream.name }, 'gateway task call failed'),
+        },
+        agentId,
+        upstream,
+      ),
     );
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: undefined,

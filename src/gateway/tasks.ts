@@ -10,12 +10,13 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Pause } from '../domain/pause.js';
 import { JsonRpcError } from '../mcp/json-rpc-error.js';
+import { toolError } from '../mcp/server.js';
 import { newTaskId, parseParams, TASK_POLL_INTERVAL_MS, TASK_RESULT_WAIT_SECONDS, taskIdParams } from '../mcp/tasks.js';
 import { RETENTION_MS } from '../store/ports/pauses.js';
 import type { TaskRecord, TaskStore } from '../store/ports/tasks.js';
 import type { ApprovalService } from '../use-cases/approval-service.js';
 import { concludeGatewayCall, type GatewayCallDeps, judgeGatewayCall } from './call-tool.js';
-import type { Upstream } from './upstream.js';
+import { CALL_TIMEOUT_MS, type Upstream } from './upstream.js';
 
 /**
  * A gateway tools/call run as an MCP task (the client sent `task`): the call is judged at once and
@@ -28,10 +29,19 @@ import type { Upstream } from './upstream.js';
 export interface GatewayTaskDeps extends GatewayCallDeps {
   service: GatewayCallDeps['service'] & Pick<ApprovalService, 'getOwn' | 'cancel'>;
   tasks: TaskStore;
+  /** Told of an unexpected failure after a forwarder was held (logged by the router). */
+  onFailure?: (error: unknown) => void;
 }
 
 /** How often a tasks/result that found another forwarding the call looks for its result. */
 const FORWARDED_POLL_MS = 200;
+/** How long a task concluded at once is kept without the client's ttl, and at most. */
+const CONCLUDED_TTL_MS = 5 * 60_000;
+const MAX_CONCLUDED_TTL_MS = 60 * 60_000;
+/** The largest result a task keeps (an ordinary call returns up to the upstream limit of 4 MB). */
+export const MAX_KEPT_RESULT_BYTES = 1024 * 1024;
+/** Past the upstream call timeout, how long before a forwarder without a result counts as gone. */
+const FORWARD_MARGIN_MS = 30_000;
 
 /** The tasks of one API key on one gateway server; another key's or another server's task is "not found". */
 export class GatewayTasks {
@@ -41,38 +51,54 @@ export class GatewayTasks {
     private readonly upstream: Upstream,
   ) {}
 
-  /** tools/call with `task`: the task, working while a human decides, completed when none was needed. */
-  async start(name: string, args: Record<string, unknown>): Promise<CreateTaskResult> {
+  /**
+   * tools/call with `task`: the task, working while a human decides, completed when none was
+   * needed. `ttlMs` is the client's `task.ttl`: a task concluded at once is kept that long (at
+   * most an hour), since its result is all it holds.
+   */
+  async start(name: string, args: Record<string, unknown>, ttlMs?: number): Promise<CreateTaskResult> {
     const taskId = newTaskId();
     const claimant = claimantOf(taskId);
     const judged = await judgeGatewayCall(this.deps, this.agentId, this.upstream, name, args, claimant, undefined);
-    const answer = 'result' in judged ? undefined : judged.answer;
-    const pause = answer?.pause_id ? await this.deps.service.getOwn(this.agentId, answer.pause_id) : null;
+    const waits = !('result' in judged) && judged.answer.decision === 'pending';
+    const pauseId = 'result' in judged ? undefined : judged.answer.pause_id;
+    const pause = pauseId ? await this.deps.service.getOwn(this.agentId, pauseId) : null;
     const now = this.deps.now();
     const record: TaskRecord = {
       task_id: taskId,
       pause_id: pause?.pause_id ?? '',
       agent_id: this.agentId,
       created_at: new Date(now).toISOString(),
-      gateway: { server: this.upstream.name, tool: name, arguments: JSON.stringify(args) },
+      // The arguments are kept only for a call that waits: they are what is forwarded later.
+      gateway: { server: this.upstream.name, tool: name.slice(0, 128), arguments: waits ? JSON.stringify(args) : '' },
     };
-    // Kept as long as its pause may be, or the retention of a finished pause from now.
-    await this.deps.tasks.createTask(record, (pause ? Date.parse(pause.expires_at) : now) + RETENTION_MS);
-    if ('result' in judged || judged.answer.decision !== 'pending') {
-      const result =
-        'result' in judged
-          ? judged.result
-          : await concludeGatewayCall(
-              this.deps,
-              this.agentId,
-              this.upstream,
-              judged,
-              judged.answer,
-              claimant,
-              undefined,
-            );
-      await this.deps.tasks.holdTaskForward(this.agentId, taskId, claimant);
-      await this.deps.tasks.settleTask(this.agentId, taskId, JSON.stringify(result));
+    const retainUntil =
+      waits && pause
+        ? Date.parse(pause.expires_at) + RETENTION_MS
+        : now + Math.min(Math.max(ttlMs ?? CONCLUDED_TTL_MS, 1000), MAX_CONCLUDED_TTL_MS);
+    await this.deps.tasks.createTask(record, retainUntil);
+    if (!waits) {
+      // Held before forwarding, as in tasks/result: nothing else may forward this task meanwhile.
+      await this.deps.tasks.holdTaskForward(this.agentId, taskId, holderOf(taskId, now));
+      let result: CallToolResult;
+      try {
+        result =
+          'result' in judged
+            ? judged.result
+            : await concludeGatewayCall(
+                this.deps,
+                this.agentId,
+                this.upstream,
+                judged,
+                judged.answer,
+                claimant,
+                undefined,
+              );
+      } catch (error) {
+        this.deps.onFailure?.(error);
+        result = notCompleted();
+      }
+      await this.deps.tasks.settleTask(this.agentId, taskId, kept(result));
     }
     const { task } = await this.read(taskId);
     return {
@@ -80,8 +106,8 @@ export class GatewayTasks {
       _meta: {
         'io.modelcontextprotocol/model-immediate-response':
           task.status === 'working'
-            ? `Waiting for a human to approve ${name} (pause ${record.pause_id}); the result comes with this task.`
-            : `${name} was answered at once; read the task's result.`,
+            ? `Waiting for a human to approve ${record.gateway?.tool} (pause ${record.pause_id}); the result comes with this task.`
+            : `${record.gateway?.tool} was answered at once; read the task's result.`,
       },
     };
   }
@@ -117,28 +143,35 @@ export class GatewayTasks {
     const pause = await this.deps.service.getOwn(this.agentId, record.pause_id);
     if (pause?.status === 'cancelled') throw new JsonRpcError(ErrorCode.InvalidParams, `Task ${taskId} was cancelled`);
     // Of two tasks/result racing, one forwards; the other waits for the result it records.
-    const holder = `${claimantOf(taskId)}:${randomUUID()}`;
-    // Once held, the call is forwarded and its result recorded even if this client goes away:
-    // the next tasks/result finds it.
+    const holder = holderOf(taskId, this.deps.now());
     const held = await this.deps.tasks.holdTaskForward(this.agentId, taskId, holder);
     if (held === 'not_found') throw notFound(taskId);
     if (held === 'already') return related(await this.forwardedElsewhere(taskId, signal), taskId);
-    const result = await concludeGatewayCall(
-      this.deps,
-      this.agentId,
-      this.upstream,
-      {
-        name: call.tool,
-        readOnly: false,
-        call: { tool: qualified(this.upstream, call.tool), input: argumentsOf(call.arguments) },
-      },
-      answer,
-      claimantOf(taskId),
-      undefined,
-    );
-    await this.deps.tasks.settleTask(this.agentId, taskId, JSON.stringify(result));
-    const settled = resultOf(await this.load(taskId));
-    return related(settled ?? result, taskId);
+    // Once held, the call is forwarded and its result recorded even if this client goes away (no
+    // signal): the next tasks/result finds it. The holder is the claimant too, so only this one
+    // can use the approval. Whatever fails after the hold is recorded as the task's result, never
+    // retried.
+    let result: CallToolResult;
+    try {
+      result = await concludeGatewayCall(
+        this.deps,
+        this.agentId,
+        this.upstream,
+        {
+          name: call.tool,
+          readOnly: false,
+          call: { tool: qualified(this.upstream, call.tool), input: argumentsOf(call.arguments) },
+        },
+        answer,
+        holder,
+        undefined,
+      );
+    } catch (error) {
+      this.deps.onFailure?.(error);
+      result = notCompleted();
+    }
+    await this.deps.tasks.settleTask(this.agentId, taskId, kept(result));
+    return related(resultOf(await this.load(taskId)) ?? result, taskId);
   }
 
   /** tasks/cancel: withdraws the approval while it is pending; an ended task cannot be cancelled. */
@@ -160,7 +193,7 @@ export class GatewayTasks {
   private async read(taskId: string): Promise<{ record: TaskRecord; task: Task }> {
     const record = await this.load(taskId);
     const pause = record.pause_id === '' ? null : await this.deps.service.getOwn(this.agentId, record.pause_id);
-    return { record, task: taskOf(record, pause) };
+    return { record, task: taskOf(record, pause, this.deps.now()) };
   }
 
   private async load(taskId: string): Promise<TaskRecord> {
@@ -172,8 +205,10 @@ export class GatewayTasks {
   private async forwardedElsewhere(taskId: string, signal: AbortSignal): Promise<CallToolResult> {
     const deadline = this.deps.now() + TASK_RESULT_WAIT_SECONDS * 1000;
     while (!signal.aborted && this.deps.now() < deadline) {
-      const recorded = resultOf(await this.load(taskId));
+      const record = await this.load(taskId);
+      const recorded = resultOf(record);
       if (recorded) return recorded;
+      if (interrupted(record, this.deps.now())) throw interruptedError(taskId);
       await delay(FORWARDED_POLL_MS, undefined, { signal }).catch(() => undefined);
     }
     throw new JsonRpcError(
@@ -187,12 +222,53 @@ function claimantOf(taskId: string): string {
   return `gateway-task:${taskId}`;
 }
 
+/** Who forwards a task's call: unique, with when it began (`interrupted` reads it). */
+function holderOf(taskId: string, nowMs: number): string {
+  return `${claimantOf(taskId)}:${randomUUID()}:${nowMs}`;
+}
+
+/** A forwarder held past the upstream's call timeout (and a margin) without a result: its replica died mid-call. */
+function interrupted(record: TaskRecord, nowMs: number): boolean {
+  const call = record.gateway;
+  if (!call?.forwarder || call.result !== undefined) return false;
+  const since = Number(call.forwarder.split(':').at(-1));
+  return Number.isFinite(since) && nowMs - since > CALL_TIMEOUT_MS + FORWARD_MARGIN_MS;
+}
+
+const interruptedError = (taskId: string) =>
+  new JsonRpcError(
+    ErrorCode.InternalError,
+    `Task ${taskId}: forwarding the approved call was interrupted; it may or may not have reached the upstream, and it is not sent again`,
+  );
+
+/** A call that failed unexpectedly once it was allowed: recorded as the task's result, never retried. */
+function notCompleted(): CallToolResult {
+  return toolError(
+    'the gateway could not complete this call once it was allowed; it may or may not have reached the upstream, ' +
+      'and it is not sent again',
+    'internal',
+  );
+}
+
+/** The result as the task keeps it: JSON, or a tool error in its place when it is too large to keep. */
+function kept(result: CallToolResult): string {
+  const json = JSON.stringify(result);
+  if (Buffer.byteLength(json) <= MAX_KEPT_RESULT_BYTES) return json;
+  return JSON.stringify(
+    toolError(
+      `the upstream's result was ${Buffer.byteLength(json)} bytes, more than the ${MAX_KEPT_RESULT_BYTES} a task keeps; ` +
+        'call this tool without task for large results (the call was made and is not sent again)',
+      'payload_too_large',
+    ),
+  );
+}
+
 function qualified(upstream: Upstream, tool: string): string {
   return `mcp__${upstream.name}__${tool}`;
 }
 
 function argumentsOf(json: string): Record<string, unknown> {
-  const value = JSON.parse(json) as unknown;
+  const value = (json === '' ? {} : JSON.parse(json)) as unknown;
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
@@ -215,7 +291,7 @@ const notFound = (taskId: string) => new JsonRpcError(ErrorCode.InvalidParams, `
  * The task as it stands: completed once it has a result, or once its pause ended (tasks/result then
  * forwards an approved call); cancelled with its pause; working while a human decides.
  */
-function taskOf(record: TaskRecord, pause: Pause | null): Task {
+function taskOf(record: TaskRecord, pause: Pause | null, nowMs: number): Task {
   const created = Date.parse(record.created_at);
   const base = {
     taskId: record.task_id,
@@ -227,7 +303,7 @@ function taskOf(record: TaskRecord, pause: Pause | null): Task {
   const lastUpdatedAt = ended && Date.parse(ended) > created ? ended : record.created_at;
   if (record.gateway?.result !== undefined)
     return { ...base, status: 'completed', lastUpdatedAt, statusMessage: 'Done: read the result with tasks/result.' };
-  if (!pause)
+  if (!pause || interrupted(record, nowMs))
     return { ...base, status: 'failed', lastUpdatedAt, statusMessage: 'The call was not completed (no result).' };
   switch (pause.status) {
     case 'pending':

@@ -36,7 +36,7 @@ const looseToolList = z.looseObject({
   tools: z.array(z.unknown()),
   nextCursor: z.string().optional(),
 });
-const CALL_TIMEOUT_MS = 120_000;
+export const CALL_TIMEOUT_MS = 120_000;
 const LIST_TIMEOUT_MS = 30_000;
 
 /** What the gateway keeps of an upstream tool: what tools/list passes on, and whether it is read-only. */
