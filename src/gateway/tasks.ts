@@ -35,9 +35,12 @@ export interface GatewayTaskDeps extends GatewayCallDeps {
 
 /** How often a tasks/result that found another forwarding the call looks for its result. */
 const FORWARDED_POLL_MS = 200;
-/** How long a task concluded at once is kept without the client's ttl, and at most. */
-const CONCLUDED_TTL_MS = 5 * 60_000;
-const MAX_CONCLUDED_TTL_MS = 60 * 60_000;
+/**
+ * How long a task concluded at once is kept without the client's ttl, and at most: its result is
+ * all it holds, and a client reads it straight away (the SDK's client asks at once).
+ */
+const CONCLUDED_TTL_MS = 60_000;
+const MAX_CONCLUDED_TTL_MS = 10 * 60_000;
 /** The largest result a task keeps (an ordinary call returns up to the upstream limit of 4 MB). */
 export const MAX_KEPT_RESULT_BYTES = 1024 * 1024;
 /** Past the upstream call timeout, how long before a forwarder without a result counts as gone. */
@@ -53,8 +56,8 @@ export class GatewayTasks {
 
   /**
    * tools/call with `task`: the task, working while a human decides, completed when none was
-   * needed. `ttlMs` is the client's `task.ttl`: a task concluded at once is kept that long (at
-   * most an hour), since its result is all it holds.
+   * needed. `ttlMs` is the client's `task.ttl`: a task concluded at once is kept that long (a
+   * minute without one, ten at most), since its result is all it holds.
    */
   async start(name: string, args: Record<string, unknown>, ttlMs?: number): Promise<CreateTaskResult> {
     const taskId = newTaskId();
