@@ -82,8 +82,9 @@ export function maySee(pause: Pause, viewer: Viewer, nowMs: number): boolean {
   const ended = pause.ended_at ? Math.min(Date.parse(pause.ended_at), nowMs) : nowMs;
   const at = Number.isNaN(ended) ? nowMs : ended;
   // Only delegations that had begun while the pause was open: a delegate does not see what the
-  // away person decided before they went away.
-  const standsFor = viewer.standsFor?.filter((d) => Date.parse(d.from) <= at);
+  // away person decided before they went away (nor what ended in the very millisecond it began).
+  const begun = (d: Delegation) => (pause.ended_at ? Date.parse(d.from) < at : Date.parse(d.from) <= at);
+  const standsFor = viewer.standsFor?.filter(begun);
   const during: Viewer = { ...viewer, ...(standsFor ? { standsFor } : {}) };
   if (mayDecideOnWeb(pause, during, at)) return true;
   // A delegate of an approver of it, whether or not that approver has voted since: one who lost

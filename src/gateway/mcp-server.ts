@@ -10,7 +10,8 @@ import { taskCallError } from '../mcp/json-rpc-error.js';
 // tasks/* with any params: the handlers check them naming the field (as on /mcp).
 import { CancelTask, GetTask, GetTaskPayload } from '../mcp/server.js';
 import { VERSION } from '../version.js';
-import { GATEWAY_TASKS_CAPABILITY, type GatewayTasks } from './tasks.js';
+// Types only: the local gateway (in @looppause/mcp) loads this file and runs no tasks.
+import type { GatewayTasks } from './tasks.js';
 import { type Upstream, UpstreamError } from './upstream.js';
 
 /** Tells the agent a call is still waiting (notifications/progress), when it gave a progressToken. */
@@ -28,6 +29,9 @@ export type GatewayToolCall = (
  * and the local one (local.ts) alike: the upstream's tools, and every call through `call`. A call
  * that fails unexpectedly is answered by `onFailure` (which may throw a JSON-RPC error).
  */
+/** The gateway server's tasks capability: tools/call as a task, tasks/get, tasks/result, tasks/cancel. */
+const GATEWAY_TASKS_CAPABILITY = { cancel: {}, requests: { tools: { call: {} } } };
+
 export function gatewayServer(
   upstream: Pick<Upstream, 'name' | 'listTools'>,
   call: GatewayToolCall,

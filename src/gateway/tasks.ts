@@ -330,6 +330,3 @@ function taskOf(record: TaskRecord, pause: Pause | null, nowMs: number): Task {
       };
   }
 }
-
-/** The gateway server's tasks capability: tools/call as a task, tasks/get, tasks/result, tasks/cancel. */
-export const GATEWAY_TASKS_CAPABILITY = { cancel: {}, requests: { tools: { call: {} } } };
