@@ -124,6 +124,10 @@ export class RedisConnection implements RedisContext {
   async close(): Promise<void> {
     this.watchers.wakeAll();
     await Promise.allSettled([this.subscriber.quit(), this.redis.quit()]);
+    // QUIT leaves a Sentinel client's failover detector (its own connections to the sentinels)
+    // running; disconnect() stops it too.
+    this.subscriber.disconnect();
+    this.redis.disconnect();
   }
 
   private notifyWake(atMs: number): void {

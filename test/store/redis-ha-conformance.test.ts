@@ -215,3 +215,31 @@ describe('Sentinel: WAIT confirms only on the connection that wrote', () => {
     await store.close();
   });
 });
+
+describe('Sentinel: closing lets go of every connection', () => {
+  it('the failover detector’s connections to the sentinels end with the store, after a reconnect too', async () => {
+    const store = new RedisStore({ url: sentinel.url, prefix: randomPrefix() });
+    await store.connect();
+    const redis = store.connection.redis as import('ioredis').Redis;
+    // A reconnect makes a new detector (as a failover does); the store then closes.
+    const ready = new Promise((resolve) => redis.once('ready', resolve));
+    redis.disconnect(true);
+    await ready;
+    const detector = () =>
+      (redis as unknown as { connector?: { failoverDetector?: { sentinels: { client: { status: string } }[] } } })
+        .connector?.failoverDetector;
+    await eventually(() => ((detector()?.sentinels.length ?? 0) > 0 ? true : undefined), 10_000);
+    await store.close();
+    // Left running, they would reconnect to the sentinels for ever, logging "Unhandled error event" once the sentinels go.
+    const ended = await eventually(
+      () => (detector()?.sentinels.every((s) => s.client.status === 'end') ? true : undefined),
+      5_000,
+    ).catch(() => false);
+    expect(
+      ended,
+      `detector connections: ${detector()
+        ?.sentinels.map((s) => s.client.status)
+        .join(', ')}`,
+    ).toBe(true);
+  });
+});
