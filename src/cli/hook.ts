@@ -2,6 +2,7 @@ import { parseProxyConfig } from '../config.js';
 import { errorSummary, LoopPauseError } from '../domain/errors.js';
 import { HOOK_ADAPTERS, type HookAdapter, hookAdapter, MAX_HOOK_BODY_BYTES } from '../hooks/index.js';
 import { failureOf } from '../hooks/verdict.js';
+import { askService, type ServiceAnswer, ServiceUnreachable } from '../lib/service-request.js';
 
 const USAGE = `usage: looppause hook ${HOOK_ADAPTERS.map((a) => a.agent).join('|')}`;
 
@@ -116,32 +117,22 @@ async function ask(
   if (!config.ok) throw HookError(config.errors.join('; '));
   const { apiUrl, apiKey } = config.config;
   const { waitSeconds, timeoutMs } = timing(io.env);
-  let response: Response;
-  let text: string;
+  let answer: ServiceAnswer;
   try {
-    response = await io.fetch(`${apiUrl}/v1/hooks/${adapter.agent}?wait=${waitSeconds}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', accept: 'application/json' },
+    answer = await askService({
+      url: `${apiUrl}/v1/hooks/${adapter.agent}?wait=${waitSeconds}`,
+      apiKey,
       body: input,
-      signal: AbortSignal.timeout(timeoutMs),
+      timeoutMs,
+      fetch: io.fetch,
     });
-    text = await response.text();
   } catch (error) {
-    const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : '';
-    const reason =
-      (error as Error | undefined)?.name === 'TimeoutError'
-        ? `no answer within ${timeoutMs / 1000} s (LOOPPAUSE_HOOK_TIMEOUT_SECONDS)`
-        : cause;
+    if (!(error instanceof ServiceUnreachable)) throw error;
+    const reason = error.timedOut ? `${error.reason} (LOOPPAUSE_HOOK_TIMEOUT_SECONDS)` : error.reason;
     throw HookError(`cannot reach the LoopPause service at ${apiUrl} (${reason})`);
   }
-  if (response.status !== 200) throw HookError(`the LoopPause service answered HTTP ${response.status}`);
-  let answer: unknown;
-  try {
-    answer = JSON.parse(text);
-  } catch {
-    answer = undefined;
-  }
-  const checked = adapter.output.safeParse(answer);
+  if (answer.status !== 200) throw HookError(`the LoopPause service answered HTTP ${answer.status}`);
+  const checked = adapter.output.safeParse(answer.json);
   if (!checked.success || !adapter.answers(event, checked.data))
     throw HookError(
       `the LoopPause service's answer is not a ${adapter.agent} hook output for ${event ?? 'this event'}`,

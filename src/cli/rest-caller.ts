@@ -1,6 +1,7 @@
 import type { ProxyConfig } from '../config.js';
 import { ERROR_CODES, LoopPauseError } from '../domain/errors.js';
 import { parseInput } from '../domain/validation.js';
+import { askService, type ServiceAnswer, ServiceUnreachable } from '../lib/service-request.js';
 import type { ToolCaller } from '../mcp/server.js';
 
 /**
@@ -10,35 +11,29 @@ import type { ToolCaller } from '../mcp/server.js';
  */
 export function restToolCaller(config: ProxyConfig, fetchImpl: typeof fetch = fetch): ToolCaller {
   const call = async (method: 'GET' | 'POST', path: string, body: unknown, signal: AbortSignal, timeoutMs: number) => {
-    let response: Response;
+    let answer: ServiceAnswer;
     try {
-      response = await fetchImpl(`${config.apiUrl}${path}`, {
+      answer = await askService({
+        url: `${config.apiUrl}${path}`,
+        apiKey: config.apiKey,
         method,
-        headers: {
-          authorization: `Bearer ${config.apiKey}`,
-          accept: 'application/json',
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+        signal,
+        timeoutMs,
+        fetch: fetchImpl,
       });
     } catch (error) {
-      const reason =
-        error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
-      throw new LoopPauseError('unavailable', `cannot reach the LoopPause service at ${config.apiUrl} (${reason})`);
+      if (!(error instanceof ServiceUnreachable)) throw error;
+      throw new LoopPauseError(
+        'unavailable',
+        `cannot reach the LoopPause service at ${config.apiUrl} (${error.reason})`,
+      );
     }
-    const text = await response.text();
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    if (response.ok && json && typeof json === 'object') return json as object;
+    const json = answer.json;
+    if (answer.ok && json && typeof json === 'object') return json as object;
     const error = (json as { error?: { code?: string; message?: string; field?: string } } | undefined)?.error;
-    const code =
-      ERROR_CODES.find((c) => c === error?.code) ?? (response.status === 401 ? 'unauthorized' : 'unavailable');
-    const message = error?.message ?? `the service answered HTTP ${response.status}`;
+    const code = ERROR_CODES.find((c) => c === error?.code) ?? (answer.status === 401 ? 'unauthorized' : 'unavailable');
+    const message = error?.message ?? `the service answered HTTP ${answer.status}`;
     throw new LoopPauseError(code, `LoopPause service: ${message}`, error?.field);
   };
 

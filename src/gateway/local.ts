@@ -3,6 +3,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { errorSummary } from '../domain/errors.js';
 import { toolCallDigest } from '../domain/tool-calls.js';
+import { askService, reasonOf, type ServiceAnswer, ServiceUnreachable } from '../lib/service-request.js';
 import { toolError } from '../mcp/server.js';
 import { type ReceiptJwks, verifyReceipt } from '../receipts/verify-receipt.js';
 import { gatewayServer } from './mcp-server.js';
@@ -170,28 +171,24 @@ export class LocalGateway {
         : setInterval(() => {
             progress(Math.round((this.now() - started) / 1000)).catch(() => undefined);
           }, PROGRESS_EVERY_MS);
-    let response: Response;
-    let text: string;
+    let answered: ServiceAnswer;
     try {
-      response = await this.fetchImpl(`${apiUrl}/v1/tool-calls?wait=${waitSeconds}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', accept: 'application/json' },
+      answered = await askService({
+        url: `${apiUrl}/v1/tool-calls?wait=${waitSeconds}`,
+        apiKey,
         body: JSON.stringify({
           ...call,
           ...(cwd !== undefined && cwd.length > 0 && cwd.length <= MAX_CWD_CHARS ? { cwd } : {}),
           gateway: { read_only: readOnly },
         }),
-        signal: options.signal
-          ? AbortSignal.any([options.signal, AbortSignal.timeout(timeoutMs)])
-          : AbortSignal.timeout(timeoutMs),
+        signal: options.signal,
+        timeoutMs,
+        fetch: this.fetchImpl,
       });
-      text = await response.text();
     } catch (error) {
-      if (options.signal?.aborted) throw new Refusal('the call was cancelled before LoopPause answered', 'cancelled');
-      const reason =
-        (error as Error | undefined)?.name === 'TimeoutError'
-          ? `no answer within ${timeoutMs / 1000} s (LOOPPAUSE_GATEWAY_TIMEOUT_SECONDS)`
-          : reasonOf(error);
+      if (!(error instanceof ServiceUnreachable)) throw error;
+      if (error.aborted) throw new Refusal('the call was cancelled before LoopPause answered', 'cancelled');
+      const reason = error.timedOut ? `${error.reason} (LOOPPAUSE_GATEWAY_TIMEOUT_SECONDS)` : error.reason;
       throw new Refusal(
         `cannot reach the LoopPause service at ${apiUrl} (${reason}); the call was not forwarded`,
         'unavailable',
@@ -199,12 +196,12 @@ export class LocalGateway {
     } finally {
       clearInterval(timer);
     }
-    const body = parseJson(text);
-    if (response.status !== 200) {
+    const body = answered.json;
+    if (answered.status !== 200) {
       const message = (body as { error?: { message?: unknown } } | undefined)?.error?.message;
       throw new Refusal(
-        `the LoopPause service answered HTTP ${response.status}${typeof message === 'string' ? `: ${cut(message)}` : ''}; the call was not forwarded`,
-        response.status === 401 ? 'unauthorized' : 'unavailable',
+        `the LoopPause service answered HTTP ${answered.status}${typeof message === 'string' ? `: ${cut(message)}` : ''}; the call was not forwarded`,
+        answered.status === 401 ? 'unauthorized' : 'unavailable',
       );
     }
     const answer = answerSchema.safeParse(body);
@@ -290,11 +287,6 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function reasonOf(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  return (error.cause as Error | undefined)?.message ?? error.message;
 }
 
 function cut(text: string): string {
