@@ -9,13 +9,14 @@ import {
   type Task,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Pause } from '../domain/pause.js';
+import type { ToolCallAnswer } from '../domain/tool-calls.js';
 import { JsonRpcError } from '../mcp/json-rpc-error.js';
 import { toolError } from '../mcp/server.js';
 import { newTaskId, parseParams, TASK_POLL_INTERVAL_MS, TASK_RESULT_WAIT_SECONDS, taskIdParams } from '../mcp/tasks.js';
 import { RETENTION_MS } from '../store/ports/pauses.js';
 import type { TaskRecord, TaskStore } from '../store/ports/tasks.js';
 import type { ApprovalService } from '../use-cases/approval-service.js';
-import { concludeGatewayCall, type GatewayCallDeps, judgeGatewayCall } from './call-tool.js';
+import { concludeGatewayCall, type GatewayCallDeps, type JudgedGatewayCall, judgeGatewayCall } from './call-tool.js';
 import { CALL_TIMEOUT_MS, type Upstream } from './upstream.js';
 
 /**
@@ -83,24 +84,7 @@ export class GatewayTasks {
     if (!waits) {
       // Held before forwarding, as in tasks/result: nothing else may forward this task meanwhile.
       await this.deps.tasks.holdTaskForward(this.agentId, taskId, holderOf(taskId, now));
-      let result: CallToolResult;
-      try {
-        result =
-          'result' in judged
-            ? judged.result
-            : await concludeGatewayCall(
-                this.deps,
-                this.agentId,
-                this.upstream,
-                judged,
-                judged.answer,
-                claimant,
-                undefined,
-              );
-      } catch (error) {
-        this.deps.onFailure?.(error);
-        result = notCompleted();
-      }
+      const result = 'result' in judged ? judged.result : await this.conclude(judged, judged.answer, claimant);
       await this.deps.tasks.settleTask(this.agentId, taskId, kept(result));
     }
     const { task } = await this.read(taskId);
@@ -154,25 +138,15 @@ export class GatewayTasks {
     // signal): the next tasks/result finds it. The holder is the claimant too, so only this one
     // can use the approval. Whatever fails after the hold is recorded as the task's result, never
     // retried.
-    let result: CallToolResult;
-    try {
-      result = await concludeGatewayCall(
-        this.deps,
-        this.agentId,
-        this.upstream,
-        {
-          name: call.tool,
-          readOnly: false,
-          call: { tool: qualified(this.upstream, call.tool), input: argumentsOf(call.arguments) },
-        },
-        answer,
-        holder,
-        undefined,
-      );
-    } catch (error) {
-      this.deps.onFailure?.(error);
-      result = notCompleted();
-    }
+    const result = await this.conclude(
+      {
+        name: call.tool,
+        readOnly: false,
+        call: { tool: qualified(this.upstream, call.tool), input: argumentsOf(call.arguments) },
+      },
+      answer,
+      holder,
+    );
     await this.deps.tasks.settleTask(this.agentId, taskId, kept(result));
     return related(resultOf(await this.load(taskId)) ?? result, taskId);
   }
@@ -191,6 +165,23 @@ export class GatewayTasks {
     if (!outcome.cancelled)
       throw new JsonRpcError(ErrorCode.InvalidParams, `Cannot cancel task in terminal status: ${after.task.status}`);
     return after.task;
+  }
+
+  /**
+   * The call concluded once its forwarder is held: forwarded or refused (concludeGatewayCall), with
+   * no signal, so a client that goes away does not stop it. Whatever fails is the result, never retried.
+   */
+  private async conclude(
+    judged: Pick<JudgedGatewayCall, 'name' | 'readOnly' | 'call'>,
+    answer: ToolCallAnswer,
+    claimant: string,
+  ): Promise<CallToolResult> {
+    try {
+      return await concludeGatewayCall(this.deps, this.agentId, this.upstream, judged, answer, claimant, undefined);
+    } catch (error) {
+      this.deps.onFailure?.(error);
+      return notCompleted();
+    }
   }
 
   private async read(taskId: string): Promise<{ record: TaskRecord; task: Task }> {
@@ -270,8 +261,14 @@ function qualified(upstream: Upstream, tool: string): string {
   return `mcp__${upstream.name}__${tool}`;
 }
 
+/** The judged arguments as stored; anything unreadable is `{}`, which no approval's digest matches. */
 function argumentsOf(json: string): Record<string, unknown> {
-  const value = (json === '' ? {} : JSON.parse(json)) as unknown;
+  let value: unknown;
+  try {
+    value = json === '' ? {} : JSON.parse(json);
+  } catch {
+    value = {};
+  }
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
