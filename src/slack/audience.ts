@@ -128,8 +128,9 @@ export class SlackAudience {
     const delegations = await this.delegations();
     if (delegations.length === 0) return false;
     const { ids } = await this.identity.identities(userId);
-    const stand = standIn(pause, ids, delegations, this.now());
-    return stand !== undefined && 'for' in stand;
+    // A delegate whose away approver has voted since ("spent") may still act: the vote then tells
+    // them it was already cast, not that they are no approver.
+    return standIn(pause, ids, delegations, this.now()) !== undefined;
   }
 
   /** The pauses `userId` may see, with one membership lookup per distinct channel. */

@@ -475,8 +475,8 @@ describe('LocalGateway (fast-check): no answer the service could send forwards a
     return (
       typeof r === 'object' &&
       r !== null &&
-      a.pause_id === 'pse_a' &&
-      r.sub === 'pse_a' &&
+      // A receipt the service signed for the pause it names, for exactly this call.
+      r.sub === a.pause_id &&
       r.action_digest === digest &&
       r.decision === 'approved' &&
       r.expired === false &&

@@ -123,7 +123,10 @@ export class FakeSlack {
       const found = this.calls.filter(match);
       if (found.length >= count) return found;
       if (Date.now() > deadline) {
-        const seen = this.calls.map((c) => c.method).join(', ');
+        // Each call's method, and what it said where it said something (ephemerals, posts).
+        const seen = this.calls
+          .map((c) => (typeof c.body?.text === 'string' ? `${c.method} ${JSON.stringify(c.body.text.slice(0, 80))}` : c.method))
+          .join(', ');
         throw new Error(`fake Slack: expected ${count} matching call(s), got ${found.length}; calls: [${seen}]`);
       }
       await new Promise((r) => setTimeout(r, 20));

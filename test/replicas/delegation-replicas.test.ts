@@ -251,6 +251,27 @@ rules:
     ]);
   });
 
+  it('the delegate clicking after the away approver voted is told it was already voted, not that they are no approver', async () => {
+    const { pause_id } = await a.running.service.request('agent-a', {
+      action_description: 'Pay late',
+      action_details: {},
+    });
+    await posted(a, pause_id);
+    const from = fake.calls.length;
+    await slackUsers(fake, a.running.url).click(ActionId.approve, pause_id, U_SARAH, { channel: FINANCE });
+    await fake.waitFor(
+      (c) =>
+        c.method === 'chat.postEphemeral' && /is counted/.test(String(c.body.text)) && fake.calls.indexOf(c) >= from,
+    );
+    await slackUsers(fake, b.running.url).click(ActionId.approve, pause_id, U_BOB, { channel: FINANCE });
+    const told = await fake.waitFor(
+      (c) =>
+        c.method === 'chat.postEphemeral' && fake.calls.indexOf(c) >= from && !/is counted/.test(String(c.body.text)),
+    );
+    expect(String(told[0]?.body.text)).toMatch(/already voted/);
+    expect((await b.running.service.get(pause_id))?.votes).toHaveLength(1);
+  });
+
   it('the away approver and the delegate clicking at once on the two replicas: one counts', async () => {
     for (let round = 0; round < 3; round++) {
       const { pause_id } = await a.running.service.request('agent-a', {
