@@ -8,7 +8,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { taskCallError } from '../mcp/json-rpc-error.js';
 // tasks/* with any params: the handlers check them naming the field (as on /mcp).
-import { CancelTask, GetTask, GetTaskPayload } from '../mcp/server.js';
+import { CancelTask, GetTask, GetTaskPayload, jsonSchemaValidator } from '../mcp/server.js';
 import { VERSION } from '../version.js';
 // Types only: the local gateway (in @looppause/mcp) loads this file and runs no tasks.
 import type { GatewayTasks } from './tasks.js';
@@ -40,7 +40,11 @@ export function gatewayServer(
 ): Server {
   const server = new Server(
     { name: `looppause-gateway-${upstream.name}`, version: VERSION },
-    { capabilities: tasks ? { tools: {}, tasks: GATEWAY_TASKS_CAPABILITY } : { tools: {} } },
+    {
+      capabilities: tasks ? { tools: {}, tasks: GATEWAY_TASKS_CAPABILITY } : { tools: {} },
+      // One validator for every request's server, as on /mcp (the SDK would build an Ajv per server).
+      jsonSchemaValidator,
+    },
   );
   server.setRequestHandler(ListToolsRequestSchema, async () => {
     try {

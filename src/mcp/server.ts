@@ -50,7 +50,7 @@ export const INSTRUCTIONS =
  * One validator for every server: the SDK builds a new Ajv per Server by default, which cost about
  * a tenth of each stateless request. It only checks elicitation answers, which LoopPause never asks.
  */
-const jsonSchemaValidator = new AjvJsonSchemaValidator();
+export const jsonSchemaValidator = new AjvJsonSchemaValidator();
 
 /**
  * A fresh low-level server per request (stateless); the tool list is precomputed once. With
