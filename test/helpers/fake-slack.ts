@@ -125,7 +125,9 @@ export class FakeSlack {
       if (Date.now() > deadline) {
         // Each call's method, and what it said where it said something (ephemerals, posts).
         const seen = this.calls
-          .map((c) => (typeof c.body?.text === 'string' ? `${c.method} ${JSON.stringify(c.body.text.slice(0, 80))}` : c.method))
+          .map((c) =>
+            typeof c.body?.text === 'string' ? `${c.method} ${JSON.stringify(c.body.text.slice(0, 80))}` : c.method,
+          )
           .join(', ');
         throw new Error(`fake Slack: expected ${count} matching call(s), got ${found.length}; calls: [${seen}]`);
       }
