@@ -68,24 +68,27 @@ export class GatewayTasks {
     const pauseId = 'result' in judged ? undefined : judged.answer.pause_id;
     const pause = pauseId ? await this.deps.service.getOwn(this.agentId, pauseId) : null;
     const now = this.deps.now();
+    // A call that waits keeps its arguments (what is forwarded later) as long as its pause is kept;
+    // one answered at once keeps only its result, for the client's ttl.
+    const kept = waits && pause ? undefined : Math.min(Math.max(ttlMs ?? CONCLUDED_TTL_MS, 1000), MAX_CONCLUDED_TTL_MS);
     const record: TaskRecord = {
       task_id: taskId,
       pause_id: pause?.pause_id ?? '',
       agent_id: this.agentId,
       created_at: new Date(now).toISOString(),
-      // The arguments are kept only for a call that waits: they are what is forwarded later.
-      gateway: { server: this.upstream.name, tool: name.slice(0, 128), arguments: waits ? JSON.stringify(args) : '' },
+      gateway: {
+        server: this.upstream.name,
+        tool: name.slice(0, 128),
+        arguments: kept === undefined ? JSON.stringify(args) : '',
+        ...(kept === undefined ? {} : { ttl_ms: kept }),
+      },
     };
-    const retainUntil =
-      waits && pause
-        ? Date.parse(pause.expires_at) + RETENTION_MS
-        : now + Math.min(Math.max(ttlMs ?? CONCLUDED_TTL_MS, 1000), MAX_CONCLUDED_TTL_MS);
-    await this.deps.tasks.createTask(record, retainUntil);
+    await this.deps.tasks.createTask(record, now + ttlOf(record, pause));
     if (!waits) {
       // Held before forwarding, as in tasks/result: nothing else may forward this task meanwhile.
       await this.deps.tasks.holdTaskForward(this.agentId, taskId, holderOf(taskId, now));
       const result = 'result' in judged ? judged.result : await this.conclude(judged, judged.answer, claimant);
-      await this.deps.tasks.settleTask(this.agentId, taskId, kept(result));
+      await this.deps.tasks.settleTask(this.agentId, taskId, keptJson(result));
     }
     const { task } = await this.read(taskId);
     return {
@@ -147,7 +150,7 @@ export class GatewayTasks {
       answer,
       holder,
     );
-    await this.deps.tasks.settleTask(this.agentId, taskId, kept(result));
+    await this.deps.tasks.settleTask(this.agentId, taskId, keptJson(result));
     return related(resultOf(await this.load(taskId)) ?? result, taskId);
   }
 
@@ -245,7 +248,7 @@ function notCompleted(): CallToolResult {
 }
 
 /** The result as the task keeps it: JSON, or a tool error in its place when it is too large to keep. */
-function kept(result: CallToolResult): string {
+function keptJson(result: CallToolResult): string {
   const json = JSON.stringify(result);
   if (Buffer.byteLength(json) <= MAX_KEPT_RESULT_BYTES) return json;
   return JSON.stringify(
@@ -287,6 +290,13 @@ function parseTaskId(params: unknown): string {
 
 const notFound = (taskId: string) => new JsonRpcError(ErrorCode.InvalidParams, `Task not found: ${taskId}`);
 
+/** How long after creation the task is kept: the bounded client ttl of one answered at once, else its pause's retention. */
+function ttlOf(record: TaskRecord, pause: Pause | null): number {
+  const created = Date.parse(record.created_at);
+  if (record.gateway?.ttl_ms !== undefined) return record.gateway.ttl_ms;
+  return Math.max(0, (pause ? Date.parse(pause.expires_at) : created) + RETENTION_MS - created);
+}
+
 /**
  * The task as it stands: completed once it has a result, or once its pause ended (tasks/result then
  * forwards an approved call); cancelled with its pause; working while a human decides.
@@ -297,7 +307,7 @@ function taskOf(record: TaskRecord, pause: Pause | null, nowMs: number): Task {
     taskId: record.task_id,
     createdAt: record.created_at,
     pollInterval: TASK_POLL_INTERVAL_MS,
-    ttl: Math.max(0, (pause ? Date.parse(pause.expires_at) : created) + RETENTION_MS - created),
+    ttl: ttlOf(record, pause),
   };
   const ended = pause?.ended_at ?? pause?.response?.responded_at;
   const lastUpdatedAt = ended && Date.parse(ended) > created ? ended : record.created_at;

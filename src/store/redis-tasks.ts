@@ -169,6 +169,7 @@ function gatewayCallOf(value: unknown): GatewayTaskCall | undefined {
     server: call.server,
     tool: call.tool,
     arguments: call.arguments,
+    ...(typeof call.ttl_ms === 'number' ? { ttl_ms: call.ttl_ms } : {}),
     ...(typeof call.result === 'string' ? { result: call.result } : {}),
     ...(typeof call.forwarder === 'string' ? { forwarder: call.forwarder } : {}),
   };

@@ -190,6 +190,8 @@ describe('what a gateway task keeps', () => {
       const w = world({ readOnly: true });
       const { task } = await w.tasks.start('read_text_file', { path: '/big', pad: 'z'.repeat(50_000) }, ttl);
       expect(task.status).toBe('completed');
+      // The task says how long it is kept, and it is kept exactly that long.
+      expect(task.ttl).toBe(kept);
       expect((await w.store.getTask('agent-a', task.taskId))?.gateway?.arguments).toBe('');
       w.advance(kept - 1);
       expect(await w.store.getTask('agent-a', task.taskId)).not.toBeNull();

@@ -26,6 +26,8 @@ export interface GatewayTaskCall {
   server: string;
   tool: string;
   arguments: string;
+  /** A call answered at once is kept this long from creation (the client's ttl, bounded), not its pause's time. */
+  ttl_ms?: number;
   forwarder?: string;
   result?: string;
 }

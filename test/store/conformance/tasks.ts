@@ -114,6 +114,7 @@ export function taskStoreConformance(factory: (now: () => number) => StoreFactor
       const call = {
         server: 'files',
         tool: 'write_file',
+        ttl_ms: 60_000,
         arguments: JSON.stringify({ path: '/a', content: 'é/\u2028"' }),
       };
       const t = { ...task('agent-a', nowMs), gateway: call };
