@@ -90,7 +90,8 @@ export class GatewayTasks {
       const result = 'result' in judged ? judged.result : await this.conclude(judged, judged.answer, claimant);
       await this.deps.tasks.settleTask(this.agentId, taskId, keptJson(result));
     }
-    const { task } = await this.read(taskId);
+    // A waiting task is as just written; one answered at once is read back with its result.
+    const task = kept === undefined ? taskOf(record, pause, now) : (await this.read(taskId)).task;
     return {
       task,
       _meta: {
